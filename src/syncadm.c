@@ -1,0 +1,243 @@
+/* syncadm.c: site set-up: init, keys, peers (and, in syncadm_track.c,
+ * tracked tables and locks). Parses options and calls the library. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/keys.h"
+#include "lib/site.h"
+#include "syncadm.h"
+#include "tool.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: syncadm init -d DB --site ID [--hub] [--key FILE] [--pub FILE]\n"
+	    "       syncadm peer add -d DB --site ID --key PUB.pem [--url URL]\n"
+	    "       syncadm peer list -d DB\n"
+	    "       syncadm key -d DB\n");
+}
+
+void
+syncadm_usage(FILE *f)
+{
+	usage(f);
+}
+
+void
+syncadm_open(struct site *s, const char *db)
+{
+	struct sp_error err;
+
+	if (site_open(s, db, 0, &err) != 0)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+}
+
+/* Handles -h, -V and unknown options the same way in every subcommand. */
+void
+syncadm_common_option(int c)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		exit(EXIT_OK);
+	case 'V':
+		tool_version();
+	default:
+		usage(stderr);
+		exit(EXIT_TROUBLE);
+	}
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	/* keep sorted */
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "hub", no_argument, NULL, 'H' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pub", required_argument, NULL, 'p' },
+		{ "site", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *site = NULL, *key = NULL, *pub = NULL;
+	struct sp_error err;
+	int c, hub = 0;
+
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'H': hub = 1; break;
+		case 'k': key = optarg; break;
+		case 'p': pub = optarg; break;
+		case 's': site = optarg; break;
+		default: syncadm_common_option(c);
+		}
+	db = tool_database(db, usage);
+	if (site == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (site_init(db, site, hub, key, pub, &err) != 0)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	fprintf(stderr, "%s: %s: initialised site %s (%s)\n", tool_name, db,
+	    site, hub ? "hub" : "spoke");
+	return EXIT_OK;
+}
+
+static int
+cmd_peer_add(int argc, char **argv)
+{
+	/* keep sorted */
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "site", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *peer = NULL, *keyfile = NULL, *url = NULL;
+	struct sp_error err;
+	struct site s;
+	char *pem;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 's': peer = optarg; break;
+		case 'u': url = optarg; break;
+		default: syncadm_common_option(c);
+		}
+	db = tool_database(db, usage);
+	if (peer == NULL || keyfile == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if ((pem = file_read_small(keyfile, 64 * 1024, NULL, &err)) == NULL)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	syncadm_open(&s, db);
+	if (site_peer_add(&s, peer, pem, url, &err) != 0) {
+		free(pem);
+		site_close(&s);
+		tool_die(EXIT_TROUBLE, "%s: %s", keyfile, err.msg);
+	}
+	free(pem);
+	site_close(&s);
+	return EXIT_OK;
+}
+
+/* Parses the options of a subcommand that takes only -d. */
+const char *
+syncadm_only_database(int argc, char **argv, int positional)
+{
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': db = optarg; break;
+		default: syncadm_common_option(c);
+		}
+	if (argc - optind != positional) {
+		usage(stderr);
+		exit(EXIT_TROUBLE);
+	}
+	return tool_database(db, usage);
+}
+
+static int
+cmd_peer_list(int argc, char **argv)
+{
+	const char *db = syncadm_only_database(argc, argv, 0);
+	sqlite3_stmt *st;
+	struct site s;
+	int r;
+
+	syncadm_open(&s, db);
+	if (sqlite3_prepare_v2(s.db, "SELECT site, coalesce(url, '-'), added "
+	    "FROM syncpack_peer ORDER BY site", -1, &st, NULL) != SQLITE_OK)
+		tool_die(EXIT_TROUBLE, "%s: %s", db, sqlite3_errmsg(s.db));
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		printf("%s\t%s\t%s\n", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		tool_die(EXIT_TROUBLE, "%s: %s", db, sqlite3_errmsg(s.db));
+	site_close(&s);
+	return EXIT_OK;
+}
+
+static int
+cmd_key(int argc, char **argv)
+{
+	const char *db = syncadm_only_database(argc, argv, 0);
+	struct sp_error err;
+	struct site s;
+	char *pem;
+
+	syncadm_open(&s, db);
+	if ((pem = site_public_pem(&s, &err)) == NULL)
+		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
+	fputs(pem, stdout);
+	free(pem);
+	site_close(&s);
+	return EXIT_OK;
+}
+
+static int
+cmd_peer(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return cmd_peer_add(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return cmd_peer_list(argc - 1, argv + 1);
+	usage(stderr);
+	return EXIT_TROUBLE;
+}
+
+/* keep sorted */
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "key", cmd_key },
+	{ "peer", cmd_peer },
+};
+
+int
+main(int argc, char **argv)
+{
+	tool_init(argv[0]);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		tool_version();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	tool_warn("unknown command %s", argv[1]);
+	usage(stderr);
+	return EXIT_TROUBLE;
+}

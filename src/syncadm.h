@@ -1,0 +1,21 @@
+/* syncadm.h: the subcommands of syncadm, split over files by topic. */
+#ifndef SYNCPACK_SYNCADM_H
+#define SYNCPACK_SYNCADM_H
+
+#include <stdio.h>
+
+#include "lib/site.h"
+
+void syncadm_usage(FILE *f);
+void syncadm_common_option(int c) __attribute__((noreturn));
+void syncadm_open(struct site *s, const char *db);
+const char *syncadm_only_database(int argc, char **argv, int positional);
+
+int syncadm_cmd_lock(int argc, char **argv);
+int syncadm_cmd_locks(int argc, char **argv);
+int syncadm_cmd_tables(int argc, char **argv);
+int syncadm_cmd_track(int argc, char **argv);
+int syncadm_cmd_unlock(int argc, char **argv);
+int syncadm_cmd_untrack(int argc, char **argv);
+
+#endif

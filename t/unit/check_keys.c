@@ -1,0 +1,118 @@
+/* check_keys.c: unit tests for Ed25519 keys (keys.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../src/lib/keys.h"
+
+static char dir[] = "/tmp/check_keys.XXXXXX";
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(dir, "/tmp/check_keys.XXXXXX");
+}
+
+START_TEST(sign_and_verify)
+{
+	struct sp_error err;
+	EVP_PKEY *k = key_generate(&err), *other = key_generate(&err);
+	unsigned char sig[SIGNATURE_LEN];
+	const char msg[] = "format: sxf 1\n";
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(key_sign(k, msg, sizeof(msg) - 1, sig, &err), 0);
+	ck_assert_int_eq(key_verify(k, msg, sizeof(msg) - 1, sig, sizeof(sig)), 1);
+	ck_assert_int_eq(key_verify(other, msg, sizeof(msg) - 1, sig, sizeof(sig)), 0);
+	ck_assert_int_eq(key_verify(k, msg, sizeof(msg) - 2, sig, sizeof(sig)), 0);
+	ck_assert_int_eq(key_verify(k, msg, sizeof(msg) - 1, sig, 63), 0);
+	sig[10] ^= 1;
+	ck_assert_int_eq(key_verify(k, msg, sizeof(msg) - 1, sig, sizeof(sig)), 0);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+END_TEST
+
+START_TEST(files_round_trip)
+{
+	struct sp_error err;
+	char priv[128], pub[128];
+	EVP_PKEY *k = key_generate(&err), *loaded, *pubkey;
+	char *pem, *pem2;
+	struct stat st;
+
+	snprintf(priv, sizeof(priv), "%s/k.key", dir);
+	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
+	ck_assert_int_eq(key_write_private(k, priv, &err), 0);
+	ck_assert_int_eq(key_write_public(k, pub, &err), 0);
+	ck_assert_int_eq(stat(priv, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	/* never replaces an existing key */
+	ck_assert_int_eq(key_write_private(k, priv, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "File exists"));
+
+	loaded = key_load_private(priv, &err);
+	ck_assert_ptr_nonnull(loaded);
+	pem = key_public_pem(k, &err);
+	pem2 = file_read_small(pub, 4096, NULL, &err);
+	ck_assert_str_eq(pem, pem2);
+	pubkey = key_parse_public(pem, &err);
+	ck_assert_ptr_nonnull(pubkey);
+	ck_assert_int_eq(EVP_PKEY_eq(pubkey, loaded), 1);
+	ck_assert_ptr_null(key_parse_public("junk", &err));
+	free(pem);
+	free(pem2);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(loaded);
+	EVP_PKEY_free(pubkey);
+}
+END_TEST
+
+START_TEST(small_file_limit)
+{
+	struct sp_error err;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/big", dir);
+	f = fopen(path, "w");
+	for (int i = 0; i < 100; i++)
+		fputs("0123456789", f);
+	fclose(f);
+	ck_assert_ptr_null(file_read_small(path, 999, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "too large"));
+	free(file_read_small(path, 1000, NULL, &err));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("keys");
+	TCase *tc = tcase_create("keys");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sign_and_verify);
+	tcase_add_test(tc, files_round_trip);
+	tcase_add_test(tc, small_file_limit);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
