@@ -17,7 +17,16 @@ usage(FILE *f)
 	    "usage: syncadm init -d DB --site ID [--hub] [--key FILE] [--pub FILE]\n"
 	    "       syncadm peer add -d DB --site ID --key PUB.pem [--url URL]\n"
 	    "       syncadm peer list -d DB\n"
-	    "       syncadm key -d DB\n");
+	    "       syncadm key -d DB\n"
+	    "       syncadm track -d DB TABLE [--owner central|creator|shared]\n"
+	    "               [--route all|owner|none] [--conflict lww|hub|owner|manual]\n"
+	    "               [--freeze] [--movable] [--window COL] [--key local|natural]\n"
+	    "               [--rowversion-column]\n"
+	    "       syncadm untrack -d DB TABLE\n"
+	    "       syncadm tables -d DB\n"
+	    "       syncadm lock -d DB TABLE KEY [--by NAME]\n"
+	    "       syncadm unlock -d DB TABLE KEY\n"
+	    "       syncadm locks -d DB\n");
 }
 
 void
@@ -217,7 +226,13 @@ static const struct {
 } commands[] = {
 	{ "init", cmd_init },
 	{ "key", cmd_key },
+	{ "lock", syncadm_cmd_lock },
+	{ "locks", syncadm_cmd_locks },
 	{ "peer", cmd_peer },
+	{ "tables", syncadm_cmd_tables },
+	{ "track", syncadm_cmd_track },
+	{ "unlock", syncadm_cmd_unlock },
+	{ "untrack", syncadm_cmd_untrack },
 };
 
 int

@@ -1,0 +1,120 @@
+/* store.h: the one interface the exchange logic uses to reach a site's
+ * records, so that a second backend can be added without touching it.
+ *
+ * Order of calls for applying: store_begin_apply, any number of
+ * store_lookup / store_upsert / store_tombstone, then store_commit or
+ * store_rollback. Changes made between begin_apply and commit are marked as
+ * applied, never re-stamped as local changes by the capture triggers. */
+#ifndef SYNCPACK_STORE_H
+#define SYNCPACK_STORE_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "site.h"
+
+/* The metadata of one record, as every site knows it. */
+struct store_record {
+	char guid[33];
+	char table[256];
+	char origin[SITEID_MAX + 1];
+	char owner[SITEID_MAX + 1];
+	char hlc_site[SITEID_MAX + 1];
+	char src[SITEID_MAX + 1];	/* peer the version came from; "" local */
+	long long rowversion;
+	long long hlc;
+	long long lseq;		/* local sequence (local meaning only) */
+	int deleted;
+	int flags;		/* 1 frozen, 2 in transit, 4 held */
+};
+
+/* Called for each changed record; row is the record's columns by name
+ * (NULL for a tombstone), borrowed for the call. Non-zero stops. */
+typedef int (*store_change_cb)(void *ctx, const struct store_record *rec,
+    json_t *row, struct sp_error *err);
+
+struct store;
+
+struct store_ops {
+	void (*close)(struct store *st);
+	int (*begin_apply)(struct store *st, struct sp_error *err);
+	int (*commit)(struct store *st, struct sp_error *err);
+	void (*rollback)(struct store *st);
+	int (*changes)(struct store *st, long long since_lseq,
+	    store_change_cb cb, void *ctx, struct sp_error *err);
+	int (*lookup)(struct store *st, const char *guid,
+	    struct store_record *rec, json_t **row, struct sp_error *err);
+	int (*upsert)(struct store *st, const struct store_record *rec,
+	    json_t *row, struct sp_error *err);
+	int (*tombstone)(struct store *st, const struct store_record *rec,
+	    struct sp_error *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* The SQLite backend over an open site; the site stays owned by the caller
+ * and must outlive the store. */
+struct store *store_sqlite_open(struct site *s, struct sp_error *err);
+
+static inline void
+store_close(struct store *st)
+{
+	st->ops->close(st);
+}
+
+static inline int
+store_begin_apply(struct store *st, struct sp_error *err)
+{
+	return st->ops->begin_apply(st, err);
+}
+
+static inline int
+store_commit(struct store *st, struct sp_error *err)
+{
+	return st->ops->commit(st, err);
+}
+
+static inline void
+store_rollback(struct store *st)
+{
+	st->ops->rollback(st);
+}
+
+/* Every record whose local lseq is above since_lseq, in lseq order. */
+static inline int
+store_changes(struct store *st, long long since_lseq, store_change_cb cb,
+    void *ctx, struct sp_error *err)
+{
+	return st->ops->changes(st, since_lseq, cb, ctx, err);
+}
+
+/* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when
+ * row is not NULL) if guid is known; 0 if not; -1 on error. */
+static inline int
+store_lookup(struct store *st, const char *guid, struct store_record *rec,
+    json_t **row, struct sp_error *err)
+{
+	return st->ops->lookup(st, guid, rec, row, err);
+}
+
+/* Writes an incoming version: row holds the columns by name (the key column
+ * is ignored for local-key tables, which get a new local id). The record
+ * takes rec's metadata and a new local lseq. */
+static inline int
+store_upsert(struct store *st, const struct store_record *rec, json_t *row,
+    struct sp_error *err)
+{
+	return st->ops->upsert(st, rec, row, err);
+}
+
+/* Deletes the row of rec->guid and keeps rec's metadata as a tombstone. */
+static inline int
+store_tombstone(struct store *st, const struct store_record *rec,
+    struct sp_error *err)
+{
+	return st->ops->tombstone(st, rec, err);
+}
+
+#endif

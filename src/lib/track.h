@@ -1,0 +1,49 @@
+/* track.h: tracked tables: their policies, their triggers, their foreign
+ * keys. */
+#ifndef SYNCPACK_TRACK_H
+#define SYNCPACK_TRACK_H
+
+#include "error.h"
+#include "site.h"
+
+struct tracked_table {
+	long long id;
+	char *name;		/* owned */
+	char *pk;		/* owned: the single primary-key column */
+	int pk_integer;		/* the key column is declared INTEGER */
+	const char *owner;	/* central | creator | shared */
+	const char *route;	/* all | owner | none */
+	const char *conflict;	/* lww | hub | owner | manual */
+	int freeze;
+	int movable;
+	char *window;		/* owned; NULL: no window column */
+	const char *key;	/* local | natural */
+	int rowversion_column;
+	int tracked;
+};
+
+/* What `syncadm track` was asked for; NULL/-1 fields take the defaults
+ * (owner shared, route all, conflict lww, key local for an INTEGER key and
+ * natural otherwise). */
+struct track_request {
+	const char *owner, *route, *conflict, *window, *key;
+	int freeze, movable, rowversion_column;
+};
+
+/* Starts tracking table (or changes its policy): records the policy,
+ * creates the triggers, gives existing rows their metadata and records
+ * foreign keys, all in one transaction. Refuses tables it cannot track. */
+int track_table(struct site *s, const char *table,
+    const struct track_request *req, struct sp_error *err);
+
+/* Stops tracking: removes the triggers, keeps data and metadata so that
+ * tracking again keeps every GUID. */
+int untrack_table(struct site *s, const char *table, struct sp_error *err);
+
+/* Loads the policy of table (tracked or not); 1 found, 0 not, -1 error.
+ * Free with tracked_table_free. */
+int tracked_table_load(struct site *s, const char *table,
+    struct tracked_table *t, struct sp_error *err);
+void tracked_table_free(struct tracked_table *t);
+
+#endif
