@@ -61,6 +61,12 @@ make_sites() {
 	syncadm peer add -d c.db --site ASOC --key hub.db.pub
 }
 
+# fold DB: what every tool does first, turning the change log the triggers
+# wrote into record metadata (GUIDs, rowversions, tombstones).
+fold() {
+	syncadm tables -d "$1" >/dev/null
+}
+
 # db_sum FILE: a checksum of a database file's bytes (to prove that nothing
 # was written).
 db_sum() {

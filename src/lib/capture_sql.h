@@ -17,13 +17,4 @@ char *capture_sql_create(const struct tracked_table *t, const char *site,
 /* Returns the DROP TRIGGER statements for table id; free with sqlite3_free. */
 char *capture_sql_drop(long long table_id);
 
-/* An SQL expression for a new GUID: 32 lower-case hex digits, a 48-bit
- * millisecond timestamp followed by 80 random bits, so the GUID index grows
- * at its right edge instead of splitting pages at random. */
-extern const char capture_sql_guid_expr[];
-
-/* An SQL statement that advances syncpack_clock: the next lseq and the next
- * hybrid-logical-clock stamp (milliseconds * 65536 + counter). */
-extern const char capture_sql_clock_tick[];
-
 #endif

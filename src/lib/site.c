@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture_fold.h"
 #include "keys.h"
 #include "site.h"
 #include "site_schema.h"
@@ -107,6 +108,14 @@ site_open(struct site *s, const char *path, int allow_uninit,
 	snprintf(s->id, sizeof(s->id), "%s", sqlite3_column_text(st, 0));
 	s->hub = sqlite3_column_int(st, 1);
 	s->key_path = strdup((const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	st = NULL;
+	/* Whatever the application changed since the last run gets its
+	 * metadata before any tool looks at it. */
+	if (capture_fold(s, err) != 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
 	rc = 0;
 cleanup:
 	sqlite3_finalize(st);

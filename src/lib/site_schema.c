@@ -12,16 +12,27 @@ const char site_schema_sql[] =
     " key_path TEXT NOT NULL,"
     " pubkey TEXT NOT NULL,"
     " next_flow INTEGER NOT NULL DEFAULT 1);"
-    /* One row the capture triggers read and bump: the local change
-     * sequence, the hybrid logical clock, and the marker that tells them
-     * a change is being applied by syncunpack, not made locally. The
-     * marker is only ever 1 inside syncunpack's own transaction. */
+    /* The last local sequence number and HLC stamp given out, and the
+     * marker that silences the ownership triggers: 1 while syncunpack
+     * applies, 2 while a trigger keeps a rowversion column up to date.
+     * It is only ever set inside a transaction that clears it again, so
+     * no other connection sees it set. */
     "CREATE TABLE syncpack_clock("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " lseq INTEGER NOT NULL DEFAULT 0,"
     " hlc INTEGER NOT NULL DEFAULT 0,"
     " applying INTEGER NOT NULL DEFAULT 0);"
     "INSERT INTO syncpack_clock(id) VALUES (1);"
+    /* The change log the capture triggers append to (op 1 insert,
+     * 2 update with the old key in okey, 3 delete; ms the wall clock);
+     * capture_fold turns it into syncpack_record and empties it. */
+    "CREATE TABLE syncpack_change("
+    " id INTEGER PRIMARY KEY,"
+    " tbl INTEGER NOT NULL,"
+    " rkey,"
+    " okey,"
+    " op INTEGER NOT NULL,"
+    " ms INTEGER NOT NULL);"
     "CREATE TABLE syncpack_peer("
     " site TEXT PRIMARY KEY,"
     " pubkey TEXT NOT NULL,"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture_sql.h"
+#include "capture_fold.h"
 #include "row_json.h"
 #include "store.h"
 
@@ -550,8 +550,17 @@ sqlite_begin_apply(struct store *base, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 
-	return site_exec(ss->site, "BEGIN IMMEDIATE; UPDATE syncpack_clock SET "
-	    "applying = 1 WHERE id = 1", err);
+	/* Local changes are folded first so that conflicts see them; what
+	 * the capture triggers log while applying is dropped at commit. */
+	if (site_exec(ss->site, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (capture_fold(ss->site, err) != 0 ||
+	    site_exec(ss->site, "UPDATE syncpack_clock SET applying = 1 WHERE "
+	    "id = 1", err) != 0) {
+		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -561,8 +570,8 @@ sqlite_commit(struct store *base, struct sp_error *err)
 
 	/* The marker is cleared in the same transaction, so it is never
 	 * committed as set. */
-	if (site_exec(ss->site, "UPDATE syncpack_clock SET applying = 0 WHERE "
-	    "id = 1; COMMIT", err) != 0) {
+	if (site_exec(ss->site, "DELETE FROM syncpack_change; UPDATE "
+	    "syncpack_clock SET applying = 0 WHERE id = 1; COMMIT", err) != 0) {
 		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

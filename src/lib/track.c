@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "capture_fold.h"
 #include "capture_sql.h"
 #include "track.h"
 
@@ -228,26 +229,26 @@ exec_owned(struct site *s, char *sql, struct sp_error *err)
 
 /* Rows without metadata get a GUID, owner = this site, rowversion 1; the
  * metadata of rows deleted while the table was not tracked becomes a
- * tombstone so that the delete travels. */
+ * tombstone so that the delete travels. Both go through the change log,
+ * like any other change. */
 static int
 adopt_existing_rows(struct site *s, const struct tracked_table *t,
     struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("%s"
-	    "INSERT INTO syncpack_record(guid, tbl, rkey, origin, owner, "
-	    "rowversion, hlc, hlc_site, lseq) SELECT %s, %lld, x.\"%w\", '%q', "
-	    "'%q', 1, c.hlc, '%q', c.lseq FROM \"%w\" x, syncpack_clock c WHERE "
-	    "c.id = 1 AND NOT EXISTS (SELECT 1 FROM syncpack_record r WHERE "
-	    "r.tbl = %lld AND r.rkey = +x.\"%w\");"
-	    "UPDATE syncpack_record SET rkey = NULL, deleted = 1, rowversion = "
-	    "rowversion + 1, lseq = (SELECT lseq FROM syncpack_clock WHERE id = "
-	    "1) WHERE tbl = %lld AND rkey IS NOT NULL AND NOT EXISTS (SELECT 1 "
-	    "FROM \"%w\" x WHERE x.\"%w\" = syncpack_record.rkey);",
-	    capture_sql_clock_tick, capture_sql_guid_expr, t->id, t->pk, s->id,
-	    s->id, s->id, t->name, t->id, t->pk, t->id, t->name, t->pk);
 	char col[1024];
+	char *sql = sqlite3_mprintf(
+	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
+	    "x.\"%w\", 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
+	    "INTEGER) FROM \"%w\" x WHERE NOT EXISTS (SELECT 1 FROM "
+	    "syncpack_record r WHERE r.tbl = %lld AND r.rkey = +x.\"%w\");"
+	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
+	    "r.rkey, 3, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
+	    "INTEGER) FROM syncpack_record r WHERE r.tbl = %lld AND r.rkey IS "
+	    "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" x WHERE x.\"%w\" = "
+	    "r.rkey);", t->id, t->pk, t->name, t->id, t->pk, t->id, t->id,
+	    t->name, t->pk);
 
-	if (exec_owned(s, sql, err) != 0)
+	if (exec_owned(s, sql, err) != 0 || capture_fold(s, err) != 0)
 		return -1;
 	if (!t->rowversion_column)
 		return 0;
