@@ -42,7 +42,10 @@ const char site_schema_sql[] =
     " last_sent TEXT,"
     " last_received TEXT,"
     " last_acked TEXT);"
-    /* One row per exchange file written or read. */
+    /* One row per exchange file written (out) or read (in). covered is
+     * the sender's lseq the file covers (data files); acked marks an
+     * outgoing flow the peer acknowledged, or an incoming one this site
+     * acknowledged. The n_* columns count outcomes per record. */
     "CREATE TABLE syncpack_flow("
     " peer TEXT NOT NULL,"
     " direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),"
@@ -56,7 +59,47 @@ const char site_schema_sql[] =
     " ended TEXT,"
     " executions INTEGER NOT NULL DEFAULT 0,"
     " status TEXT NOT NULL,"
+    " covered INTEGER NOT NULL DEFAULT 0,"
+    " acked INTEGER NOT NULL DEFAULT 0,"
+    " n_applied INTEGER NOT NULL DEFAULT 0,"
+    " n_skipped INTEGER NOT NULL DEFAULT 0,"
+    " n_conflict INTEGER NOT NULL DEFAULT 0,"
+    " n_rejected INTEGER NOT NULL DEFAULT 0,"
+    " n_held INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY (peer, direction, flow));"
+    /* Per-record outcomes that were not a plain apply: of incoming flows
+     * (direction in, sent back in acks) and of outgoing flows (direction
+     * out, as the peer's ack reported them). */
+    "CREATE TABLE syncpack_protocol("
+    " peer TEXT NOT NULL,"
+    " direction TEXT NOT NULL,"
+    " flow INTEGER NOT NULL,"
+    " guid TEXT NOT NULL,"
+    " tbl TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " reason TEXT,"
+    " PRIMARY KEY (peer, direction, flow, guid));"
+    /* Incoming records waiting for a parent, an unlock or a schema
+     * change; retried on every run, never dropped. */
+    "CREATE TABLE syncpack_held("
+    " guid TEXT PRIMARY KEY,"
+    " peer TEXT NOT NULL,"
+    " flow INTEGER NOT NULL,"
+    " tbl TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " since TEXT NOT NULL,"
+    " record TEXT NOT NULL);"
+    /* Conflicts kept for an operator (policy manual). */
+    "CREATE TABLE syncpack_conflict("
+    " id INTEGER PRIMARY KEY,"
+    " guid TEXT NOT NULL,"
+    " tbl TEXT NOT NULL,"
+    " peer TEXT NOT NULL,"
+    " flow INTEGER NOT NULL,"
+    " local TEXT,"
+    " remote TEXT NOT NULL,"
+    " detected TEXT NOT NULL,"
+    " resolved TEXT);"
     /* Tracked tables and their policies. */
     "CREATE TABLE syncpack_table("
     " id INTEGER PRIMARY KEY,"
@@ -84,7 +127,9 @@ const char site_schema_sql[] =
     " PRIMARY KEY (tbl, col));"
     /* Per-record metadata. rkey is the row's local key (no declared type
      * so integer and text keys keep their type); a tombstone has rkey NULL.
-     * flags: 1 frozen, 2 in transit, 4 held. */
+     * flags: 1 frozen, 2 in transit, 4 held. src: the peer the current
+     * version came from (NULL: changed here). base: the rowversion last
+     * received from a peer, which local changes are made against. */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -97,7 +142,8 @@ const char site_schema_sql[] =
     " lseq INTEGER NOT NULL,"
     " deleted INTEGER NOT NULL DEFAULT 0,"
     " flags INTEGER NOT NULL DEFAULT 0,"
-    " src TEXT) WITHOUT ROWID;"
+    " src TEXT,"
+    " base INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Reservations: applications may insert and delete rows here directly.
