@@ -26,7 +26,11 @@ usage(FILE *f)
 	    "       syncadm tables -d DB\n"
 	    "       syncadm lock -d DB TABLE KEY [--by NAME]\n"
 	    "       syncadm unlock -d DB TABLE KEY\n"
-	    "       syncadm locks -d DB\n");
+	    "       syncadm locks -d DB\n"
+	    "       syncadm status -d DB [--json]\n"
+	    "       syncadm held -d DB\n"
+	    "       syncadm conflicts -d DB [list | resolve ID --keep local|remote]\n"
+	    "       syncadm vacuum -d DB\n");
 }
 
 void
@@ -224,15 +228,19 @@ static const struct {
 	const char *name;
 	int (*run)(int, char **);
 } commands[] = {
+	{ "conflicts", syncadm_cmd_conflicts },
+	{ "held", syncadm_cmd_held },
 	{ "init", cmd_init },
 	{ "key", cmd_key },
 	{ "lock", syncadm_cmd_lock },
 	{ "locks", syncadm_cmd_locks },
 	{ "peer", cmd_peer },
+	{ "status", syncadm_cmd_status },
 	{ "tables", syncadm_cmd_tables },
 	{ "track", syncadm_cmd_track },
 	{ "unlock", syncadm_cmd_unlock },
 	{ "untrack", syncadm_cmd_untrack },
+	{ "vacuum", syncadm_cmd_vacuum },
 };
 
 int

@@ -11,11 +11,15 @@ void syncadm_common_option(int c) __attribute__((noreturn));
 void syncadm_open(struct site *s, const char *db);
 const char *syncadm_only_database(int argc, char **argv, int positional);
 
+int syncadm_cmd_conflicts(int argc, char **argv);
+int syncadm_cmd_held(int argc, char **argv);
 int syncadm_cmd_lock(int argc, char **argv);
 int syncadm_cmd_locks(int argc, char **argv);
 int syncadm_cmd_tables(int argc, char **argv);
 int syncadm_cmd_track(int argc, char **argv);
 int syncadm_cmd_unlock(int argc, char **argv);
+int syncadm_cmd_status(int argc, char **argv);
 int syncadm_cmd_untrack(int argc, char **argv);
+int syncadm_cmd_vacuum(int argc, char **argv);
 
 #endif

@@ -3,35 +3,83 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/atomic_out.h"
-#include "lib/exchange_file.h"
+#include "lib/pack.h"
 #include "lib/site.h"
 #include "tool.h"
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: syncpack -d DB --to PEER -o FILE|DIR|-\n");
+	fprintf(f,
+	    "usage: syncpack -d DB --to PEER -o FILE|DIR|- [--if-changed]\n"
+	    "       syncpack -d DB --all -o DIR [--if-changed]\n");
+}
+
+/* Packs for one peer; returns an exit code. */
+static int
+pack_for(struct site *s, const char *peer, const char *output,
+    const struct pack_options *opt)
+{
+	struct pack_result res;
+	struct sp_error err;
+
+	if (pack_data(s, peer, output, opt, &res, &err) != 0) {
+		tool_warn("%s: %s", output, err.msg);
+		return EXIT_TROUBLE;
+	}
+	if (!res.written)
+		fprintf(stderr, "%s: nothing to send to %s\n", tool_name, peer);
+	else
+		fprintf(stderr, "%s: %s: flow %llu for %s, %lld records\n",
+		    tool_name, res.file.path, (unsigned long long)res.file.flow,
+		    peer, res.records);
+	return EXIT_OK;
+}
+
+/* --all: one return per registered peer (the hub's deferred return). */
+static int
+pack_all(struct site *s, const char *output, const struct pack_options *opt)
+{
+	sqlite3_stmt *st;
+	int rc = EXIT_OK;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer ORDER BY "
+	    "site", -1, &st, NULL) != SQLITE_OK)
+		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *peer = strdup((const char *)sqlite3_column_text(st, 0));
+		int r = pack_for(s, peer, output, opt);
+		if (r > rc)
+			rc = r;
+		free(peer);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	enum { OPT_ALL = 256, OPT_IF_CHANGED };
 	/* keep sorted */
 	static const struct option opts[] = {
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "database", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct pack_options opt = { 0, 0 };
 	const char *db = NULL, *to = NULL, *output = NULL;
-	struct exchange_written out;
 	struct sp_error err;
 	struct site s;
-	int c;
+	int c, all = 0, rc;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
@@ -41,22 +89,26 @@ main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 't': to = optarg; break;
 		case 'V': tool_version();
+		case OPT_ALL: all = 1; break;
+		case OPT_IF_CHANGED: opt.if_changed = 1; break;
 		default: usage(stderr); return EXIT_TROUBLE;
 		}
 	db = tool_database(db, usage);
-	if (to == NULL || output == NULL || optind != argc) {
+	if ((to == NULL) == !all || output == NULL || optind != argc) {
+		if (to != NULL && all)
+			tool_warn("--to and --all exclude each other");
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
 	atomic_out_cleanup_on_signals();
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	if (exchange_pack_data(&s, to, output, &out, &err) != 0) {
+	if (all && !s.hub) {
 		site_close(&s);
-		tool_die(EXIT_TROUBLE, "%s: %s", output, err.msg);
+		tool_die(EXIT_TROUBLE, "%s: --all is for the hub (a spoke's only "
+		    "peer is the hub: use --to)", db);
 	}
-	fprintf(stderr, "%s: %s: flow %llu for %s\n", tool_name, out.path,
-	    (unsigned long long)out.flow, to);
+	rc = all ? pack_all(&s, output, &opt) : pack_for(&s, to, output, &opt);
 	site_close(&s);
-	return EXIT_OK;
+	return rc;
 }

@@ -1,13 +1,20 @@
 /* syncunpack.c: verifies exchange files and applies them to a site.
  * Parses options and calls the library. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "lib/ack.h"
+#include "lib/apply.h"
+#include "lib/atomic_out.h"
 #include "lib/exchange_file.h"
+#include "lib/inbox.h"
 #include "lib/input.h"
+#include "lib/pack.h"
 #include "lib/site.h"
 #include "tool.h"
 
@@ -15,7 +22,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: syncunpack --list [-d DB] FILE|-\n"
+	    "usage: syncunpack -d DB FILE|DIR|- ... [--reply -o DIR]\n"
+	    "       syncunpack --list [-d DB] FILE|-\n"
 	    "       syncunpack --verify -d DB FILE|-\n"
 	    "  limits: [--max-member-size N] [--max-total-size N] [--max-members N]\n");
 }
@@ -113,6 +121,104 @@ list_or_verify(const char *db, const char *path, int verify,
 	return rc == 0 ? EXIT_OK : EXIT_TROUBLE;
 }
 
+struct run {
+	struct site *site;
+	const struct sxf_limits *limits;
+	const char *reply_dir;
+	int rc;
+};
+
+static void
+worst(struct run *r, int code)
+{
+	if (code > r->rc)
+		r->rc = code;
+}
+
+static void
+reply(struct run *r, const struct sxf_header *h)
+{
+	struct pack_options po = { 0, h->flow };
+	struct pack_result pr;
+	struct ack_result ar;
+	struct sp_error err;
+
+	if (ack_write(r->site, h->from, r->reply_dir, h->flow, &ar, &err) != 0) {
+		tool_warn("%s: ack for %s: %s", r->reply_dir, h->from, err.msg);
+		worst(r, EXIT_TROUBLE);
+	} else if (ar.written)
+		fprintf(stderr, "%s: %s: ack of %d flows for %s\n", tool_name,
+		    ar.file.path, ar.flows, h->from);
+	if (pack_data(r->site, h->from, r->reply_dir, &po, &pr, &err) != 0) {
+		tool_warn("%s: return for %s: %s", r->reply_dir, h->from, err.msg);
+		worst(r, EXIT_TROUBLE);
+	} else
+		fprintf(stderr, "%s: %s: return flow %llu for %s, %lld records\n",
+		    tool_name, pr.file.path, (unsigned long long)pr.file.flow,
+		    h->from, pr.records);
+}
+
+/* Applies one file; returns 1 when it was processed (applied, already
+ * applied or ingested) and may be moved to done/. */
+static int
+apply_one(struct run *r, const char *path)
+{
+	struct apply_result res;
+	struct sp_error err;
+	const struct apply_counts *n = &res.n;
+	const char *name = input_display_name(path);
+
+	if (apply_file(r->site, path, r->limits, &res, &err) != 0) {
+		tool_warn("%s: %s", name, err.msg);
+		worst(r, EXIT_TROUBLE);
+		return 0;
+	}
+	switch (res.status) {
+	case APPLY_ALREADY:
+		fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s already "
+		    "applied, nothing done\n", tool_name, name, res.header.flow,
+		    res.header.from);
+		return 1;
+	case APPLY_ACK:
+		fprintf(stderr, "%s: %s: ack flow %" PRIu64 " from %s ingested\n",
+		    tool_name, name, res.header.flow, res.header.from);
+		return 1;
+	default:
+		break;
+	}
+	fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s %s: applied %lld, "
+	    "skipped %lld, conflicts %lld, rejected %lld, held %lld%s\n",
+	    tool_name, name, res.header.flow, res.header.from,
+	    res.status == APPLY_SUPERSEDED ? "superseded" :
+	    res.status == APPLY_PARTIAL ? "partial" : "applied",
+	    n->applied, n->skipped, n->conflict, n->rejected, n->held,
+	    res.released ? " (held records released)" : "");
+	if (n->rejected || n->held || n->conflict)
+		worst(r, EXIT_PARTIAL);
+	if (r->reply_dir != NULL && strcmp(res.header.kind, "data") == 0)
+		reply(r, &res.header);
+	return 1;
+}
+
+static void
+apply_dir(struct run *r, const char *dir)
+{
+	struct inbox_file *files;
+	struct sp_error err;
+	size_t n;
+
+	if (inbox_scan(r->site, dir, r->limits, &files, &n, &err) != 0) {
+		tool_warn("%s", err.msg);
+		worst(r, EXIT_TROUBLE);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (apply_one(r, files[i].path) &&
+		    inbox_move_done(dir, files[i].path, &err) != 0)
+			tool_warn("%s", err.msg);
+	inbox_free(files, n);
+}
+
 static unsigned long long
 size_arg(const char *opt, const char *value)
 {
@@ -126,7 +232,7 @@ size_arg(const char *opt, const char *value)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS };
+	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS, OPT_REPLY };
 	/* keep sorted */
 	static const struct option opts[] = {
 		{ "database", required_argument, NULL, 'd' },
@@ -135,20 +241,27 @@ main(int argc, char **argv)
 		{ "max-member-size", required_argument, NULL, OPT_MAX_MEMBER },
 		{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
 		{ "max-total-size", required_argument, NULL, OPT_MAX_TOTAL },
+		{ "output", required_argument, NULL, 'o' },
+		{ "reply", no_argument, NULL, OPT_REPLY },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sxf_limits limits = sxf_default_limits;
-	const char *db = NULL;
-	int c, list = 0, verify = 0;
+	const char *db = NULL, *output = NULL;
+	struct run r = { NULL, &limits, NULL, EXIT_OK };
+	struct sp_error err;
+	struct site s;
+	long long released = 0;
+	int c, list = 0, verify = 0, want_reply = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'l': list = 1; break;
+		case 'o': output = optarg; break;
 		case 'v': verify = 1; break;
 		case 'V': tool_version();
 		case OPT_MAX_MEMBER:
@@ -160,18 +273,50 @@ main(int argc, char **argv)
 		case OPT_MAX_TOTAL:
 			limits.max_total = size_arg("--max-total-size", optarg);
 			break;
+		case OPT_REPLY: want_reply = 1; break;
 		default: usage(stderr); return EXIT_TROUBLE;
 		}
-	if (list + verify != 1 || argc - optind != 1) {
-		if (list && verify)
-			tool_warn("--list and --verify exclude each other");
+	if (list || verify) {
+		if ((list && verify) || argc - optind != 1 || want_reply) {
+			if (list && verify)
+				tool_warn("--list and --verify exclude each other");
+			usage(stderr);
+			return EXIT_TROUBLE;
+		}
+		if (verify)
+			db = tool_database(db, usage);
+		else if (db == NULL)
+			db = getenv("SYNCPACK_DB") && *getenv("SYNCPACK_DB")
+			    ? getenv("SYNCPACK_DB") : NULL;
+		return list_or_verify(db, argv[optind], verify, &limits);
+	}
+	db = tool_database(db, usage);
+	if (argc == optind || want_reply != (output != NULL)) {
+		if (want_reply != (output != NULL))
+			tool_warn("--reply goes with -o DIR");
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	if (verify)
-		db = tool_database(db, usage);
-	else if (db == NULL)
-		db = getenv("SYNCPACK_DB") && *getenv("SYNCPACK_DB")
-		    ? getenv("SYNCPACK_DB") : NULL;
-	return list_or_verify(db, argv[optind], verify, &limits);
+	atomic_out_cleanup_on_signals();
+	if (site_open(&s, db, 0, &err) != 0)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	r.site = &s;
+	r.reply_dir = output;
+	/* Held records whose reason went away meanwhile (an unlock, a
+	 * schema change) land first. */
+	if (apply_release_held(&s, &released, &err) != 0)
+		tool_warn("%s: held records: %s", db, err.msg);
+	else if (released)
+		fprintf(stderr, "%s: %s: %lld held records applied\n", tool_name,
+		    db, released);
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			apply_dir(&r, argv[i]);
+		else
+			apply_one(&r, argv[i]);
+	}
+	site_close(&s);
+	return r.rc;
 }

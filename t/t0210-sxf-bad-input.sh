@@ -34,7 +34,7 @@ refused() {
 
 test_expect_success 'a valid file verifies (control)' "$setup"'&&
 	expect_code 0 syncunpack --verify -d hub.db f.sxf &&
-	retar g.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	retar g.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl &&
 	expect_code 0 syncunpack --verify -d hub.db g.sxf
 '
 
@@ -46,20 +46,20 @@ test_expect_success 'unknown signer' "$setup"'&&
 
 test_expect_success 'bad signature: header altered after signing' "$setup"'&&
 	sed -i "s/^created: .*/created: 2001-01-01T00:00:00Z/" x/HEADER &&
-	retar bad.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	retar bad.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl &&
 	refused bad.sxf "bad signature"
 '
 
 test_expect_success 'bad signature: signed by another key' "$setup"'&&
 	(cd x && cat HEADER MANIFEST >../signed) &&
 	openssl pkeyutl -sign -inkey c.db.key -rawin -in signed -out x/SIGNATURE &&
-	retar bad.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	retar bad.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl &&
 	refused bad.sxf "bad signature"
 '
 
 test_expect_success 'hash mismatch: payload altered, manifest signed' "$setup"'&&
 	echo "{\"injected\":1}" >x/data.jsonl &&
-	retar bad.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	retar bad.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl &&
 	refused bad.sxf "hash mismatch in member data.jsonl"
 '
 
@@ -107,11 +107,11 @@ test_expect_success 'gzip that is not a tar' "$setup"'&&
 '
 
 test_expect_success 'members missing' "$setup"'&&
-	retar nosig.sxf HEADER MANIFEST data.jsonl &&
+	retar nosig.sxf HEADER MANIFEST schema.json data.jsonl &&
 	refused nosig.sxf "member SIGNATURE missing" &&
-	retar nopayload.sxf HEADER MANIFEST SIGNATURE &&
+	retar nopayload.sxf HEADER MANIFEST SIGNATURE schema.json &&
 	refused nopayload.sxf "member data.jsonl missing" &&
-	retar noheader.sxf MANIFEST SIGNATURE data.jsonl &&
+	retar noheader.sxf MANIFEST SIGNATURE schema.json data.jsonl &&
 	refused noheader.sxf "member HEADER missing or out of order \\(found MANIFEST" &&
 	retar onlyheader.sxf HEADER &&
 	refused onlyheader.sxf "member MANIFEST missing"
@@ -119,11 +119,11 @@ test_expect_success 'members missing' "$setup"'&&
 
 test_expect_success 'members duplicated' "$setup"'&&
 	cp x/data.jsonl x/copy &&
-	(cd x && tar --format=pax -cf - --transform="s|^copy\$|data.jsonl|" HEADER MANIFEST SIGNATURE data.jsonl copy) | gzip >dup.sxf &&
+	(cd x && tar --format=pax -cf - --transform="s|^copy\$|data.jsonl|" HEADER MANIFEST SIGNATURE schema.json data.jsonl copy) | gzip >dup.sxf &&
 	tar -tzf dup.sxf | grep -c "^data.jsonl\$" | grep -qx 2 &&
 	refused dup.sxf "member data.jsonl duplicated" &&
 	cp x/HEADER x/copy &&
-	(cd x && tar --format=pax -cf - --transform="s|^copy\$|HEADER|" HEADER MANIFEST SIGNATURE copy data.jsonl) | gzip >duph.sxf &&
+	(cd x && tar --format=pax -cf - --transform="s|^copy\$|HEADER|" HEADER MANIFEST SIGNATURE copy schema.json data.jsonl) | gzip >duph.sxf &&
 	refused duph.sxf "member HEADER duplicated"
 '
 
@@ -139,7 +139,7 @@ test_expect_success 'members out of order' "$setup"'&&
 
 test_expect_success 'unknown member' "$setup"'&&
 	echo extra >x/extra &&
-	retar unk.sxf HEADER MANIFEST SIGNATURE data.jsonl extra &&
+	retar unk.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl extra &&
 	refused unk.sxf "unknown member extra"
 '
 
@@ -220,7 +220,7 @@ test_expect_success 'malformed headers' "$setup"'&&
 
 test_expect_success 'a wrong-size signature' "$setup"'&&
 	head -c 63 x/SIGNATURE >s && mv s x/SIGNATURE &&
-	retar short.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	retar short.sxf HEADER MANIFEST SIGNATURE schema.json data.jsonl &&
 	refused short.sxf "SIGNATURE is 63 bytes"
 '
 

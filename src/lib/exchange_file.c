@@ -8,22 +8,25 @@
 #include "input.h"
 
 static int
-log_outgoing(struct site *s, const char *peer, const char *kind,
-    uint64_t flow, uint64_t link, const char *path, struct sp_error *err)
+log_outgoing(struct site *s, const struct exchange_meta *m, uint64_t flow,
+    const char *path, const char *sha256, struct sp_error *err)
 {
+	const char *peer = m->peer;
 	sqlite3_stmt *st;
 	int r;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_flow(peer, "
-	    "direction, flow, kind, link, file, ready, status) VALUES (?, "
-	    "'out', ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'sent')",
-	    -1, &st, NULL) != SQLITE_OK)
+	    "direction, flow, kind, link, file, sha256, ready, status, covered)"
+	    " VALUES (?, 'out', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "'now'), 'sent', ?)", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)flow);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)link);
+	sqlite3_bind_text(st, 3, m->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)m->link);
 	sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, m->covered);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
@@ -40,9 +43,11 @@ log_outgoing(struct site *s, const char *peer, const char *kind,
 
 int
 exchange_file_write(struct site *s, struct sxf_writer *w,
-    const char *kind, const char *peer, uint64_t link, const char *target,
+    const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err)
 {
+	const char *kind = m->kind, *peer = m->peer;
+	char sha[65];
 	struct sxf_header h;
 	struct atomic_out o;
 	EVP_PKEY *key = NULL;
@@ -63,7 +68,14 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(h.kind, sizeof(h.kind), "%s", kind);
 	snprintf(h.from, sizeof(h.from), "%s", s->id);
 	snprintf(h.to, sizeof(h.to), "%s", peer);
-	h.link = link;
+	h.link = m->link;
+	for (int i = 0; m->extra && m->extra[i] && h.nextra < SXF_EXTRA_MAX;
+	    i += 2, h.nextra++) {
+		snprintf(h.extra_key[h.nextra], sizeof(h.extra_key[0]), "%s",
+		    m->extra[i]);
+		snprintf(h.extra_value[h.nextra], sizeof(h.extra_value[0]), "%s",
+		    m->extra[i + 1]);
+	}
 	sxf_header_stamp_now(&h);
 	if (sxf_file_name(name, sizeof(name), s->id, peer, h.flow, kind) != 0) {
 		sp_error_set(err, "file name too long");
@@ -73,13 +85,13 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 		goto cleanup;
 	snprintf(out->path, sizeof(out->path), "%s", o.final_path);
 	out->flow = h.flow;
-	if (sxf_writer_finish(w, &h, key, o.fd, err) != 0) {
+	if (sxf_writer_finish(w, &h, key, o.fd, sha, err) != 0) {
 		atomic_out_abort(&o);
 		goto cleanup;
 	}
 	if (atomic_out_commit(&o, err) != 0)
 		goto cleanup;
-	rc = log_outgoing(s, peer, kind, h.flow, link, out->path, err);
+	rc = log_outgoing(s, m, h.flow, out->path, sha, err);
 cleanup:
 	EVP_PKEY_free(key);
 	return rc;
@@ -110,23 +122,5 @@ exchange_file_read(struct site *s, const char *path,
 	}
 	rc = sxf_read_fd(fd, limits, ops, result, err);
 	input_close(fd);
-	return rc;
-}
-
-int
-exchange_pack_data(struct site *s, const char *peer, const char *target,
-    struct exchange_written *out, struct sp_error *err)
-{
-	struct sxf_writer *w = sxf_writer_new(err);
-	int rc = -1;
-
-	if (w == NULL)
-		return -1;
-	/* Records join this member once change capture is packed; until then
-	 * an empty data file serves as a signed heartbeat. */
-	if (sxf_writer_member_begin(w, "data.jsonl", err) == 0 &&
-	    sxf_writer_member_end(w, err) == 0)
-		rc = exchange_file_write(s, w, "data", peer, 0, target, out, err);
-	sxf_writer_free(w);
 	return rc;
 }

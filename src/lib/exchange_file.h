@@ -18,11 +18,21 @@ struct exchange_written {
 	char path[4096];	/* where the file went ("-" for stdout) */
 };
 
-/* Gives the payload spooled in w a flow id and a header of kind for peer,
- * writes it to target (file, folder or "-"), and logs the outgoing flow.
- * w is left to the caller to free. */
+/* What a writer of an exchange file says about it besides the payload. */
+struct exchange_meta {
+	const char *kind;
+	const char *peer;
+	uint64_t link;		/* the flow answered, or 0 */
+	long long covered;	/* the lseq a data file covers, or 0 */
+	/* Extra header lines (key, value pairs), NULL-terminated. */
+	const char *const *extra;
+};
+
+/* Gives the payload spooled in w a flow id and a header, writes it to
+ * target (file, folder or "-"), and logs the outgoing flow. w is left to
+ * the caller to free. */
 int exchange_file_write(struct site *s, struct sxf_writer *w,
-    const char *kind, const char *peer, uint64_t link, const char *target,
+    const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err);
 
 /* Reads path ("-": stdin) through the container reader. With s non-NULL the
@@ -32,8 +42,6 @@ int exchange_file_read(struct site *s, const char *path,
     const struct sxf_limits *limits, struct sxf_read_ops *ops,
     struct sxf_read_result *result, struct sp_error *err);
 
-/* Writes a data file for peer: every change peer has not acknowledged. */
-int exchange_pack_data(struct site *s, const char *peer, const char *target,
-    struct exchange_written *out, struct sp_error *err);
+
 
 #endif

@@ -128,8 +128,9 @@ const char site_schema_sql[] =
     /* Per-record metadata. rkey is the row's local key (no declared type
      * so integer and text keys keep their type); a tombstone has rkey NULL.
      * flags: 1 frozen, 2 in transit, 4 held. src: the peer the current
-     * version came from (NULL: changed here). base: the rowversion last
-     * received from a peer, which local changes are made against. */
+     * version came from (NULL: changed here). base, base_hlc: the
+     * version last received from a peer, which local changes are made
+     * against. */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -143,7 +144,8 @@ const char site_schema_sql[] =
     " deleted INTEGER NOT NULL DEFAULT 0,"
     " flags INTEGER NOT NULL DEFAULT 0,"
     " src TEXT,"
-    " base INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    " base INTEGER NOT NULL DEFAULT 0,"
+    " base_hlc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Reservations: applications may insert and delete rows here directly.

@@ -24,8 +24,11 @@ struct store_record {
 	long long rowversion;
 	long long hlc;
 	long long lseq;		/* local sequence (local meaning only) */
+	long long base;		/* rowversion last received from a peer */
+	long long base_hlc;	/* and its HLC stamp */
 	int deleted;
 	int flags;		/* 1 frozen, 2 in transit, 4 held */
+	int locked;		/* reserved in syncpack_lock (changes only) */
 };
 
 /* Called for each changed record; row is the record's columns by name
@@ -40,8 +43,11 @@ struct store_ops {
 	int (*begin_apply)(struct store *st, struct sp_error *err);
 	int (*commit)(struct store *st, struct sp_error *err);
 	void (*rollback)(struct store *st);
-	int (*changes)(struct store *st, long long since_lseq,
-	    store_change_cb cb, void *ctx, struct sp_error *err);
+	int (*changes)(struct store *st, const char *table, long long since,
+	    long long upto, store_change_cb cb, void *ctx,
+	    struct sp_error *err);
+	int (*lookup_key)(struct store *st, const char *table, json_t *key,
+	    struct store_record *rec, struct sp_error *err);
 	int (*lookup)(struct store *st, const char *guid,
 	    struct store_record *rec, json_t **row, struct sp_error *err);
 	int (*upsert)(struct store *st, const struct store_record *rec,
@@ -82,12 +88,22 @@ store_rollback(struct store *st)
 	st->ops->rollback(st);
 }
 
-/* Every record whose local lseq is above since_lseq, in lseq order. */
+/* Every record of table (NULL: all tables) whose local lseq is in
+ * (since, upto] (upto 0: no upper bound), in lseq order. */
 static inline int
-store_changes(struct store *st, long long since_lseq, store_change_cb cb,
-    void *ctx, struct sp_error *err)
+store_changes(struct store *st, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
 {
-	return st->ops->changes(st, since_lseq, cb, ctx, err);
+	return st->ops->changes(st, table, since, upto, cb, ctx, err);
+}
+
+/* 1 and fills rec for the live record of table whose local key is key;
+ * 0 if there is none; -1 on error. */
+static inline int
+store_lookup_key(struct store *st, const char *table, json_t *key,
+    struct store_record *rec, struct sp_error *err)
+{
+	return st->ops->lookup_key(st, table, key, rec, err);
 }
 
 /* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when

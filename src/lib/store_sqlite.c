@@ -187,7 +187,8 @@ copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 }
 
 #define RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
-	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, r.src"
+	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, r.src, " \
+	"r.base, r.base_hlc"
 
 static void
 record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
@@ -207,6 +208,8 @@ record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
 	rec->deleted = sqlite3_column_int(st, 9);
 	rec->flags = sqlite3_column_int(st, 10);
 	copy_text(rec->src, sizeof(rec->src), st, 11);
+	rec->base = sqlite3_column_int64(st, 12);
+	rec->base_hlc = sqlite3_column_int64(st, 13);
 }
 
 /* Reads the row whose key is the value bound from key_stmt's column. */
@@ -238,19 +241,28 @@ fetch_row(struct store_sqlite *ss, const struct table_info *t,
 }
 
 static int
-sqlite_changes(struct store *base, long long since, store_change_cb cb,
-    void *ctx, struct sp_error *err)
+sqlite_changes(struct store *base, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *only = NULL;
 	struct store_record rec;
 	sqlite3_stmt *st;
 	int r, rc = 0;
 
-	if (sqlite3_prepare_v2(ss->site->db, "SELECT " RECORD_COLUMNS " FROM "
-	    "syncpack_record r WHERE r.lseq > ? ORDER BY r.lseq", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (table != NULL && (only = table_by_name(ss, table)) == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	if (sqlite3_prepare_v2(ss->site->db, "SELECT " RECORD_COLUMNS ", "
+	    "EXISTS (SELECT 1 FROM syncpack_lock l WHERE l.tbl = t.name AND "
+	    "l.rkey = r.rkey) FROM syncpack_record r JOIN syncpack_table t ON "
+	    "t.id = r.tbl WHERE r.lseq > ?1 AND (?2 = 0 OR r.lseq <= ?2) AND "
+	    "(?3 IS NULL OR r.tbl = ?3) ORDER BY r.lseq", -1, &st, NULL)
+	    != SQLITE_OK)
 		return db_error(ss, err);
 	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, upto);
+	if (only != NULL)
+		sqlite3_bind_int64(st, 3, only->id);
 	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct table_info *t = table_by_id(ss, sqlite3_column_int64(st, 1));
 		json_t *row = NULL;
@@ -258,11 +270,14 @@ sqlite_changes(struct store *base, long long since, store_change_cb cb,
 		if (t == NULL)
 			continue;	/* a table no longer tracked */
 		record_from_row(ss, st, &rec);
+		rec.locked = sqlite3_column_int(st, 14);
 		if (!rec.deleted && fetch_row(ss, t, sqlite3_column_value(st, 2),
 		    &row, err) != 0) {
 			rc = -1;
 			break;
 		}
+		if (!rec.deleted && row == NULL)
+			continue;	/* row gone, tombstone not yet folded */
 		rc = cb(ctx, &rec, row, err);
 		json_decref(row);
 	}
@@ -270,6 +285,33 @@ sqlite_changes(struct store *base, long long since, store_change_cb cb,
 		rc = db_error(ss, err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+static int
+sqlite_lookup_key(struct store *base, const char *table, json_t *key,
+    struct store_record *rec, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t = table_by_name(ss, table);
+	sqlite3_stmt *st;
+	int r;
+
+	if (t == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	st = cached(ss, "SELECT " RECORD_COLUMNS " FROM syncpack_record r "
+	    "WHERE r.tbl = ? AND r.rkey = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, t->id);
+	if (row_json_bind(st, 2, key, err) != 0)
+		return -1;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		record_from_row(ss, st, rec);
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : db_error(ss, err);
 }
 
 /* Finds the metadata of guid; leaves the record statement positioned on
@@ -346,10 +388,11 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 {
 	sqlite3_stmt *st = cached(ss, "INSERT INTO syncpack_record(guid, tbl, "
 	    "rkey, origin, owner, rowversion, hlc, hlc_site, lseq, deleted, "
-	    "flags, src) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "nullif(?12, '')) ON CONFLICT(guid) DO UPDATE SET tbl = ?2, rkey = "
-	    "?3, origin = ?4, owner = ?5, rowversion = ?6, hlc = ?7, hlc_site = "
-	    "?8, lseq = ?9, deleted = ?10, flags = ?11, src = nullif(?12, '')",
+	    "flags, src, base, base_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, nullif(?12, ''), ?13, ?14) ON CONFLICT(guid) DO "
+	    "UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, owner = ?5, rowversion"
+	    " = ?6, hlc = ?7, hlc_site = ?8, lseq = ?9, deleted = ?10, flags = "
+	    "?11, src = nullif(?12, ''), base = ?13, base_hlc = ?14",
 	    err);
 
 	if (st == NULL)
@@ -367,6 +410,8 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 	sqlite3_bind_int(st, 10, rkey == NULL);
 	sqlite3_bind_int(st, 11, rec->flags);
 	sqlite3_bind_text(st, 12, rec->src, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, rec->base);
+	sqlite3_bind_int64(st, 14, rec->base_hlc);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		return db_error(ss, err);
@@ -608,6 +653,7 @@ static const struct store_ops sqlite_ops = {
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.changes = sqlite_changes,
+	.lookup_key = sqlite_lookup_key,
 	.lookup = sqlite_lookup,
 	.upsert = sqlite_upsert,
 	.tombstone = sqlite_tombstone,

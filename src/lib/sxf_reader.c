@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "hexenc.h"
 #include "keys.h"
 #include "sxf_reader.h"
 
@@ -33,6 +34,7 @@ struct gzip_source {
 	int eof;		/* the fd has no more bytes */
 	uint64_t out_total;	/* decompressed bytes so far */
 	uint64_t max_total;
+	EVP_MD_CTX *file_hash;	/* of the compressed bytes, as read */
 	const char *problem;	/* why the stream failed, for messages */
 	unsigned char in[BLOCK];
 	unsigned char out[BLOCK];
@@ -52,6 +54,8 @@ gzip_fill(struct gzip_source *src)
 	}
 	if (n == 0)
 		src->eof = 1;
+	else
+		EVP_DigestUpdate(src->file_hash, src->in, (size_t)n);
 	src->z.next_in = src->in;
 	src->z.avail_in = (uInt)n;
 	return 0;
@@ -415,6 +419,12 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
 	}
 	src->fd = fd;
 	src->max_total = st.limits->max_total;
+	src->file_hash = EVP_MD_CTX_new();
+	if (src->file_hash == NULL ||
+	    EVP_DigestInit_ex(src->file_hash, EVP_sha256(), NULL) != 1) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
 	if (gzip_fill(src) != 0) {
 		sp_error_set(err, "read error: %s", strerror(errno));
 		goto cleanup;
@@ -461,7 +471,14 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
 	if (read_entries(&st, err) != 0)
 		goto cleanup;
 	rc = gzip_finish(src, err);
+	if (rc == 0) {
+		unsigned char digest[32];
+		EVP_DigestFinal_ex(src->file_hash, digest, NULL);
+		hex_encode(digest, sizeof(digest), result->file_sha256);
+	}
 cleanup:
+	if (src != NULL)
+		EVP_MD_CTX_free(src->file_hash);
 	if (st.a != NULL)
 		archive_read_free(st.a);
 	if (src != NULL && src->z_ready)

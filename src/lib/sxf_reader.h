@@ -55,6 +55,7 @@ struct sxf_read_result {
 	int signature_checked;
 	size_t members;		/* payload members verified */
 	uint64_t payload_bytes;
+	char file_sha256[65];	/* of the bytes read, once all were read */
 };
 
 /* Reads the whole file from fd. Returns 0 when every check passed. */

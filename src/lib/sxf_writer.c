@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -198,10 +199,41 @@ write_spooled(struct archive *a, struct archive_entry *e,
 	return 0;
 }
 
+/* Output through libarchive's callbacks so the file's bytes can be hashed
+ * on their way to the descriptor. */
+struct hashed_fd {
+	int fd;
+	EVP_MD_CTX *hash;
+};
+
+static la_ssize_t
+hashed_fd_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct hashed_fd *h = data;
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write(h->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "write: %s", strerror(errno));
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	EVP_DigestUpdate(h->hash, buf, len);
+	return (la_ssize_t)len;
+}
+
 int
 sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
-    EVP_PKEY *key, int fd, struct sp_error *err)
+    EVP_PKEY *key, int fd, char *file_sha256, struct sp_error *err)
 {
+	struct hashed_fd out = { fd, NULL };
+	unsigned char digest[32];
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
 	char *header = NULL, *manifest = NULL, *signed_bytes = NULL;
@@ -234,12 +266,19 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
+	out.hash = EVP_MD_CTX_new();
+	if (out.hash == NULL || EVP_DigestInit_ex(out.hash, EVP_sha256(), NULL)
+	    != 1) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
 	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "compression-level",
 	    "6") != ARCHIVE_OK ||
 	    archive_write_set_format_pax(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	    archive_write_open(a, &out, NULL, hashed_fd_write, NULL)
+	    != ARCHIVE_OK) {
 		archive_fail(a, err);
 		goto cleanup;
 	}
@@ -254,8 +293,12 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 		archive_fail(a, err);
 		goto cleanup;
 	}
+	EVP_DigestFinal_ex(out.hash, digest, NULL);
+	if (file_sha256 != NULL)
+		hex_encode(digest, sizeof(digest), file_sha256);
 	rc = 0;
 cleanup:
+	EVP_MD_CTX_free(out.hash);
 	if (a != NULL)
 		archive_write_free(a);
 	archive_entry_free(e);

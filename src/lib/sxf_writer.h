@@ -27,9 +27,11 @@ int sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err);
 /* Total payload bytes spooled so far (uncompressed). */
 uint64_t sxf_writer_payload_bytes(const struct sxf_writer *w);
 
-/* Signs HEADER+MANIFEST with key and writes the gzip pax archive to fd. */
+/* Signs HEADER+MANIFEST with key and writes the gzip pax archive to fd;
+ * file_sha256 (65 bytes, may be NULL) receives the SHA-256 of the bytes
+ * written, as sha256sum would print it for the file. */
 int sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
-    EVP_PKEY *key, int fd, struct sp_error *err);
+    EVP_PKEY *key, int fd, char *file_sha256, struct sp_error *err);
 
 void sxf_writer_free(struct sxf_writer *w);
 

@@ -342,3 +342,139 @@ cleanup:
 		tracked_table_free(&t);
 	return rc;
 }
+
+int
+tracked_tables_load(struct site *s, struct tracked_table **tables,
+    int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	struct tracked_table *all = NULL, *ordered = NULL;
+	char **names = NULL;
+	int n = 0, placed = 0, r, rc = -1;
+	int *done = NULL;
+
+	*tables = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM syncpack_table WHERE "
+	    "tracked ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char **grown = realloc(names, (size_t)(n + 1) * sizeof(*names));
+		if (grown == NULL)
+			break;
+		names = grown;
+		names[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	all = calloc((size_t)n + 1, sizeof(*all));
+	ordered = calloc((size_t)n + 1, sizeof(*ordered));
+	done = calloc((size_t)n + 1, sizeof(*done));
+	if (all == NULL || ordered == NULL || done == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++)
+		if (tracked_table_load(s, names[i], &all[i], err) != 1)
+			goto cleanup;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM syncpack_fk f JOIN "
+	    "syncpack_table p ON p.id = f.parent WHERE f.tbl = ?1 AND f.parent "
+	    "<> ?1 AND p.tracked AND f.parent NOT IN (SELECT value FROM "
+	    "json_each(?2))", -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto cleanup;
+	}
+	/* Kahn's algorithm: place a table once its parents are placed. */
+	while (placed < n) {
+		int progress = 0;
+		for (int i = 0; i < n; i++) {
+			char list[8192] = "[";
+			size_t len = 1;
+			if (done[i])
+				continue;
+			for (int j = 0; j < placed; j++)
+				len += (size_t)snprintf(list + len, sizeof(list) - len,
+				    "%s%lld", j ? "," : "", ordered[j].id);
+			snprintf(list + len, sizeof(list) - len, "]");
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, all[i].id);
+			sqlite3_bind_text(st, 2, list, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW &&
+			    sqlite3_column_int(st, 0) == 0) {
+				ordered[placed++] = all[i];
+				done[i] = 1;
+				progress = 1;
+			}
+		}
+		if (!progress)
+			for (int i = 0; i < n; i++)
+				if (!done[i]) {
+					ordered[placed++] = all[i];
+					done[i] = 1;
+					break;
+				}
+	}
+	sqlite3_finalize(st);
+	*tables = ordered;
+	*count = n;
+	ordered = NULL;
+	rc = 0;
+cleanup:
+	if (rc != 0)
+		for (int i = 0; i < n; i++)
+			tracked_table_free(&all[i]);
+	free(all);
+	free(ordered);
+	free(done);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+void
+tracked_tables_free(struct tracked_table *tables, int count)
+{
+	for (int i = 0; i < count; i++)
+		tracked_table_free(&tables[i]);
+	free(tables);
+}
+
+int
+tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
+    int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	*fks = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT f.col, p.name FROM syncpack_fk f "
+	    "JOIN syncpack_table c ON c.id = f.tbl JOIN syncpack_table p ON "
+	    "p.id = f.parent WHERE c.name = ? ORDER BY f.col", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
+		    sizeof(**fks));
+		if (grown == NULL)
+			break;
+		*fks = grown;
+		grown[n].col = strdup((const char *)sqlite3_column_text(st, 0));
+		grown[n].parent = strdup((const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_finalize(st);
+	*count = n;
+	return 0;
+}
+
+void
+tracked_fks_free(struct tracked_fk *fks, int count)
+{
+	for (int i = 0; i < count; i++) {
+		free(fks[i].col);
+		free(fks[i].parent);
+	}
+	free(fks);
+}

@@ -46,4 +46,22 @@ int tracked_table_load(struct site *s, const char *table,
     struct tracked_table *t, struct sp_error *err);
 void tracked_table_free(struct tracked_table *t);
 
+
+
+/* Loads every tracked table, parents before children (by the recorded
+ * foreign keys; cycles keep table order). Free with tracked_tables_free. */
+int tracked_tables_load(struct site *s, struct tracked_table **tables,
+    int *count, struct sp_error *err);
+void tracked_tables_free(struct tracked_table *tables, int count);
+
+/* A tracked table's foreign keys: column -> parent table. */
+struct tracked_fk {
+	char *col;		/* owned */
+	char *parent;		/* owned */
+};
+
+/* Loads the foreign keys of table; free with tracked_fks_free. */
+int tracked_fks_load(struct site *s, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err);
+void tracked_fks_free(struct tracked_fk *fks, int count);
 #endif

@@ -262,13 +262,13 @@ START_TEST(changes_in_lseq_order_with_typed_values)
 	    "UPDATE customer SET score = 1 WHERE name = 'a';"
 	    "DELETE FROM customer WHERE name = 'b'");
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(store_changes(store, mark, collect, &s, &err), 0);
+	ck_assert_int_eq(store_changes(store, NULL, mark, 0, collect, &s, &err), 0);
 	ck_assert_int_eq(s.n, 3);
 	/* c, then a (updated), then b (deleted last) */
 	ck_assert_int_eq(s.deleted[2], 1);
 	ck_assert_str_eq(s.photo, "AP8Q");
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(store_changes(store, 0, collect, &s, &err), 0);
+	ck_assert_int_eq(store_changes(store, NULL, 0, 0, collect, &s, &err), 0);
 	ck_assert_int_eq(s.n, 3);
 }
 END_TEST

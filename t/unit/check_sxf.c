@@ -212,7 +212,7 @@ write_sample(uint64_t big_size, unsigned *checksum)
 		left -= n;
 	}
 	ck_assert_int_eq(sxf_writer_member_end(w, &err), 0);
-	ck_assert_int_eq(sxf_writer_finish(w, &h, test_key, fileno(f), &err), 0);
+	ck_assert_int_eq(sxf_writer_finish(w, &h, test_key, fileno(f), NULL, &err), 0);
 	sxf_writer_free(w);
 	rewind(f);
 	*checksum = sum;

@@ -1,0 +1,242 @@
+/* ack.c: writing and ingesting acknowledgements; vacuum. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ack.h"
+
+/* The protocol rows of one incoming flow, as a JSON array. */
+static json_t *
+flow_protocol(struct site *s, const char *peer, long long flow)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl, outcome, reason FROM "
+	    "syncpack_protocol WHERE peer = ? AND direction = 'in' AND flow = ? "
+	    "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+		return list;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, flow);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:s, s:s, s:s}",
+		    "guid", sqlite3_column_text(st, 0),
+		    "table", sqlite3_column_text(st, 1),
+		    "outcome", sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			json_object_set_new(row, "reason", json_string((const char *)
+			    sqlite3_column_text(st, 3)));
+		json_array_append_new(list, row);
+	}
+	sqlite3_finalize(st);
+	return list;
+}
+
+int
+ack_write(struct site *s, const char *peer, const char *target,
+    uint64_t link, struct ack_result *res, struct sp_error *err)
+{
+	struct sxf_writer *w = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1, r;
+
+	memset(res, 0, sizeof(*res));
+	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if ((w = sxf_writer_new(err)) == NULL ||
+	    sxf_writer_member_begin(w, "ack.jsonl", err) != 0)
+		goto rollback;
+	if (sqlite3_prepare_v2(s->db, "SELECT flow, status, n_applied, "
+	    "n_skipped, n_conflict, n_rejected, n_held FROM syncpack_flow WHERE"
+	    " peer = ? AND direction = 'in' AND kind = 'data' AND NOT acked AND"
+	    " status IN ('applied', 'partial', 'superseded') ORDER BY flow", -1,
+	    &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		long long flow = sqlite3_column_int64(st, 0);
+		json_t *line = json_pack("{s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I}, "
+		    "s:o}", "flow", (json_int_t)flow,
+		    "status", sqlite3_column_text(st, 1),
+		    "counts", "applied", (json_int_t)sqlite3_column_int64(st, 2),
+		    "skipped", (json_int_t)sqlite3_column_int64(st, 3),
+		    "conflict", (json_int_t)sqlite3_column_int64(st, 4),
+		    "rejected", (json_int_t)sqlite3_column_int64(st, 5),
+		    "held", (json_int_t)sqlite3_column_int64(st, 6),
+		    "protocol", flow_protocol(s, peer, flow));
+		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+
+		json_decref(line);
+		if (text == NULL) {
+			sp_error_set(err, "out of memory");
+			goto rollback;
+		}
+		r = sxf_writer_member_write(w, text, strlen(text), err) ||
+		    sxf_writer_member_write(w, "\n", 1, err);
+		free(text);
+		if (r != 0)
+			goto rollback;
+		res->flows++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sxf_writer_member_end(w, err) != 0)
+		goto rollback;
+	if (res->flows == 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sxf_writer_free(w);
+		return 0;
+	}
+	{
+		struct exchange_meta m = { "ack", peer, link, 0, NULL };
+		char *sql;
+
+		if (exchange_file_write(s, w, &m, target, &res->file, err) != 0)
+			goto rollback;
+		/* The hub's word: records of --freeze tables acknowledged to
+		 * their creator may no longer be changed by it. */
+		sql = sqlite3_mprintf("UPDATE syncpack_flow SET acked = 1 WHERE "
+		    "peer = '%q' AND direction = 'in' AND kind = 'data' AND NOT "
+		    "acked AND status IN ('applied', 'partial', 'superseded');"
+		    "UPDATE syncpack_record SET flags = flags | 1 WHERE %d AND "
+		    "src = '%q' AND owner = '%q' AND NOT deleted AND tbl IN "
+		    "(SELECT id FROM syncpack_table WHERE freeze)", peer, s->hub,
+		    peer, peer);
+		r = site_exec(s, sql, err);
+		sqlite3_free(sql);
+		if (r != 0)
+			goto rollback;
+	}
+	if (site_exec(s, "COMMIT", err) != 0)
+		goto rollback;
+	res->written = 1;
+	sxf_writer_free(w);
+	return 0;
+rollback:
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sxf_writer_free(w);
+	return rc;
+}
+
+static int
+save_peer_protocol(struct site *s, const char *peer, long long flow,
+    json_t *protocol, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(protocol))
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO syncpack_protocol"
+	    "(peer, direction, flow, guid, tbl, outcome, reason) VALUES (?, "
+	    "'out', ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	json_array_foreach(protocol, i, p) {
+		json_t *g = json_object_get(p, "guid"), *t = json_object_get(p,
+		    "table"), *o = json_object_get(p, "outcome"),
+		    *r = json_object_get(p, "reason");
+		if (!json_is_string(g) || !json_is_string(t) || !json_is_string(o))
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, flow);
+		sqlite3_bind_text(st, 3, json_string_value(g), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, json_string_value(t), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, json_string_value(o), -1, SQLITE_STATIC);
+		if (json_is_string(r))
+			sqlite3_bind_text(st, 6, json_string_value(r), -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return site_sqlite_error(s, err, s->path);
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+ack_ingest_line(struct site *s, const char *peer, const char *line,
+    size_t len, struct sp_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr), *flow;
+	sqlite3_stmt *st;
+	long long covered = -1, f;
+	int rc = -1, r;
+
+	if (o == NULL || !json_is_integer(flow = json_object_get(o, "flow"))) {
+		json_decref(o);
+		return sp_error_set(err, "malformed ack line");
+	}
+	f = json_integer_value(flow);
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_flow SET acked = 1 "
+	    "WHERE peer = ? AND direction = 'out' AND flow = ? RETURNING "
+	    "covered", -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto cleanup;
+	}
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, f);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		covered = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW) {
+		rc = 0;		/* a flow this site does not know: ignored */
+		goto cleanup;
+	}
+	if (save_peer_protocol(s, peer, f, json_object_get(o, "protocol"),
+	    err) != 0)
+		goto cleanup;
+	{
+		char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq ="
+		    " max(acked_lseq, %lld), last_acked = strftime("
+		    "'%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE site = '%q';"
+		    /* At a spoke, its acknowledged documents freeze. */
+		    "UPDATE syncpack_record SET flags = flags | 1 WHERE %d AND "
+		    "owner = '%q' AND lseq <= %lld AND NOT deleted AND tbl IN "
+		    "(SELECT id FROM syncpack_table WHERE freeze) AND guid NOT IN "
+		    "(SELECT guid FROM syncpack_protocol WHERE peer = '%q' AND "
+		    "direction = 'out' AND flow = %lld AND outcome IN "
+		    "('rejected', 'held'))", covered, peer, !s->hub, s->id,
+		    covered, peer, f);
+		r = site_exec(s, sql, err);
+		sqlite3_free(sql);
+		if (r != 0)
+			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	json_decref(o);
+	return rc;
+}
+
+int
+site_vacuum(struct site *s, long long *purged, struct sp_error *err)
+{
+	/* A tombstone can go once every peer has acknowledged an lseq past
+	 * it: no peer will need the delete again. */
+	if (site_exec(s, "DELETE FROM syncpack_record WHERE deleted AND "
+	    "EXISTS (SELECT 1 FROM syncpack_peer) AND lseq <= (SELECT "
+	    "min(acked_lseq) FROM syncpack_peer)", err) != 0)
+		return -1;
+	if (purged != NULL)
+		*purged = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+ack_after_ingest(struct site *s, const char *peer, struct sp_error *err)
+{
+	(void)peer;
+	return site_vacuum(s, NULL, err);
+}

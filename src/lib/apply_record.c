@@ -1,0 +1,593 @@
+/* apply_record.c: the decision for one incoming record: ownership,
+ * locks, versions, conflicts by policy, parents, schema; then the write. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "track.h"
+
+/* Policies and columns of the tracked tables, loaded once per apply. */
+struct policy_entry {
+	struct tracked_table t;
+	char **columns;
+	int ncolumns;
+};
+
+struct policy_cache {
+	struct policy_entry *e;
+	int n;
+};
+
+const char *
+apply_outcome_name(enum apply_outcome o)
+{
+	static const char *const names[] = {
+		"applied", "duplicate", "older", "conflict-won",
+		"conflict-lost", "conflict-kept", "rejected", "held",
+	};
+
+	return names[o];
+}
+
+static void
+policy_cache_free(struct policy_cache *pc)
+{
+	if (pc == NULL)
+		return;
+	for (int i = 0; i < pc->n; i++) {
+		tracked_table_free(&pc->e[i].t);
+		for (int c = 0; c < pc->e[i].ncolumns; c++)
+			free(pc->e[i].columns[c]);
+		free(pc->e[i].columns);
+	}
+	free(pc->e);
+	free(pc);
+}
+
+static struct policy_entry *
+policy_find(struct apply_ctx *ac, const char *table, struct sp_error *err)
+{
+	struct policy_cache *pc = ac->policies;
+	struct policy_entry *e, *grown;
+	sqlite3_stmt *st;
+	int found;
+
+	for (int i = 0; i < pc->n; i++)
+		if (strcmp(pc->e[i].t.name, table) == 0)
+			return &pc->e[i];
+	grown = realloc(pc->e, (size_t)(pc->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		sp_error_set(err, "out of memory");
+		return NULL;
+	}
+	pc->e = grown;
+	e = &pc->e[pc->n];
+	memset(e, 0, sizeof(*e));
+	found = tracked_table_load(ac->site, table, &e->t, err);
+	if (found < 0)
+		return NULL;
+	if (found == 0 || !e->t.tracked) {
+		if (found)
+			tracked_table_free(&e->t);
+		return NULL;	/* err untouched: not tracked here */
+	}
+	if (sqlite3_prepare_v2(ac->site->db, "SELECT name FROM "
+	    "pragma_table_info(?)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char **c = realloc(e->columns, (size_t)(e->ncolumns + 1) *
+			    sizeof(*c));
+			if (c == NULL)
+				break;
+			e->columns = c;
+			c[e->ncolumns++] = strdup((const char *)
+			    sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+	}
+	pc->n++;
+	return e;
+}
+
+static int
+has_column(const struct policy_entry *e, const char *col)
+{
+	for (int i = 0; i < e->ncolumns; i++)
+		if (strcmp(e->columns[i], col) == 0)
+			return 1;
+	return 0;
+}
+
+int
+apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->site = s;
+	ac->policies = calloc(1, sizeof(*ac->policies));
+	if (ac->policies == NULL)
+		return sp_error_set(err, "out of memory");
+	ac->store = store_sqlite_open(s, err);
+	if (ac->store == NULL) {
+		free(ac->policies);
+		ac->policies = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+apply_ctx_free(struct apply_ctx *ac)
+{
+	if (ac->store != NULL)
+		store_close(ac->store);
+	policy_cache_free(ac->policies);
+	memset(ac, 0, sizeof(*ac));
+}
+
+static int
+exec_simple(struct apply_ctx *ac, const char *sql, struct sp_error *err)
+{
+	return site_exec(ac->site, sql, err);
+}
+
+static int
+record_locked(struct apply_ctx *ac, const char *table, const char *guid)
+{
+	sqlite3_stmt *st;
+	int locked = 0;
+
+	if (sqlite3_prepare_v2(ac->site->db, "SELECT 1 FROM syncpack_lock l "
+	    "JOIN syncpack_record r ON r.rkey = l.rkey WHERE r.guid = ? AND "
+	    "l.tbl = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+		locked = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return locked;
+}
+
+/* (hlc, site) order: the newest change wins, the site id breaks ties. */
+static int
+newer(long long hlc_a, const char *site_a, long long hlc_b,
+    const char *site_b)
+{
+	if (hlc_a != hlc_b)
+		return hlc_a > hlc_b;
+	return strcmp(site_a, site_b) > 0;
+}
+
+/* 1 when the incoming version wins a conflict under the table's policy;
+ * -1 for the manual policy (nobody wins). */
+static int
+incoming_wins(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct store_record *local, const struct store_record *in)
+{
+	const char *policy = p->t.conflict;
+
+	if (strcmp(policy, "manual") == 0)
+		return -1;
+	if (strcmp(policy, "hub") == 0)
+		return !ac->site->hub;
+	if (strcmp(policy, "owner") == 0) {
+		int in_owner = strcmp(in->hlc_site, local->owner) == 0;
+		int local_owner = strcmp(local->hlc_site, local->owner) == 0;
+		if (in_owner != local_owner)
+			return in_owner;
+	}
+	return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site);
+}
+
+/* Replaces each foreign key's value with the parent's local key; sets
+ * reason and returns 1 when a parent is missing or older than required. */
+static int
+translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
+    size_t rlen, struct sp_error *err)
+{
+	const char *col;
+	json_t *ref;
+
+	if (w->fk == NULL)
+		return 0;
+	json_object_foreach(w->fk, col, ref) {
+		json_t *t = json_object_get(ref, "table");
+		json_t *g = json_object_get(ref, "guid");
+		json_t *rv = json_object_get(ref, "rowversion");
+		struct store_record parent;
+		struct policy_entry *pp;
+		json_t *prow = NULL;
+		int found;
+
+		if (!json_is_string(t) || !json_is_string(g) ||
+		    !json_is_integer(rv)) {
+			snprintf(reason, rlen, "bad foreign key %s", col);
+			return 2;
+		}
+		found = store_lookup(ac->store, json_string_value(g), &parent,
+		    &prow, err);
+		if (found < 0)
+			return -1;
+		if (!found || parent.deleted || prow == NULL) {
+			snprintf(reason, rlen, "parent %s %s %s", json_string_value(t),
+			    json_string_value(g), found ? "is deleted" : "is missing");
+			json_decref(prow);
+			return 1;
+		}
+		if (parent.rowversion < json_integer_value(rv)) {
+			snprintf(reason, rlen, "parent %s %s is at rowversion %lld, "
+			    "the record needs %lld", json_string_value(t),
+			    json_string_value(g), parent.rowversion,
+			    (long long)json_integer_value(rv));
+			json_decref(prow);
+			return 1;
+		}
+		pp = policy_find(ac, json_string_value(t), err);
+		if (pp != NULL && w->columns != NULL)
+			json_object_set(w->columns, col,
+			    json_object_get(prow, pp->t.pk));
+		json_decref(prow);
+	}
+	return 0;
+}
+
+static int
+save_protocol(struct apply_ctx *ac, const struct wire_record *w,
+    enum apply_outcome o, const char *reason, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(ac->site->db, "INSERT OR REPLACE INTO "
+	    "syncpack_protocol(peer, direction, flow, guid, tbl, outcome, "
+	    "reason) VALUES (?, 'in', ?, ?, ?, ?, ?)", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, ac->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ac->flow);
+	sqlite3_bind_text(st, 3, w->rec.guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, w->rec.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, apply_outcome_name(o), -1, SQLITE_STATIC);
+	if (reason != NULL && reason[0])
+		sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
+static int
+save_held(struct apply_ctx *ac, const struct wire_record *w,
+    const char *line, size_t len, const char *reason, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO syncpack_held(guid, "
+	    "peer, flow, tbl, reason, since, record) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?6) ON CONFLICT(guid) DO "
+	    "UPDATE SET peer = ?2, flow = ?3, reason = ?5, record = ?6 WHERE "
+	    "json_extract(record, '$.rowversion') <= ?7", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ac->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ac->flow);
+	sqlite3_bind_text(st, 4, w->rec.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, line, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, w->rec.rowversion);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
+static int
+drop_held(struct apply_ctx *ac, const struct wire_record *w,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(ac->site->db, "DELETE FROM syncpack_held WHERE "
+	    "guid = ? AND json_extract(record, '$.rowversion') <= ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, w->rec.rowversion);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
+static int
+save_conflict(struct apply_ctx *ac, const struct wire_record *w,
+    const char *line, size_t len, struct sp_error *err)
+{
+	struct store_record local;
+	json_t *row = NULL;
+	char *local_text = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if (store_lookup(ac->store, w->rec.guid, &local, &row, err) < 0)
+		return -1;
+	if (row != NULL) {
+		json_t *o = wire_record_build(&local, row, NULL);
+		local_text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		json_decref(row);
+	}
+	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO syncpack_conflict("
+	    "guid, tbl, peer, flow, local, remote, detected) VALUES (?, ?, ?, "
+	    "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1, &st, NULL)
+	    != SQLITE_OK) {
+		free(local_text);
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	}
+	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->rec.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ac->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, ac->flow);
+	if (local_text != NULL)
+		sqlite3_bind_text(st, 5, local_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, line, (int)len, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(local_text);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
+/* Writes the incoming version inside a savepoint, so that a constraint
+ * failure on this record leaves the rest of the file applying. Returns 1
+ * and sets reason when the write was refused. */
+static int
+write_incoming(struct apply_ctx *ac, struct wire_record *w,
+    const struct store_record *local, int have_local, char *reason,
+    size_t rlen, struct sp_error *err)
+{
+	struct store_record rec = w->rec;
+	struct sp_error werr;
+	int r;
+
+	snprintf(rec.src, sizeof(rec.src), "%s", ac->peer);
+	rec.base = w->rec.rowversion;
+	rec.base_hlc = w->rec.hlc;
+	rec.flags = have_local ? local->flags : 0;
+	if (exec_simple(ac, "SAVEPOINT syncpack_record", err) != 0)
+		return -1;
+	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)
+	    : store_upsert(ac->store, &rec, w->columns, &werr);
+	if (r != 0) {
+		snprintf(reason, rlen, "%.500s", werr.msg);
+		if (exec_simple(ac, "ROLLBACK TO syncpack_record; RELEASE "
+		    "syncpack_record", err) != 0)
+			return -1;
+		return 1;
+	}
+	return exec_simple(ac, "RELEASE syncpack_record", err);
+}
+
+static enum apply_outcome
+decide(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct wire_record *w, const struct store_record *local,
+    int have_local, char *reason, size_t rlen)
+{
+	const struct store_record *in = &w->rec;
+
+	if (ac->site->hub) {
+		/* The hub checks that the sending spoke may make the change. */
+		const char *owner = have_local ? local->owner : in->owner;
+		if (strcmp(p->t.owner, "central") == 0) {
+			snprintf(reason, rlen, "%s is a central table: only the "
+			    "hub may change it", p->t.name);
+			return OUTCOME_REJECTED;
+		}
+		if (strcmp(p->t.owner, "creator") == 0 &&
+		    strcmp(owner, ac->peer) != 0) {
+			snprintf(reason, rlen, "record owned by %s, not %s", owner,
+			    ac->peer);
+			return OUTCOME_REJECTED;
+		}
+		if (have_local && p->t.freeze && (local->flags & 1) &&
+		    !(local->rowversion == in->rowversion &&
+		    local->hlc == in->hlc)) {
+			snprintf(reason, rlen, "record is frozen: the hub has "
+			    "acknowledged it");
+			return OUTCOME_REJECTED;
+		}
+	}
+	if (!have_local)
+		/* A superseded file cannot prove a record unknown here is new
+		 * (its tombstone may have been purged): nothing older lands. */
+		return ac->superseded ? OUTCOME_OLDER : OUTCOME_APPLIED;
+	if (local->rowversion == in->rowversion && local->hlc == in->hlc &&
+	    strcmp(local->hlc_site, in->hlc_site) == 0 &&
+	    local->deleted == in->deleted)
+		return OUTCOME_DUPLICATE;
+	/* The version the local one grew from, or one before it. */
+	if ((in->rowversion == local->base && in->hlc == local->base_hlc) ||
+	    (in->rowversion < local->base && in->hlc <= local->base_hlc))
+		return OUTCOME_OLDER;
+	/* The local version is the one the sender's change grew from, or
+	 * came from the sender and was not changed here since. */
+	if (local->rowversion == in->base && local->hlc == in->base_hlc &&
+	    in->rowversion > local->rowversion)
+		return OUTCOME_APPLIED;
+	if (strcmp(local->src, ac->peer) == 0) {
+		if (in->rowversion < local->rowversion)
+			return OUTCOME_OLDER;
+		if (in->rowversion > local->rowversion)
+			return OUTCOME_APPLIED;
+	}
+	return OUTCOME_CONFLICT_LOST;	/* settled by the caller's policy */
+}
+
+int
+apply_record(struct apply_ctx *ac, const char *line, size_t len,
+    enum apply_outcome *outcome, struct sp_error *err)
+{
+	struct wire_record w;
+	struct store_record local;
+	struct policy_entry *p;
+	char reason[512] = "";
+	enum apply_outcome o;
+	int have_local, r, rc = -1;
+
+	if (wire_record_parse(line, len, &w, err) != 0) {
+		/* Nothing to identify it by: reported with a placeholder. */
+		struct wire_record bad;
+		snprintf(reason, sizeof(reason), "malformed record: %.480s", err->msg);
+		memset(&bad, 0, sizeof(bad));
+		snprintf(bad.rec.guid, sizeof(bad.rec.guid), "line-%lld",
+		    ac->n.applied + ac->n.skipped + ac->n.conflict +
+		    ac->n.rejected + ac->n.held + 1);
+		strcpy(bad.rec.table, "?");
+		ac->n.rejected++;
+		*outcome = OUTCOME_REJECTED;
+		return save_protocol(ac, &bad, OUTCOME_REJECTED, reason, err);
+	}
+	p = policy_find(ac, w.rec.table, err);
+	if (p == NULL) {
+		snprintf(reason, sizeof(reason), "table %s is not tracked here",
+		    w.rec.table);
+		o = OUTCOME_HELD;
+		goto outcome;
+	}
+	have_local = store_lookup(ac->store, w.rec.guid, &local, NULL, err);
+	if (have_local < 0)
+		goto cleanup;
+	o = decide(ac, p, &w, &local, have_local, reason, sizeof(reason));
+	if (o == OUTCOME_CONFLICT_LOST) {
+		int wins = incoming_wins(ac, p, &local, &w.rec);
+		if (wins < 0) {
+			o = OUTCOME_CONFLICT_KEPT;
+			snprintf(reason, sizeof(reason), "concurrent change kept for "
+			    "an operator (syncadm conflicts)");
+			if (save_conflict(ac, &w, line, len, err) != 0)
+				goto cleanup;
+		} else if (wins) {
+			o = OUTCOME_CONFLICT_WON;
+			snprintf(reason, sizeof(reason), "concurrent change: the "
+			    "incoming version won (%s)", p->t.conflict);
+		} else
+			snprintf(reason, sizeof(reason), "concurrent change: the "
+			    "local version won (%s)", p->t.conflict);
+	}
+	if (o != OUTCOME_APPLIED && o != OUTCOME_CONFLICT_WON)
+		goto outcome;
+	if (have_local && !local.deleted &&
+	    record_locked(ac, w.rec.table, w.rec.guid)) {
+		snprintf(reason, sizeof(reason), "record is locked here");
+		o = OUTCOME_HELD;
+		goto outcome;
+	}
+	if (!w.rec.deleted) {
+		const char *col;
+		json_t *v;
+		json_object_foreach(w.columns, col, v)
+			if (!has_column(p, col)) {
+				snprintf(reason, sizeof(reason), "schema: table %s "
+				    "has no column %s here", w.rec.table, col);
+				o = OUTCOME_HELD;
+				goto outcome;
+			}
+		r = translate_parents(ac, &w, reason, sizeof(reason), err);
+		if (r < 0)
+			goto cleanup;
+		if (r > 0) {
+			o = r == 1 ? OUTCOME_HELD : OUTCOME_REJECTED;
+			goto outcome;
+		}
+	}
+	r = write_incoming(ac, &w, &local, have_local, reason, sizeof(reason),
+	    err);
+	if (r < 0)
+		goto cleanup;
+	if (r > 0)
+		o = OUTCOME_REJECTED;
+	else if (drop_held(ac, &w, err) != 0)
+		goto cleanup;
+outcome:
+	switch (o) {
+	case OUTCOME_APPLIED: ac->n.applied++; break;
+	case OUTCOME_DUPLICATE:
+	case OUTCOME_OLDER: ac->n.skipped++; break;
+	case OUTCOME_CONFLICT_WON: ac->n.applied++; ac->n.conflict++; break;
+	case OUTCOME_CONFLICT_LOST:
+	case OUTCOME_CONFLICT_KEPT: ac->n.conflict++; break;
+	case OUTCOME_REJECTED: ac->n.rejected++; break;
+	case OUTCOME_HELD: ac->n.held++; break;
+	}
+	if (o == OUTCOME_HELD && save_held(ac, &w, line, len, reason, err) != 0)
+		goto cleanup;
+	if (o != OUTCOME_APPLIED && o != OUTCOME_DUPLICATE &&
+	    o != OUTCOME_OLDER && save_protocol(ac, &w, o, reason, err) != 0)
+		goto cleanup;
+	*outcome = o;
+	rc = 0;
+cleanup:
+	wire_record_free(&w);
+	return rc;
+}
+
+int
+apply_release_held_in_txn(struct apply_ctx *ac, long long *released,
+    struct sp_error *err)
+{
+	int progress = 1, superseded = ac->superseded;
+
+	/* A held record is judged on its own, not as part of the (maybe
+	 * superseded) file that happens to release it. */
+	ac->superseded = 0;
+	*released = 0;
+	while (progress) {
+		sqlite3_stmt *st;
+		progress = 0;
+		if (sqlite3_prepare_v2(ac->site->db, "SELECT guid, peer, flow, "
+		    "record FROM syncpack_held ORDER BY since, rowid", -1, &st,
+		    NULL) != SQLITE_OK)
+			return site_sqlite_error(ac->site, err, ac->site->path);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct apply_counts saved = ac->n;
+			char saved_peer[sizeof(ac->peer)];
+			long long saved_flow = ac->flow;
+			enum apply_outcome o;
+			char *line = strdup((const char *)sqlite3_column_text(st, 3));
+			char guid[33];
+
+			snprintf(guid, sizeof(guid), "%s", sqlite3_column_text(st, 0));
+			memcpy(saved_peer, ac->peer, sizeof(saved_peer));
+			snprintf(ac->peer, sizeof(ac->peer), "%s",
+			    sqlite3_column_text(st, 1));
+			ac->flow = sqlite3_column_int64(st, 2);
+			if (line == NULL || apply_record(ac, line, strlen(line), &o,
+			    err) != 0) {
+				free(line);
+				sqlite3_finalize(st);
+				return -1;
+			}
+			free(line);
+			memcpy(ac->peer, saved_peer, sizeof(saved_peer));
+			ac->flow = saved_flow;
+			ac->n = saved;	/* counted in its own flow already */
+			if (o != OUTCOME_HELD) {
+				char *sql = sqlite3_mprintf("DELETE FROM "
+				    "syncpack_held WHERE guid = '%q'; UPDATE "
+				    "syncpack_protocol SET outcome = 'released' "
+				    "WHERE direction = 'in' AND guid = '%q' AND "
+				    "outcome = 'held'", guid, guid);
+				exec_simple(ac, sql, NULL);
+				sqlite3_free(sql);
+				(*released)++;
+				progress = 1;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	ac->superseded = superseded;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* pack.h: writing data files: every change a peer has not acknowledged,
+ * routed by table policy, parents first, locked records held back. */
+#ifndef SYNCPACK_PACK_H
+#define SYNCPACK_PACK_H
+
+#include "exchange_file.h"
+
+struct pack_options {
+	int if_changed;		/* write nothing when there is nothing to send */
+	uint64_t link;		/* the flow this file answers, or 0 */
+};
+
+struct pack_result {
+	long long records;
+	int written;		/* 0: nothing written (if_changed) */
+	struct exchange_written file;
+};
+
+int pack_data(struct site *s, const char *peer, const char *target,
+    const struct pack_options *opt, struct pack_result *res,
+    struct sp_error *err);
+
+#endif

@@ -1,0 +1,277 @@
+/* status.c: per-peer counters, the verdict, and resolving conflicts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture_fold.h"
+#include "row_json.h"
+#include "status.h"
+#include "store.h"
+#include "wire_record.h"
+
+static long long
+count(struct site *s, const char *sql, const char *peer)
+{
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (peer != NULL)
+		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, s->hub);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Records a pack for the peer would carry (routing as in pack.c). */
+static const char waiting_sql[] =
+    "SELECT count(*) FROM syncpack_record r JOIN syncpack_table t ON t.id ="
+    " r.tbl, syncpack_peer p WHERE p.site = ?1 AND t.tracked AND r.lseq > "
+    "p.acked_lseq AND (r.src IS NULL OR r.src <> ?1) AND NOT (?2 AND "
+    "t.route = 'none') AND NOT (?2 AND t.route = 'owner' AND r.owner <> ?1)"
+    " AND NOT (NOT ?2 AND t.owner = 'central')";
+
+/* Rejections the peer reported that still stand: the record has not
+ * changed here since the flow that carried it. */
+static const char rejections_sql[] =
+    "SELECT count(*) FROM syncpack_protocol p JOIN syncpack_flow f ON "
+    "f.peer = p.peer AND f.direction = 'out' AND f.flow = p.flow JOIN "
+    "syncpack_record r ON r.guid = p.guid WHERE p.peer = ?1 AND "
+    "p.direction = 'out' AND p.outcome = 'rejected' AND r.lseq <= f.covered";
+
+json_t *
+site_status(struct site *s, struct sp_error *err)
+{
+	json_t *out = json_object(), *peers = json_array();
+	long long held = 0, conflicts = 0, rejections = 0, failed;
+	sqlite3_stmt *st;
+	char reason[256] = "";
+
+	if (sqlite3_prepare_v2(s->db, "SELECT site, last_sent, last_received, "
+	    "last_acked FROM syncpack_peer ORDER BY site", -1, &st, NULL)
+	    != SQLITE_OK) {
+		json_decref(out);
+		json_decref(peers);
+		site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *peer = (const char *)sqlite3_column_text(st, 0);
+		json_t *p = json_object();
+		long long h = count(s, "SELECT count(*) FROM syncpack_held WHERE "
+		    "peer = ?1", peer);
+		long long c = count(s, "SELECT count(*) FROM syncpack_conflict "
+		    "WHERE peer = ?1 AND resolved IS NULL", peer);
+		long long r = count(s, rejections_sql, peer);
+
+		json_object_set_new(p, "peer", json_string(peer));
+		for (int i = 1; i <= 3; i++) {
+			static const char *const names[] = { NULL, "last_sent",
+			    "last_received", "last_acked" };
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			json_object_set_new(p, names[i], v ? json_string(v)
+			    : json_null());
+		}
+		json_object_set_new(p, "waiting", json_integer(count(s,
+		    waiting_sql, peer)));
+		json_object_set_new(p, "held", json_integer(h));
+		json_object_set_new(p, "conflicts", json_integer(c));
+		json_object_set_new(p, "rejections", json_integer(r));
+		json_array_append_new(peers, p);
+		held += h;
+		conflicts += c;
+		rejections += r;
+	}
+	sqlite3_finalize(st);
+	failed = count(s, "SELECT count(*) FROM syncpack_flow f WHERE "
+	    "direction = 'in' AND status IN ('refused', 'failed', 'running') "
+	    "AND NOT EXISTS (SELECT 1 FROM syncpack_flow g WHERE g.peer = "
+	    "f.peer AND g.direction = 'in' AND g.flow > f.flow AND g.status IN "
+	    "('applied', 'partial'))", NULL);
+	json_object_set_new(out, "site", json_string(s->id));
+	json_object_set_new(out, "hub", json_boolean(s->hub));
+	json_object_set_new(out, "peers", peers);
+	json_object_set_new(out, "held", json_integer(held));
+	json_object_set_new(out, "conflicts", json_integer(conflicts));
+	json_object_set_new(out, "rejections", json_integer(rejections));
+	json_object_set_new(out, "failed_flows", json_integer(failed));
+	if (held)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%lld held records", reason[0] ? ", " : "", held);
+	if (conflicts)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%lld unresolved conflicts", reason[0] ? ", " : "", conflicts);
+	if (rejections)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%lld records rejected by a peer", reason[0] ? ", " : "",
+		    rejections);
+	if (failed)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%lld incoming files refused or failed", reason[0] ? ", " :
+		    "", failed);
+	json_object_set_new(out, "verdict", json_string(reason[0] ? "attention"
+	    : "ok"));
+	json_object_set_new(out, "reason", reason[0] ? json_string(reason) :
+	    json_null());
+	return out;
+}
+
+/* Writes the chosen version's values into the row as a local change, so
+ * that the capture triggers stamp it. */
+static int
+write_values(struct site *s, struct store *store, const char *table,
+    json_t *remote, const char *guid, struct sp_error *err)
+{
+	struct wire_record w;
+	const char *text = json_string_value(remote);
+	char *sql = NULL;
+	sqlite3_stmt *st;
+	json_t *row = NULL, *v;
+	struct store_record local;
+	const char *col, *pk = NULL;
+	int idx = 1, rc = -1;
+
+	if (wire_record_parse(text, strlen(text), &w, err) != 0)
+		return -1;
+	if (store_lookup(store, guid, &local, &row, err) <= 0 || row == NULL) {
+		sp_error_set(err, "record %s is not here", guid);
+		goto cleanup;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT pk FROM syncpack_table WHERE "
+	    "name = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			pk = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (pk == NULL) {
+		sp_error_set(err, "%s is not tracked", table);
+		goto cleanup;
+	}
+	if (w.rec.deleted)
+		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?1",
+		    table, pk);
+	else {
+		sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = \"%w\"", table,
+		    pk, pk);
+		json_object_foreach(w.columns, col, v) {
+			char *next;
+			if (strcmp(col, pk) == 0 || (w.fk &&
+			    json_object_get(w.fk, col)))
+				continue;	/* keys stay local */
+			next = sqlite3_mprintf("%s, \"%w\" = ?%d", sql, col, ++idx);
+			sqlite3_free(sql);
+			sql = next;
+		}
+		{
+			char *next = sqlite3_mprintf("%s WHERE \"%w\" = ?1", sql, pk);
+			sqlite3_free(sql);
+			sql = next;
+		}
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto cleanup;
+	}
+	row_json_bind(st, 1, json_object_get(row, pk), err);
+	idx = 1;
+	if (!w.rec.deleted)
+		json_object_foreach(w.columns, col, v) {
+			if (strcmp(col, pk) == 0 || (w.fk &&
+			    json_object_get(w.fk, col)))
+				continue;
+			row_json_bind(st, ++idx, v, err);
+		}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		site_sqlite_error(s, err, s->path);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+cleanup:
+	sqlite3_free(sql);
+	free((char *)pk);
+	json_decref(row);
+	wire_record_free(&w);
+	return rc;
+}
+
+int
+conflict_resolve(struct site *s, long long id, int keep_remote,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	struct store *store = NULL;
+	char guid[33] = "", table[256] = "";
+	json_t *remote = NULL;
+	long long remote_rv = 0, remote_hlc = 0;
+	int rc = -1, r;
+
+	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl, remote, json_extract("
+	    "remote, '$.rowversion'), json_extract(remote, '$.hlc') FROM "
+	    "syncpack_conflict WHERE id = ? AND "
+	    "resolved IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		snprintf(guid, sizeof(guid), "%s", sqlite3_column_text(st, 0));
+		snprintf(table, sizeof(table), "%s", sqlite3_column_text(st, 1));
+		remote = json_string((const char *)sqlite3_column_text(st, 2));
+		remote_rv = sqlite3_column_int64(st, 3);
+		remote_hlc = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW) {
+		sp_error_set(err, "no unresolved conflict %lld", id);
+		goto rollback;
+	}
+	if ((store = store_sqlite_open(s, err)) == NULL)
+		goto rollback;
+	if (keep_remote) {
+		if (write_values(s, store, table, remote, guid, err) != 0)
+			goto rollback;
+	} else {
+		char *sql = sqlite3_mprintf("INSERT INTO syncpack_change(tbl, "
+		    "rkey, okey, op, ms) SELECT tbl, rkey, rkey, 2, CAST(("
+		    "julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) FROM "
+		    "syncpack_record WHERE guid = '%q' AND rkey IS NOT NULL", guid);
+		r = site_exec(s, sql, err);
+		sqlite3_free(sql);
+		if (r != 0)
+			goto rollback;
+	}
+	if (capture_fold(s, err) != 0)
+		goto rollback;
+	{
+		/* The kept version has seen the remote one: peers holding the
+		 * remote version take it as a plain successor. */
+		char *sql = sqlite3_mprintf("UPDATE syncpack_record SET base = "
+		    "%lld, base_hlc = %lld, rowversion = max(rowversion, %lld + 1)"
+		    " WHERE guid = '%q'; UPDATE syncpack_conflict SET resolved = "
+		    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE guid = '%q' "
+		    "AND resolved IS NULL", remote_rv, remote_hlc, remote_rv, guid,
+		    guid);
+		r = site_exec(s, sql, err);
+		sqlite3_free(sql);
+		if (r != 0)
+			goto rollback;
+	}
+	if (site_exec(s, "COMMIT", err) != 0)
+		goto rollback;
+	rc = 0;
+	goto cleanup;
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+	if (store != NULL)
+		store_close(store);
+	json_decref(remote);
+	return rc;
+}

@@ -1,0 +1,179 @@
+/* syncadm_ops.c: the syncadm subcommands for day-to-day operation:
+ * status, held, conflicts, vacuum. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lib/ack.h"
+#include "lib/status.h"
+#include "syncadm.h"
+#include "tool.h"
+
+int
+syncadm_cmd_status(int argc, char **argv)
+{
+	enum { OPT_JSON = 256 };
+	/* keep sorted */
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL;
+	struct sp_error err;
+	struct site s;
+	json_t *st, *p;
+	size_t i;
+	int c, as_json = 0, ok;
+
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': db = optarg; break;
+		case OPT_JSON: as_json = 1; break;
+		default: syncadm_common_option(c);
+		}
+	db = tool_database(db, syncadm_usage);
+	if (optind != argc) {
+		syncadm_usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	syncadm_open(&s, db);
+	st = site_status(&s, &err);
+	site_close(&s);
+	if (st == NULL)
+		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
+	ok = strcmp(json_string_value(json_object_get(st, "verdict")), "ok") == 0;
+	if (as_json) {
+		json_dumpf(st, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		json_array_foreach(json_object_get(st, "peers"), i, p) {
+			printf("peer %s: sent %s, received %s, acked %s, waiting %lld,"
+			    " held %lld, conflicts %lld, rejections %lld\n",
+			    json_string_value(json_object_get(p, "peer")),
+#define T(k) (json_is_string(json_object_get(p, k)) ? \
+    json_string_value(json_object_get(p, k)) : "never")
+			    T("last_sent"), T("last_received"), T("last_acked"),
+#undef T
+			    (long long)json_integer_value(json_object_get(p, "waiting")),
+			    (long long)json_integer_value(json_object_get(p, "held")),
+			    (long long)json_integer_value(json_object_get(p,
+			    "conflicts")), (long long)json_integer_value(
+			    json_object_get(p, "rejections")));
+		}
+		if (ok)
+			printf("verdict: ok\n");
+		else
+			printf("verdict: attention: %s\n", json_string_value(
+			    json_object_get(st, "reason")));
+	}
+	json_decref(st);
+	return ok ? EXIT_OK : EXIT_PARTIAL;
+}
+
+/* Prints every row of a query, columns separated by tabs. */
+static void
+print_rows(struct site *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	n = sqlite3_column_count(st);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < n; i++)
+			printf("%s%c", sqlite3_column_text(st, i) ?
+			    (const char *)sqlite3_column_text(st, i) : "-",
+			    i + 1 < n ? '\t' : '\n');
+	sqlite3_finalize(st);
+}
+
+int
+syncadm_cmd_held(int argc, char **argv)
+{
+	const char *db = syncadm_only_database(argc, argv, 0);
+	struct site s;
+
+	syncadm_open(&s, db);
+	print_rows(&s, "SELECT tbl, guid, peer, flow, since, reason FROM "
+	    "syncpack_held ORDER BY since, tbl, guid");
+	site_close(&s);
+	return EXIT_OK;
+}
+
+int
+syncadm_cmd_vacuum(int argc, char **argv)
+{
+	const char *db = syncadm_only_database(argc, argv, 0);
+	struct sp_error err;
+	struct site s;
+	long long purged;
+
+	syncadm_open(&s, db);
+	if (site_vacuum(&s, &purged, &err) != 0) {
+		site_close(&s);
+		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
+	}
+	fprintf(stderr, "%s: %s: %lld acknowledged tombstones purged\n",
+	    tool_name, db, purged);
+	site_close(&s);
+	return EXIT_OK;
+}
+
+int
+syncadm_cmd_conflicts(int argc, char **argv)
+{
+	enum { OPT_KEEP = 256 };
+	/* keep sorted */
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *keep = NULL;
+	struct sp_error err;
+	struct site s;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': db = optarg; break;
+		case OPT_KEEP: keep = optarg; break;
+		default: syncadm_common_option(c);
+		}
+	db = tool_database(db, syncadm_usage);
+	if (optind == argc || strcmp(argv[optind], "list") == 0) {
+		if (keep != NULL || argc - optind > 1) {
+			syncadm_usage(stderr);
+			return EXIT_TROUBLE;
+		}
+		syncadm_open(&s, db);
+		print_rows(&s, "SELECT id, tbl, guid, peer, flow, detected, "
+		    "coalesce(resolved, 'unresolved') FROM syncpack_conflict "
+		    "ORDER BY id");
+		site_close(&s);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[optind], "resolve") != 0 || argc - optind != 2 ||
+	    keep == NULL || (strcmp(keep, "local") && strcmp(keep, "remote"))) {
+		tool_warn("conflicts resolve needs ID and --keep local|remote");
+		syncadm_usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	syncadm_open(&s, db);
+	if (conflict_resolve(&s, atoll(argv[optind + 1]),
+	    strcmp(keep, "remote") == 0, &err) != 0) {
+		site_close(&s);
+		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
+	}
+	site_close(&s);
+	return EXIT_OK;
+}

@@ -1,0 +1,302 @@
+#!/bin/sh
+# syncpack / syncunpack / syncack: the shop example end to end.
+. "$SYNCPACK_SRC/t/lib.sh"
+. "$SYNCPACK_SRC/t/exchange-lib.sh"
+
+test_expect_success 'a customer created at BSOC reaches CSOC through the hub' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name, city) values (\"Dupont\", \"Lyon\")" &&
+	round &&
+	test "$(sqlite3 c.db "select name, city from customer")" = "Dupont|Lyon" &&
+	test "$(sqlite3 hub.db "select name, city from customer")" = "Dupont|Lyon" &&
+	test "$(sqlite3 c.db "select origin, owner from syncpack_record")" = "BSOC|BSOC" &&
+	g=$(sqlite3 b.db "select guid from syncpack_record") &&
+	test "$(sqlite3 c.db "select guid from syncpack_record")" = "$g"
+'
+
+test_expect_success 'articles come from the hub only; a spoke cannot change them' '
+	make_shop &&
+	sqlite3 hub.db "insert into article(label, price) values (\"pen\", 1.5)" &&
+	round &&
+	test "$(sqlite3 b.db "select label, price from article")" = "pen|1.5" &&
+	test "$(sqlite3 c.db "select label, price from article")" = "pen|1.5" &&
+	! sqlite3 b.db "update article set price = 0" 2>err &&
+	grep -q "central table" err &&
+	sqlite3 hub.db "update article set price = 2" && round &&
+	test "$(sqlite3 b.db "select price from article")" = 2.0
+'
+
+test_expect_success 'pieces go up, come back only to their shop, and freeze after the ack' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"D\");
+		insert into piece(customer_id, piece_date, total) values (1, \"2026-11-01\", 10)" &&
+	round &&
+	test "$(sqlite3 hub.db "select total from piece")" = 10.0 &&
+	test "$(sqlite3 c.db "select count(*) from piece")" = 0 &&
+	test "$(sqlite3 hub.db "select c.name from piece p join customer c on c.id = p.customer_id")" = D &&
+	fold b.db &&
+	test "$(sqlite3 b.db "select flags & 1 from syncpack_record where tbl = (select id from syncpack_table where name = \"piece\")")" = 1 &&
+	! sqlite3 b.db "update piece set total = 11" 2>err &&
+	grep -q "frozen" err &&
+	sqlite3 hub.db "update piece set total = 12" && round &&
+	test "$(sqlite3 b.db "select total from piece")" = 12.0 &&
+	test "$(sqlite3 c.db "select count(*) from piece")" = 0
+'
+
+test_expect_success 'events reach only the hub' '
+	make_shop &&
+	sqlite3 b.db "insert into event(what) values (\"till opened\")" &&
+	round &&
+	test "$(sqlite3 hub.db "select what from event")" = "till opened" &&
+	test "$(sqlite3 c.db "select count(*) from event")" = 0
+'
+
+test_expect_success 'shared customers edited on both sides: last writer wins everywhere' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name, city) values (\"A\", \"Paris\")" &&
+	round &&
+	sqlite3 b.db "update customer set city = \"Lyon\"" &&
+	sleep 0.05 &&
+	sqlite3 c.db "update customer set city = \"Nice\"" &&
+	round && round &&
+	for db in hub.db b.db c.db; do
+		test "$(sqlite3 $db "select city from customer")" = Nice || return 1
+	done &&
+	content hub.db customer >h && content b.db customer >b && content c.db customer >c &&
+	cmp h b && cmp h c &&
+	test "$(syncack -d c.db --flows | grep -c conflict)" -ge 0
+'
+
+test_expect_success 'a locked piece is held back, then sent after unlock' '
+	make_shop &&
+	sqlite3 b.db "insert into piece(piece_date, total) values (\"2026-11-02\", 5), (\"2026-11-02\", 6)" &&
+	syncadm lock -d b.db piece 1 --by clerk &&
+	round &&
+	test "$(sqlite3 hub.db "select total from piece")" = 6.0 &&
+	syncadm unlock -d b.db piece 1 &&
+	round &&
+	test "$(sqlite3 hub.db "select total from piece order by total" | tr "\n" " ")" = "5.0 6.0 "
+'
+
+test_expect_success 'incoming changes to a locked record wait for the unlock' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name) values (\"A\")" && round &&
+	syncadm lock -d b.db customer 1 &&
+	sqlite3 hub.db "update customer set city = \"Metz\"" &&
+	syncpack -d hub.db --to BSOC -o usb 2>/dev/null &&
+	expect_code 1 syncunpack -d b.db usb &&
+	grep -q "held 1" err &&
+	test -z "$(sqlite3 b.db "select city from customer")" &&
+	syncadm held -d b.db | grep -q "record is locked here" &&
+	syncadm unlock -d b.db customer 1 &&
+	expect_code 0 syncunpack -d b.db usb &&
+	grep -q "1 held records applied" err &&
+	test "$(sqlite3 b.db "select city from customer")" = Metz
+'
+
+test_expect_success 'a file applied twice changes nothing the second time' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\"), (\"B\")" &&
+	syncpack -d b.db --to ASOC -o f.sxf 2>/dev/null &&
+	expect_code 0 syncunpack -d hub.db f.sxf &&
+	before=$(sqlite3 hub.db ".dump customer") &&
+	records=$(sqlite3 hub.db "select * from syncpack_record") &&
+	expect_code 0 syncunpack -d hub.db f.sxf &&
+	grep -q "already applied" err &&
+	test "$(sqlite3 hub.db ".dump customer")" = "$before" &&
+	test "$(sqlite3 hub.db "select * from syncpack_record")" = "$records"
+'
+
+test_expect_success 'a lost file is repaired by the next one; an older one is superseded' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	syncpack -d b.db --to ASOC -o lost.sxf 2>/dev/null &&
+	sqlite3 b.db "insert into customer(name) values (\"B\"); update customer set city = \"X\" where name = \"A\"" &&
+	syncpack -d b.db --to ASOC -o second.sxf 2>/dev/null &&
+	expect_code 0 syncunpack -d hub.db second.sxf &&
+	test "$(sqlite3 hub.db "select name, city from customer order by name" | tr "\n" " ")" = "A|X B| " &&
+	expect_code 0 syncunpack -d hub.db lost.sxf &&
+	grep -q "superseded" err &&
+	test "$(sqlite3 hub.db "select name, city from customer order by name" | tr "\n" " ")" = "A|X B| " &&
+	syncack -d hub.db --flows | grep -q "superseded"
+'
+
+test_expect_success 'a truncated file is refused and changes nothing' '
+	make_shop &&
+	sqlite3 b.db "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000)
+		insert into customer(name) select \"c\" || i from n" &&
+	syncpack -d b.db --to ASOC -o f.sxf 2>/dev/null &&
+	head -c $(($(stat -c %s f.sxf) * 2 / 3)) f.sxf >cut.sxf &&
+	before=$(sqlite3 hub.db "select count(*) from customer; select count(*) from syncpack_record") &&
+	expect_code 2 syncunpack -d hub.db cut.sxf &&
+	expect_err "^syncunpack: cut.sxf: truncated" &&
+	test "$(sqlite3 hub.db "select count(*) from customer; select count(*) from syncpack_record")" = "$before" &&
+	expect_code 0 syncunpack -d hub.db f.sxf &&
+	test "$(sqlite3 hub.db "select count(*) from customer")" = 2000
+'
+
+test_expect_success 'a child sent before its parent'"'"'s new version is held, then applied' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
+	sqlite3 b.db "update customer set city = \"Lyon\";
+		insert into piece(customer_id, piece_date, total) values (1, \"2026-11-03\", 7)" &&
+	syncpack -d b.db --to ASOC -o full.sxf 2>/dev/null &&
+	mkdir x && tar -xzf full.sxf -C x &&
+	grep "\"table\":\"piece\"" x/data.jsonl >x/piece.jsonl &&
+	grep -q "\"rowversion\":2" x/piece.jsonl &&
+	mv x/piece.jsonl x/data.jsonl &&
+	sed -i "s/^flow: .*/flow: 90/" x/HEADER &&
+	(cd x && sha256sum schema.json data.jsonl >MANIFEST && cat HEADER MANIFEST >../signed) &&
+	openssl pkeyutl -sign -inkey b.db.key -rawin -in signed -out x/SIGNATURE &&
+	(cd x && tar --format=pax -cf - HEADER MANIFEST SIGNATURE schema.json data.jsonl) | gzip >child.sxf &&
+	expect_code 1 syncunpack -d hub.db child.sxf &&
+	grep -q "held 1" err &&
+	syncadm held -d hub.db | grep -q "is at rowversion 1, the record needs 2" &&
+	test "$(sqlite3 hub.db "select count(*) from piece")" = 0 &&
+	syncack -d hub.db --protocol 90 | grep -q "held" &&
+	expect_code 1 syncadm status -d hub.db &&
+	grep -q "attention: 1 held records" out &&
+	expect_code 0 syncunpack -d hub.db full.sxf &&
+	test "$(sqlite3 hub.db "select p.total, c.city from piece p join customer c on c.id = p.customer_id")" = "7.0|Lyon" &&
+	test -z "$(syncadm held -d hub.db)"
+'
+
+test_expect_success 'kill -9 in the middle of a large file leaves the database unchanged' '
+	make_shop &&
+	sqlite3 b.db "with recursive n(i) as (select 1 union all select i + 1 from n where i < 150000)
+		insert into customer(name, city) select \"c\" || i, \"city\" || i from n" &&
+	syncpack -d b.db --to ASOC -o big.sxf 2>/dev/null &&
+	before=$(sqlite3 hub.db "select count(*) from customer; select count(*) from syncpack_record") || return 1
+	syncunpack -d hub.db big.sxf 2>/dev/null &
+	pid=$!
+	for i in $(seq 200); do
+		test "$(sqlite3 hub.db "select count(*) from syncpack_flow where status = \"running\"" 2>/dev/null)" = 1 && break
+		sleep 0.02
+	done &&
+	sleep 0.3 && kill -9 $pid; wait $pid; test $? = 137 &&
+	test "$(sqlite3 hub.db "select count(*) from customer; select count(*) from syncpack_record")" = "$before" &&
+	expect_code 0 syncunpack -d hub.db big.sxf &&
+	test "$(sqlite3 hub.db "select count(*) from customer")" = 150000 &&
+	test "$(sqlite3 hub.db "select executions, status from syncpack_flow where direction = \"in\"")" = "2|applied"
+'
+
+test_expect_success 'all three databases converge to the same records' '
+	make_shop &&
+	sqlite3 hub.db "insert into article(label) values (\"a\"), (\"b\"); insert into customer(name) values (\"H\")" &&
+	sqlite3 b.db "insert into customer(name) values (\"B1\"), (\"B2\")" &&
+	sqlite3 c.db "insert into customer(name) values (\"C1\")" &&
+	round &&
+	sqlite3 b.db "update customer set city = \"b\" where name = \"H\"; delete from customer where name = \"B2\"" &&
+	sqlite3 c.db "update customer set city = \"c\" where name = \"B1\"" &&
+	sqlite3 hub.db "update article set price = 3 where label = \"a\"" &&
+	round && round &&
+	for t in customer article; do
+		content hub.db $t >h && content b.db $t >b && content c.db $t >c &&
+		cmp h b && cmp h c || return 1
+	done &&
+	test "$(sqlite3 c.db "select count(*) from customer")" = 3
+'
+
+test_expect_success 'one bad record does not stall the rest: unique constraint' '
+	make_shop &&
+	sqlite3 c.db "insert into customer(name, email) values (\"C\", \"x@example.org\")" &&
+	send c.db ASOC && recv hub.db &&
+	sqlite3 b.db "insert into customer(name, email) values (\"B\", \"x@example.org\"), (\"B2\", \"y@example.org\")" &&
+	send b.db ASOC &&
+	expect_code 1 syncunpack -d hub.db usb &&
+	grep -q "applied 1, skipped 0, conflicts 0, rejected 1" err &&
+	test "$(sqlite3 hub.db "select name from customer order by name" | tr "\n" " ")" = "B2 C " &&
+	syncack -d hub.db --flows --peer BSOC | grep -q partial &&
+	ack hub.db BSOC && syncack -d b.db usb 2>/dev/null &&
+	syncack -d b.db --protocol 1 | grep -q "rejected.*UNIQUE" &&
+	expect_code 1 syncadm status -d b.db &&
+	grep -q "rejected by a peer" out
+'
+
+test_expect_success 'a spoke'"'"'s changes to central data are rejected at the hub' '
+	make_shop &&
+	syncadm track -d b.db article --owner shared &&
+	sqlite3 b.db "insert into article(label) values (\"rogue\")" &&
+	send b.db ASOC &&
+	expect_code 1 syncunpack -d hub.db usb &&
+	test "$(sqlite3 hub.db "select count(*) from article")" = 0 &&
+	syncack -d hub.db --protocol 1 --peer BSOC | grep -q "rejected.*central table"
+'
+
+test_expect_success 'schema drift: a column the receiver lacks holds the record until it exists' '
+	make_shop &&
+	sqlite3 b.db "alter table customer add column vat text" &&
+	syncadm track -d b.db customer --owner shared &&
+	sqlite3 b.db "insert into customer(name, vat) values (\"A\", \"FR1\")" &&
+	send b.db ASOC &&
+	expect_code 1 syncunpack -d hub.db usb &&
+	syncadm held -d hub.db | grep -q "schema: table customer has no column vat" &&
+	sqlite3 hub.db "alter table customer add column vat text" &&
+	syncadm track -d hub.db customer --owner shared &&
+	expect_code 0 syncunpack -d hub.db usb &&
+	test "$(sqlite3 hub.db "select name, vat from customer")" = "A|FR1"
+'
+
+test_expect_success 'manual conflicts are kept for an operator, status red until resolved' '
+	make_shop &&
+	for db in hub.db b.db c.db; do syncadm track -d $db customer --conflict manual || return 1; done &&
+	sqlite3 hub.db "insert into customer(name, city) values (\"A\", \"Paris\")" && round &&
+	sqlite3 b.db "update customer set city = \"Lyon\"" &&
+	sqlite3 hub.db "update customer set city = \"Metz\"" &&
+	send b.db ASOC && recv hub.db;
+	test "$(sqlite3 hub.db "select city from customer")" = Metz &&
+	expect_code 1 syncadm status -d hub.db &&
+	grep -q "1 unresolved conflicts" out &&
+	syncadm conflicts -d hub.db | grep -q unresolved &&
+	expect_code 0 syncadm conflicts -d hub.db resolve 1 --keep remote &&
+	test "$(sqlite3 hub.db "select city from customer")" = Lyon &&
+	expect_code 0 syncadm status -d hub.db &&
+	syncpack -d hub.db --to BSOC -o usb 2>/dev/null && recv b.db &&
+	test "$(sqlite3 b.db "select city from customer")" = Lyon
+'
+
+test_expect_success 'tombstones every peer acknowledged are purged' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name) values (\"A\"), (\"B\")" && round &&
+	sqlite3 hub.db "delete from customer" && fold hub.db &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_record where deleted")" = 2 &&
+	round && round &&
+	test "$(sqlite3 b.db "select count(*) from customer")" = 0 &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_record where deleted")" = 0 &&
+	test "$(sqlite3 b.db "select count(*) from syncpack_record where deleted")" = 0
+'
+
+test_expect_success '--if-changed writes nothing when there is nothing to send' '
+	make_shop && round &&
+	expect_code 0 syncpack -d b.db --to ASOC -o usb --if-changed &&
+	test -z "$(ls usb | grep -v done)" &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	expect_code 0 syncpack -d b.db --to ASOC -o usb --if-changed &&
+	test "$(ls usb | grep -c sxf)" = 1
+'
+
+test_expect_success '--reply writes the ack and the return at once, linked to the flow' '
+	make_shop &&
+	sqlite3 hub.db "insert into article(label) values (\"pen\")" &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	send b.db ASOC &&
+	mkdir reply &&
+	expect_code 0 syncunpack -d hub.db usb --reply -o reply &&
+	test "$(ls reply | wc -l)" = 2 &&
+	for f in reply/*; do syncunpack --list "$f" | grep -qx "link: 1" || return 1; done &&
+	syncunpack -d b.db reply &&
+	test "$(sqlite3 b.db "select label from article")" = pen &&
+	test "$(sqlite3 b.db "select acked from syncpack_flow where direction = \"out\"")" = 1
+'
+
+test_expect_success 'flows: one line per file with executions, status and counts' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
+	expect_code 0 syncack -d hub.db --flows &&
+	grep -q "^in	BSOC	1	data	0	applied	1	" out &&
+	expect_code 0 syncack -d hub.db --flows --json &&
+	grep -q "\"executions\": 1" out &&
+	expect_code 2 syncack -d hub.db --flows --to BSOC -o x
+'
+
+test_done
