@@ -14,6 +14,18 @@ test_expect_success 'tar, sha256sum and openssl verify a syncpack file' '
 	tar -xzf $F -C dir && cd dir && sha256sum -c MANIFEST && cat HEADER MANIFEST > signed && openssl pkeyutl -verify -pubin -inkey ../sender.pub -rawin -in signed -sigfile SIGNATURE
 '
 
+test_expect_success 'the check passes on a data file carrying records too' '
+	make_sites &&
+	sqlite3 b.db "create table customer(id integer primary key, name text, photo blob)" &&
+	syncadm track -d b.db customer &&
+	sqlite3 b.db "insert into customer(name, photo) values (\"Dupont\", x'"'"'00ff'"'"')" &&
+	syncpack -d b.db --to ASOC -o out.sxf 2>/dev/null &&
+	cp b.db.pub sender.pub && F=$PWD/out.sxf && mkdir dir &&
+	tar -xzf $F -C dir && cd dir && sha256sum -c MANIFEST && cat HEADER MANIFEST > signed && openssl pkeyutl -verify -pubin -inkey ../sender.pub -rawin -in signed -sigfile SIGNATURE &&
+	grep -q "\"name\":\"Dupont\"" data.jsonl &&
+	grep -q "\"photo\":{\"base64\":\"AP8=\"}" data.jsonl
+'
+
 test_expect_success 'the same check fails against another site key' '
 	make_sites &&
 	syncpack -d b.db --to ASOC -o out.sxf 2>/dev/null &&

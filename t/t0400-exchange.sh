@@ -289,6 +289,14 @@ test_expect_success '--reply writes the ack and the return at once, linked to th
 	test "$(sqlite3 b.db "select acked from syncpack_flow where direction = \"out\"")" = 1
 '
 
+test_expect_success 'a pipeline: syncpack -o - | syncunpack -' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	syncpack -d b.db --to ASOC -o - 2>/dev/null | syncunpack -d hub.db - 2>err &&
+	grep -q "^syncunpack: stdin: flow 1 from BSOC applied: applied 1" err &&
+	test "$(sqlite3 hub.db "select name from customer")" = A
+'
+
 test_expect_success 'flows: one line per file with executions, status and counts' '
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&

@@ -63,6 +63,9 @@ struct apply_ctx {
 	char peer[SITEID_MAX + 1];	/* the sender */
 	long long flow;
 	int superseded;		/* the flow is older than one applied */
+	int any_held;		/* syncpack_held may have rows */
+	int any_lock;		/* syncpack_lock has rows */
+	sqlite3_stmt *stmt[8];	/* owned: prepared once per apply */
 	struct apply_counts n;
 };
 

@@ -99,11 +99,69 @@ has_column(const struct policy_entry *e, const char *col)
 	return 0;
 }
 
+/* The statements every record may run, prepared once per apply. */
+enum {
+	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_LOCKED, ST_DROP_HELD,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	"SAVEPOINT syncpack_record",
+	"RELEASE syncpack_record",
+	"ROLLBACK TO syncpack_record",
+	"SELECT 1 FROM syncpack_lock l JOIN syncpack_record r ON r.rkey = "
+	    "l.rkey WHERE r.guid = ? AND l.tbl = ?",
+	"DELETE FROM syncpack_held WHERE guid = ? AND json_extract(record, "
+	    "'$.rowversion') <= ?",
+};
+
+static sqlite3_stmt *
+stmt(struct apply_ctx *ac, int which, struct sp_error *err)
+{
+	if (ac->stmt[which] == NULL &&
+	    sqlite3_prepare_v3(ac->site->db, stmt_sql[which], -1,
+	    SQLITE_PREPARE_PERSISTENT, &ac->stmt[which], NULL) != SQLITE_OK) {
+		site_sqlite_error(ac->site, err, ac->site->path);
+		return NULL;
+	}
+	sqlite3_reset(ac->stmt[which]);
+	return ac->stmt[which];
+}
+
+static int
+run(struct apply_ctx *ac, int which, struct sp_error *err)
+{
+	sqlite3_stmt *st = stmt(ac, which, err);
+	int r;
+
+	if (st == NULL)
+		return -1;
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
+static int
+table_has_rows(struct site *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int any = 1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		any = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return any;
+}
+
 int
 apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
 {
 	memset(ac, 0, sizeof(*ac));
 	ac->site = s;
+	ac->any_held = table_has_rows(s, "SELECT 1 FROM syncpack_held LIMIT 1");
+	ac->any_lock = table_has_rows(s, "SELECT 1 FROM syncpack_lock LIMIT 1");
 	ac->policies = calloc(1, sizeof(*ac->policies));
 	if (ac->policies == NULL)
 		return sp_error_set(err, "out of memory");
@@ -119,6 +177,8 @@ apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
 void
 apply_ctx_free(struct apply_ctx *ac)
 {
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(ac->stmt[i]);
 	if (ac->store != NULL)
 		store_close(ac->store);
 	policy_cache_free(ac->policies);
@@ -135,16 +195,14 @@ static int
 record_locked(struct apply_ctx *ac, const char *table, const char *guid)
 {
 	sqlite3_stmt *st;
-	int locked = 0;
+	int locked;
 
-	if (sqlite3_prepare_v2(ac->site->db, "SELECT 1 FROM syncpack_lock l "
-	    "JOIN syncpack_record r ON r.rkey = l.rkey WHERE r.guid = ? AND "
-	    "l.tbl = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
-		locked = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
+	if (!ac->any_lock || (st = stmt(ac, ST_LOCKED, NULL)) == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+	locked = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	return locked;
 }
 
@@ -279,6 +337,7 @@ save_held(struct apply_ctx *ac, const struct wire_record *w,
 	sqlite3_bind_int64(st, 7, w->rec.rowversion);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
+	ac->any_held = 1;
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
 	    ac->site->path);
 }
@@ -288,18 +347,14 @@ drop_held(struct apply_ctx *ac, const struct wire_record *w,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	int r;
 
-	if (sqlite3_prepare_v2(ac->site->db, "DELETE FROM syncpack_held WHERE "
-	    "guid = ? AND json_extract(record, '$.rowversion') <= ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
+	if (!ac->any_held)
+		return 0;
+	if ((st = stmt(ac, ST_DROP_HELD, err)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, w->rec.rowversion);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
+	return run(ac, ST_DROP_HELD, err) == 0 ? 0 : -1;
 }
 
 static int
@@ -357,18 +412,18 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	rec.base = w->rec.rowversion;
 	rec.base_hlc = w->rec.hlc;
 	rec.flags = have_local ? local->flags : 0;
-	if (exec_simple(ac, "SAVEPOINT syncpack_record", err) != 0)
+	if (run(ac, ST_SAVEPOINT, err) != 0)
 		return -1;
 	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)
 	    : store_upsert(ac->store, &rec, w->columns, &werr);
 	if (r != 0) {
 		snprintf(reason, rlen, "%.500s", werr.msg);
-		if (exec_simple(ac, "ROLLBACK TO syncpack_record; RELEASE "
-		    "syncpack_record", err) != 0)
+		if (run(ac, ST_ROLLBACK_TO, err) != 0 ||
+		    run(ac, ST_RELEASE, err) != 0)
 			return -1;
 		return 1;
 	}
-	return exec_simple(ac, "RELEASE syncpack_record", err);
+	return run(ac, ST_RELEASE, err);
 }
 
 static enum apply_outcome

@@ -57,7 +57,8 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		    strcmp(de->d_name + len - 4, ".sxf") != 0)
 			continue;
 		memset(&f, 0, sizeof(f));
-		if (asprintf(&f.path, "%s/%s", dir, de->d_name) < 0)
+		if (asprintf(&f.path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/'
+		    ? "" : "/", de->d_name) < 0)
 			continue;
 		if (stat(f.path, &st) != 0 || !S_ISREG(st.st_mode)) {
 			free(f.path);
@@ -84,7 +85,8 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		list[n++] = f;
 	}
 	closedir(d);
-	qsort(list, n, sizeof(*list), inbox_order);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), inbox_order);
 	*files = list;
 	*count = n;
 	return 0;

@@ -28,6 +28,10 @@ struct store_sqlite {
 	char *cache_sql[STMT_CACHE];
 	sqlite3_stmt *cache_stmt[STMT_CACHE];
 	int cache_next;
+	/* The clock during an apply: advanced in memory per record and
+	 * written back once, at commit. */
+	int clock_loaded;
+	long long clock_lseq, clock_hlc;
 };
 
 static int
@@ -365,20 +369,45 @@ static int
 tick_clock(struct store_sqlite *ss, long long seen_hlc, long long *lseq,
     struct sp_error *err)
 {
-	sqlite3_stmt *st = cached(ss, "UPDATE syncpack_clock SET lseq = lseq + "
-	    "1, hlc = max(hlc, ?) WHERE id = 1 RETURNING lseq", err);
+	if (!ss->clock_loaded) {
+		sqlite3_stmt *st = cached(ss, "SELECT lseq, hlc FROM "
+		    "syncpack_clock WHERE id = 1", err);
+		if (st == NULL)
+			return -1;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return db_error(ss, err);
+		}
+		ss->clock_lseq = sqlite3_column_int64(st, 0);
+		ss->clock_hlc = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		ss->clock_loaded = 1;
+	}
+	/* Receiving a stamp moves this site's clock past it (HLC rule). */
+	if (seen_hlc > ss->clock_hlc)
+		ss->clock_hlc = seen_hlc;
+	*lseq = ++ss->clock_lseq;
+	return 0;
+}
 
+static int
+clock_write_back(struct store_sqlite *ss, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!ss->clock_loaded)
+		return 0;
+	st = cached(ss, "UPDATE syncpack_clock SET lseq = max(lseq, ?), hlc = "
+	    "max(hlc, ?) WHERE id = 1", err);
 	if (st == NULL)
 		return -1;
-	/* Receiving a stamp moves this site's clock past it (HLC rule). */
-	sqlite3_bind_int64(st, 1, seen_hlc);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_error(ss, err);
-	}
-	*lseq = sqlite3_column_int64(st, 0);
+	sqlite3_bind_int64(st, 1, ss->clock_lseq);
+	sqlite3_bind_int64(st, 2, ss->clock_hlc);
+	r = sqlite3_step(st);
 	sqlite3_reset(st);
-	return 0;
+	ss->clock_loaded = 0;
+	return r == SQLITE_DONE ? 0 : db_error(ss, err);
 }
 
 static int
@@ -595,8 +624,11 @@ sqlite_begin_apply(struct store *base, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 
-	/* Local changes are folded first so that conflicts see them; what
-	 * the capture triggers log while applying is dropped at commit. */
+	/* Local changes are folded first so that conflicts see them. Then
+	 * this connection's triggers are switched off: nothing applied is
+	 * captured or checked as a local change. The marker says the same to
+	 * anyone reading syncpack_clock inside the transaction, and whatever
+	 * the change log holds at commit is dropped. */
 	if (site_exec(ss->site, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	if (capture_fold(ss->site, err) != 0 ||
@@ -605,6 +637,7 @@ sqlite_begin_apply(struct store *base, struct sp_error *err)
 		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	return 0;
 }
 
@@ -615,6 +648,11 @@ sqlite_commit(struct store *base, struct sp_error *err)
 
 	/* The marker is cleared in the same transaction, so it is never
 	 * committed as set. */
+	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+	if (clock_write_back(ss, err) != 0) {
+		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	if (site_exec(ss->site, "DELETE FROM syncpack_change; UPDATE "
 	    "syncpack_clock SET applying = 0 WHERE id = 1; COMMIT", err) != 0) {
 		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
@@ -631,6 +669,8 @@ sqlite_rollback(struct store *base)
 	for (int i = 0; i < STMT_CACHE; i++)
 		if (ss->cache_stmt[i])
 			sqlite3_reset(ss->cache_stmt[i]);
+	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+	ss->clock_loaded = 0;
 	sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
