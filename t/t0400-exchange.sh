@@ -223,6 +223,48 @@ test_expect_success 'a spoke'"'"'s changes to central data are rejected at the h
 	syncack -d hub.db --protocol 1 --peer BSOC | grep -q "rejected.*central table"
 '
 
+test_expect_success 'a change to a piece the hub already acknowledged is rejected (frozen at the hub'"'"'s word)' '
+	make_shop &&
+	sqlite3 b.db "insert into piece(piece_date, total) values (\"2026-11-04\", 9)" &&
+	send b.db ASOC && recv hub.db &&
+	syncack -d hub.db --to BSOC -o hold 2>/dev/null &&
+	sqlite3 b.db "update piece set total = 99" &&
+	send b.db ASOC &&
+	expect_code 1 syncunpack -d hub.db usb &&
+	test "$(sqlite3 hub.db "select total from piece")" = 9.0 &&
+	syncack -d hub.db --protocol 2 --peer BSOC | grep -q "rejected.*frozen" &&
+	syncack -d b.db hold 2>/dev/null &&
+	syncack -d hub.db --to BSOC -o usb 2>/dev/null && syncack -d b.db usb 2>/dev/null &&
+	expect_code 1 syncadm status -d b.db &&
+	grep -q "1 records rejected by a peer" out
+'
+
+test_expect_success 'a change to a record another site owns is rejected at the hub' '
+	make_shop &&
+	for db in hub.db b.db c.db; do
+		sqlite3 $db "create table note(id integer primary key, body text)" &&
+		syncadm track -d $db note --owner creator || return 1
+	done &&
+	sqlite3 b.db "insert into note(body) values (\"from B\")" &&
+	round &&
+	test "$(sqlite3 c.db "select body from note")" = "from B" &&
+	! sqlite3 c.db "update note set body = \"by C\"" 2>/dev/null &&
+	sqlite3 c.db "drop trigger syncpack_5_bu; update note set body = \"by C\"" &&
+	send c.db ASOC &&
+	expect_code 1 syncunpack -d hub.db usb &&
+	test "$(sqlite3 hub.db "select body from note")" = "from B" &&
+	syncack -d hub.db --flows --peer CSOC | grep -q partial &&
+	syncack -d hub.db --protocol 3 --peer CSOC | grep -q "rejected.*record owned by BSOC, not CSOC"
+'
+
+test_expect_success 'status --json for monitoring' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	expect_code 0 syncadm status -d b.db --json &&
+	grep -q "\"verdict\": \"ok\"" out &&
+	grep -q "\"waiting\": 1" out
+'
+
 test_expect_success 'schema drift: a column the receiver lacks holds the record until it exists' '
 	make_shop &&
 	sqlite3 b.db "alter table customer add column vat text" &&
