@@ -115,7 +115,7 @@ test_expect_success 'tools refuse a database that is not a site' '
 '
 
 test_expect_success 'help, version and usage errors' '
-	for tool in syncack syncadm syncpack syncunpack; do
+	for tool in syncack syncadm syncdiff syncpack syncunpack; do
 		expect_code 0 $tool --help && grep -q "^usage: $tool" out || return 1
 		expect_code 0 $tool -V && grep -q "^$tool (syncpack) " out || return 1
 		expect_code 2 $tool --no-such-option || return 1

@@ -40,6 +40,7 @@ ack_write(struct site *s, const char *peer, const char *target,
 {
 	struct sxf_writer *w = NULL;
 	sqlite3_stmt *st = NULL;
+	uint64_t last_flow = 0;
 	int rc = -1, r;
 
 	memset(res, 0, sizeof(*res));
@@ -50,8 +51,9 @@ ack_write(struct site *s, const char *peer, const char *target,
 		goto rollback;
 	if (sqlite3_prepare_v2(s->db, "SELECT flow, status, n_applied, "
 	    "n_skipped, n_conflict, n_rejected, n_held FROM syncpack_flow WHERE"
-	    " peer = ? AND direction = 'in' AND kind = 'data' AND NOT acked AND"
-	    " status IN ('applied', 'partial', 'superseded') ORDER BY flow", -1,
+	    " peer = ? AND direction = 'in' AND kind IN ('data', 'answer') AND "
+	    "NOT acked AND status IN ('applied', 'partial', 'superseded') ORDER "
+	    "BY flow", -1,
 	    &st, NULL) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
 		goto rollback;
@@ -59,6 +61,8 @@ ack_write(struct site *s, const char *peer, const char *target,
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		long long flow = sqlite3_column_int64(st, 0);
+
+		last_flow = (uint64_t)flow;
 		json_t *line = json_pack("{s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I}, "
 		    "s:o}", "flow", (json_int_t)flow,
 		    "status", sqlite3_column_text(st, 1),
@@ -92,7 +96,8 @@ ack_write(struct site *s, const char *peer, const char *target,
 		return 0;
 	}
 	{
-		struct exchange_meta m = { "ack", peer, link, 0, NULL };
+		struct exchange_meta m = { "ack", peer, link ? link : last_flow,
+		    0, NULL };
 		char *sql;
 
 		if (exchange_file_write(s, w, &m, target, &res->file, err) != 0)
@@ -100,8 +105,9 @@ ack_write(struct site *s, const char *peer, const char *target,
 		/* The hub's word: records of --freeze tables acknowledged to
 		 * their creator may no longer be changed by it. */
 		sql = sqlite3_mprintf("UPDATE syncpack_flow SET acked = 1 WHERE "
-		    "peer = '%q' AND direction = 'in' AND kind = 'data' AND NOT "
-		    "acked AND status IN ('applied', 'partial', 'superseded');"
+		    "peer = '%q' AND direction = 'in' AND kind IN ('data', "
+		    "'answer') AND NOT acked AND status IN ('applied', 'partial', "
+		    "'superseded');"
 		    "UPDATE syncpack_record SET flags = flags | 1 WHERE %d AND "
 		    "src = '%q' AND owner = '%q' AND NOT deleted AND tbl IN "
 		    "(SELECT id FROM syncpack_table WHERE freeze)", peer, s->hub,
@@ -207,8 +213,16 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
 		    "(SELECT id FROM syncpack_table WHERE freeze) AND guid NOT IN "
 		    "(SELECT guid FROM syncpack_protocol WHERE peer = '%q' AND "
 		    "direction = 'out' AND flow = %lld AND outcome IN "
-		    "('rejected', 'held'))", covered, peer, !s->hub, s->id,
-		    covered, peer, f);
+		    "('rejected', 'held'));"
+		    /* A reconciliation is complete once the answer to its
+		     * echo is acknowledged: request <- answer <- answer. */
+		    "UPDATE syncpack_flow SET status = 'complete' WHERE peer = "
+		    "'%q' AND direction = 'out' AND kind = 'request' AND flow = "
+		    "(SELECT i.link FROM syncpack_flow o JOIN syncpack_flow i ON "
+		    "i.peer = o.peer AND i.direction = 'in' AND i.kind = 'answer' "
+		    "AND i.flow = o.link WHERE o.peer = '%q' AND o.direction = "
+		    "'out' AND o.kind = 'answer' AND o.flow = %lld)", covered, peer,
+		    !s->hub, s->id, covered, peer, f, peer, peer, f);
 		r = site_exec(s, sql, err);
 		sqlite3_free(sql);
 		if (r != 0)

@@ -126,12 +126,16 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	struct file_ctx *fc = ctx;
 
 	fc->res->header = *h;
-	if (strcmp(h->kind, "data") != 0 && strcmp(h->kind, "ack") != 0)
-		return sp_error_set(err, "a %s file is not applied by syncunpack",
-		    h->kind);
-	if (flow_state(fc->site, h->from, (long long)h->flow, &fc->already,
+	if (strcmp(h->kind, "data") != 0 && strcmp(h->kind, "ack") != 0 &&
+	    strcmp(h->kind, "answer") != 0)
+		return sp_error_set(err, "a %s file is not applied by syncunpack "
+		    "(syncdiff answers it)", h->kind);
+	if (exchange_note_seen(fc->site, h, err) != 0 ||
+	    flow_state(fc->site, h->from, (long long)h->flow, &fc->already,
 	    &fc->superseded, err) != 0)
 		return -1;
+	if (strcmp(h->kind, "data") != 0)
+		fc->superseded = 0;	/* only data files supersede each other */
 	if (fc->already)
 		return sp_error_set(err, "already applied");
 	if (flow_start(fc->site, h, fc->path, err) != 0)
@@ -152,6 +156,9 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 {
 	struct file_ctx *fc = ctx;
 	int ack = strcmp(fc->res->header.kind, "ack") == 0;
+
+	/* Answers of a reconciliation carry records in data.jsonl too; their
+	 * manifests (want, echo) are for syncdiff. */
 
 	(void)size;
 	(void)err;

@@ -69,6 +69,25 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(h.from, sizeof(h.from), "%s", s->id);
 	snprintf(h.to, sizeof(h.to), "%s", peer);
 	h.link = m->link;
+	/* The highest flow applied from the recipient: a site restored from
+	 * an old backup learns from it not to reuse flow ids. */
+	{
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, "SELECT max(flow) FROM syncpack_flow"
+		    " WHERE peer = ? AND direction = 'in'", -1, &st, NULL)
+		    == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW &&
+			    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				strcpy(h.extra_key[h.nextra], "seen");
+				snprintf(h.extra_value[h.nextra],
+				    sizeof(h.extra_value[0]), "%lld",
+				    (long long)sqlite3_column_int64(st, 0));
+				h.nextra++;
+			}
+			sqlite3_finalize(st);
+		}
+	}
 	for (int i = 0; m->extra && m->extra[i] && h.nextra < SXF_EXTRA_MAX;
 	    i += 2, h.nextra++) {
 		snprintf(h.extra_key[h.nextra], sizeof(h.extra_key[0]), "%s",
@@ -95,6 +114,25 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 cleanup:
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+int
+exchange_note_seen(struct site *s, const struct sxf_header *h,
+    struct sp_error *err)
+{
+	const char *seen = sxf_header_extra(h, "seen");
+	sqlite3_stmt *st;
+	int r;
+
+	if (seen == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET next_flow = "
+	    "max(next_flow, ? + 1) WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_int64(st, 1, atoll(seen));
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
 static EVP_PKEY *

@@ -35,6 +35,11 @@ int exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err);
 
+/* Moves this site's next flow id past the "seen" header of a verified file
+ * from a peer (the peer's highest flow applied from this site). */
+int exchange_note_seen(struct site *s, const struct sxf_header *h,
+    struct sp_error *err);
+
 /* Reads path ("-": stdin) through the container reader. With s non-NULL the
  * signature is checked against the registered peer key and the file must be
  * addressed to s; with s NULL neither is checked (listing). */

@@ -82,6 +82,37 @@ pack_one(void *ctx, const struct store_record *rec, json_t *row,
 	return rc;
 }
 
+int
+pack_record_by_guid(struct site *s, struct store *store, const char *guid,
+    const char *owner, json_t **out, struct sp_error *err)
+{
+	struct pack_state ps;
+	struct store_record rec;
+	json_t *row = NULL, *fk = NULL;
+	int found, rc = -1;
+
+	*out = NULL;
+	found = store_lookup(store, guid, &rec, &row, err);
+	if (found <= 0)
+		return found;
+	memset(&ps, 0, sizeof(ps));
+	ps.site = s;
+	ps.store = store;
+	if (tracked_fks_load(s, rec.table, &ps.fks, &ps.nfks, err) != 0)
+		goto cleanup;
+	if (row != NULL && build_fk(&ps, row, &fk, err) != 0)
+		goto cleanup;
+	if (owner != NULL)
+		snprintf(rec.owner, sizeof(rec.owner), "%s", owner);
+	*out = wire_record_build(&rec, row, fk);
+	rc = *out ? 0 : sp_error_set(err, "out of memory");
+cleanup:
+	tracked_fks_free(ps.fks, ps.nfks);
+	json_decref(row);
+	json_decref(fk);
+	return rc;
+}
+
 /* schema.json: each table's columns and a fingerprint of them, so that a
  * receiver can tell schema drift from bad data. */
 static int

@@ -3,6 +3,8 @@
 #ifndef SYNCPACK_PACK_H
 #define SYNCPACK_PACK_H
 
+#include <jansson.h>
+
 #include "exchange_file.h"
 
 struct pack_options {
@@ -19,5 +21,13 @@ struct pack_result {
 int pack_data(struct site *s, const char *peer, const char *target,
     const struct pack_options *opt, struct pack_result *res,
     struct sp_error *err);
+
+struct store;
+
+/* Builds the wire form (sxf(5)) of record guid as this site holds it, as a
+ * new JSON reference in *out (NULL when unknown here). owner, when not
+ * NULL, replaces the record's owner (a spoke's sub-site aliases). */
+int pack_record_by_guid(struct site *s, struct store *store,
+    const char *guid, const char *owner, json_t **out, struct sp_error *err);
 
 #endif

@@ -274,7 +274,7 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 	}
 	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "compression-level",
-	    "6") != ARCHIVE_OK ||
+	    "1") != ARCHIVE_OK ||
 	    archive_write_set_format_pax(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &out, NULL, hashed_fd_write, NULL)

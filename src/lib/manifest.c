@@ -1,0 +1,366 @@
+/* manifest.c: canonical record checksums and sorted manifests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "hexenc.h"
+#include "manifest.h"
+#include "track.h"
+
+int
+manifest_order(const struct manifest_entry *a, const struct manifest_entry *b)
+{
+	int c = strcmp(a->table, b->table);
+
+	return c != 0 ? c : strcmp(a->guid, b->guid);
+}
+
+/* One column of the canonical encoding. */
+struct column {
+	char *name;
+	int fk;			/* value is the parent's GUID (or NULL) */
+};
+
+static int
+column_order(const void *a, const void *b)
+{
+	return strcmp(((const struct column *)a)->name,
+	    ((const struct column *)b)->name);
+}
+
+static void
+update_str(EVP_MD_CTX *h, const char *s)
+{
+	EVP_DigestUpdate(h, s, strlen(s));
+}
+
+static void
+update_hex(EVP_MD_CTX *h, const void *data, int len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	char buf[256];
+	int n = 0;
+
+	for (int i = 0; i < len; i++) {
+		buf[n++] = digits[p[i] >> 4];
+		buf[n++] = digits[p[i] & 15];
+		if (n == sizeof(buf)) {
+			EVP_DigestUpdate(h, buf, (size_t)n);
+			n = 0;
+		}
+	}
+	EVP_DigestUpdate(h, buf, (size_t)n);
+}
+
+/* Appends "name=typed value\n" for column col of st. */
+static void
+update_value(EVP_MD_CTX *h, sqlite3_stmt *st, int col, const char *name,
+    int fk)
+{
+	char num[64];
+
+	update_str(h, name);
+	update_str(h, "=");
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		update_str(h, fk ? "g:null" : "null");
+		break;
+	case SQLITE_INTEGER:
+		snprintf(num, sizeof(num), "i:%lld",
+		    (long long)sqlite3_column_int64(st, col));
+		update_str(h, num);
+		break;
+	case SQLITE_FLOAT:
+		snprintf(num, sizeof(num), "r:%.17g",
+		    sqlite3_column_double(st, col));
+		update_str(h, num);
+		break;
+	case SQLITE_TEXT:
+		update_str(h, fk ? "g:" : "t:");
+		if (fk)
+			EVP_DigestUpdate(h, sqlite3_column_text(st, col),
+			    (size_t)sqlite3_column_bytes(st, col));
+		else
+			update_hex(h, sqlite3_column_text(st, col),
+			    sqlite3_column_bytes(st, col));
+		break;
+	default:
+		update_str(h, "b:");
+		update_hex(h, sqlite3_column_blob(st, col),
+		    sqlite3_column_bytes(st, col));
+		break;
+	}
+	update_str(h, "\n");
+}
+
+/* Builds the query of one table: metadata, then the canonical columns in
+ * byte order of their names, foreign keys replaced by the parent's GUID. */
+static char *
+table_query(struct site *s, const struct tracked_table *t,
+    struct column **cols, int *ncols, struct sp_error *err)
+{
+	struct tracked_fk *fks = NULL;
+	sqlite3_stmt *st;
+	char *sql, *select = sqlite3_mprintf("%s", ""), *joins =
+	    sqlite3_mprintf("%s", "");
+	int nfks = 0, n = 0;
+
+	*cols = NULL;
+	if (tracked_fks_load(s, t->name, &fks, &nfks, err) != 0)
+		return NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info(?)",
+	    -1, &st, NULL) != SQLITE_OK) {
+		tracked_fks_free(fks, nfks);
+		site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		char rv[300];
+
+		snprintf(rv, sizeof(rv), "%s_rowversion", t->name);
+		/* Local keys and the rowversion column are local matters. */
+		if ((strcmp(t->key, "local") == 0 && strcmp(name, t->pk) == 0) ||
+		    (t->rowversion_column && strcmp(name, rv) == 0))
+			continue;
+		*cols = realloc(*cols, (size_t)(n + 1) * sizeof(**cols));
+		(*cols)[n].name = strdup(name);
+		(*cols)[n].fk = 0;
+		for (int i = 0; i < nfks; i++)
+			if (strcmp(fks[i].col, name) == 0)
+				(*cols)[n].fk = i + 1;
+		n++;
+	}
+	sqlite3_finalize(st);
+	qsort(*cols, (size_t)n, sizeof(**cols), column_order);
+	for (int i = 0; i < n; i++) {
+		char *next;
+		if ((*cols)[i].fk) {
+			int f = (*cols)[i].fk - 1;
+			next = sqlite3_mprintf("%s, p%d.guid", select, i);
+			sqlite3_free(select);
+			select = next;
+			next = sqlite3_mprintf("%s LEFT JOIN syncpack_record p%d ON "
+			    "p%d.tbl = (SELECT id FROM syncpack_table WHERE name = "
+			    "'%q') AND p%d.rkey = +x.\"%w\"", joins, i, i,
+			    fks[f].parent, i, (*cols)[i].name);
+			sqlite3_free(joins);
+			joins = next;
+		} else {
+			next = sqlite3_mprintf("%s, x.\"%w\"", select,
+			    (*cols)[i].name);
+			sqlite3_free(select);
+			select = next;
+		}
+	}
+	tracked_fks_free(fks, nfks);
+	*ncols = n;
+	sql = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, r.deleted%s"
+	    " FROM syncpack_record r LEFT JOIN \"%w\" x ON x.\"%w\" = r.rkey%s "
+	    "WHERE r.tbl = %lld AND (?1 IS NULL OR r.owner = ?1) AND (?2 IS "
+	    "NULL OR r.owner <> ?2) AND (?5 = 0 OR NOT r.deleted)", select, t->name,
+	    t->pk, joins, t->id);
+	if (t->window != NULL) {
+		char *next = sqlite3_mprintf("%s AND (r.deleted OR ((?3 IS NULL OR "
+		    "date(x.\"%w\") >= ?3) AND (?4 IS NULL OR date(x.\"%w\") <= "
+		    "?4)))", sql, t->window, t->window);
+		sqlite3_free(sql);
+		sql = next;
+	}
+	{
+		char *next = sqlite3_mprintf("%s ORDER BY r.guid", sql);
+		sqlite3_free(sql);
+		sql = next;
+	}
+	sqlite3_free(select);
+	sqlite3_free(joins);
+	return sql;
+}
+
+static int
+routed(const struct tracked_table *t, const char *owner, const char *spoke)
+{
+	if (strcmp(t->route, "none") == 0)
+		return 0;
+	if (strcmp(t->route, "owner") == 0)
+		return strcmp(owner, spoke) == 0;
+	return 1;
+}
+
+static int
+table_name_order(const void *a, const void *b)
+{
+	return strcmp(((const struct tracked_table *)a)->name,
+	    ((const struct tracked_table *)b)->name);
+}
+
+struct manifest_iter {
+	struct site *site;
+	struct manifest_filter f;
+	struct tracked_table *tables;
+	int ntables, current;
+	sqlite3_stmt *st;	/* the current table's query */
+	struct column *cols;
+	int ncols;
+	EVP_MD_CTX *h;
+};
+
+static void
+close_table(struct manifest_iter *it)
+{
+	sqlite3_finalize(it->st);
+	it->st = NULL;
+	for (int c = 0; c < it->ncols; c++)
+		free(it->cols[c].name);
+	free(it->cols);
+	it->cols = NULL;
+	it->ncols = 0;
+}
+
+static int
+is_alias(const struct manifest_filter *f, const char *site)
+{
+	for (int i = 0; i < f->naliases; i++)
+		if (strcmp(f->aliases[i], site) == 0)
+			return 1;
+	return 0;
+}
+
+struct manifest_iter *
+manifest_open(struct site *s, const struct manifest_filter *f,
+    struct sp_error *err)
+{
+	struct manifest_iter *it = calloc(1, sizeof(*it));
+
+	if (it == NULL || (it->h = EVP_MD_CTX_new()) == NULL) {
+		free(it);
+		sp_error_set(err, "out of memory");
+		return NULL;
+	}
+	it->site = s;
+	it->f = *f;
+	it->current = -1;
+	if (tracked_tables_load(s, &it->tables, &it->ntables, err) != 0) {
+		manifest_close(it);
+		return NULL;
+	}
+	qsort(it->tables, (size_t)it->ntables, sizeof(*it->tables),
+	    table_name_order);
+	return it;
+}
+
+/* Moves to the next table the filter covers; 0 when there is none. */
+static int
+next_table(struct manifest_iter *it, struct sp_error *err)
+{
+	const struct manifest_filter *f = &it->f;
+
+	close_table(it);
+	while (++it->current < it->ntables) {
+		const struct tracked_table *t = &it->tables[it->current];
+		char *sql;
+
+		if (f->table != NULL && strcmp(f->table, t->name) != 0)
+			continue;
+		sql = table_query(it->site, t, &it->cols, &it->ncols, err);
+		if (sql == NULL)
+			return -1;
+		if (sqlite3_prepare_v2(it->site->db, sql, -1, &it->st, NULL)
+		    != SQLITE_OK) {
+			sqlite3_free(sql);
+			return site_sqlite_error(it->site, err, it->site->path);
+		}
+		sqlite3_free(sql);
+		/* With aliases the owner test is made here, in C. */
+		if (f->owner && f->naliases == 0)
+			sqlite3_bind_text(it->st, 1, f->owner, -1, SQLITE_STATIC);
+		if (f->not_owner && f->naliases == 0)
+			sqlite3_bind_text(it->st, 2, f->not_owner, -1,
+			    SQLITE_STATIC);
+		if (f->since)
+			sqlite3_bind_text(it->st, 3, f->since, -1, SQLITE_STATIC);
+		if (f->until)
+			sqlite3_bind_text(it->st, 4, f->until, -1, SQLITE_STATIC);
+		sqlite3_bind_int(it->st, 5, f->live_only);
+		return 1;
+	}
+	return 0;
+}
+
+int
+manifest_next(struct manifest_iter *it, struct manifest_entry *e,
+    struct sp_error *err)
+{
+	const struct manifest_filter *f = &it->f;
+
+	for (;;) {
+		const struct tracked_table *t;
+		unsigned char digest[32];
+		int r, mine;
+
+		if (it->st == NULL) {
+			r = next_table(it, err);
+			if (r <= 0)
+				return r;
+		}
+		r = sqlite3_step(it->st);
+		if (r == SQLITE_DONE) {
+			close_table(it);
+			continue;
+		}
+		if (r != SQLITE_ROW)
+			return site_sqlite_error(it->site, err, it->site->path);
+		t = &it->tables[it->current];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->table, sizeof(e->table), "%s", t->name);
+		snprintf(e->guid, sizeof(e->guid), "%s",
+		    sqlite3_column_text(it->st, 0));
+		snprintf(e->owner, sizeof(e->owner), "%s",
+		    sqlite3_column_text(it->st, 1));
+		e->rowversion = sqlite3_column_int64(it->st, 2);
+		e->deleted = sqlite3_column_int(it->st, 3);
+		if (f->naliases > 0) {
+			int alias = is_alias(f, e->owner);
+			const char *me = f->owner ? f->owner : f->not_owner;
+			mine = alias || (me && strcmp(e->owner, me) == 0);
+			if ((f->owner && !mine) || (f->not_owner && mine))
+				continue;
+			if (alias && me)
+				snprintf(e->owner, sizeof(e->owner), "%s", me);
+		}
+		if (f->route_to && !routed(t, e->owner, f->route_to))
+			continue;
+		EVP_DigestInit_ex(it->h, EVP_sha256(), NULL);
+		update_str(it->h, "syncpack-record 1\n");
+		update_str(it->h, t->name);
+		update_str(it->h, "\n");
+		update_str(it->h, e->guid);
+		update_str(it->h, "\n");
+		update_str(it->h, e->owner);
+		update_str(it->h, "\n");
+		if (e->deleted)
+			update_str(it->h, "deleted\n");
+		else
+			for (int c = 0; c < it->ncols; c++)
+				update_value(it->h, it->st, 4 + c, it->cols[c].name,
+				    it->cols[c].fk);
+		EVP_DigestFinal_ex(it->h, digest, NULL);
+		hex_encode(digest, sizeof(digest), e->checksum);
+		return 1;
+	}
+}
+
+void
+manifest_close(struct manifest_iter *it)
+{
+	if (it == NULL)
+		return;
+	close_table(it);
+	tracked_tables_free(it->tables, it->ntables);
+	EVP_MD_CTX_free(it->h);
+	free(it);
+}

@@ -1,0 +1,183 @@
+#!/bin/sh
+# syncdiff: checksums, the four-step reconciliation, local comparison.
+. "$SYNCPACK_SRC/t/lib.sh"
+. "$SYNCPACK_SRC/t/exchange-lib.sh"
+
+# reconcile SPOKE_DB SPOKE: the four steps through usb/, as operators run
+# them; step files are kept in usb/done/.
+reconcile() {
+	syncdiff -d hub.db --request --to "$2" -o usb 2>>log &&
+	syncdiff -d "$1" --answer usb/ASOC_"$2"_*_request.sxf -o usb 2>>log &&
+	mv usb/ASOC_"$2"_*_request.sxf usb/done/ &&
+	recv hub.db &&
+	a=$(ls -t usb/done/"$2"_ASOC_*_answer.sxf | head -1) &&
+	syncdiff -d hub.db --answer "$a" -o usb 2>>log &&
+	recv "$1" && ack "$1" ASOC && recv hub.db
+}
+
+# same DB DB TABLE: syncdiff finds no difference in TABLE.
+same() {
+	syncdiff "$1" "$2" --table "$3" >diff.out; rc=$?
+	test $rc = 0 || { echo "differences in $3:"; cat diff.out; return 1; }
+}
+
+test_expect_success 'two sites compute the same checksums although local ids differ' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name) values (\"H1\"), (\"H2\")" &&
+	sqlite3 b.db "insert into customer(name, city) values (\"B1\", \"Lyon\")" &&
+	sqlite3 b.db "insert into piece(customer_id, piece_date, total) values (1, date(\"now\"), 5)" &&
+	round &&
+	test "$(sqlite3 b.db "select id from customer where name = \"B1\"")" != "$(sqlite3 hub.db "select id from customer where name = \"B1\"")" &&
+	test "$(sqlite3 b.db "select customer_id from piece")" != "$(sqlite3 hub.db "select customer_id from piece")" &&
+	same hub.db b.db customer && same hub.db b.db piece &&
+	sqlite3 hub.db "update customer set city = \"Metz\" where name = \"B1\"" &&
+	expect_code 1 syncdiff hub.db b.db --table customer &&
+	test "$(cut -f1,2 out)" = "differs	customer"
+'
+
+test_expect_success 'a lost file and a restored backup: the four steps repair the window' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\"), (\"B\");
+		insert into piece(customer_id, piece_date, total) values
+			(1, date(\"now\", \"-3 days\"), 10), (2, date(\"now\", \"-100 days\"), 20)" &&
+	round &&
+	cp b.db backup.db &&
+	sqlite3 b.db "insert into piece(customer_id, piece_date, total) values (2, date(\"now\", \"-1 days\"), 30)" &&
+	send b.db ASOC && rm usb/BSOC_ASOC_*_data.sxf &&
+	sqlite3 b.db "insert into piece(customer_id, piece_date, total) values (1, date(\"now\"), 40)" &&
+	send b.db ASOC && recv hub.db &&
+	cp backup.db b.db &&
+	sqlite3 hub.db "update piece set total = 21 where total = 20" &&
+	expect_code 1 syncdiff hub.db b.db --table piece &&
+	reconcile b.db BSOC &&
+	syncdiff hub.db b.db --table piece --days 45 &&
+	test "$(sqlite3 b.db "select total from piece order by total" | tr "\n" " ")" = "10.0 20.0 30.0 40.0 " &&
+	test "$(sqlite3 hub.db "select total from piece where total > 20 and total < 30")" = 21.0 &&
+	syncack -d hub.db --flows | grep -q "^out	BSOC	[0-9]*	request	0	complete"
+'
+
+test_expect_success 'a reconciliation with nothing to repair moves only manifests' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\"); insert into piece(customer_id, piece_date, total) values (1, date(\"now\"), 1)" &&
+	sqlite3 hub.db "insert into customer(name) values (\"H\")" &&
+	round &&
+	syncdiff -d hub.db --request --to BSOC -o usb 2>err &&
+	grep -q ": 2 records from" err &&
+	syncdiff -d b.db --answer usb/ASOC_BSOC_*_request.sxf -o usb 2>err &&
+	grep -q "answer flow [0-9]*: 0 records, 0 wanted, 1 echoed" err &&
+	mv usb/ASOC_BSOC_*_request.sxf usb/done/ && recv hub.db &&
+	syncdiff -d hub.db --answer usb/done/BSOC_ASOC_*_answer.sxf -o usb 2>err &&
+	grep -q "answer flow [0-9]*: 0 records" err
+'
+
+test_expect_success 'a record changed on both sides is settled by its policy, not overwritten' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name, city) values (\"A\", \"Paris\")" && round &&
+	sqlite3 b.db "update customer set city = \"Lyon\"" &&
+	send b.db ASOC && rm usb/BSOC_ASOC_*_data.sxf &&
+	sleep 0.05 &&
+	sqlite3 hub.db "update customer set city = \"Metz\"" &&
+	reconcile b.db BSOC &&
+	test "$(sqlite3 hub.db "select city from customer")" = Metz &&
+	test "$(sqlite3 b.db "select city from customer")" = Metz &&
+	same hub.db b.db customer
+'
+
+test_expect_success 'the owner holding the older version gets the winning one back' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name, city) values (\"A\", \"Paris\")" && round &&
+	sqlite3 hub.db "update customer set city = \"Brest\"" &&
+	syncpack -d hub.db --to BSOC -o lost.sxf 2>/dev/null &&
+	reconcile b.db BSOC &&
+	test "$(sqlite3 b.db "select city from customer")" = Brest &&
+	same hub.db b.db customer
+'
+
+test_expect_success 'step files tampered, replayed or sent to the wrong site are refused' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
+	syncdiff -d hub.db --request --to BSOC -o req.sxf 2>/dev/null &&
+	expect_code 2 syncdiff -d c.db --answer req.sxf -o usb &&
+	expect_err "addressed to BSOC, not to this site \(CSOC\)" &&
+	mkdir x && tar -xzf req.sxf -C x &&
+	sed -i "s/\"checksum\":\"./\"checksum\":\"g/" x/request.jsonl &&
+	(cd x && tar --format=pax -cf - HEADER MANIFEST SIGNATURE request.jsonl) | gzip >bad.sxf &&
+	expect_code 2 syncdiff -d b.db --answer bad.sxf -o usb &&
+	expect_err "hash mismatch" &&
+	test -z "$(ls usb | grep answer)" &&
+	expect_code 0 syncdiff -d b.db --answer req.sxf -o usb &&
+	expect_code 2 syncdiff -d b.db --answer req.sxf -o usb &&
+	expect_err "already answered" &&
+	expect_code 2 syncdiff -d b.db --request --to ASOC -o usb &&
+	expect_err "only the hub starts a reconciliation" &&
+	recv hub.db && a=$(ls usb/done/BSOC_ASOC_*_answer.sxf) &&
+	expect_code 0 syncdiff -d hub.db --answer "$a" -o usb &&
+	expect_code 2 syncdiff -d hub.db --answer "$a" -o usb &&
+	expect_err "already answered"
+'
+
+test_expect_success 'records outside the window are untouched' '
+	make_shop &&
+	sqlite3 b.db "insert into piece(piece_date, total) values (date(\"now\", \"-200 days\"), 1), (date(\"now\"), 2)" &&
+	round &&
+	sqlite3 hub.db "delete from syncpack_lock" &&
+	cp b.db before.db &&
+	sqlite3 b.db "delete from syncpack_record where rkey = 1 and tbl = (select id from syncpack_table where name = \"piece\"); delete from piece where id = 1" &&
+	reconcile b.db BSOC &&
+	test "$(sqlite3 b.db "select count(*) from piece")" = 1 &&
+	syncdiff -d hub.db --request --to BSOC --days 400 -o usb 2>err &&
+	grep -q ": 2 records" err
+'
+
+test_expect_success 'syncdiff agrees with sqldiff on the Chinook database' '
+	make_sites &&
+	cp "$SYNCPACK_SRC/t/data/chinook/Chinook_Sqlite_AutoIncrementPKs.sqlite" a.db && chmod 644 a.db &&
+	syncadm init -d a.db --site ASOC2 2>/dev/null &&
+	for t in Artist Album Genre MediaType Track Employee Customer Invoice InvoiceLine Playlist; do
+		syncadm track -d a.db $t || return 1
+	done &&
+	expect_code 2 syncadm track -d a.db PlaylistTrack &&
+	cp a.db b.db &&
+	sqlite3 b.db "update Track set Name = Name || \" (live)\" where TrackId % 97 = 0;
+		delete from InvoiceLine where InvoiceLineId % 211 = 0;
+		insert into Artist(Name) values (\"New Artist\");
+		update Customer set Email = lower(Email) where CustomerId in (3, 7);
+		update Employee set ReportsTo = 1 where EmployeeId = 8" &&
+	fold b.db &&
+	sqldiff a.db b.db >sqldiff.out &&
+	grep -v "^[^ ]* [^ ]* syncpack_" sqldiff.out | grep -Ev "^(UPDATE|DELETE FROM|INSERT INTO) syncpack_" |
+		sed -nE "s/^UPDATE ([A-Za-z]+) SET .* WHERE [A-Za-z]+=([0-9]+);$/\\1 \\2/p;
+			s/^DELETE FROM ([A-Za-z]+) WHERE [A-Za-z]+=([0-9]+);$/\\1 \\2/p;
+			s/^INSERT INTO ([A-Za-z]+)\\([A-Za-z]+,.*VALUES\\(([0-9]+),.*$/\\1 \\2/p" | sort >expected &&
+	test -s expected &&
+	expect_code 1 syncdiff a.db b.db &&
+	while read kind table guid; do
+		key=$(sqlite3 a.db "select rkey from syncpack_record where guid = \"$guid\"")
+		test -n "$key" || key=$(sqlite3 b.db "select coalesce(rkey, (select rkey from syncpack_record where 0)) from syncpack_record where guid = \"$guid\"")
+		test -n "$key" || return 1
+		echo "$table $key"
+	done <out | sort >got &&
+	cmp expected got &&
+	expect_code 0 syncdiff a.db a.db
+'
+
+test_expect_success 'comparison output: --summary, --json, manifests, exit codes' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name) values (\"A\"), (\"B\")" && round &&
+	sqlite3 c.db "delete from customer where name = \"A\"; insert into customer(name) values (\"C\")" &&
+	expect_code 1 syncdiff hub.db c.db --summary &&
+	test "$(cat out | tr "\n" " ")" = "only-in-A 0 only-in-B 1 differs 1 same 1 " &&
+	expect_code 1 syncdiff hub.db c.db --json &&
+	grep -q "\"difference\": \"only-in-B\"" out &&
+	expect_code 0 syncdiff hub.db b.db &&
+	syncdiff -d hub.db --request --to BSOC -o r1.sxf 2>/dev/null &&
+	syncdiff -d hub.db --request --to CSOC -o r2.sxf 2>/dev/null &&
+	expect_code 0 syncdiff r1.sxf r2.sxf &&
+	expect_code 2 syncdiff hub.db r1.sxf &&
+	expect_code 2 syncdiff nosuch.db hub.db &&
+	echo garbage >g.sxf &&
+	expect_code 2 syncdiff g.sxf r1.sxf &&
+	expect_err "g.sxf: not a gzip file"
+'
+
+test_done
