@@ -10,6 +10,7 @@ void syncadm_usage(FILE *f);
 void syncadm_common_option(int c) __attribute__((noreturn));
 void syncadm_open(struct site *s, const char *db);
 const char *syncadm_only_database(int argc, char **argv, int positional);
+int syncadm_print_rows(struct site *s, const char *sql);
 
 int syncadm_cmd_conflicts(int argc, char **argv);
 int syncadm_cmd_held(int argc, char **argv);

@@ -76,24 +76,6 @@ syncadm_cmd_status(int argc, char **argv)
 	return ok ? EXIT_OK : EXIT_PARTIAL;
 }
 
-/* Prints every row of a query, columns separated by tabs. */
-static void
-print_rows(struct site *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int n;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	n = sqlite3_column_count(st);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		for (int i = 0; i < n; i++)
-			printf("%s%c", sqlite3_column_text(st, i) ?
-			    (const char *)sqlite3_column_text(st, i) : "-",
-			    i + 1 < n ? '\t' : '\n');
-	sqlite3_finalize(st);
-}
-
 int
 syncadm_cmd_held(int argc, char **argv)
 {
@@ -101,7 +83,7 @@ syncadm_cmd_held(int argc, char **argv)
 	struct site s;
 
 	syncadm_open(&s, db);
-	print_rows(&s, "SELECT tbl, guid, peer, flow, since, reason FROM "
+	syncadm_print_rows(&s, "SELECT tbl, guid, peer, flow, since, reason FROM "
 	    "syncpack_held ORDER BY since, tbl, guid");
 	site_close(&s);
 	return EXIT_OK;
@@ -156,7 +138,7 @@ syncadm_cmd_conflicts(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 		syncadm_open(&s, db);
-		print_rows(&s, "SELECT id, tbl, guid, peer, flow, detected, "
+		syncadm_print_rows(&s, "SELECT id, tbl, guid, peer, flow, detected, "
 		    "coalesce(resolved, 'unresolved') FROM syncpack_conflict "
 		    "ORDER BY id");
 		site_close(&s);

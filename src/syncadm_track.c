@@ -79,8 +79,8 @@ syncadm_cmd_untrack(int argc, char **argv)
 }
 
 /* Prints every row of a query, columns separated by tabs. */
-static int
-print_rows(struct site *s, const char *sql)
+int
+syncadm_print_rows(struct site *s, const char *sql)
 {
 	sqlite3_stmt *st;
 	int r, n;
@@ -107,7 +107,7 @@ syncadm_cmd_tables(int argc, char **argv)
 	int rc;
 
 	syncadm_open(&s, db);
-	rc = print_rows(&s, "SELECT name, 'owner=' || owner, 'route=' || route,"
+	rc = syncadm_print_rows(&s, "SELECT name, 'owner=' || owner, 'route=' || route,"
 	    " 'conflict=' || conflict, 'key=' || key_kind || '(' || pk || ')',"
 	    " 'window=' || coalesce(window_column, '-'),"
 	    " coalesce(nullif(trim(iif(freeze, 'freeze ', '') ||"
@@ -127,7 +127,7 @@ syncadm_cmd_locks(int argc, char **argv)
 	int rc;
 
 	syncadm_open(&s, db);
-	rc = print_rows(&s, "SELECT tbl, rkey, coalesce(locked_by, '-'), since"
+	rc = syncadm_print_rows(&s, "SELECT tbl, rkey, coalesce(locked_by, '-'), since"
 	    " FROM syncpack_lock ORDER BY tbl, rkey");
 	site_close(&s);
 	return rc;

@@ -8,6 +8,7 @@
 #include "apply.h"
 #include "exchange_file.h"
 #include "input.h"
+#include "line_buffer.h"
 
 enum member_kind { MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK };
 
@@ -21,8 +22,7 @@ struct file_ctx {
 	int already;
 	int superseded;
 	enum member_kind member;
-	char *line;		/* the current, incomplete line */
-	size_t len, cap;
+	struct line_buffer lines;
 };
 
 static int
@@ -162,7 +162,7 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 
 	(void)size;
 	(void)err;
-	fc->len = 0;
+	fc->lines.len = 0;
 	if (!ack && strcmp(name, "data.jsonl") == 0)
 		fc->member = MEMBER_DATA;
 	else if (ack && strcmp(name, "ack.jsonl") == 0)
@@ -173,13 +173,11 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 }
 
 static int
-process_line(struct file_ctx *fc, const char *line, size_t len,
-    struct sp_error *err)
+process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 {
+	struct file_ctx *fc = ctx;
 	enum apply_outcome o;
 
-	if (len == 0)
-		return 0;
 	if (fc->member == MEMBER_ACK)
 		return ack_ingest_line(fc->site, fc->res->header.from, line, len,
 		    err);
@@ -190,34 +188,10 @@ static int
 on_member_data(void *ctx, const void *buf, size_t len, struct sp_error *err)
 {
 	struct file_ctx *fc = ctx;
-	const char *p = buf, *end = p + len;
 
 	if (fc->member == MEMBER_OTHER)
 		return 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t chunk = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (fc->len + chunk + 1 > fc->cap) {
-			size_t cap = (fc->len + chunk + 1) * 2;
-			char *grown = realloc(fc->line, cap);
-			if (grown == NULL)
-				return sp_error_set(err, "out of memory");
-			fc->line = grown;
-			fc->cap = cap;
-		}
-		memcpy(fc->line + fc->len, p, chunk);
-		fc->len += chunk;
-		p += chunk;
-		if (nl != NULL) {
-			fc->line[fc->len] = '\0';
-			if (process_line(fc, fc->line, fc->len, err) != 0)
-				return -1;
-			fc->len = 0;
-			p++;
-		}
-	}
-	return 0;
+	return line_buffer_feed(&fc->lines, buf, len, process_line, fc, err);
 }
 
 static int
@@ -227,11 +201,8 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 	int rc = 0;
 
 	(void)name;
-	if (fc->member != MEMBER_OTHER && fc->len > 0) {
-		fc->line[fc->len] = '\0';
-		rc = process_line(fc, fc->line, fc->len, err);
-	}
-	fc->len = 0;
+	if (fc->member != MEMBER_OTHER)
+		rc = line_buffer_flush(&fc->lines, process_line, fc, err);
 	fc->member = MEMBER_OTHER;
 	return rc;
 }
@@ -301,7 +272,7 @@ rollback:
 	store_rollback(fc.ac.store);
 	flow_finish(s, &res->header, "failed", NULL, NULL, &ferr);
 cleanup:
-	free(fc.line);
+	line_buffer_free(&fc.lines);
 	apply_ctx_free(&fc.ac);
 	return rc;
 }

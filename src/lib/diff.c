@@ -121,29 +121,11 @@ source_next(struct diff_source *src, struct manifest_entry *e,
 		return manifest_next(src->it, e, err);
 	for (;;) {
 		ssize_t n = getline(&src->line, &src->cap, src->spool);
-		json_error_t jerr;
-		json_t *o;
-		const char *t, *g, *c;
-		json_int_t rv;
-		int del = 0;
 
 		if (n < 0)
 			return 0;
-		o = json_loadb(src->line, (size_t)n, 0, &jerr);
-		memset(e, 0, sizeof(*e));
-		if (o == NULL || json_unpack(o, "{s:s, s:s, s:I, s:s, s?b}",
-		    "table", &t, "guid", &g, "rowversion", &rv, "checksum", &c,
-		    "deleted", &del) != 0 || strlen(t) >= sizeof(e->table) ||
-		    !guid_valid(g) || strlen(c) != 64) {
-			json_decref(o);
-			return sp_error_set(err, "malformed manifest line");
-		}
-		strcpy(e->table, t);
-		strcpy(e->guid, g);
-		strcpy(e->checksum, c);
-		e->rowversion = rv;
-		e->deleted = del;
-		json_decref(o);
+		if (manifest_entry_parse(src->line, (size_t)n, e, err) != 0)
+			return -1;
 		if (src->have_last && manifest_order(&src->last, e) >= 0)
 			return sp_error_set(err, "manifest not in table, GUID order");
 		src->last = *e;

@@ -6,8 +6,11 @@
 #include <openssl/evp.h>
 
 #include "hexenc.h"
+#include <jansson.h>
+
 #include "manifest.h"
 #include "track.h"
+#include "wire_record.h"
 
 int
 manifest_order(const struct manifest_entry *a, const struct manifest_entry *b)
@@ -15,6 +18,33 @@ manifest_order(const struct manifest_entry *a, const struct manifest_entry *b)
 	int c = strcmp(a->table, b->table);
 
 	return c != 0 ? c : strcmp(a->guid, b->guid);
+}
+
+int
+manifest_entry_parse(const char *line, size_t len, struct manifest_entry *e,
+    struct sp_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	const char *t, *g, *c;
+	json_int_t rv;
+	int del = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (o == NULL || json_unpack(o, "{s:s, s:s, s:I, s:s, s?b}", "table", &t,
+	    "guid", &g, "rowversion", &rv, "checksum", &c, "deleted", &del) != 0
+	    || strlen(t) >= sizeof(e->table) || !guid_valid(g) ||
+	    strlen(c) != 64) {
+		json_decref(o);
+		return sp_error_set(err, "malformed manifest line");
+	}
+	strcpy(e->table, t);
+	strcpy(e->guid, g);
+	strcpy(e->checksum, c);
+	e->rowversion = rv;
+	e->deleted = del;
+	json_decref(o);
+	return 0;
 }
 
 /* One column of the canonical encoding. */
@@ -34,25 +64,6 @@ static void
 update_str(EVP_MD_CTX *h, const char *s)
 {
 	EVP_DigestUpdate(h, s, strlen(s));
-}
-
-static void
-update_hex(EVP_MD_CTX *h, const void *data, int len)
-{
-	static const char digits[] = "0123456789abcdef";
-	const unsigned char *p = data;
-	char buf[256];
-	int n = 0;
-
-	for (int i = 0; i < len; i++) {
-		buf[n++] = digits[p[i] >> 4];
-		buf[n++] = digits[p[i] & 15];
-		if (n == sizeof(buf)) {
-			EVP_DigestUpdate(h, buf, (size_t)n);
-			n = 0;
-		}
-	}
-	EVP_DigestUpdate(h, buf, (size_t)n);
 }
 
 /* Appends "name=typed value\n" for column col of st. */
@@ -79,25 +90,32 @@ update_value(EVP_MD_CTX *h, sqlite3_stmt *st, int col, const char *name,
 		update_str(h, num);
 		break;
 	case SQLITE_TEXT:
-		update_str(h, fk ? "g:" : "t:");
-		if (fk)
+		if (fk) {
+			update_str(h, "g:");
 			EVP_DigestUpdate(h, sqlite3_column_text(st, col),
 			    (size_t)sqlite3_column_bytes(st, col));
-		else
-			update_hex(h, sqlite3_column_text(st, col),
-			    sqlite3_column_bytes(st, col));
+			break;
+		}
+		/* Length first: the bytes need no escaping. */
+		snprintf(num, sizeof(num), "t:%d:", sqlite3_column_bytes(st, col));
+		update_str(h, num);
+		EVP_DigestUpdate(h, sqlite3_column_text(st, col),
+		    (size_t)sqlite3_column_bytes(st, col));
 		break;
 	default:
-		update_str(h, "b:");
-		update_hex(h, sqlite3_column_blob(st, col),
-		    sqlite3_column_bytes(st, col));
+		snprintf(num, sizeof(num), "b:%d:", sqlite3_column_bytes(st, col));
+		update_str(h, num);
+		EVP_DigestUpdate(h, sqlite3_column_blob(st, col),
+		    (size_t)sqlite3_column_bytes(st, col));
 		break;
 	}
 	update_str(h, "\n");
 }
 
 /* Builds the query of one table: metadata, then the canonical columns in
- * byte order of their names, foreign keys replaced by the parent's GUID. */
+ * byte order of their names, foreign keys replaced by the parent's GUID.
+ * "+r.tbl" keeps SQLite on the GUID-ordered table itself: a sort of the
+ * (tbl, rkey) index would grow with the table. */
 static char *
 table_query(struct site *s, const struct tracked_table *t,
     struct column **cols, int *ncols, struct sp_error *err)
@@ -161,7 +179,7 @@ table_query(struct site *s, const struct tracked_table *t,
 	*ncols = n;
 	sql = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, r.deleted%s"
 	    " FROM syncpack_record r LEFT JOIN \"%w\" x ON x.\"%w\" = r.rkey%s "
-	    "WHERE r.tbl = %lld AND (?1 IS NULL OR r.owner = ?1) AND (?2 IS "
+	    "WHERE +r.tbl = %lld AND (?1 IS NULL OR r.owner = ?1) AND (?2 IS "
 	    "NULL OR r.owner <> ?2) AND (?5 = 0 OR NOT r.deleted)", select, t->name,
 	    t->pk, joins, t->id);
 	if (t->window != NULL) {

@@ -46,7 +46,11 @@ int manifest_next(struct manifest_iter *it, struct manifest_entry *e,
     struct sp_error *err);
 void manifest_close(struct manifest_iter *it);
 
-/* Orders two entries as manifest_walk does: <0, 0, >0. */
+/* Parses one manifest line of a request or an echo, strictly. */
+int manifest_entry_parse(const char *line, size_t len,
+    struct manifest_entry *e, struct sp_error *err);
+
+/* Orders two entries as manifest_next returns them: <0, 0, >0. */
 int manifest_order(const struct manifest_entry *a,
     const struct manifest_entry *b);
 

@@ -5,18 +5,39 @@
 
 #include <jansson.h>
 
+#include "line_buffer.h"
 #include "manifest.h"
 #include "pack.h"
 #include "reconcile.h"
 #include "store.h"
 #include "wire_record.h"
 
-static json_t *
-entry_json(const struct manifest_entry *e)
+/* Writes one manifest line. GUIDs and checksums are hexadecimal and need
+ * no escaping; the table name is encoded by jansson once per table. */
+static int
+write_entry(struct sxf_writer *w, const struct manifest_entry *e,
+    char *table_json, size_t size, char *last_table, struct sp_error *err)
 {
-	return json_pack("{s:s, s:s, s:I, s:s, s:b}", "table", e->table,
-	    "guid", e->guid, "rowversion", (json_int_t)e->rowversion,
-	    "checksum", e->checksum, "deleted", e->deleted);
+	char line[1024];
+	int n;
+
+	if (strcmp(last_table, e->table) != 0) {
+		json_t *t = json_string(e->table);
+		char *enc = t ? json_dumps(t, JSON_ENCODE_ANY) : NULL;
+		json_decref(t);
+		if (enc == NULL || strlen(enc) >= size) {
+			free(enc);
+			return sp_error_set(err, "table name too long");
+		}
+		strcpy(table_json, enc);
+		free(enc);
+		strcpy(last_table, e->table);
+	}
+	n = snprintf(line, sizeof(line), "{\"table\":%s,\"guid\":\"%s\","
+	    "\"rowversion\":%lld,\"checksum\":\"%s\",\"deleted\":%s}\n",
+	    table_json, e->guid, e->rowversion, e->checksum,
+	    e->deleted ? "true" : "false");
+	return sxf_writer_member_write(w, line, (size_t)n, err);
 }
 
 static int
@@ -41,6 +62,7 @@ write_manifest(struct site *s, struct sxf_writer *w, const char *name,
 {
 	struct manifest_iter *it = manifest_open(s, f, err);
 	struct manifest_entry e;
+	char table_json[600], last_table[256] = "";
 	long long n = 0;
 	int r;
 
@@ -49,10 +71,8 @@ write_manifest(struct site *s, struct sxf_writer *w, const char *name,
 		return -1;
 	}
 	while ((r = manifest_next(it, &e, err)) == 1) {
-		json_t *o = entry_json(&e);
-		r = write_json_line(w, o, err);
-		json_decref(o);
-		if (r != 0)
+		if ((r = write_entry(w, &e, table_json, sizeof(table_json),
+		    last_table, err)) != 0)
 			break;
 		n++;
 	}
@@ -104,8 +124,7 @@ struct answer_ctx {
 	const char *const *aliases;
 	int naliases;
 	char member[64];
-	char *line;
-	size_t len, cap;
+	struct line_buffer lines;
 	/* step 2: this site's own records, merged with the request */
 	struct manifest_iter *mine;
 	struct manifest_entry cur;
@@ -240,33 +259,6 @@ answered_record(struct answer_ctx *ac, const char *line, size_t len,
 }
 
 static int
-parse_entry(const char *line, size_t len, struct manifest_entry *e,
-    struct sp_error *err)
-{
-	json_error_t jerr;
-	json_t *o = json_loadb(line, len, 0, &jerr);
-	const char *t, *g, *c;
-	json_int_t rv;
-	int del = 0;
-
-	memset(e, 0, sizeof(*e));
-	if (o == NULL || json_unpack(o, "{s:s, s:s, s:I, s:s, s?b}", "table", &t,
-	    "guid", &g, "rowversion", &rv, "checksum", &c, "deleted", &del) != 0
-	    || strlen(t) >= sizeof(e->table) || !guid_valid(g) ||
-	    strlen(c) != 64) {
-		json_decref(o);
-		return sp_error_set(err, "malformed manifest line");
-	}
-	strcpy(e->table, t);
-	strcpy(e->guid, g);
-	strcpy(e->checksum, c);
-	e->rowversion = rv;
-	e->deleted = del;
-	json_decref(o);
-	return 0;
-}
-
-static int
 check_order(struct answer_ctx *ac, const struct manifest_entry *e,
     struct sp_error *err)
 {
@@ -278,15 +270,13 @@ check_order(struct answer_ctx *ac, const struct manifest_entry *e,
 }
 
 static int
-process_line(struct answer_ctx *ac, const char *line, size_t len,
-    struct sp_error *err)
+process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 {
+	struct answer_ctx *ac = ctx;
 	struct manifest_entry e;
 
-	if (len == 0)
-		return 0;
 	if (ac->step == 2 && strcmp(ac->member, "request.jsonl") == 0) {
-		if (parse_entry(line, len, &e, err) != 0 ||
+		if (manifest_entry_parse(line, len, &e, err) != 0 ||
 		    check_order(ac, &e, err) != 0)
 			return -1;
 		return request_line(ac, &e, err);
@@ -300,7 +290,7 @@ process_line(struct answer_ctx *ac, const char *line, size_t len,
 		    : sp_error_set(err, "malformed want line");
 	}
 	if (ac->step == 3 && strcmp(ac->member, "echo.jsonl") == 0) {
-		if (parse_entry(line, len, &e, err) != 0 ||
+		if (manifest_entry_parse(line, len, &e, err) != 0 ||
 		    check_order(ac, &e, err) != 0)
 			return -1;
 		return echo_line(ac, &e, err);
@@ -396,7 +386,7 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 	(void)size;
 	(void)err;
 	snprintf(ac->member, sizeof(ac->member), "%s", name);
-	ac->len = 0;
+	ac->lines.len = 0;
 	ac->have_last = 0;
 	return 0;
 }
@@ -405,44 +395,17 @@ static int
 on_member_data(void *ctx, const void *buf, size_t len, struct sp_error *err)
 {
 	struct answer_ctx *ac = ctx;
-	const char *p = buf, *end = p + len;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t chunk = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (ac->len + chunk + 1 > ac->cap) {
-			size_t cap = (ac->len + chunk + 1) * 2;
-			char *grown = realloc(ac->line, cap);
-			if (grown == NULL)
-				return sp_error_set(err, "out of memory");
-			ac->line = grown;
-			ac->cap = cap;
-		}
-		memcpy(ac->line + ac->len, p, chunk);
-		ac->len += chunk;
-		p += chunk;
-		if (nl != NULL) {
-			if (process_line(ac, ac->line, ac->len, err) != 0)
-				return -1;
-			ac->len = 0;
-			p++;
-		}
-	}
-	return 0;
+	return line_buffer_feed(&ac->lines, buf, len, process_line, ac, err);
 }
 
 static int
 on_member_end(void *ctx, const char *name, struct sp_error *err)
 {
 	struct answer_ctx *ac = ctx;
-	int rc = 0;
 
 	(void)name;
-	if (ac->len > 0)
-		rc = process_line(ac, ac->line, ac->len, err);
-	ac->len = 0;
-	return rc;
+	return line_buffer_flush(&ac->lines, process_line, ac, err);
 }
 
 /* The rest of the merge once the input has ended. */
@@ -562,6 +525,6 @@ cleanup:
 	sxf_writer_free(ac.w);
 	if (ac.store != NULL)
 		store_close(ac.store);
-	free(ac.line);
+	line_buffer_free(&ac.lines);
 	return rc;
 }
