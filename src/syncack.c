@@ -12,6 +12,7 @@
 #include "lib/ack.h"
 #include "lib/apply.h"
 #include "lib/atomic_out.h"
+#include "lib/delivery.h"
 #include "lib/inbox.h"
 #include "lib/input.h"
 #include "lib/site.h"
@@ -21,8 +22,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: syncack -d DB --to PEER -o FILE|DIR|-\n"
-	    "       syncack -d DB FILE|DIR|- ...\n"
+	    "usage: syncack -d DB --to PEER [-o FILE|DIR|URL|-]\n"
+	    "       syncack -d DB FILE|DIR|URL|- ... [--delete]\n"
 	    "       syncack -d DB --flows [--peer PEER] [--json]\n"
 	    "       syncack -d DB --protocol FLOW [--peer PEER] [--json]\n");
 }
@@ -102,20 +103,25 @@ static int
 write_ack(struct site *s, const char *peer, const char *output)
 {
 	struct ack_result res;
+	struct delivery d;
 	struct sp_error err;
 
-	if (ack_write(s, peer, output, 0, &res, &err) != 0) {
-		tool_warn("%s: %s", output, err.msg);
+	tool_delivery_prepare(s, output, peer, &d);
+	if (ack_write(s, peer, d.target, 0, &res, &err) != 0) {
+		tool_warn("%s: %s", output ? output : d.target, err.msg);
+		delivery_free(&d);
 		return EXIT_TROUBLE;
 	}
-	if (!res.written)
+	if (!res.written) {
 		fprintf(stderr, "%s: nothing to acknowledge to %s\n", tool_name,
 		    peer);
-	else
-		fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s\n",
-		    tool_name, res.file.path, (unsigned long long)res.file.flow,
-		    res.flows, peer);
-	return EXIT_OK;
+		delivery_free(&d);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s\n",
+	    tool_name, res.file.path, (unsigned long long)res.file.flow,
+	    res.flows, peer);
+	return tool_delivery_finish(s, &d, &res.file, "ack", peer);
 }
 
 /* Ingests one ack file; returns 1 when it may be moved to done/. */
@@ -144,6 +150,13 @@ ingest_one(struct site *s, const char *path, int *rc)
 	return 1;
 }
 
+static int
+ingest_one_cb(struct site *s, const char *path, void *ctx, int *rc)
+{
+	(void)ctx;
+	return ingest_one(s, path, rc);
+}
+
 /* Ingests ack files and folders of them. */
 static int
 ingest(struct site *s, char **paths, int n)
@@ -156,6 +169,12 @@ ingest(struct site *s, char **paths, int n)
 		struct stat st;
 		size_t count;
 
+		if (transport_is_url(paths[i])) {
+			int r = tool_mailbox_run(s, paths[i], ingest_one_cb, NULL);
+			if (r > rc)
+				rc = r;
+			continue;
+		}
 		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 ||
 		    !S_ISDIR(st.st_mode)) {
 			ingest_one(s, paths[i], &rc);
@@ -191,6 +210,7 @@ main(int argc, char **argv)
 		{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 		{ "to", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *to = NULL, *output = NULL, *peer = NULL;
@@ -211,11 +231,15 @@ main(int argc, char **argv)
 		case OPT_JSON: as_json = 1; break;
 		case OPT_PEER: peer = optarg; break;
 		case OPT_PROTOCOL: protocol = optarg; break;
-		default: usage(stderr); return EXIT_TROUBLE;
+		default:
+			if (tool_transport_option(c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_TROUBLE;
 		}
 	db = tool_database(db, usage);
 	modes = (to != NULL) + flows + (protocol != NULL) + (optind < argc);
-	if (modes != 1 || (to != NULL) != (output != NULL)) {
+	if (modes != 1 || (output != NULL && to == NULL)) {
 		if (modes > 1)
 			tool_warn("--to, --flows, --protocol and FILE arguments "
 			    "exclude each other");
@@ -225,8 +249,10 @@ main(int argc, char **argv)
 	atomic_out_cleanup_on_signals();
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	if (to != NULL)
+	if (to != NULL) {
+		tool_outbox_flush(&s);
 		rc = write_ack(&s, to, output);
+	}
 	else if (flows)
 		rc = show_flows(&s, peer, as_json);
 	else if (protocol != NULL)

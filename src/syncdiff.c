@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "lib/atomic_out.h"
+#include "lib/delivery.h"
 #include "lib/diff.h"
 #include "lib/input.h"
 #include "lib/reconcile.h"
@@ -21,8 +22,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: syncdiff -d DB --request --to SPOKE [--days N | --since DATE --until DATE]\n"
-	    "                -o FILE|DIR|-\n"
-	    "       syncdiff -d DB --answer FILE -o FILE|DIR|- [--alias SUB=SITE ...]\n"
+	    "                [-o FILE|DIR|URL|-]\n"
+	    "       syncdiff -d DB --answer FILE [-o FILE|DIR|URL|-] [--alias SUB=SITE ...]\n"
 	    "       syncdiff A.db B.db [--table T] [--days N] [--json | --summary]\n"
 	    "       syncdiff FILE_A FILE_B [--table T] [--json | --summary]\n");
 }
@@ -71,6 +72,42 @@ print_difference(void *ctx, enum diff_kind kind,
 	else
 		printf("%s\t%s\t%s\n", names[kind], e->table, e->guid);
 	return 0;
+}
+
+static int
+stop_at_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
+{
+	snprintf(ctx, SITEID_MAX + 1, "%s", h->from);
+	return sp_error_set(err, "header read");
+}
+
+/* The sender of a step file: a spoke's only peer, or the file's "from". */
+static int
+answer_sender(struct site *s, const char *path, char *peer, size_t len)
+{
+	struct sxf_read_ops ops;
+	struct sxf_read_result rr;
+	struct sp_error err;
+	sqlite3_stmt *st;
+	int fd;
+
+	if (!s->hub) {
+		if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer "
+		    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(peer, len, "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return peer[0] ? 0 : -1;
+	}
+	if (strcmp(path, "-") == 0 || (fd = input_open(path, &err)) < 0)
+		return -1;
+	memset(&ops, 0, sizeof(ops));
+	ops.on_header = stop_at_header;
+	ops.ctx = peer;
+	sxf_read_fd(fd, NULL, &ops, &rr, &err);
+	input_close(fd);
+	return peer[0] ? 0 : -1;
 }
 
 /* An argument names a site database when SQLite can open it as one. */
@@ -182,6 +219,7 @@ main(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *to = NULL, *output = NULL, *answer = NULL;
@@ -189,8 +227,10 @@ main(int argc, char **argv)
 	const char *aliases[32];
 	struct printer p = { 0, 0, NULL };
 	struct recon_result res;
+	struct delivery d;
 	struct sp_error err;
 	struct site s;
+	char peer[SITEID_MAX + 1] = "";
 	int c, request = 0, days = -1, naliases = 0, rc;
 	char since_buf[11], until_buf[11];
 
@@ -221,7 +261,11 @@ main(int argc, char **argv)
 		case OPT_SUMMARY: p.summary = 1; break;
 		case OPT_TABLE: table = optarg; break;
 		case OPT_UNTIL: until = optarg; break;
-		default: usage(stderr); return EXIT_TROUBLE;
+		default:
+			if (tool_transport_option(c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_TROUBLE;
 		}
 	if (!request && answer == NULL) {
 		if (argc - optind != 2 || output || to || since || until) {
@@ -231,7 +275,7 @@ main(int argc, char **argv)
 		return compare(argv[optind], argv[optind + 1], table, days, &p);
 	}
 	db = tool_database(db, usage);
-	if ((request && answer) || output == NULL || optind != argc ||
+	if ((request && answer) || optind != argc ||
 	    (request && to == NULL) || (!request && (to || since || until)) ||
 	    (days > 0 && (since || until)) || (!since != !until)) {
 		usage(stderr);
@@ -248,15 +292,22 @@ main(int argc, char **argv)
 	atomic_out_cleanup_on_signals();
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	tool_outbox_flush(&s);
 	if (request) {
-		rc = recon_request(&s, to, since, until, output, &res, &err);
+		tool_delivery_prepare(&s, output, to, &d);
+		rc = recon_request(&s, to, since, until, d.target, &res, &err);
 		if (rc == 0)
 			fprintf(stderr, "%s: %s: request flow %llu to %s: %lld "
 			    "records from %s to %s\n", tool_name, res.file.path,
 			    (unsigned long long)res.file.flow, to, res.manifest,
 			    since, until);
 	} else {
-		rc = recon_answer(&s, answer, aliases, naliases, output, &res,
+		/* The answer goes to whoever wrote the input. */
+		if (answer_sender(&s, answer, peer, sizeof(peer)) != 0)
+			tool_die(EXIT_TROUBLE, "%s: cannot tell who sent it",
+			    input_display_name(answer));
+		tool_delivery_prepare(&s, output, peer, &d);
+		rc = recon_answer(&s, answer, aliases, naliases, d.target, &res,
 		    &err);
 		if (rc == 0)
 			fprintf(stderr, "%s: %s: answer flow %llu: %lld records, "
@@ -264,9 +315,14 @@ main(int argc, char **argv)
 			    (unsigned long long)res.file.flow, res.records,
 			    res.wanted, res.echoed);
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		tool_warn("%s: %s", request ? output : input_display_name(answer),
 		    err.msg);
+		delivery_free(&d);
+	} else if (request)
+		rc = tool_delivery_finish(&s, &d, &res.file, "request", to);
+	else
+		delivery_free(&d);
 	site_close(&s);
 	for (int i = 0; i < naliases; i++)
 		free((char *)aliases[i]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/atomic_out.h"
+#include "lib/delivery.h"
 #include "lib/pack.h"
 #include "lib/site.h"
 #include "tool.h"
@@ -14,8 +15,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: syncpack -d DB --to PEER -o FILE|DIR|- [--if-changed]\n"
-	    "       syncpack -d DB --all -o DIR [--if-changed]\n");
+	    "usage: syncpack -d DB --to PEER [-o FILE|DIR|URL|-] [--if-changed]\n"
+	    "       syncpack -d DB --all [-o DIR|URL] [--if-changed]\n"
+	    "  transport: [--cacert F] [--netrc-file F] [--ssh-key F] [--known-hosts F]\n"
+	    "             [--retry N] [--retry-max-time S] [--outbox DIR] [--insecure]\n");
 }
 
 /* Packs for one peer; returns an exit code. */
@@ -24,19 +27,23 @@ pack_for(struct site *s, const char *peer, const char *output,
     const struct pack_options *opt)
 {
 	struct pack_result res;
+	struct delivery d;
 	struct sp_error err;
 
-	if (pack_data(s, peer, output, opt, &res, &err) != 0) {
-		tool_warn("%s: %s", output, err.msg);
+	tool_delivery_prepare(s, output, peer, &d);
+	if (pack_data(s, peer, d.target, opt, &res, &err) != 0) {
+		tool_warn("%s: %s", output ? output : d.target, err.msg);
+		delivery_free(&d);
 		return EXIT_TROUBLE;
 	}
-	if (!res.written)
+	if (!res.written) {
 		fprintf(stderr, "%s: nothing to send to %s\n", tool_name, peer);
-	else
-		fprintf(stderr, "%s: %s: flow %llu for %s, %lld records\n",
-		    tool_name, res.file.path, (unsigned long long)res.file.flow,
-		    peer, res.records);
-	return EXIT_OK;
+		delivery_free(&d);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records\n", tool_name,
+	    res.file.path, (unsigned long long)res.file.flow, peer, res.records);
+	return tool_delivery_finish(s, &d, &res.file, "data", peer);
 }
 
 /* --all: one return per registered peer (the hub's deferred return). */
@@ -73,6 +80,7 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pack_options opt = { 0, 0 };
@@ -91,10 +99,14 @@ main(int argc, char **argv)
 		case 'V': tool_version();
 		case OPT_ALL: all = 1; break;
 		case OPT_IF_CHANGED: opt.if_changed = 1; break;
-		default: usage(stderr); return EXIT_TROUBLE;
+		default:
+			if (tool_transport_option(c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_TROUBLE;
 		}
 	db = tool_database(db, usage);
-	if ((to == NULL) == !all || output == NULL || optind != argc) {
+	if ((to == NULL) == !all || optind != argc) {
 		if (to != NULL && all)
 			tool_warn("--to and --all exclude each other");
 		usage(stderr);
@@ -108,6 +120,7 @@ main(int argc, char **argv)
 		tool_die(EXIT_TROUBLE, "%s: --all is for the hub (a spoke's only "
 		    "peer is the hub: use --to)", db);
 	}
+	tool_outbox_flush(&s);
 	rc = all ? pack_all(&s, output, &opt) : pack_for(&s, to, output, &opt);
 	site_close(&s);
 	return rc;

@@ -11,6 +11,7 @@
 #include "lib/ack.h"
 #include "lib/apply.h"
 #include "lib/atomic_out.h"
+#include "lib/delivery.h"
 #include "lib/exchange_file.h"
 #include "lib/inbox.h"
 #include "lib/input.h"
@@ -22,7 +23,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: syncunpack -d DB FILE|DIR|- ... [--reply -o DIR]\n"
+	    "usage: syncunpack -d DB FILE|DIR|URL|- ... [--reply [-o DIR|URL]] [--delete]\n"
 	    "       syncunpack --list [-d DB] FILE|-\n"
 	    "       syncunpack --verify -d DB FILE|-\n"
 	    "  limits: [--max-member-size N] [--max-total-size N] [--max-members N]\n");
@@ -124,7 +125,8 @@ list_or_verify(const char *db, const char *path, int verify,
 struct run {
 	struct site *site;
 	const struct sxf_limits *limits;
-	const char *reply_dir;
+	const char *reply_dir;	/* NULL: the sender's URL */
+	int reply;
 	int rc;
 };
 
@@ -141,21 +143,33 @@ reply(struct run *r, const struct sxf_header *h)
 	struct pack_options po = { 0, h->flow };
 	struct pack_result pr;
 	struct ack_result ar;
+	struct delivery d;
 	struct sp_error err;
 
-	if (ack_write(r->site, h->from, r->reply_dir, h->flow, &ar, &err) != 0) {
+	tool_delivery_prepare(r->site, r->reply_dir, h->from, &d);
+	if (ack_write(r->site, h->from, d.target, h->flow, &ar, &err) != 0) {
 		tool_warn("%s: ack for %s: %s", r->reply_dir, h->from, err.msg);
 		worst(r, EXIT_TROUBLE);
-	} else if (ar.written)
+		delivery_free(&d);
+	} else if (ar.written) {
 		fprintf(stderr, "%s: %s: ack of %d flows for %s\n", tool_name,
 		    ar.file.path, ar.flows, h->from);
-	if (pack_data(r->site, h->from, r->reply_dir, &po, &pr, &err) != 0) {
+		worst(r, tool_delivery_finish(r->site, &d, &ar.file, "ack",
+		    h->from));
+	} else
+		delivery_free(&d);
+	tool_delivery_prepare(r->site, r->reply_dir, h->from, &d);
+	if (pack_data(r->site, h->from, d.target, &po, &pr, &err) != 0) {
 		tool_warn("%s: return for %s: %s", r->reply_dir, h->from, err.msg);
 		worst(r, EXIT_TROUBLE);
-	} else
+		delivery_free(&d);
+	} else {
 		fprintf(stderr, "%s: %s: return flow %llu for %s, %lld records\n",
 		    tool_name, pr.file.path, (unsigned long long)pr.file.flow,
 		    h->from, pr.records);
+		worst(r, tool_delivery_finish(r->site, &d, &pr.file, "data",
+		    h->from));
+	}
 }
 
 /* Applies one file; returns 1 when it was processed (applied, already
@@ -195,9 +209,21 @@ apply_one(struct run *r, const char *path)
 	    res.released ? " (held records released)" : "");
 	if (n->rejected || n->held || n->conflict)
 		worst(r, EXIT_PARTIAL);
-	if (r->reply_dir != NULL && strcmp(res.header.kind, "data") == 0)
+	if (r->reply && strcmp(res.header.kind, "data") == 0)
 		reply(r, &res.header);
 	return 1;
+}
+
+static int
+apply_mailbox_file(struct site *s, const char *path, void *ctx, int *rc)
+{
+	struct run *r = ctx;
+	int processed;
+
+	(void)s;
+	(void)rc;
+	processed = apply_one(r, path);
+	return processed;
 }
 
 static void
@@ -245,11 +271,12 @@ main(int argc, char **argv)
 		{ "reply", no_argument, NULL, OPT_REPLY },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sxf_limits limits = sxf_default_limits;
 	const char *db = NULL, *output = NULL;
-	struct run r = { NULL, &limits, NULL, EXIT_OK };
+	struct run r = { NULL, &limits, NULL, 0, EXIT_OK };
 	struct sp_error err;
 	struct site s;
 	long long released = 0;
@@ -274,7 +301,11 @@ main(int argc, char **argv)
 			limits.max_total = size_arg("--max-total-size", optarg);
 			break;
 		case OPT_REPLY: want_reply = 1; break;
-		default: usage(stderr); return EXIT_TROUBLE;
+		default:
+			if (tool_transport_option(c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_TROUBLE;
 		}
 	if (list || verify) {
 		if ((list && verify) || argc - optind != 1 || want_reply) {
@@ -291,9 +322,9 @@ main(int argc, char **argv)
 		return list_or_verify(db, argv[optind], verify, &limits);
 	}
 	db = tool_database(db, usage);
-	if (argc == optind || want_reply != (output != NULL)) {
-		if (want_reply != (output != NULL))
-			tool_warn("--reply goes with -o DIR");
+	if (argc == optind || (output != NULL && !want_reply)) {
+		if (output != NULL && !want_reply)
+			tool_warn("-o goes with --reply");
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
@@ -301,7 +332,8 @@ main(int argc, char **argv)
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	r.site = &s;
-	r.reply_dir = output;
+	r.reply_dir = want_reply ? output : NULL;
+	r.reply = want_reply;
 	/* Held records whose reason went away meanwhile (an unlock, a
 	 * schema change) land first. */
 	if (apply_release_held(&s, &released, &err) != 0)
@@ -309,8 +341,15 @@ main(int argc, char **argv)
 	else if (released)
 		fprintf(stderr, "%s: %s: %lld held records applied\n", tool_name,
 		    db, released);
+	if (r.reply)
+		tool_outbox_flush(&s);
 	for (int i = optind; i < argc; i++) {
 		struct stat st;
+		if (transport_is_url(argv[i])) {
+			worst(&r, tool_mailbox_run(&s, argv[i], apply_mailbox_file,
+			    &r));
+			continue;
+		}
 		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 &&
 		    S_ISDIR(st.st_mode))
 			apply_dir(&r, argv[i]);

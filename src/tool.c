@@ -3,8 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "lib/delivery.h"
+#include "lib/inbox.h"
+#include "lib/site.h"
 #include "tool.h"
 
 const char *tool_name = "syncpack";
@@ -90,4 +94,150 @@ tool_parse_size(const char *s, unsigned long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+struct tool_transport tool_transport = {
+	.opts = {
+		.retries = 3, .retry_max_time = 300, .connect_timeout = 30,
+		.stall_timeout = 60,
+	},
+};
+
+int
+tool_transport_option(int c, const char *arg)
+{
+	struct transport_opts *o = &tool_transport.opts;
+
+	switch (c) {
+	case OPT_CACERT: o->cacert = arg; return 1;
+	case OPT_DELETE: tool_transport.delete_done = 1; return 1;
+	case OPT_INSECURE:
+		o->insecure = 1;
+		tool_warn("warning: --insecure: host keys and certificates are NOT "
+		    "checked; for tests only");
+		return 1;
+	case OPT_KNOWN_HOSTS: o->known_hosts = arg; return 1;
+	case OPT_NETRC_FILE: o->netrc = arg; return 1;
+	case OPT_OUTBOX: tool_transport.outbox = arg; return 1;
+	case OPT_RETRY:
+		o->retries = atoi(arg);
+		if (o->retries < 0)
+			tool_die(EXIT_TROUBLE, "--retry wants a number");
+		return 1;
+	case OPT_RETRY_MAX_TIME:
+		o->retry_max_time = atol(arg);
+		if (o->retry_max_time <= 0)
+			tool_die(EXIT_TROUBLE, "--retry-max-time wants seconds");
+		return 1;
+	case OPT_SSH_KEY: o->ssh_key = arg; return 1;
+	default: return 0;
+	}
+}
+
+void
+tool_outbox_flush(struct site *s)
+{
+	struct sp_error err;
+	sqlite3_stmt *st;
+	char *dir;
+	int any = 0;
+	long waiting;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_outbox LIMIT 1",
+	    -1, &st, NULL) == SQLITE_OK) {
+		any = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (!any)
+		return;
+	dir = tool_transport.outbox ? strdup(tool_transport.outbox)
+	    : outbox_default(s);
+	err.msg[0] = '\0';
+	waiting = outbox_deliver(s, dir, &tool_transport.opts, &err);
+	if (waiting > 0)
+		tool_warn("%ld files still wait in %s: %s", waiting, dir, err.msg);
+	else if (waiting < 0)
+		tool_warn("%s: %s", dir, err.msg);
+	free(dir);
+}
+
+void
+tool_delivery_prepare(struct site *s, const char *output, const char *peer,
+    struct delivery *d)
+{
+	struct sp_error err;
+
+	if (delivery_prepare(s, output, peer, tool_transport.outbox, d,
+	    &err) != 0) {
+		delivery_free(d);
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	}
+}
+
+int
+tool_delivery_finish(struct site *s, struct delivery *d,
+    const struct exchange_written *w, const char *kind, const char *peer)
+{
+	struct sp_error err;
+	int r;
+
+	err.msg[0] = '\0';
+	r = delivery_finish(s, d, w, kind, peer, &tool_transport.opts, &err);
+	if (r == 0 && d->url != NULL)
+		fprintf(stderr, "%s: %s: delivered to %s\n", tool_name, w->path,
+		    d->url);
+	else if (r != 0)
+		tool_warn("%s", err.msg);
+	delivery_free(d);
+	return r == 0 ? EXIT_OK : r > 0 ? EXIT_PARTIAL : EXIT_TROUBLE;
+}
+
+int
+tool_mailbox_run(struct site *s, const char *root,
+    int (*process)(struct site *s, const char *path, void *ctx, int *rc),
+    void *ctx)
+{
+	char dir[] = "/tmp/syncpack-mailbox.XXXXXX", box[2048];
+	struct inbox_file *files = NULL;
+	struct sp_error err;
+	char **names = NULL;
+	size_t n = 0, count = 0;
+	int rc = EXIT_OK;
+
+	if (mkdtemp(dir) == NULL) {
+		tool_warn("cannot create a temporary folder");
+		return EXIT_TROUBLE;
+	}
+	if (mailbox_download(s, root, &tool_transport.opts, dir, box,
+	    sizeof(box), &names, &n, &err) != 0) {
+		tool_warn("%s", err.msg);
+		rc = EXIT_TROUBLE;
+	} else if (inbox_scan(s, dir, &sxf_default_limits, &files, &count,
+	    &err) != 0) {
+		tool_warn("%s", err.msg);
+		rc = EXIT_TROUBLE;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const char *name = strrchr(files[i].path, '/') + 1;
+		/* Verified and applied before anything leaves the server. */
+		if (process(s, files[i].path, ctx, &rc) &&
+		    transport_done(&tool_transport.opts, box, name,
+		    tool_transport.delete_done, &err) != 0) {
+			tool_warn("%s", err.msg);
+			if (rc < EXIT_PARTIAL)
+				rc = EXIT_PARTIAL;
+		}
+		unlink(files[i].path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *path;
+		if (asprintf(&path, "%s/%s", dir, names[i]) >= 0) {
+			unlink(path);
+			free(path);
+		}
+	}
+	rmdir(dir);
+	inbox_free(files, count);
+	transport_names_free(names, n);
+	return rc;
 }

@@ -148,6 +148,14 @@ const char site_schema_sql[] =
     " base_hlc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
+    /* Exchange files written for a server and not delivered yet: they
+     * wait in the local outbox folder and go first on the next run. */
+    "CREATE TABLE syncpack_outbox("
+    " name TEXT PRIMARY KEY,"
+    " peer TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " url TEXT NOT NULL,"
+    " added TEXT NOT NULL);"
     /* Reservations: applications may insert and delete rows here directly.
      * A locked record is not packed; unlocking gives it a new lseq so the
      * next pack sends it. */
