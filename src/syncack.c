@@ -126,13 +126,13 @@ write_ack(struct site *s, const char *peer, const char *output)
 
 /* Ingests one ack file; returns 1 when it may be moved to done/. */
 static int
-ingest_one(struct site *s, const char *path, int *rc)
+ingest_one(struct site *s, const char *path, const char *label, int *rc)
 {
 	struct apply_result res;
 	struct sp_error err;
-	const char *name = input_display_name(path);
+	const char *name = label ? label : input_display_name(path);
 
-	if (apply_file(s, path, &sxf_default_limits, &res, &err) != 0) {
+	if (apply_file(s, path, label, &sxf_default_limits, &res, &err) != 0) {
 		tool_warn("%s: %s", name, err.msg);
 		*rc = EXIT_TROUBLE;
 		return 0;
@@ -151,10 +151,11 @@ ingest_one(struct site *s, const char *path, int *rc)
 }
 
 static int
-ingest_one_cb(struct site *s, const char *path, void *ctx, int *rc)
+ingest_one_cb(struct site *s, const char *path, const char *label,
+    void *ctx, int *rc)
 {
 	(void)ctx;
-	return ingest_one(s, path, rc);
+	return ingest_one(s, path, label, rc);
 }
 
 /* Ingests ack files and folders of them. */
@@ -177,7 +178,7 @@ ingest(struct site *s, char **paths, int n)
 		}
 		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 ||
 		    !S_ISDIR(st.st_mode)) {
-			ingest_one(s, paths[i], &rc);
+			ingest_one(s, paths[i], NULL, &rc);
 			continue;
 		}
 		if (inbox_scan(s, paths[i], &sxf_default_limits, &files, &count,
@@ -187,7 +188,7 @@ ingest(struct site *s, char **paths, int n)
 			continue;
 		}
 		for (size_t j = 0; j < count; j++)
-			if (ingest_one(s, files[j].path, &rc) &&
+			if (ingest_one(s, files[j].path, NULL, &rc) &&
 			    inbox_move_done(paths[i], files[j].path, &err) != 0)
 				tool_warn("%s", err.msg);
 		inbox_free(files, count);

@@ -175,14 +175,14 @@ reply(struct run *r, const struct sxf_header *h)
 /* Applies one file; returns 1 when it was processed (applied, already
  * applied or ingested) and may be moved to done/. */
 static int
-apply_one(struct run *r, const char *path)
+apply_one(struct run *r, const char *path, const char *label)
 {
 	struct apply_result res;
 	struct sp_error err;
 	const struct apply_counts *n = &res.n;
-	const char *name = input_display_name(path);
+	const char *name = label ? label : input_display_name(path);
 
-	if (apply_file(r->site, path, r->limits, &res, &err) != 0) {
+	if (apply_file(r->site, path, label, r->limits, &res, &err) != 0) {
 		tool_warn("%s: %s", name, err.msg);
 		worst(r, EXIT_TROUBLE);
 		return 0;
@@ -215,15 +215,12 @@ apply_one(struct run *r, const char *path)
 }
 
 static int
-apply_mailbox_file(struct site *s, const char *path, void *ctx, int *rc)
+apply_mailbox_file(struct site *s, const char *path, const char *label,
+    void *ctx, int *rc)
 {
-	struct run *r = ctx;
-	int processed;
-
 	(void)s;
 	(void)rc;
-	processed = apply_one(r, path);
-	return processed;
+	return apply_one(ctx, path, label);
 }
 
 static void
@@ -239,7 +236,7 @@ apply_dir(struct run *r, const char *dir)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (apply_one(r, files[i].path) &&
+		if (apply_one(r, files[i].path, NULL) &&
 		    inbox_move_done(dir, files[i].path, &err) != 0)
 			tool_warn("%s", err.msg);
 	inbox_free(files, n);
@@ -354,7 +351,7 @@ main(int argc, char **argv)
 		    S_ISDIR(st.st_mode))
 			apply_dir(&r, argv[i]);
 		else
-			apply_one(&r, argv[i]);
+			apply_one(&r, argv[i], NULL);
 	}
 	site_close(&s);
 	return r.rc;

@@ -194,8 +194,8 @@ tool_delivery_finish(struct site *s, struct delivery *d,
 
 int
 tool_mailbox_run(struct site *s, const char *root,
-    int (*process)(struct site *s, const char *path, void *ctx, int *rc),
-    void *ctx)
+    int (*process)(struct site *s, const char *path, const char *label,
+    void *ctx, int *rc), void *ctx)
 {
 	char dir[] = "/tmp/syncpack-mailbox.XXXXXX", box[2048];
 	struct inbox_file *files = NULL;
@@ -219,8 +219,15 @@ tool_mailbox_run(struct site *s, const char *root,
 	}
 	for (size_t i = 0; i < count; i++) {
 		const char *name = strrchr(files[i].path, '/') + 1;
+		char *label = NULL;
+		int processed;
+
+		if (asprintf(&label, "%s%s", box, name) < 0)
+			label = NULL;
+		processed = process(s, files[i].path, label, ctx, &rc);
+		free(label);
 		/* Verified and applied before anything leaves the server. */
-		if (process(s, files[i].path, ctx, &rc) &&
+		if (processed &&
 		    transport_done(&tool_transport.opts, box, name,
 		    tool_transport.delete_done, &err) != 0) {
 			tool_warn("%s", err.msg);

@@ -78,12 +78,13 @@ int tool_delivery_finish(struct site *s, struct delivery *d,
     const struct exchange_written *w, const char *kind, const char *peer);
 
 /* Processes this site's mailbox under the URL root: downloads every file
- * into a private temporary folder, calls process for each in flow order,
+ * into a private temporary folder, calls process for each in flow order
+ * (label: the file's URL),
  * and moves each processed one (process returned 1) into done/ on the
  * server, or deletes it with --delete. Returns the worst exit code. */
 int tool_mailbox_run(struct site *s, const char *root,
-    int (*process)(struct site *s, const char *path, void *ctx, int *rc),
-    void *ctx);
+    int (*process)(struct site *s, const char *path, const char *label,
+    void *ctx, int *rc), void *ctx);
 
 /* Parses a size such as 1048576, 64K, 16M, 4G. Returns -1 when malformed. */
 int tool_parse_size(const char *s, unsigned long long *out);

@@ -208,7 +208,8 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 }
 
 int
-apply_file(struct site *s, const char *path, const struct sxf_limits *limits,
+apply_file(struct site *s, const char *path, const char *label,
+    const struct sxf_limits *limits,
     struct apply_result *res, struct sp_error *err)
 {
 	struct sxf_read_ops ops;
@@ -223,7 +224,7 @@ apply_file(struct site *s, const char *path, const struct sxf_limits *limits,
 	memset(&ops, 0, sizeof(ops));
 	fc.site = s;
 	fc.res = res;
-	fc.path = path;
+	fc.path = label ? label : path;
 	if (apply_ctx_init(&fc.ac, s, err) != 0)
 		return -1;
 	ops.on_header = on_header;

@@ -42,10 +42,12 @@ struct apply_result {
 	long long released;	/* held records applied at last */
 };
 
-/* Verifies and applies one exchange file (data or ack) from path ("-" for
- * stdin). Returns 0 when the file was applied, ingested or already
- * applied; -1 when nothing was applied (err says why). */
-int apply_file(struct site *s, const char *path,
+/* Verifies and applies one exchange file (data, answer or ack) from path
+ * ("-" for stdin); label (NULL: path) is the name the flow records, such
+ * as the URL a file was downloaded from. Returns 0 when the file was
+ * applied, ingested or already applied; -1 when nothing was applied (err
+ * says why). */
+int apply_file(struct site *s, const char *path, const char *label,
     const struct sxf_limits *limits, struct apply_result *res,
     struct sp_error *err);
 
