@@ -27,7 +27,7 @@ usage(FILE *f)
 	    "       syncadm lock -d DB TABLE KEY [--by NAME]\n"
 	    "       syncadm unlock -d DB TABLE KEY\n"
 	    "       syncadm locks -d DB\n"
-	    "       syncadm status -d DB [--json]\n"
+	    "       syncadm status -d DB [--json | --prometheus]\n"
 	    "       syncadm held -d DB\n"
 	    "       syncadm conflicts -d DB [list | resolve ID --keep local|remote]\n"
 	    "       syncadm vacuum -d DB\n");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -12,18 +13,74 @@
 #include "syncadm.h"
 #include "tool.h"
 
+static long long
+iso_to_epoch(json_t *v)
+{
+	struct tm tm;
+
+	if (!json_is_string(v))
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+/* The node_exporter textfile format: one gauge per figure and peer. */
+static void
+print_prometheus(json_t *st)
+{
+	static const struct { const char *key, *name, *help; } gauges[] = {
+		{ "last_sent", "syncpack_last_sent_timestamp_seconds",
+		    "When a file was last written for the peer." },
+		{ "last_received", "syncpack_last_received_timestamp_seconds",
+		    "When a file from the peer was last applied." },
+		{ "last_acked", "syncpack_last_acked_timestamp_seconds",
+		    "When the peer last acknowledged a file." },
+		{ "waiting", "syncpack_records_waiting",
+		    "Records not yet acknowledged by the peer." },
+		{ "held", "syncpack_records_held",
+		    "Records from the peer held here." },
+		{ "conflicts", "syncpack_conflicts",
+		    "Unresolved conflicts with the peer." },
+		{ "rejections", "syncpack_rejections",
+		    "Records the peer rejected that still stand." },
+	};
+	const char *site = json_string_value(json_object_get(st, "site"));
+	json_t *p;
+	size_t i;
+
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		printf("# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name,
+		    gauges[g].help, gauges[g].name);
+		json_array_foreach(json_object_get(st, "peers"), i, p) {
+			json_t *v = json_object_get(p, gauges[g].key);
+			printf("%s{site=\"%s\",peer=\"%s\"} %lld\n", gauges[g].name,
+			    site, json_string_value(json_object_get(p, "peer")),
+			    json_is_integer(v) ? (long long)json_integer_value(v)
+			    : iso_to_epoch(v));
+		}
+	}
+	printf("# HELP syncpack_verdict_ok 1 when the site is green, 0 when "
+	    "it needs attention.\n# TYPE syncpack_verdict_ok gauge\n"
+	    "syncpack_verdict_ok{site=\"%s\"} %d\n", site,
+	    strcmp(json_string_value(json_object_get(st, "verdict")), "ok") == 0);
+}
+
 int
 syncadm_cmd_status(int argc, char **argv)
 {
-	enum { OPT_JSON = 256 };
+	enum { OPT_JSON = 256, OPT_PROMETHEUS };
 	/* keep sorted */
 	static const struct option opts[] = {
 		{ "database", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int prometheus = 0;
 	const char *db = NULL;
 	struct sp_error err;
 	struct site s;
@@ -35,10 +92,11 @@ syncadm_cmd_status(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case OPT_JSON: as_json = 1; break;
+		case OPT_PROMETHEUS: prometheus = 1; break;
 		default: syncadm_common_option(c);
 		}
 	db = tool_database(db, syncadm_usage);
-	if (optind != argc) {
+	if (optind != argc || (as_json && prometheus)) {
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
@@ -51,7 +109,9 @@ syncadm_cmd_status(int argc, char **argv)
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2));
 		putchar('\n');
-	} else {
+	} else if (prometheus)
+		print_prometheus(st);
+	else {
 		json_array_foreach(json_object_get(st, "peers"), i, p) {
 			printf("peer %s: sent %s, received %s, acked %s, waiting %lld,"
 			    " held %lld, conflicts %lld, rejections %lld\n",

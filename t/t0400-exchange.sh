@@ -265,6 +265,17 @@ test_expect_success 'status --json for monitoring' '
 	grep -q "\"waiting\": 1" out
 '
 
+test_expect_success 'status --prometheus for node_exporter' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\"), (\"B\")" &&
+	send b.db ASOC &&
+	expect_code 0 syncadm status -d b.db --prometheus &&
+	grep -q "^# TYPE syncpack_records_waiting gauge$" out &&
+	grep -q "^syncpack_records_waiting{site=\"BSOC\",peer=\"ASOC\"} 2$" out &&
+	grep -q "^syncpack_verdict_ok{site=\"BSOC\"} 1$" out &&
+	grep -Eq "^syncpack_last_sent_timestamp_seconds\{site=\"BSOC\",peer=\"ASOC\"\} [1-9][0-9]{9}$" out
+'
+
 test_expect_success 'schema drift: a column the receiver lacks holds the record until it exists' '
 	make_shop &&
 	sqlite3 b.db "alter table customer add column vat text" &&

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "atomic_out.h"
@@ -51,6 +52,14 @@ atomic_out_cleanup_on_signals(void)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, on_signal);
+}
+
+#define FAT_MAGIC 0x4d44	/* MSDOS_SUPER_MAGIC: vfat, msdos */
+
+int
+atomic_out_size_fits(long fs_type, unsigned long long size)
+{
+	return fs_type == FAT_MAGIC && size >= (1ULL << 32) - 1 ? -1 : 0;
 }
 
 static char *
@@ -117,6 +126,11 @@ atomic_out_open(struct atomic_out *o, const char *target,
 		goto cleanup;
 	}
 	fchmod(o->fd, 0644);
+	{
+		struct statfs fs;
+		o->on_fat = fstatfs(o->fd, &fs) == 0 &&
+		    atomic_out_size_fits((long)fs.f_type, 1ULL << 32) != 0;
+	}
 	pending_add(o->tmp_path);
 	rc = 0;
 cleanup:
@@ -156,6 +170,15 @@ atomic_out_commit(struct atomic_out *o, struct sp_error *err)
 		}
 		atomic_out_release(o);
 		return 0;
+	}
+	if (o->on_fat) {
+		struct stat st;
+		if (fstat(o->fd, &st) == 0 && atomic_out_size_fits(0x4d44,
+		    (unsigned long long)st.st_size) != 0) {
+			sp_error_set(err, "%s: %s", o->final_path,
+			    ATOMIC_OUT_FAT_MESSAGE);
+			goto fail;
+		}
 	}
 	if (fsync(o->fd) != 0) {
 		sp_error_set(err, "%s: fsync: %s", o->final_path, strerror(errno));

@@ -105,6 +105,9 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(out->path, sizeof(out->path), "%s", o.final_path);
 	out->flow = h.flow;
 	if (sxf_writer_finish(w, &h, key, o.fd, sha, err) != 0) {
+		/* FAT stops a file at 4 GiB - 1 with EFBIG: say why. */
+		if (o.on_fat && strstr(err->msg, "too large") != NULL)
+			sp_error_set(err, "%s", ATOMIC_OUT_FAT_MESSAGE);
 		atomic_out_abort(&o);
 		goto cleanup;
 	}

@@ -1,10 +1,12 @@
-/* check_keys.c: unit tests for Ed25519 keys (keys.c). */
+/* check_keys.c: unit tests for Ed25519 keys (keys.c) and output files
+ * (atomic_out.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../src/lib/atomic_out.h"
 #include "../../src/lib/keys.h"
 
 static char dir[] = "/tmp/check_keys.XXXXXX";
@@ -97,6 +99,16 @@ START_TEST(small_file_limit)
 }
 END_TEST
 
+START_TEST(fat_size_limit)
+{
+	ck_assert_int_eq(atomic_out_size_fits(0x4d44, 4294967294ULL), 0);
+	ck_assert_int_eq(atomic_out_size_fits(0x4d44, 4294967295ULL), -1);
+	ck_assert_int_eq(atomic_out_size_fits(0x4d44, 5ULL << 30), -1);
+	/* ext4 */
+	ck_assert_int_eq(atomic_out_size_fits(0xEF53, 5ULL << 30), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -109,6 +121,7 @@ main(void)
 	tcase_add_test(tc, sign_and_verify);
 	tcase_add_test(tc, files_round_trip);
 	tcase_add_test(tc, small_file_limit);
+	tcase_add_test(tc, fat_size_limit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
