@@ -25,7 +25,8 @@ usage(FILE *f)
 	    "usage: syncack -d DB --to PEER [-o FILE|DIR|URL|-]\n"
 	    "       syncack -d DB FILE|DIR|URL|- ... [--delete]\n"
 	    "       syncack -d DB --flows [--peer PEER] [--json]\n"
-	    "       syncack -d DB --protocol FLOW [--peer PEER] [--json]\n");
+	    "       syncack -d DB --protocol FLOW [--peer PEER] [--json]\n"
+	    "       syncack -d DB --transfers [GUID] [--json]\n");
 }
 
 /* Prints the rows of a query: tab-separated, or a JSON array of objects. */
@@ -94,6 +95,23 @@ show_protocol(struct site *s, const char *flow, const char *peer,
 	sqlite3_bind_int64(st, 1, atoll(flow));
 	if (peer != NULL)
 		sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	print_query(s, st, as_json);
+	sqlite3_finalize(st);
+	return EXIT_OK;
+}
+
+static int
+show_transfers(struct site *s, const char *guid, int as_json)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl AS \"table\", from_site "
+	    "AS \"from\", to_site AS \"to\", flow, at, state FROM "
+	    "syncpack_transfer WHERE ?1 IS NULL OR guid = upper(?1) ORDER BY "
+	    "guid, at, rowid", -1, &st, NULL) != SQLITE_OK)
+		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	if (guid != NULL)
+		sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
 	print_query(s, st, as_json);
 	sqlite3_finalize(st);
 	return EXIT_OK;
@@ -199,7 +217,7 @@ ingest(struct site *s, char **paths, int n)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FLOWS = 256, OPT_JSON, OPT_PEER, OPT_PROTOCOL };
+	enum { OPT_FLOWS = 256, OPT_JSON, OPT_PEER, OPT_PROTOCOL, OPT_TRANSFERS };
 	/* keep sorted */
 	static const struct option opts[] = {
 		{ "database", required_argument, NULL, 'd' },
@@ -210,6 +228,7 @@ main(int argc, char **argv)
 		{ "peer", required_argument, NULL, OPT_PEER },
 		{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 		{ "to", required_argument, NULL, 't' },
+		{ "transfers", no_argument, NULL, OPT_TRANSFERS },
 		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
@@ -218,7 +237,7 @@ main(int argc, char **argv)
 	const char *protocol = NULL;
 	struct sp_error err;
 	struct site s;
-	int c, flows = 0, as_json = 0, modes, rc;
+	int c, flows = 0, as_json = 0, transfers = 0, modes, rc;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
@@ -232,6 +251,7 @@ main(int argc, char **argv)
 		case OPT_JSON: as_json = 1; break;
 		case OPT_PEER: peer = optarg; break;
 		case OPT_PROTOCOL: protocol = optarg; break;
+		case OPT_TRANSFERS: transfers = 1; break;
 		default:
 			if (tool_transport_option(c, optarg))
 				break;
@@ -239,7 +259,10 @@ main(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 	db = tool_database(db, usage);
-	modes = (to != NULL) + flows + (protocol != NULL) + (optind < argc);
+	modes = (to != NULL) + flows + (protocol != NULL) + transfers +
+	    (optind < argc && !transfers);
+	if (transfers && argc - optind > 1)
+		modes = 2;
 	if (modes != 1 || (output != NULL && to == NULL)) {
 		if (modes > 1)
 			tool_warn("--to, --flows, --protocol and FILE arguments "
@@ -258,6 +281,9 @@ main(int argc, char **argv)
 		rc = show_flows(&s, peer, as_json);
 	else if (protocol != NULL)
 		rc = show_protocol(&s, protocol, peer, as_json);
+	else if (transfers)
+		rc = show_transfers(&s, optind < argc ? argv[optind] : NULL,
+		    as_json);
 	else
 		rc = ingest(&s, argv + optind, argc - optind);
 	site_close(&s);

@@ -16,9 +16,30 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: syncpack -d DB --to PEER [-o FILE|DIR|URL|-] [--if-changed]\n"
+	    "               [--move TABLE:KEY[,KEY...]]... [--request-move TABLE:GUID]...\n"
 	    "       syncpack -d DB --all [-o DIR|URL] [--if-changed]\n"
 	    "  transport: [--cacert F] [--netrc-file F] [--ssh-key F] [--known-hosts F]\n"
 	    "             [--retry N] [--retry-max-time S] [--outbox DIR] [--insecure]\n");
+}
+
+/* Adds the references of TABLE:KEY[,KEY...] to refs; returns the count. */
+static int
+add_refs(struct pack_ref *refs, int n, int max, char *arg, const char *opt)
+{
+	char *colon = strchr(arg, ':'), *key, *save = NULL;
+
+	if (colon == NULL || colon == arg || colon[1] == '\0')
+		tool_die(EXIT_TROUBLE, "%s wants TABLE:KEY[,KEY...]", opt);
+	*colon = '\0';
+	for (key = strtok_r(colon + 1, ",", &save); key != NULL;
+	    key = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			tool_die(EXIT_TROUBLE, "%s: too many keys", opt);
+		refs[n].table = arg;
+		refs[n].key = key;
+		n++;
+	}
+	return n;
 }
 
 /* Packs for one peer; returns an exit code. */
@@ -41,8 +62,9 @@ pack_for(struct site *s, const char *peer, const char *output,
 		delivery_free(&d);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records\n", tool_name,
-	    res.file.path, (unsigned long long)res.file.flow, peer, res.records);
+	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records%s\n", tool_name,
+	    res.file.path, (unsigned long long)res.file.flow, peer, res.records,
+	    res.moved ? " (with moves)" : "");
 	return tool_delivery_finish(s, &d, &res.file, "data", peer);
 }
 
@@ -70,20 +92,23 @@ pack_all(struct site *s, const char *output, const struct pack_options *opt)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_ALL = 256, OPT_IF_CHANGED };
+	enum { OPT_ALL = 256, OPT_IF_CHANGED, OPT_MOVE, OPT_REQUEST_MOVE };
 	/* keep sorted */
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "database", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
+		{ "move", required_argument, NULL, OPT_MOVE },
 		{ "output", required_argument, NULL, 'o' },
+		{ "request-move", required_argument, NULL, OPT_REQUEST_MOVE },
 		{ "to", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct pack_options opt = { 0, 0 };
+	struct pack_options opt = { 0 };
+	struct pack_ref moves[256], requests[64];
 	const char *db = NULL, *to = NULL, *output = NULL;
 	struct sp_error err;
 	struct site s;
@@ -99,6 +124,14 @@ main(int argc, char **argv)
 		case 'V': tool_version();
 		case OPT_ALL: all = 1; break;
 		case OPT_IF_CHANGED: opt.if_changed = 1; break;
+		case OPT_MOVE:
+			opt.nmoves = add_refs(moves, opt.nmoves, 256, optarg,
+			    "--move");
+			break;
+		case OPT_REQUEST_MOVE:
+			opt.nrequests = add_refs(requests, opt.nrequests, 64, optarg,
+			    "--request-move");
+			break;
 		default:
 			if (tool_transport_option(c, optarg))
 				break;
@@ -112,6 +145,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
+	opt.moves = moves;
+	opt.requests = requests;
+	if (all && (opt.nmoves || opt.nrequests))
+		tool_die(EXIT_TROUBLE, "--move and --request-move go with --to");
 	atomic_out_cleanup_on_signals();
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);

@@ -24,6 +24,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: syncunpack -d DB FILE|DIR|URL|- ... [--reply [-o DIR|URL]] [--delete]\n"
+	    "                  [--refuse-moves]\n"
 	    "       syncunpack --list [-d DB] FILE|-\n"
 	    "       syncunpack --verify -d DB FILE|-\n"
 	    "  limits: [--max-member-size N] [--max-total-size N] [--max-members N]\n");
@@ -140,7 +141,7 @@ worst(struct run *r, int code)
 static void
 reply(struct run *r, const struct sxf_header *h)
 {
-	struct pack_options po = { 0, h->flow };
+	struct pack_options po = { .link = h->flow };
 	struct pack_result pr;
 	struct ack_result ar;
 	struct delivery d;
@@ -255,7 +256,8 @@ size_arg(const char *opt, const char *value)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS, OPT_REPLY };
+	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS, OPT_REPLY,
+	    OPT_REFUSE_MOVES };
 	/* keep sorted */
 	static const struct option opts[] = {
 		{ "database", required_argument, NULL, 'd' },
@@ -265,6 +267,7 @@ main(int argc, char **argv)
 		{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
 		{ "max-total-size", required_argument, NULL, OPT_MAX_TOTAL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "refuse-moves", no_argument, NULL, OPT_REFUSE_MOVES },
 		{ "reply", no_argument, NULL, OPT_REPLY },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -298,6 +301,7 @@ main(int argc, char **argv)
 			limits.max_total = size_arg("--max-total-size", optarg);
 			break;
 		case OPT_REPLY: want_reply = 1; break;
+		case OPT_REFUSE_MOVES: apply_refuse_moves(1); break;
 		default:
 			if (tool_transport_option(c, optarg))
 				break;

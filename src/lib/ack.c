@@ -34,6 +34,124 @@ flow_protocol(struct site *s, const char *peer, long long flow)
 	return list;
 }
 
+/* transfers.jsonl: the hops of moved records not yet reported, so that the
+ * hub holds the complete history of every record. */
+static int
+write_transfers(struct site *s, struct sxf_writer *w, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sxf_writer_member_begin(w, "transfers.jsonl", err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT json_object('guid', guid, "
+	    "'table', tbl, 'from', from_site, 'to', to_site, 'flow', flow, "
+	    "'at', at, 'state', state) FROM syncpack_transfer WHERE NOT "
+	    "reported ORDER BY at", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		if (sxf_writer_member_write(w, text, strlen(text), err) != 0 ||
+		    sxf_writer_member_write(w, "\n", 1, err) != 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	return sxf_writer_member_end(w, err) != 0 ||
+	    site_exec(s, "UPDATE syncpack_transfer SET reported = 1", err) != 0
+	    ? -1 : 0;
+}
+
+int
+ack_transfer_line(struct site *s, const char *line, size_t len,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO syncpack_transfer("
+	    "guid, tbl, from_site, to_site, flow, at, state, reported) SELECT "
+	    "j ->> 'guid', j ->> 'table', j ->> 'from', j ->> 'to', j ->> "
+	    "'flow', j ->> 'at', j ->> 'state', 1 FROM (SELECT json(?) AS j) "
+	    "WHERE j ->> 'guid' IS NOT NULL AND j ->> 'from' IS NOT NULL AND "
+	    "j ->> 'to' IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : sp_error_set(err, "malformed transfer");
+}
+
+/* The peer acknowledged flow f: the moves to it that f carried are done
+ * (the records leave this site, without a tombstone), or refused (the
+ * records are writable here again). */
+static int
+complete_moves(struct site *s, const char *peer, long long f,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	char *sql = sqlite3_mprintf(
+	    "UPDATE syncpack_record SET flags = flags & ~2 WHERE guid IN "
+	    "(SELECT t.guid FROM syncpack_transfer t JOIN syncpack_protocol p "
+	    "ON p.guid = t.guid AND p.peer = t.to_site AND p.direction = 'out' "
+	    "AND p.flow = %lld AND p.outcome = 'rejected' WHERE t.from_site = "
+	    "'%q' AND t.to_site = '%q' AND t.state = 'in transit' AND t.flow "
+	    "BETWEEN 1 AND %lld);"
+	    "UPDATE syncpack_transfer SET state = 'refused', reported = 0 WHERE "
+	    "from_site = '%q' AND to_site = '%q' AND state = 'in transit' AND "
+	    "flow BETWEEN 1 AND %lld AND guid IN (SELECT guid FROM "
+	    "syncpack_protocol WHERE peer = '%q' AND direction = 'out' AND "
+	    "flow = %lld AND outcome = 'rejected')", f, s->id, peer, f, s->id,
+	    peer, f, peer, f);
+	int r = site_exec(s, sql, err);
+
+	sqlite3_free(sql);
+	if (r != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT t.guid, tb.name, tb.pk, r.rkey "
+	    "FROM syncpack_transfer t JOIN syncpack_record r ON r.guid = t.guid "
+	    "JOIN syncpack_table tb ON tb.id = r.tbl WHERE t.from_site = ?1 AND "
+	    "t.to_site = ?2 AND t.state = 'in transit' AND t.flow BETWEEN 1 AND "
+	    "?3", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_stmt *del;
+		char *q = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+		int ok = sqlite3_prepare_v2(s->db, q, -1, &del, NULL) == SQLITE_OK;
+
+		sqlite3_free(q);
+		if (!ok) {
+			sqlite3_finalize(st);
+			return site_sqlite_error(s, err, s->path);
+		}
+		/* This apply runs with triggers off: no tombstone is made. */
+		sqlite3_bind_value(del, 1, sqlite3_column_value(st, 3));
+		r = sqlite3_step(del);
+		sqlite3_finalize(del);
+		q = sqlite3_mprintf("DELETE FROM syncpack_record WHERE guid = '%q';"
+		    "UPDATE syncpack_transfer SET state = 'done', reported = 0 "
+		    "WHERE guid = '%q' AND from_site = '%q' AND to_site = '%q' AND "
+		    "state = 'in transit'", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 0), s->id, peer);
+		if (r != SQLITE_DONE || site_exec(s, q, err) != 0) {
+			sqlite3_free(q);
+			sqlite3_finalize(st);
+			return r != SQLITE_DONE ? site_sqlite_error(s, err, s->path)
+			    : -1;
+		}
+		sqlite3_free(q);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
 ack_write(struct site *s, const char *peer, const char *target,
     uint64_t link, struct ack_result *res, struct sp_error *err)
@@ -88,7 +206,8 @@ ack_write(struct site *s, const char *peer, const char *target,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sxf_writer_member_end(w, err) != 0)
+	if (sxf_writer_member_end(w, err) != 0 ||
+	    write_transfers(s, w, err) != 0)
 		goto rollback;
 	if (res->flows == 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -201,7 +320,7 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
 		goto cleanup;
 	}
 	if (save_peer_protocol(s, peer, f, json_object_get(o, "protocol"),
-	    err) != 0)
+	    err) != 0 || complete_moves(s, peer, f, err) != 0)
 		goto cleanup;
 	{
 		char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq ="

@@ -23,6 +23,11 @@ int ack_write(struct site *s, const char *peer, const char *target,
 int ack_ingest_line(struct site *s, const char *peer, const char *line,
     size_t len, struct sp_error *err);
 
+/* Ingests one line of an ack file's transfers.jsonl: hops of moved
+ * records as the peer knows them. */
+int ack_transfer_line(struct site *s, const char *line, size_t len,
+    struct sp_error *err);
+
 /* After an ack file's lines: freeze and vacuum (inside the transaction). */
 int ack_after_ingest(struct site *s, const char *peer, struct sp_error *err);
 

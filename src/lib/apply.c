@@ -6,11 +6,23 @@
 
 #include "ack.h"
 #include "apply.h"
+#include "wire_record.h"
 #include "exchange_file.h"
 #include "input.h"
 #include "line_buffer.h"
 
-enum member_kind { MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK };
+enum member_kind {
+	MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK, MEMBER_REQUESTS,
+	MEMBER_TRANSFERS
+};
+
+static int refuse_moves;
+
+void
+apply_refuse_moves(int refuse)
+{
+	refuse_moves = refuse;
+}
 
 struct file_ctx {
 	struct apply_ctx ac;
@@ -147,6 +159,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	snprintf(fc->ac.peer, sizeof(fc->ac.peer), "%s", h->from);
 	fc->ac.flow = (long long)h->flow;
 	fc->ac.superseded = fc->superseded;
+	fc->ac.refuse_moves = refuse_moves;
 	return 0;
 }
 
@@ -167,9 +180,38 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 		fc->member = MEMBER_DATA;
 	else if (ack && strcmp(name, "ack.jsonl") == 0)
 		fc->member = MEMBER_ACK;
+	else if (!ack && strcmp(name, "requests.jsonl") == 0)
+		fc->member = MEMBER_REQUESTS;
+	else if (ack && strcmp(name, "transfers.jsonl") == 0)
+		fc->member = MEMBER_TRANSFERS;
 	else
 		fc->member = MEMBER_OTHER;
 	return 0;
+}
+
+/* A spoke asks for a record to be moved to it (answered by a pack). */
+static int
+move_request_line(struct site *s, const char *peer, const char *line,
+    size_t len, struct sp_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	const char *table, *guid;
+	char *sql;
+	int rc;
+
+	if (o == NULL || json_unpack(o, "{s:s, s:s}", "table", &table, "guid",
+	    &guid) != 0 || !guid_valid(guid)) {
+		json_decref(o);
+		return sp_error_set(err, "malformed move request");
+	}
+	sql = sqlite3_mprintf("INSERT OR REPLACE INTO syncpack_move_request("
+	    "guid, tbl, peer, requested) VALUES (upper('%q'), '%q', '%q', "
+	    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'))", guid, table, peer);
+	rc = site_exec(s, sql, err);
+	sqlite3_free(sql);
+	json_decref(o);
+	return rc;
 }
 
 static int
@@ -181,6 +223,11 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 	if (fc->member == MEMBER_ACK)
 		return ack_ingest_line(fc->site, fc->res->header.from, line, len,
 		    err);
+	if (fc->member == MEMBER_REQUESTS)
+		return move_request_line(fc->site, fc->res->header.from, line,
+		    len, err);
+	if (fc->member == MEMBER_TRANSFERS)
+		return ack_transfer_line(fc->site, line, len, err);
 	return apply_record(&fc->ac, line, len, &o, err);
 }
 

@@ -51,6 +51,9 @@ int apply_file(struct site *s, const char *path, const char *label,
     const struct sxf_limits *limits, struct apply_result *res,
     struct sp_error *err);
 
+/* Incoming moves are refused (rejected) by apply_file from now on. */
+void apply_refuse_moves(int refuse);
+
 /* Applies held records whose reason is gone, in one transaction. */
 int apply_release_held(struct site *s, long long *released,
     struct sp_error *err);
@@ -65,6 +68,7 @@ struct apply_ctx {
 	char peer[SITEID_MAX + 1];	/* the sender */
 	long long flow;
 	int superseded;		/* the flow is older than one applied */
+	int refuse_moves;	/* incoming moves are rejected */
 	int any_held;		/* syncpack_held may have rows */
 	int any_lock;		/* syncpack_lock has rows */
 	sqlite3_stmt *stmt[8];	/* owned: prepared once per apply */

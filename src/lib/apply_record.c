@@ -411,7 +411,8 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	snprintf(rec.src, sizeof(rec.src), "%s", ac->peer);
 	rec.base = w->rec.rowversion;
 	rec.base_hlc = w->rec.hlc;
-	rec.flags = have_local ? local->flags : 0;
+	/* A moved record arrives writable: it lives here now. */
+	rec.flags = w->move ? 0 : have_local ? local->flags : 0;
 	if (run(ac, ST_SAVEPOINT, err) != 0)
 		return -1;
 	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)
@@ -433,6 +434,17 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 {
 	const struct store_record *in = &w->rec;
 
+	if (w->move) {
+		/* A move hands the record over: the sender owned it. */
+		if (ac->refuse_moves) {
+			snprintf(reason, rlen, "move refused here");
+			return OUTCOME_REJECTED;
+		}
+		if (have_local && !local->deleted &&
+		    local->rowversion == in->rowversion && local->hlc == in->hlc)
+			return OUTCOME_DUPLICATE;
+		return OUTCOME_APPLIED;
+	}
 	if (ac->site->hub) {
 		/* The hub checks that the sending spoke may make the change. */
 		const char *owner = have_local ? local->owner : in->owner;
@@ -566,6 +578,17 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		o = OUTCOME_REJECTED;
 	else if (drop_held(ac, &w, err) != 0)
 		goto cleanup;
+	else if (w.move) {
+		char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO "
+		    "syncpack_transfer(guid, tbl, from_site, to_site, flow, at, "
+		    "state) VALUES ('%q', '%q', '%q', '%q', %lld, strftime("
+		    "'%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'), 'done')", w.rec.guid,
+		    w.rec.table, ac->peer, ac->site->id, ac->flow);
+		r = site_exec(ac->site, sql, err);
+		sqlite3_free(sql);
+		if (r != 0)
+			goto cleanup;
+	}
 outcome:
 	switch (o) {
 	case OUTCOME_APPLIED: ac->n.applied++; break;

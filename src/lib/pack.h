@@ -7,13 +7,25 @@
 
 #include "exchange_file.h"
 
+/* TABLE:KEY of --move (KEY a local key or a GUID) or TABLE:GUID of
+ * --request-move. */
+struct pack_ref {
+	const char *table;
+	const char *key;
+};
+
 struct pack_options {
 	int if_changed;		/* write nothing when there is nothing to send */
 	uint64_t link;		/* the flow this file answers, or 0 */
+	const struct pack_ref *moves;	/* records to move to the peer */
+	int nmoves;
+	const struct pack_ref *requests;	/* spoke: records to ask for */
+	int nrequests;
 };
 
 struct pack_result {
 	long long records;
+	long long moved;	/* of which moves */
 	int written;		/* 0: nothing written (if_changed) */
 	struct exchange_written file;
 };

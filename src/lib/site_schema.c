@@ -148,6 +148,27 @@ const char site_schema_sql[] =
     " base_hlc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
+    /* Moves: every hop of a record between sites, as this site knows it
+     * (the hub learns the hops of spokes from their acks). state: in
+     * transit, done, refused. */
+    "CREATE TABLE syncpack_transfer("
+    " guid TEXT NOT NULL,"
+    " tbl TEXT NOT NULL,"
+    " from_site TEXT NOT NULL,"
+    " to_site TEXT NOT NULL,"
+    " flow INTEGER NOT NULL,"
+    " at TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " reported INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (guid, from_site, to_site, flow));"
+    /* Records a spoke asked the hub to move to it. */
+    "CREATE TABLE syncpack_move_request("
+    " guid TEXT NOT NULL,"
+    " tbl TEXT NOT NULL,"
+    " peer TEXT NOT NULL,"
+    " requested TEXT NOT NULL,"
+    " answered INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (guid, peer));"
     /* Exchange files written for a server and not delivered yet: they
      * wait in the local outbox folder and go first on the next run. */
     "CREATE TABLE syncpack_outbox("

@@ -80,11 +80,13 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 	strcpy(w->rec.guid, json_string_value(v));
 	v = json_object_get(w->root, "op");
 	op = json_is_string(v) ? json_string_value(v) : "";
-	if (strcmp(op, "upsert") != 0 && strcmp(op, "delete") != 0) {
+	if (strcmp(op, "upsert") != 0 && strcmp(op, "delete") != 0 &&
+	    strcmp(op, "move") != 0) {
 		sp_error_set(err, "bad op");
 		goto bad;
 	}
 	w->rec.deleted = op[0] == 'd';
+	w->move = op[0] == 'm';
 	if (copy_site(w->rec.origin, json_object_get(w->root, "origin"),
 	    "origin", err) != 0 ||
 	    copy_site(w->rec.owner, json_object_get(w->root, "owner"), "owner",

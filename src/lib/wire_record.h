@@ -11,6 +11,7 @@
 
 struct wire_record {
 	struct store_record rec;	/* deleted = op "delete" */
+	int move;		/* op "move": the record changes site */
 	json_t *columns;	/* borrowed from root; NULL for a delete */
 	json_t *fk;		/* borrowed: col -> {table, guid, rowversion} */
 	json_t *root;		/* owned: the whole parsed line */
