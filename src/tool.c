@@ -197,13 +197,16 @@ tool_mailbox_run(struct site *s, const char *root,
     int (*process)(struct site *s, const char *path, const char *label,
     void *ctx, int *rc), void *ctx)
 {
-	char dir[] = "/tmp/syncpack-mailbox.XXXXXX", box[2048];
+	char dir[1024], box[2048];
+	const char *tmp = getenv("TMPDIR");
 	struct inbox_file *files = NULL;
 	struct sp_error err;
 	char **names = NULL;
 	size_t n = 0, count = 0;
 	int rc = EXIT_OK;
 
+	snprintf(dir, sizeof(dir), "%s/syncpack-mailbox.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		tool_warn("cannot create a temporary folder");
 		return EXIT_TROUBLE;

@@ -125,12 +125,15 @@ static int
 send_missing_parents(struct pack_state *ps, const char *table, json_t *row,
     int depth, struct sp_error *err)
 {
-	struct tracked_fk *fks = NULL;
-	int nfks = 0, rc = 0;
+	struct tracked_fk *fks = ps->fks;
+	int nfks = ps->nfks, rc = 0;
 
 	if (depth > 16)
 		return 0;	/* a cycle of references: the receiver holds */
-	if (tracked_fks_load(ps->site, table, &fks, &nfks, err) != 0)
+	/* The table being packed has its foreign keys loaded already; a
+	 * parent sent ahead needs its own table's. */
+	if (depth > 0 && tracked_fks_load(ps->site, table, &fks, &nfks, err)
+	    != 0)
 		return -1;
 	for (int i = 0; rc == 0 && i < nfks; i++) {
 		json_t *key = json_object_get(row, fks[i].col), *prow = NULL;
@@ -154,7 +157,8 @@ send_missing_parents(struct pack_state *ps, const char *table, json_t *row,
 			rc = emit(ps, &p, prow, "upsert", NULL, depth + 1, err);
 		json_decref(prow);
 	}
-	tracked_fks_free(fks, nfks);
+	if (depth > 0)
+		tracked_fks_free(fks, nfks);
 	return rc;
 }
 
