@@ -540,18 +540,18 @@ write_row(struct store_sqlite *ss, const struct table_info *t,
 	return *new_key ? 0 : sp_error_set(err, "out of memory");
 }
 
+/* The tracked table of rec and the local key of its row (NULL when the
+ * record is unknown here or a tombstone); the caller frees *rkey. */
 static int
-sqlite_upsert(struct store *base, const struct store_record *rec, json_t *row,
-    struct sp_error *err)
+target_of(struct store_sqlite *ss, const struct store_record *rec,
+    struct table_info **t, sqlite3_value **rkey, struct sp_error *err)
 {
-	struct store_sqlite *ss = (struct store_sqlite *)base;
-	struct table_info *t = table_by_name(ss, rec->table);
-	sqlite3_value *rkey = NULL, *new_key = NULL;
 	sqlite3_stmt *st;
-	long long lseq;
-	int found, rc = -1;
+	int found;
 
-	if (t == NULL)
+	*rkey = NULL;
+	*t = table_by_name(ss, rec->table);
+	if (*t == NULL)
 		return sp_error_set(err, "%s is not a tracked table here",
 		    rec->table);
 	found = find_record(ss, rec->guid, &st, err);
@@ -559,9 +559,24 @@ sqlite_upsert(struct store *base, const struct store_record *rec, json_t *row,
 		return -1;
 	if (found) {
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			rkey = sqlite3_value_dup(sqlite3_column_value(st, 2));
+			*rkey = sqlite3_value_dup(sqlite3_column_value(st, 2));
 		sqlite3_reset(st);
 	}
+	return 0;
+}
+
+static int
+sqlite_upsert(struct store *base, const struct store_record *rec, json_t *row,
+    struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_value *rkey = NULL, *new_key = NULL;
+	long long lseq;
+	int rc = -1;
+
+	if (target_of(ss, rec, &t, &rkey, err) != 0)
+		return -1;
 	if (write_row(ss, t, rec, row, rkey, &new_key, err) != 0 ||
 	    tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
 	    save_metadata(ss, t, rec, new_key, lseq, err) != 0)
@@ -578,23 +593,13 @@ sqlite_tombstone(struct store *base, const struct store_record *rec,
     struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
-	struct table_info *t = table_by_name(ss, rec->table);
+	struct table_info *t;
 	sqlite3_value *rkey = NULL;
-	sqlite3_stmt *st;
 	long long lseq;
-	int found, rc = -1;
+	int rc = -1;
 
-	if (t == NULL)
-		return sp_error_set(err, "%s is not a tracked table here",
-		    rec->table);
-	found = find_record(ss, rec->guid, &st, err);
-	if (found < 0)
+	if (target_of(ss, rec, &t, &rkey, err) != 0)
 		return -1;
-	if (found) {
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			rkey = sqlite3_value_dup(sqlite3_column_value(st, 2));
-		sqlite3_reset(st);
-	}
 	if (rkey != NULL) {
 		char *sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
 		    t->name, t->pk);
