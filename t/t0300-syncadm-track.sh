@@ -179,4 +179,22 @@ test_expect_success 'foreign keys between tracked tables are recorded' "$setup"'
 	test "$(q b.db "select count(*) from syncpack_fk")" = 1
 '
 
+test_expect_success 'the test clock fixes HLC stamps and GUIDs' '
+	for n in 1 2; do
+		syncadm init -d s$n.db --site BSOC 2>/dev/null &&
+		sqlite3 s$n.db "create table customer(id integer primary key, name text)" &&
+		syncadm track -d s$n.db customer --owner shared &&
+		sqlite3 s$n.db "insert into customer(name) values ('\''a'\''), ('\''b'\'')" &&
+		SYNCPACK_TEST_CLOCK_MS=1700000000000 syncadm tables -d s$n.db >/dev/null &&
+		sqlite3 s$n.db "select guid, hlc from syncpack_record order by hlc" >rec$n || return 1
+	done &&
+	cmp rec1 rec2 &&
+	test "$(sed -n 1p rec1)" = "$(printf "%016X" $((1700000000000 * 65536)))$(sed -n 1p rec1 | cut -c17-32)|$((1700000000000 * 65536))" &&
+	test "$(sed -n 2p rec1 | cut -d"|" -f2)" = "$((1700000000000 * 65536 + 1))" &&
+	test "$(cut -c1-32 rec1 | sort -u | wc -l)" -eq 2 &&
+	sqlite3 s1.db "insert into customer(name) values ('\''c'\'')" &&
+	SYNCPACK_TEST_CLOCK_MS=1600000000000 syncadm tables -d s1.db >/dev/null &&
+	test "$(sqlite3 s1.db "select max(hlc) from syncpack_record")" = "$((1700000000000 * 65536 + 2))"
+'
+
 test_done

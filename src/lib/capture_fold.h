@@ -14,7 +14,9 @@ int capture_fold(struct site *s, struct sp_error *err);
 
 /* Writes a new GUID for a record first stamped with hlc: 32 upper-case hex
  * digits, the 64-bit HLC stamp then 64 random bits, so that GUIDs are
- * unique without coordination and their index grows at its right edge. */
-int capture_new_guid(long long hlc, char out[33], struct sp_error *err);
+ * unique without coordination and their index grows at its right edge.
+ * Under the test clock (clock.h) the 64 bits derive from site and hlc. */
+int capture_new_guid(const char *site, long long hlc, char out[33],
+    struct sp_error *err);
 
 #endif
