@@ -316,15 +316,16 @@ main(int argc, char **argv)
 			    res.wanted, res.echoed);
 	}
 	if (rc != 0) {
-		tool_warn("%s: %s", request ? output : input_display_name(answer),
-		    err.msg);
+		tool_warn("%s: %s", request ? (output ? output : d.target) :
+		    input_display_name(answer), err.msg);
 		delivery_free(&d);
-	} else if (request)
-		rc = tool_delivery_finish(&s, &d, &res.file, "request", to);
-	else
-		delivery_free(&d);
+		rc = EXIT_TROUBLE;
+	} else
+		/* 0, 1 when the file waits in the outbox, or 2. */
+		rc = tool_delivery_finish(&s, &d, &res.file, request ? "request"
+		    : "answer", request ? to : peer);
 	site_close(&s);
 	for (int i = 0; i < naliases; i++)
 		free((char *)aliases[i]);
-	return rc == 0 ? EXIT_OK : EXIT_TROUBLE;
+	return rc;
 }

@@ -78,6 +78,87 @@ test_expect_success 'server down: files wait in the outbox (exit 1), then catch 
 	test "$(sqlite3 hub.db "select count(*) from customer")" = 3
 '
 
+# A mailbox nobody serves any more: the connection is refused at once.
+dead="sftp://127.0.0.1:1/abandoned/"
+
+test_expect_success 'a delivered data file supersedes the data files waiting for another mailbox' '
+	make_shop &&
+	root="${SFTP_ROOT}moved/" &&
+	sqlite3 b.db "insert into customer(name) values (\"one\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "$dead" $sftp_opts --retry 0 &&
+	test "$(ls b.db.outbox)" = BSOC_ASOC_000001_data.sxf &&
+	sqlite3 b.db "insert into customer(name) values (\"two\")" &&
+	expect_code 0 syncpack -d b.db --to ASOC -o "$root" $sftp_opts --retry 0 &&
+	grep -q "delivered to ${root}ASOC/" err &&
+	test -z "$(ls b.db.outbox)" &&
+	test "$(sqlite3 b.db "select count(*) from syncpack_outbox")" = 0 &&
+	expect_code 0 syncpack -d b.db --to ASOC -o "$root" $sftp_opts --retry 0 --if-changed &&
+	! grep -q wait err &&
+	{ syncunpack -d hub.db "$root" $sftp_opts 2>>log; test $? -le 1; } &&
+	test "$(sqlite3 hub.db "select count(*) from customer")" = 2
+'
+
+test_expect_success 'acks and newer data files are not superseded' '
+	make_shop &&
+	root="${SFTP_ROOT}keep/" &&
+	sqlite3 hub.db "insert into article(label) values (\"pen\")" &&
+	send hub.db BSOC && recv b.db &&
+	sqlite3 b.db "insert into customer(name) values (\"one\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "$dead" $sftp_opts --retry 0 &&
+	expect_code 1 syncack -d b.db --to ASOC -o "$dead" $sftp_opts --retry 0 &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "$root" $sftp_opts --retry 0 &&
+	grep -q "1 files wait in b.db.outbox" err &&
+	test "$(ls b.db.outbox)" = BSOC_ASOC_000002_ack.sxf &&
+	sshd_stop_all &&
+	sqlite3 b.db "insert into customer(name) values (\"two\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "$root" $sftp_opts --retry 0 &&
+	sqlite3 b.db "insert into customer(name) values (\"three\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "${dead}other/" $sftp_opts --retry 0 &&
+	test "$(ls b.db.outbox | tr "\n" " ")" = "BSOC_ASOC_000002_ack.sxf BSOC_ASOC_000004_data.sxf BSOC_ASOC_000005_data.sxf " &&
+	sshd_start $SSH_PORT &&
+	expect_code 0 syncack -d b.db --to ASOC -o "$dead" $sftp_opts --retry 0 &&
+	grep -q "nothing to acknowledge" err &&
+	grep -q "2 files still wait" err &&
+	test -e "$SERVERS/sftp/keep/ASOC/BSOC_ASOC_000004_data.sxf" &&
+	test "$(ls b.db.outbox | tr "\n" " ")" = "BSOC_ASOC_000002_ack.sxf BSOC_ASOC_000005_data.sxf "
+'
+
+test_expect_success 'a data file with move requests keeps waiting; a local delivery supersedes the rest' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"one\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "$dead" $sftp_opts --retry 0 \
+		--request-move customer:0123456789ABCDEF0123456789ABCDEF &&
+	sqlite3 b.db "insert into customer(name) values (\"two\")" &&
+	expect_code 1 syncpack -d b.db --to ASOC -o "${dead}other/" $sftp_opts --retry 0 &&
+	expect_code 0 syncpack -d b.db --to ASOC -o usb $sftp_opts --retry 0 &&
+	test "$(ls b.db.outbox)" = BSOC_ASOC_000001_data.sxf &&
+	test "$(sqlite3 b.db "select name from syncpack_outbox")" = BSOC_ASOC_000001_data.sxf
+'
+
+test_expect_success 'syncdiff delivers its steps to a mailbox, and exits 1 when one waits' '
+	make_shop &&
+	root="${SFTP_ROOT}recon/" &&
+	box="$SERVERS/sftp/recon" &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	send b.db ASOC && recv hub.db &&
+	expect_code 1 syncdiff -d hub.db --request --to BSOC -o "$dead" $sftp_opts --retry 0 &&
+	grep -q "1 files wait in hub.db.outbox" err &&
+	rm -rf hub.db.outbox && sqlite3 hub.db "delete from syncpack_outbox" &&
+	expect_code 0 syncdiff -d hub.db --request --to BSOC -o "$root" $sftp_opts --retry 0 &&
+	grep -q "delivered to ${root}BSOC/" err &&
+	req=$(ls "$box/BSOC/" | grep _request.sxf) &&
+	expect_code 0 syncdiff -d b.db --answer "$box/BSOC/$req" -o "$root" $sftp_opts --retry 0 &&
+	grep -q "delivered to ${root}ASOC/" err &&
+	test -z "$(ls b.db.outbox)" &&
+	ls "$box/ASOC/" | grep -q "^BSOC_ASOC_[0-9]*_answer.sxf$" &&
+	mkdir done && mv "$box/BSOC/$req" done/ &&
+	expect_code 0 syncdiff -d hub.db --request --to BSOC -o "$root" $sftp_opts --retry 0 &&
+	req=$(ls "$box/BSOC/" | grep _request.sxf) &&
+	expect_code 1 syncdiff -d b.db --answer "$box/BSOC/$req" -o "$dead" $sftp_opts --retry 0 &&
+	grep -q "1 files wait in b.db.outbox" err &&
+	test "$(sqlite3 b.db "select kind from syncpack_outbox")" = answer
+'
+
 test_expect_success 'a wrong SFTP host key and a wrong HTTPS certificate are refused' '
 	make_shop &&
 	ssh-keygen -q -t ed25519 -N "" -f other &&

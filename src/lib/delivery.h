@@ -4,9 +4,12 @@
  * Mailbox layout on a server: <root>/<recipient>/ holds the files for that
  * site. A file for a server is written into the outbox folder (default
  * DB.outbox/) first and leaves it once uploaded; what cannot be uploaded
- * waits there and goes first on the next run of any sending tool. A new
- * data file supersedes the data files still waiting for the same peer
- * (data files are cumulative); acks and answers all wait. */
+ * waits there and goes first on the next run of any sending tool. Data
+ * files are cumulative: a new one supersedes the older data files waiting
+ * for the same mailbox, and once delivered (uploaded, or written to a local
+ * destination) every older data file waiting for the same peer, whatever
+ * mailbox it waits for. Acks, requests, answers and data files carrying
+ * move requests all wait until uploaded. */
 #ifndef SYNCPACK_DELIVERY_H
 #define SYNCPACK_DELIVERY_H
 
@@ -23,7 +26,8 @@ struct delivery {
 int delivery_prepare(struct site *s, const char *output, const char *peer,
     const char *outbox, struct delivery *d, struct sp_error *err);
 
-/* After the file was written: queue and upload it (and anything waiting).
+/* After the file was written: queue and upload it (and anything waiting);
+ * a data file for a local destination supersedes the waiting ones.
  * Returns 0 when nothing waits, 1 when files wait in the outbox (err says
  * why), -1 on error. */
 int delivery_finish(struct site *s, struct delivery *d,

@@ -280,15 +280,19 @@ site_public_pem(struct site *s, struct sp_error *err)
 }
 
 int
-site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+site_step_text(struct site *s, const char *sql, const char *arg,
+    struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_peer WHERE "
-	    "site = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (arg != NULL && sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return site_sqlite_error(s, err, s->path);
+	}
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r == SQLITE_ROW)
@@ -296,6 +300,13 @@ site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
 	if (r == SQLITE_DONE)
 		return 0;
 	return site_sqlite_error(s, err, s->path);
+}
+
+int
+site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+{
+	return site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ?",
+	    peer, err);
 }
 
 int

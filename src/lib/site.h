@@ -52,6 +52,11 @@ int site_peer_exists(struct site *s, const char *peer, struct sp_error *err);
  * even if writing the file fails afterwards. */
 int site_next_flow(struct site *s, uint64_t *flow, struct sp_error *err);
 
+/* Runs sql once with arg (NULL: none) bound to its one parameter: 1 when
+ * it gave a row, 0 when it finished without one, -1 on error. */
+int site_step_text(struct site *s, const char *sql, const char *arg,
+    struct sp_error *err);
+
 /* Runs one SQL statement without results; err gets the SQLite message. */
 int site_exec(struct site *s, const char *sql, struct sp_error *err);
 

@@ -1,4 +1,5 @@
 /* transport.c: SFTP and WebDAV through libcurl, with retries. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,26 +77,35 @@ host_key_check(CURL *c, const struct curl_khkey *known,
 	return match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT;
 }
 
-/* A configured handle for url; the caller adds the operation. */
+/* A configured handle for url; the caller adds the operation. Every
+ * option is checked: a libcurl built without one (SSH, a CA file) must not
+ * go on without the check that option asks for. */
 static CURL *
 handle_for(const struct transport_opts *o, const char *url, char *errbuf,
     char **owned_paths, struct sp_error *err)
 {
 	CURL *c = curl_easy_init();
+	CURLcode rc = CURLE_OK;
 
 	owned_paths[0] = owned_paths[1] = NULL;
 	if (c == NULL) {
 		sp_error_set(err, "cannot start libcurl");
 		return NULL;
 	}
+/* The first failing option is kept in rc; the later ones are not tried. */
+#define SET(opt, val) \
+	do { \
+		if (rc == CURLE_OK) \
+			rc = curl_easy_setopt(c, opt, val); \
+	} while (0)
 	errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	/* A stalled transfer: fewer than 1 byte/s for stall_timeout. */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout);
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, o->stall_timeout);
 	if (is_sftp(url)) {
 		const char *key = o->ssh_key;
 		const char *kh = o->known_hosts;
@@ -103,43 +113,51 @@ handle_for(const struct transport_opts *o, const char *url, char *errbuf,
 			key = owned_paths[0] = home_file(".ssh/id_ed25519");
 		if (kh == NULL)
 			kh = owned_paths[1] = home_file(".ssh/known_hosts");
-		curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES,
-		    (long)CURLSSH_AUTH_PUBLICKEY);
+		SET(CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_PUBLICKEY);
 		if (key != NULL)
-			curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, key);
+			SET(CURLOPT_SSH_PRIVATE_KEYFILE, key);
 		if (!o->insecure) {
 			struct stat st;
 			if (kh == NULL || stat(kh, &st) != 0) {
 				sp_error_set(err, "%s: no known_hosts file: the host "
 				    "key cannot be checked (give --known-hosts)",
 				    kh ? kh : "~/.ssh/known_hosts");
-				curl_easy_cleanup(c);
-				return NULL;
+				goto fail;
 			}
-			curl_easy_setopt(c, CURLOPT_SSH_KNOWNHOSTS, kh);
-			curl_easy_setopt(c, CURLOPT_SSH_KEYFUNCTION, host_key_check);
+			SET(CURLOPT_SSH_KNOWNHOSTS, kh);
+			SET(CURLOPT_SSH_KEYFUNCTION, host_key_check);
 		}
 	} else {
-		curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+		SET(CURLOPT_FAILONERROR, 1L);
 		if (o->cacert != NULL)
-			curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+			SET(CURLOPT_CAINFO, o->cacert);
 		if (o->netrc != NULL) {
-			curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-			curl_easy_setopt(c, CURLOPT_NETRC_FILE, o->netrc);
+			SET(CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+			SET(CURLOPT_NETRC_FILE, o->netrc);
 		}
 		if (o->insecure) {
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+			SET(CURLOPT_SSL_VERIFYPEER, 0L);
+			SET(CURLOPT_SSL_VERIFYHOST, 0L);
 		}
 	}
-	return c;
+#undef SET
+	if (rc == CURLE_OK)
+		return c;
+	sp_error_set(err, "%s: libcurl: %s", url, curl_easy_strerror(rc));
+fail:
+	curl_easy_cleanup(c);
+	free(owned_paths[0]);
+	free(owned_paths[1]);
+	owned_paths[0] = owned_paths[1] = NULL;
+	return NULL;
 }
 
 /* Runs c, retrying with exponential backoff; prepare (may be NULL)
- * rewinds the body before each attempt. */
+ * rewinds the body before each attempt, and a failure there stops: a body
+ * that cannot be rewound would be sent or kept twice. */
 static int
 perform(const struct transport_opts *o, CURL *c, const char *url,
-    const char *errbuf, void (*prepare)(void *), void *ctx,
+    const char *errbuf, int (*prepare)(void *), void *ctx,
     struct sp_error *err)
 {
 	time_t start = time(NULL);
@@ -147,8 +165,9 @@ perform(const struct transport_opts *o, CURL *c, const char *url,
 	CURLcode rc;
 
 	for (int attempt = 0;; attempt++) {
-		if (prepare != NULL)
-			prepare(ctx);
+		if (prepare != NULL && prepare(ctx) != 0)
+			return sp_error_set(err, "%s: cannot rewind the local "
+			    "file: %s", url, strerror(errno));
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK)
 			return 0;
@@ -173,21 +192,42 @@ free_paths(char **p)
 	free(p[1]);
 }
 
-static void
+static int
 rewind_file(void *ctx)
 {
-	rewind((FILE *)ctx);
+	return fseek((FILE *)ctx, 0L, SEEK_SET);
 }
 
-static void
+/* A download restarts from the first byte: what an earlier attempt wrote
+ * must go. */
+static int
 truncate_file(void *ctx)
 {
 	FILE *f = ctx;
 
-	fflush(f);
-	rewind(f);
-	if (ftruncate(fileno(f), 0) != 0)
-		clearerr(f);
+	if (fflush(f) != 0 || fseek(f, 0L, SEEK_SET) != 0 ||
+	    ftruncate(fileno(f), 0) != 0)
+		return -1;
+	clearerr(f);
+	return 0;
+}
+
+/* Appends line to *list; on failure the list stays as it was. */
+static int
+list_add(struct curl_slist **list, const char *line, struct sp_error *err)
+{
+	struct curl_slist *l = curl_slist_append(*list, line);
+
+	if (l == NULL)
+		return sp_error_set(err, "out of memory");
+	*list = l;
+	return 0;
+}
+
+static int
+refused_option(const char *url, struct sp_error *err)
+{
+	return sp_error_set(err, "%s: libcurl refused a transfer option", url);
 }
 
 /* WebDAV MOVE from → to, not overwriting. */
@@ -198,18 +238,26 @@ dav_move(const struct transport_opts *o, const char *from, const char *to,
 	char errbuf[CURL_ERROR_SIZE], *paths[2], *dest = NULL;
 	struct curl_slist *hdr = NULL;
 	CURL *c = handle_for(o, from, errbuf, paths, err);
-	int rc;
+	int rc = -1;
 
 	if (c == NULL)
 		return -1;
-	if (asprintf(&dest, "Destination: %s", to) < 0)
+	if (asprintf(&dest, "Destination: %s", to) < 0) {
 		dest = NULL;
-	hdr = curl_slist_append(hdr, dest ? dest : "Destination: ");
-	hdr = curl_slist_append(hdr, "Overwrite: F");
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "MOVE");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	if (list_add(&hdr, dest, err) != 0 ||
+	    list_add(&hdr, "Overwrite: F", err) != 0)
+		goto cleanup;
+	if (curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "MOVE") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK) {
+		refused_option(from, err);
+		goto cleanup;
+	}
 	rc = perform(o, c, from, errbuf, NULL, NULL, err);
+cleanup:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	free(dest);
@@ -225,15 +273,20 @@ sftp_quote(const struct transport_opts *o, const char *dir_url,
 	char errbuf[CURL_ERROR_SIZE], *paths[2];
 	struct curl_slist *q = NULL;
 	CURL *c = handle_for(o, dir_url, errbuf, paths, err);
-	int rc;
+	int rc = -1;
 
 	if (c == NULL)
 		return -1;
 	for (int i = 0; commands[i] != NULL; i++)
-		q = curl_slist_append(q, commands[i]);
-	curl_easy_setopt(c, CURLOPT_QUOTE, q);
-	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		if (list_add(&q, commands[i], err) != 0)
+			goto cleanup;
+	if (curl_easy_setopt(c, CURLOPT_QUOTE, q) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK) {
+		refused_option(dir_url, err);
+		goto cleanup;
+	}
 	rc = perform(o, c, dir_url, errbuf, NULL, NULL, err);
+cleanup:
 	curl_slist_free_all(q);
 	curl_easy_cleanup(c);
 	free_paths(paths);
@@ -266,11 +319,15 @@ transport_put(const struct transport_opts *o, const char *dir_url,
 	c = handle_for(o, tmp_url, errbuf, paths, err);
 	if (c == NULL)
 		goto cleanup;
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READDATA, f);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
-	curl_easy_setopt(c, CURLOPT_FTP_CREATE_MISSING_DIRS,
-	    (long)CURLFTP_CREATE_DIR);
+	if (curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_READDATA, f) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)st.st_size) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FTP_CREATE_MISSING_DIRS,
+	    (long)CURLFTP_CREATE_DIR) != CURLE_OK) {
+		refused_option(final_url, err);
+		goto cleanup;
+	}
 	if (is_sftp(dir_url)) {
 		/* Renamed on the server once the bytes are all there. */
 		const char *dir = sftp_path(dir_url);
@@ -279,8 +336,12 @@ transport_put(const struct transport_opts *o, const char *dir_url,
 			sp_error_set(err, "out of memory");
 			goto cleanup;
 		}
-		post = curl_slist_append(post, rename_cmd);
-		curl_easy_setopt(c, CURLOPT_POSTQUOTE, post);
+		if (list_add(&post, rename_cmd, err) != 0)
+			goto cleanup;
+		if (curl_easy_setopt(c, CURLOPT_POSTQUOTE, post) != CURLE_OK) {
+			refused_option(final_url, err);
+			goto cleanup;
+		}
 	}
 	if (perform(o, c, final_url, errbuf, rewind_file, f, err) != 0)
 		goto cleanup;
@@ -334,7 +395,8 @@ add_name(char ***names, size_t *count, const char *start, size_t len)
 	if (grown == NULL)
 		return -1;
 	*names = grown;
-	grown[*count] = strndup(start, len);
+	if ((grown[*count] = strndup(start, len)) == NULL)
+		return -1;
 	(*count)++;
 	return 0;
 }
@@ -386,15 +448,26 @@ transport_list(const struct transport_opts *o, const char *dir_url,
 	if (c == NULL)
 		return -1;
 	err->msg[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (is_sftp(dir_url))
-		curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
-	else {
-		hdr = curl_slist_append(hdr, "Depth: 1");
-		hdr = curl_slist_append(hdr, "Content-Type: application/xml");
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PROPFIND");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
+		refused_option(dir_url, err);
+		goto cleanup;
+	}
+	if (is_sftp(dir_url)) {
+		if (curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L) != CURLE_OK) {
+			refused_option(dir_url, err);
+			goto cleanup;
+		}
+	} else {
+		if (list_add(&hdr, "Depth: 1", err) != 0 ||
+		    list_add(&hdr, "Content-Type: application/xml", err) != 0)
+			goto cleanup;
+		if (curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PROPFIND") !=
+		    CURLE_OK || curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) !=
+		    CURLE_OK) {
+			refused_option(dir_url, err);
+			goto cleanup;
+		}
 	}
 	if (perform(o, c, dir_url, errbuf, NULL, NULL, err) != 0)
 		goto cleanup;
@@ -443,9 +516,11 @@ transport_get(const struct transport_opts *o, const char *dir_url,
 		return sp_error_set(err, "out of memory");
 	c = handle_for(o, url, errbuf, paths, err);
 	if (c != NULL) {
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 		/* A dropped connection restarts the download from the start. */
-		rc = perform(o, c, url, errbuf, truncate_file, out, err);
+		if (curl_easy_setopt(c, CURLOPT_WRITEDATA, out) != CURLE_OK)
+			rc = refused_option(url, err);
+		else
+			rc = perform(o, c, url, errbuf, truncate_file, out, err);
 		if (rc == 0 && fflush(out) != 0)
 			rc = sp_error_set(err, "%s: write error", url);
 		curl_easy_cleanup(c);
@@ -495,15 +570,19 @@ transport_done(const struct transport_opts *o, const char *dir_url,
 		    err);
 		if (c == NULL)
 			goto cleanup;
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, delete_it ? "DELETE"
-		    : "MKCOL");
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-		if (delete_it)
+		if (curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, delete_it ?
+		    "DELETE" : "MKCOL") != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK ||
+		    (!delete_it && curl_easy_setopt(c, CURLOPT_FAILONERROR, 0L)
+		    != CURLE_OK))
+			rc = refused_option(from, err);
+		else if (delete_it)
 			rc = perform(o, c, from, errbuf, NULL, NULL, err);
 		else {
-			/* MKCOL on an existing folder answers 405: fine. */
-			curl_easy_setopt(c, CURLOPT_FAILONERROR, 0L);
-			curl_easy_perform(c);
+			/* MKCOL on an existing folder answers 405: fine. A
+			 * server that cannot be reached fails the MOVE, which
+			 * says why. */
+			(void)curl_easy_perform(c);
 			rc = dav_move(o, from, to, err);
 		}
 		curl_easy_cleanup(c);
