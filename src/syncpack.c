@@ -42,17 +42,28 @@ add_refs(struct pack_ref *refs, int n, int max, char *arg, const char *opt)
 	return n;
 }
 
+/* A record held back because a parent it names is not here. */
+static void
+warn_held_back(void *ctx, const char *msg)
+{
+	tool_warn("%s: %s", (const char *)ctx, msg);
+}
+
 /* Packs for one peer; returns an exit code. */
 static int
 pack_for(struct site *s, const char *peer, const char *output,
     const struct pack_options *opt)
 {
+	struct pack_options o = *opt;
 	struct pack_result res;
 	struct delivery d;
 	struct sp_error err;
+	int rc;
 
+	o.warn = warn_held_back;
+	o.warn_ctx = (void *)s->path;
 	tool_delivery_prepare(s, output, peer, &d);
-	if (pack_data(s, peer, d.target, opt, &res, &err) != 0) {
+	if (pack_data(s, peer, d.target, &o, &res, &err) != 0) {
 		tool_warn("%s: %s", output ? output : d.target, err.msg);
 		delivery_free(&d);
 		return EXIT_TROUBLE;
@@ -60,12 +71,13 @@ pack_for(struct site *s, const char *peer, const char *output,
 	if (!res.written) {
 		fprintf(stderr, "%s: nothing to send to %s\n", tool_name, peer);
 		delivery_free(&d);
-		return EXIT_OK;
+		return res.held_back ? EXIT_PARTIAL : EXIT_OK;
 	}
 	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records%s\n", tool_name,
 	    res.file.path, (unsigned long long)res.file.flow, peer, res.records,
 	    res.moved ? " (with moves)" : "");
-	return tool_delivery_finish(s, &d, &res.file, "data", peer);
+	rc = tool_delivery_finish(s, &d, &res.file, "data", peer);
+	return res.held_back && rc == EXIT_OK ? EXIT_PARTIAL : rc;
 }
 
 /* --all: one return per registered peer (the hub's deferred return). */

@@ -160,6 +160,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	fc->ac.flow = (long long)h->flow;
 	fc->ac.superseded = fc->superseded;
 	fc->ac.refuse_moves = refuse_moves;
+	fc->ac.defer_deletes = 1;
 	return 0;
 }
 
@@ -297,7 +298,8 @@ apply_file(struct site *s, const char *path, const char *label,
 		res->status = APPLY_ACK;
 		status = "applied";
 	} else {
-		if (apply_release_held_in_txn(&fc.ac, &res->released, err) != 0)
+		if (apply_deferred_in_txn(&fc.ac, err) != 0 ||
+		    apply_release_held_in_txn(&fc.ac, &res->released, err) != 0)
 			goto rollback;
 		res->n = fc.ac.n;
 		if (fc.superseded)

@@ -19,6 +19,7 @@ enum apply_outcome {
 	OUTCOME_CONFLICT_KEPT,	/* manual policy: kept for an operator */
 	OUTCOME_REJECTED,	/* the sender may not make this change */
 	OUTCOME_HELD,		/* waits for a parent, an unlock, a schema */
+	OUTCOME_DEFERRED,	/* a delete decided at the end of the file */
 };
 
 const char *apply_outcome_name(enum apply_outcome o);
@@ -71,6 +72,9 @@ struct apply_ctx {
 	int refuse_moves;	/* incoming moves are rejected */
 	int any_held;		/* syncpack_held may have rows */
 	int any_lock;		/* syncpack_lock has rows */
+	int defer_deletes;	/* 1: deletes of referenced rows wait for the
+				 * end of the file; 2: they are only tried */
+	long long ndeferred;	/* deletes waiting in temp.syncpack_deferred */
 	sqlite3_stmt *stmt[8];	/* owned: prepared once per apply */
 	struct apply_counts n;
 };
@@ -85,6 +89,11 @@ void apply_ctx_free(struct apply_ctx *ac);
  * (rejected). */
 int apply_record(struct apply_ctx *ac, const char *line, size_t len,
     enum apply_outcome *outcome, struct sp_error *err);
+
+/* Inside an open apply transaction, after a file's records: decides the
+ * deletes apply_record deferred (defer_deletes) now that the whole file is
+ * in, and stops deferring. */
+int apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err);
 
 /* Inside an open apply transaction: applies every held record whose reason
  * is gone, repeating while that releases more. */

@@ -25,6 +25,7 @@ apply_outcome_name(enum apply_outcome o)
 	static const char *const names[] = {
 		"applied", "duplicate", "older", "conflict-won",
 		"conflict-lost", "conflict-kept", "rejected", "held",
+		"deferred",
 	};
 
 	return names[o];
@@ -191,19 +192,26 @@ exec_simple(struct apply_ctx *ac, const char *sql, struct sp_error *err)
 	return site_exec(ac->site, sql, err);
 }
 
+/* 1 when the record is reserved here, 0 when not, -1 on error. */
 static int
-record_locked(struct apply_ctx *ac, const char *table, const char *guid)
+record_locked(struct apply_ctx *ac, const char *table, const char *guid,
+    struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	int locked;
+	int r;
 
-	if (!ac->any_lock || (st = stmt(ac, ST_LOCKED, NULL)) == NULL)
+	if (!ac->any_lock)
 		return 0;
+	if ((st = stmt(ac, ST_LOCKED, err)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
-	locked = sqlite3_step(st) == SQLITE_ROW;
+	r = sqlite3_step(st);
 	sqlite3_reset(st);
-	return locked;
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
 }
 
 /* (hlc, site) order: the newest change wins, the site id breaks ties. */
@@ -412,7 +420,7 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	rec.base = w->rec.rowversion;
 	rec.base_hlc = w->rec.hlc;
 	/* A moved record arrives writable: it lives here now. */
-	rec.flags = w->move ? 0 : have_local ? local->flags : 0;
+	rec.flags = w->move ? 0 : have_local ? local->flags & ~8 : 0;
 	if (run(ac, ST_SAVEPOINT, err) != 0)
 		return -1;
 	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)
@@ -425,6 +433,49 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 		return 1;
 	}
 	return run(ac, ST_RELEASE, err);
+}
+
+/* The sender brought the record back because its delete lost there. */
+static int
+revived(const struct wire_record *w)
+{
+	return json_is_true(json_object_get(w->root, "revived"));
+}
+
+/* An incoming live version made against this site's own tombstone: the
+ * delete made here lost elsewhere. */
+static int
+undoes_local_delete(struct apply_ctx *ac, const struct wire_record *w,
+    const struct store_record *local, int have_local)
+{
+	return have_local && local->deleted && !w->rec.deleted &&
+	    strcmp(local->hlc_site, ac->site->id) == 0 &&
+	    w->rec.base == local->rowversion && w->rec.base_hlc == local->hlc;
+}
+
+/* Keeps an incoming delete aside until the end of the file, in the
+ * connection's temporary database: children deleted later in the same
+ * file (they come after their parents) must not keep the parent alive. */
+static int
+defer_delete(struct apply_ctx *ac, const char *line, size_t len,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (site_exec(ac->site, "CREATE TEMP TABLE IF NOT EXISTS "
+	    "syncpack_deferred(line TEXT NOT NULL)", err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO temp.syncpack_deferred"
+	    "(line) VALUES (?)", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	ac->ndeferred++;
+	return 0;
 }
 
 static enum apply_outcome
@@ -445,8 +496,16 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 			return OUTCOME_DUPLICATE;
 		return OUTCOME_APPLIED;
 	}
-	if (ac->site->hub) {
-		/* The hub checks that the sending spoke may make the change. */
+	if (ac->site->hub && revived(w) && have_local && !local->deleted &&
+	    (strcmp(p->t.owner, "central") == 0 ||
+	    (strcmp(p->t.owner, "creator") == 0 &&
+	    strcmp(local->owner, ac->peer) != 0)))
+		/* Brought back here already; the hub's version goes out. */
+		return OUTCOME_OLDER;
+	if (ac->site->hub && !(revived(w) && (!have_local || local->deleted))) {
+		/* The hub checks that the sending spoke may make the change;
+		 * bringing back a record whose delete lost (syncpack(7)) is
+		 * not a change of it. */
 		const char *owner = have_local ? local->owner : in->owner;
 		if (strcmp(p->t.owner, "central") == 0) {
 			snprintf(reason, rlen, "%s is a central table: only the "
@@ -546,11 +605,36 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	}
 	if (o != OUTCOME_APPLIED && o != OUTCOME_CONFLICT_WON)
 		goto outcome;
-	if (have_local && !local.deleted &&
-	    record_locked(ac, w.rec.table, w.rec.guid)) {
-		snprintf(reason, sizeof(reason), "record is locked here");
-		o = OUTCOME_HELD;
-		goto outcome;
+	if (have_local && !local.deleted) {
+		r = record_locked(ac, w.rec.table, w.rec.guid, err);
+		if (r < 0)
+			goto cleanup;
+		if (r > 0) {
+			snprintf(reason, sizeof(reason), "record is locked here");
+			o = OUTCOME_HELD;
+			goto outcome;
+		}
+	}
+	if (w.rec.deleted && have_local && !local.deleted) {
+		/* A delete racing a new reference loses (syncpack(7)). */
+		char by[256];
+		r = store_referenced(ac->store, w.rec.guid, by, sizeof(by), err);
+		if (r < 0)
+			goto cleanup;
+		if (r > 0 && ac->defer_deletes) {
+			rc = ac->defer_deletes == 1 ? defer_delete(ac, line, len, err)
+			    : 0;
+			*outcome = OUTCOME_DEFERRED;
+			goto cleanup;
+		}
+		if (r > 0) {
+			if (store_revive(ac->store, w.rec.guid, &w.rec, err) != 0)
+				goto cleanup;
+			o = OUTCOME_CONFLICT_LOST;
+			snprintf(reason, sizeof(reason), "delete lost: %s here "
+			    "still refers to the record; kept and sent back", by);
+			goto outcome;
+		}
 	}
 	if (!w.rec.deleted) {
 		const char *col;
@@ -574,11 +658,20 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	    err);
 	if (r < 0)
 		goto cleanup;
-	if (r > 0)
+	if (r > 0) {
 		o = OUTCOME_REJECTED;
-	else if (drop_held(ac, &w, err) != 0)
+		goto outcome;
+	}
+	if (o == OUTCOME_APPLIED &&
+	    undoes_local_delete(ac, &w, &local, have_local)) {
+		o = OUTCOME_CONFLICT_WON;
+		snprintf(reason, sizeof(reason), "the delete made here lost: "
+		    "the record is still referenced at %s and came back",
+		    w.rec.hlc_site);
+	}
+	if (drop_held(ac, &w, err) != 0)
 		goto cleanup;
-	else if (w.move) {
+	if (w.move) {
 		char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO "
 		    "syncpack_transfer(guid, tbl, from_site, to_site, flow, at, "
 		    "state) VALUES ('%q', '%q', '%q', '%q', %lld, strftime("
@@ -599,6 +692,7 @@ outcome:
 	case OUTCOME_CONFLICT_KEPT: ac->n.conflict++; break;
 	case OUTCOME_REJECTED: ac->n.rejected++; break;
 	case OUTCOME_HELD: ac->n.held++; break;
+	case OUTCOME_DEFERRED: break;
 	}
 	if (o == OUTCOME_HELD && save_held(ac, &w, line, len, reason, err) != 0)
 		goto cleanup;
@@ -610,6 +704,65 @@ outcome:
 cleanup:
 	wire_record_free(&w);
 	return rc;
+}
+
+/* One pass over the deferred deletes: those no longer referenced are
+ * applied and dropped; *progress says whether any was. With
+ * defer_deletes 0, every one left is decided (brought back). */
+static int
+deferred_pass(struct apply_ctx *ac, int *progress, struct sp_error *err)
+{
+	sqlite3_stmt *st, *drop;
+	int r, rc = 0;
+
+	*progress = 0;
+	if (sqlite3_prepare_v2(ac->site->db, "SELECT rowid, line FROM "
+	    "temp.syncpack_deferred ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	if (sqlite3_prepare_v2(ac->site->db, "DELETE FROM temp.syncpack_deferred"
+	    " WHERE rowid = ?", -1, &drop, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	}
+	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		enum apply_outcome o;
+		rc = apply_record(ac, (const char *)sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1), &o, err);
+		if (rc != 0 || o == OUTCOME_DEFERRED)
+			continue;
+		*progress = 1;
+		sqlite3_bind_int64(drop, 1, sqlite3_column_int64(st, 0));
+		if (sqlite3_step(drop) != SQLITE_DONE)
+			rc = site_sqlite_error(ac->site, err, ac->site->path);
+		sqlite3_reset(drop);
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_finalize(drop);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err)
+{
+	int progress = 1;
+
+	if (ac->ndeferred == 0) {
+		ac->defer_deletes = 0;
+		return 0;
+	}
+	/* Children deleted in the same file free their parents, in any
+	 * order: repeat until nothing changes, then the rest lose. */
+	ac->defer_deletes = 2;
+	while (progress)
+		if (deferred_pass(ac, &progress, err) != 0)
+			return -1;
+	ac->defer_deletes = 0;
+	if (deferred_pass(ac, &progress, err) != 0)
+		return -1;
+	ac->ndeferred = 0;
+	return 0;
 }
 
 int

@@ -65,7 +65,8 @@ fold_prepare(struct site *s, struct fold_statements *f)
 	    != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "UPDATE syncpack_record SET rkey = ?2, "
 	    "deleted = ?2 IS NULL, rowversion = rowversion + 1, hlc = ?3, "
-	    "hlc_site = ?4, lseq = ?5, src = NULL WHERE guid = ?1 RETURNING "
+	    "hlc_site = ?4, lseq = ?5, src = NULL, flags = flags & ~8 WHERE "
+	    "guid = ?1 RETURNING "
 	    "rowversion", -1, &f->update, NULL) != SQLITE_OK ? -1 : 0;
 }
 

@@ -23,6 +23,9 @@ struct pack_state {
 	int nfks;
 	long long records, moved;
 	long long acked, covered;	/* the lseq range of this pack */
+	long long held_back;	/* records not sent: a parent is not here */
+	long long first_held;	/* the lowest lseq among them */
+	const struct pack_options *opt;
 	struct tracked_table *tables;	/* every tracked table, parents first */
 	int ntables;
 	/* Parents sent ahead of a child (dependency closure), remembered so
@@ -31,10 +34,12 @@ struct pack_state {
 	int nsent;
 };
 
-/* Adds {table, guid, rowversion} of each parent the row refers to. */
+/* Adds {table, guid, rowversion} of each parent the row refers to. A
+ * reference never travels as a local key: returns 1 (err says which)
+ * when a parent is not a live record here. */
 static int
-build_fk(struct pack_state *ps, json_t *row, json_t **out,
-    struct sp_error *err)
+build_fk(struct pack_state *ps, const struct store_record *rec, json_t *row,
+    json_t **out, struct sp_error *err)
 {
 	*out = NULL;
 	for (int i = 0; i < ps->nfks; i++) {
@@ -46,10 +51,21 @@ build_fk(struct pack_state *ps, json_t *row, json_t **out,
 			continue;
 		found = store_lookup_key(ps->store, ps->fks[i].parent, key,
 		    &parent, err);
-		if (found < 0)
+		if (found < 0) {
+			json_decref(*out);
+			*out = NULL;
 			return -1;
-		if (!found)
-			continue;	/* refers to an untracked row */
+		}
+		if (!found) {
+			char *text = json_dumps(key, JSON_ENCODE_ANY);
+			sp_error_set(err, "%s %s: %s = %s names no record of %s "
+			    "here; not sent until it does", rec->table, rec->guid,
+			    ps->fks[i].col, text ? text : "?", ps->fks[i].parent);
+			free(text);
+			json_decref(*out);
+			*out = NULL;
+			return 1;
+		}
 		if (*out == NULL)
 			*out = json_object();
 		json_object_set_new(*out, ps->fks[i].col, json_pack("{s:s, s:s, "
@@ -71,15 +87,18 @@ table_named(struct pack_state *ps, const char *name)
 /* Whether the table's records go to the peer in regular packs. */
 static int
 routed(struct pack_state *ps, const struct tracked_table *t,
-    const char *owner)
+    const struct store_record *rec)
 {
 	if (t->movable)
 		return 0;	/* movable records travel as moves only */
 	if (!ps->site->hub)
-		return strcmp(t->owner, "central") != 0;
+		/* A spoke sends central data only to bring back a record
+		 * whose delete lost here (syncpack(7)). */
+		return strcmp(t->owner, "central") != 0 || (rec->flags & 8);
 	if (strcmp(t->route, "none") == 0)
 		return 0;
-	return strcmp(t->route, "owner") != 0 || strcmp(owner, ps->peer) == 0;
+	return strcmp(t->route, "owner") != 0 ||
+	    strcmp(rec->owner, ps->peer) == 0;
 }
 
 /* Whether the peer holds this version of a parent, or gets it in this
@@ -91,7 +110,7 @@ parent_covered(struct pack_state *ps, const struct store_record *p)
 
 	if (strcmp(p->src, ps->peer) == 0 || p->lseq <= ps->acked)
 		return 1;
-	if (t != NULL && routed(ps, t, p->owner) && p->lseq <= ps->covered &&
+	if (t != NULL && routed(ps, t, p) && p->lseq <= ps->covered &&
 	    !(p->flags & 2))
 		return 1;
 	if (p->flags & 2) {
@@ -118,6 +137,20 @@ parent_covered(struct pack_state *ps, const struct store_record *p)
 static int emit(struct pack_state *ps, const struct store_record *rec,
     json_t *row, const char *op, const char *owner, int depth,
     struct sp_error *err);
+
+/* A record whose parent is not here stays unsent, and the file covers the
+ * changes only up to it, so that it goes in a later file once fixed. */
+static int
+hold_back(struct pack_state *ps, const struct store_record *rec,
+    struct sp_error *err)
+{
+	if (ps->held_back == 0 || rec->lseq < ps->first_held)
+		ps->first_held = rec->lseq;
+	ps->held_back++;
+	if (ps->opt->warn != NULL)
+		ps->opt->warn(ps->opt->warn_ctx, err->msg);
+	return 0;
+}
 
 /* Dependency closure: parents the peer lacks at the version a record was
  * made against go first, in the same file. */
@@ -186,18 +219,27 @@ emit(struct pack_state *ps, const struct store_record *rec, json_t *row,
 		if (tracked_fks_load(ps->site, rec->table, &sub.fks, &sub.nfks,
 		    err) != 0)
 			return -1;
-		rc = row != NULL ? build_fk(&sub, row, &fk, err) : 0;
+		rc = row != NULL ? build_fk(&sub, rec, row, &fk, err) : 0;
 		tracked_fks_free(sub.fks, sub.nfks);
+		if (rc > 0)
+			return 0;	/* the child's receiver holds it */
 		if (rc != 0)
 			return -1;
-	} else if (row != NULL && build_fk(ps, row, &fk, err) != 0)
-		return -1;
+	} else if (row != NULL) {
+		rc = build_fk(ps, rec, row, &fk, err);
+		if (rc > 0)
+			return hold_back(ps, rec, err);
+		if (rc != 0)
+			return -1;
+	}
 	if (owner != NULL)
 		snprintf(copy.owner, sizeof(copy.owner), "%s", owner);
 	line = wire_record_build(&copy, row, fk);
 	json_decref(fk);
 	if (line != NULL && strcmp(op, "upsert") != 0)
 		json_object_set_new(line, "op", json_string(op));
+	if (line != NULL && (rec->flags & 8))
+		json_object_set_new(line, "revived", json_true());
 	text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(line);
 	if (text == NULL)
@@ -220,7 +262,7 @@ pack_one(void *ctx, const struct store_record *rec, json_t *row,
 		return 0;	/* reserved or moving: sent once released */
 	if (rec->src[0] && strcmp(rec->src, ps->peer) == 0)
 		return 0;	/* never echoed to the site it came from */
-	if (!routed(ps, ps->table, rec->owner))
+	if (!routed(ps, ps->table, rec))
 		return 0;
 	for (int i = 0; i < ps->nsent; i++)
 		if (strcmp(ps->sent[i], rec->guid) == 0)
@@ -246,11 +288,13 @@ pack_record_by_guid(struct site *s, struct store *store, const char *guid,
 	ps.store = store;
 	if (tracked_fks_load(s, rec.table, &ps.fks, &ps.nfks, err) != 0)
 		goto cleanup;
-	if (row != NULL && build_fk(&ps, row, &fk, err) != 0)
+	if (row != NULL && build_fk(&ps, &rec, row, &fk, err) != 0)
 		goto cleanup;
 	if (owner != NULL)
 		snprintf(rec.owner, sizeof(rec.owner), "%s", owner);
 	*out = wire_record_build(&rec, row, fk);
+	if (*out != NULL && (rec.flags & 8))
+		json_object_set_new(*out, "revived", json_true());
 	rc = *out ? 0 : sp_error_set(err, "out of memory");
 cleanup:
 	tracked_fks_free(ps.fks, ps.nfks);
@@ -629,6 +673,7 @@ pack_data(struct site *s, const char *peer, const char *target,
 	memset(res, 0, sizeof(*res));
 	ps.site = s;
 	ps.peer = peer;
+	ps.opt = opt;
 	if (site_peer_exists(s, peer, err) != 1)
 		return sp_error_set(err, "%s is not a registered peer of %s", peer,
 		    s->id);
@@ -650,8 +695,6 @@ pack_data(struct site *s, const char *peer, const char *target,
 	for (int i = 0; i < ntables; i++) {
 		const struct tracked_table *t = &tables[i];
 
-		if (!s->hub && strcmp(t->owner, "central") == 0)
-			continue;	/* a spoke never sends central data */
 		if (s->hub && strcmp(t->route, "none") == 0)
 			continue;	/* upload-only */
 		ps.table = t;
@@ -671,10 +714,14 @@ pack_data(struct site *s, const char *peer, const char *target,
 	    sxf_writer_member_end(ps.w, err) != 0 ||
 	    write_requests(&ps, opt, err) != 0)
 		goto cleanup;
-	site_exec(s, "COMMIT", NULL);
+	if (site_exec(s, "COMMIT", err) != 0)
+		goto cleanup;
 	in_txn = 0;
 	res->records = ps.records;
 	res->moved = ps.moved;
+	res->held_back = ps.held_back;
+	if (ps.held_back > 0)
+		covered = ps.first_held - 1;
 	if (ps.records == 0 && opt->nrequests == 0 && opt->if_changed) {
 		rc = 0;
 		goto cleanup;
@@ -694,8 +741,13 @@ pack_data(struct site *s, const char *peer, const char *target,
 		    "%llu WHERE from_site = '%q' AND to_site = '%q' AND state = "
 		    "'in transit' AND flow = 0", (unsigned long long)res->file.flow,
 		    s->id, peer);
-		site_exec(s, sql, NULL);
+		int r = site_exec(s, sql, err);
 		sqlite3_free(sql);
+		if (r != 0) {
+			/* The file is out: its moves repeat in the next one. */
+			res->written = 1;
+			goto cleanup;
+		}
 	}
 	res->written = 1;
 	rc = 0;

@@ -21,11 +21,15 @@ struct pack_options {
 	int nmoves;
 	const struct pack_ref *requests;	/* spoke: records to ask for */
 	int nrequests;
+	/* Told, one message each, about records held back (NULL: not). */
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
 };
 
 struct pack_result {
 	long long records;
 	long long moved;	/* of which moves */
+	long long held_back;	/* not sent: a parent is not a record here */
 	int written;		/* 0: nothing written (if_changed) */
 	struct exchange_written file;
 };

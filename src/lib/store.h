@@ -27,7 +27,7 @@ struct store_record {
 	long long base;		/* rowversion last received from a peer */
 	long long base_hlc;	/* and its HLC stamp */
 	int deleted;
-	int flags;		/* 1 frozen, 2 in transit, 4 held */
+	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
 	int locked;		/* reserved in syncpack_lock (changes only) */
 };
 
@@ -54,6 +54,10 @@ struct store_ops {
 	    json_t *row, struct sp_error *err);
 	int (*tombstone)(struct store *st, const struct store_record *rec,
 	    struct sp_error *err);
+	int (*referenced)(struct store *st, const char *guid, char *by,
+	    size_t bylen, struct sp_error *err);
+	int (*revive)(struct store *st, const char *guid,
+	    const struct store_record *deleted, struct sp_error *err);
 };
 
 struct store {
@@ -131,6 +135,27 @@ store_tombstone(struct store *st, const struct store_record *rec,
     struct sp_error *err)
 {
 	return st->ops->tombstone(st, rec, err);
+}
+
+/* 1 when a live row of a tracked table refers to the row of guid through a
+ * tracked foreign key (by gets that table's name), 0 when none does, -1 on
+ * error. */
+static inline int
+store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
+    struct sp_error *err)
+{
+	return st->ops->referenced(st, guid, by, bylen, err);
+}
+
+/* A delete that lost: stamps the live record guid as changed here, made
+ * against the incoming tombstone's version (deleted), with a rowversion
+ * past both, a new HLC stamp and lseq, and the revived flag (8), so that
+ * every peer, the deleting one included, gets the record back. */
+static inline int
+store_revive(struct store *st, const char *guid,
+    const struct store_record *deleted, struct sp_error *err)
+{
+	return st->ops->revive(st, guid, deleted, err);
 }
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "capture_fold.h"
+#include "clock.h"
 #include "row_json.h"
 #include "store.h"
 
@@ -625,6 +626,141 @@ cleanup:
 }
 
 static int
+sqlite_referenced(struct store *base, const char *guid, char *by,
+    size_t bylen, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *parent;
+	sqlite3_stmt *rec, *fk;
+	sqlite3_value *rkey = NULL;
+	int found = find_record(ss, guid, &rec, err), r, hit = 0;
+
+	if (found <= 0)
+		return found;
+	parent = table_by_id(ss, sqlite3_column_int64(rec, 1));
+	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
+		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
+	sqlite3_reset(rec);
+	if (parent == NULL || rkey == NULL) {
+		sqlite3_value_free(rkey);
+		return 0;
+	}
+	fk = cached(ss, "SELECT c.name, c.pk, f.col, f.parent_col FROM "
+	    "syncpack_fk f JOIN syncpack_table c ON c.id = f.tbl WHERE f.parent"
+	    " = ? AND c.tracked", err);
+	if (fk == NULL) {
+		sqlite3_value_free(rkey);
+		return -1;
+	}
+	sqlite3_bind_int64(fk, 1, parent->id);
+	while (!hit && (r = sqlite3_step(fk)) == SQLITE_ROW) {
+		const char *child = (const char *)sqlite3_column_text(fk, 0);
+		/* A row referring to itself does not keep itself alive. */
+		char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\" c WHERE c.\"%w\""
+		    " = (SELECT p.\"%w\" FROM \"%w\" p WHERE p.\"%w\" = ?1) AND "
+		    "NOT (%d AND c.\"%w\" IS ?1) LIMIT 1", child,
+		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 3),
+		    parent->name, parent->pk, strcmp(child, parent->name) == 0,
+		    sqlite3_column_text(fk, 1));
+		sqlite3_stmt *st;
+
+		if (sql == NULL ||
+		    sqlite3_prepare_v2(ss->site->db, sql, -1, &st, NULL)
+		    != SQLITE_OK) {
+			sqlite3_free(sql);
+			sqlite3_reset(fk);
+			sqlite3_value_free(rkey);
+			return db_error(ss, err);
+		}
+		sqlite3_free(sql);
+		sqlite3_bind_value(st, 1, rkey);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r == SQLITE_ROW) {
+			hit = 1;
+			snprintf(by, bylen, "%s", child);
+		} else if (r != SQLITE_DONE) {
+			sqlite3_reset(fk);
+			sqlite3_value_free(rkey);
+			return db_error(ss, err);
+		}
+	}
+	sqlite3_reset(fk);
+	sqlite3_value_free(rkey);
+	if (!hit && r != SQLITE_DONE)
+		return db_error(ss, err);
+	return hit;
+}
+
+static int
+sqlite_revive(struct store *base, const char *guid,
+    const struct store_record *deleted, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_stmt *rec, *st;
+	sqlite3_value *rkey = NULL;
+	long long lseq, hlc, rowversion;
+	int found = find_record(ss, guid, &rec, err), rc = -1;
+
+	if (found <= 0)
+		return found < 0 ? -1 : sp_error_set(err, "record %s vanished",
+		    guid);
+	t = table_by_id(ss, sqlite3_column_int64(rec, 1));
+	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
+		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
+	sqlite3_reset(rec);
+	if (t == NULL || rkey == NULL) {
+		sqlite3_value_free(rkey);
+		return sp_error_set(err, "record %s has no row to keep", guid);
+	}
+	if (tick_clock(ss, deleted->hlc, &lseq, err) != 0)
+		goto cleanup;
+	hlc = clock_next_hlc(ss->clock_hlc, clock_wall_ms());
+	ss->clock_hlc = hlc;
+	st = cached(ss, "UPDATE syncpack_record SET rowversion = max(rowversion,"
+	    " ?2) + 1, hlc = ?3, hlc_site = ?4, lseq = ?5, src = NULL, base = "
+	    "?2, base_hlc = ?6, flags = flags | 8 WHERE guid = ?1 RETURNING "
+	    "rowversion", err);
+	if (st == NULL)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, deleted->rowversion);
+	sqlite3_bind_int64(st, 3, hlc);
+	sqlite3_bind_text(st, 4, ss->site->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, lseq);
+	sqlite3_bind_int64(st, 6, deleted->hlc);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_error(ss, err);
+		goto cleanup;
+	}
+	rowversion = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (t->rowversion_column) {
+		/* The application's copy of the rowversion follows. */
+		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = ? WHERE "
+		    "\"%w\" = ?", t->name, t->rowversion_column, t->pk);
+		st = sql ? cached(ss, sql, err) : NULL;
+		sqlite3_free(sql);
+		if (st == NULL)
+			goto cleanup;
+		sqlite3_bind_int64(st, 1, rowversion);
+		sqlite3_bind_value(st, 2, rkey);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			db_error(ss, err);
+			goto cleanup;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+cleanup:
+	sqlite3_value_free(rkey);
+	return rc;
+}
+
+static int
 sqlite_begin_apply(struct store *base, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
@@ -702,6 +838,8 @@ static const struct store_ops sqlite_ops = {
 	.lookup = sqlite_lookup,
 	.upsert = sqlite_upsert,
 	.tombstone = sqlite_tombstone,
+	.referenced = sqlite_referenced,
+	.revive = sqlite_revive,
 };
 
 struct store *
