@@ -1,0 +1,242 @@
+"""ops.py: the operations of a site: application writes through Python's
+sqlite3 (captured by the triggers like any writer's), locks, moves,
+conflict resolutions and the column added mid-run; each one observed into
+the model once the tools have folded it."""
+import sqlite3
+
+from . import schema, values
+
+# Refusals the rules of syncadm(1) promise (a trigger, or the application's
+# own foreign keys): the write fails and that is the expected outcome.
+EXPECTED_REFUSALS = (
+    "is a central table", "owned by another site", "is frozen",
+    "in transit", "FOREIGN KEY constraint failed", "stale rowversion",
+)
+
+
+class SimError(Exception):
+    """Something the simulator itself did not expect (not a tool bug)."""
+
+
+def _rows(c, table):
+    return [r[0] for r in c.execute('select id from "%s" order by id' % table)]
+
+
+def _pick(seq, n):
+    return seq[n % len(seq)] if seq else None
+
+
+def content_of(c, site, table, rkey):
+    """The row's columns in canonical form (typeof and exact bytes),
+    foreign keys as the parent's GUID; None when the row is gone."""
+    cols = [r[1].decode() for r in
+            c.execute('select * from pragma_table_info(?)', (table,))]
+    cols = [x for x in cols if x != "id"]
+    sel = ", ".join('typeof("%s"), "%s"' % (x, x) for x in cols)
+    row = c.execute('select %s from "%s" where id = ?' % (sel, table),
+                    (rkey,)).fetchone()
+    if row is None:
+        return None
+    out = {}
+    fks = schema.fks(table)
+    for i, col in enumerate(cols):
+        typ, val = row[2 * i], row[2 * i + 1]
+        if col in fks and val is not None:
+            g = c.execute("select guid from syncpack_record where tbl = ? and"
+                          " rkey = ? and not deleted",
+                          (site.table_id(fks[col]), val)).fetchone()
+            out[col] = "guid:" + g[0].decode() if g else "dangling:%r" % (val,)
+        else:
+            out[col] = values.encode(typ, val)
+    return out
+
+
+def observe(site, model, table, rkey, guid):
+    """After a fold: the version this site now holds of one record goes
+    into the model (a tombstone when the row was deleted)."""
+    c = site.connect()
+    try:
+        if guid is None:
+            r = c.execute("select guid from syncpack_record where tbl = ? and"
+                          " rkey = ?", (site.table_id(table), rkey)).fetchone()
+            if r is None:
+                return
+            guid = r[0].decode()
+        meta = c.execute("select rkey, deleted, hlc, hlc_site, origin, owner,"
+                         " rowversion from syncpack_record where guid = ?",
+                         (guid,)).fetchone()
+        if meta is None:
+            return            # inserted and deleted before any fold
+        rk, deleted, hlc, hlc_site, origin, owner, rv = meta
+        content = None if deleted else content_of(c, site, table, rk)
+        model.add_version(guid, table, site.id, hlc, hlc_site.decode(),
+                          bool(deleted), content, origin.decode())
+    finally:
+        c.close()
+
+
+def run_burst(site, model, ops, stats, freeze_race=True):
+    """A few application writes in a row, then the fold that stamps them.
+    Without freeze_race, a spoke leaves alone the --freeze records the hub
+    already holds (which the hub may have frozen meanwhile)."""
+    c = site.connect()
+    touched = []
+    for op in ops:
+        table = op["t"]
+        try:
+            t = _write(c, site, op, freeze_race)
+        except sqlite3.DatabaseError as e:
+            msg = str(e)
+            if any(x in msg for x in EXPECTED_REFUSALS):
+                stats["refused"] = stats.get("refused", 0) + 1
+                continue
+            raise SimError("%s: unexpected error from %s on %s: %s" % (
+                site.id, op["k"], table, msg))
+        if t is not None:
+            touched.append((table,) + t)
+            stats["writes"] = stats.get("writes", 0) + 1
+    c.close()
+    site.fold()
+    seen = set()
+    for table, rkey, guid in reversed(touched):
+        k = guid or (table, rkey)
+        if k in seen:
+            continue
+        seen.add(k)
+        observe(site, model, table, rkey, guid)
+
+
+def _assignments(c, site, op):
+    """(column list, SQL expressions, parameters) for the op's values."""
+    names, exprs, params = [], [], []
+    for col, spec in sorted(op.get("vals", {}).items()):
+        if col == schema.ADDED_COLUMN and not site.has_added_column:
+            continue
+        e, p = values.sql_param(spec)
+        names.append(col)
+        exprs.append(e)
+        params += p
+    for col, n in sorted(op.get("fk", {}).items()):
+        names.append(col)
+        if n is None:
+            exprs.append("NULL")
+        else:
+            parent = schema.fks(op["t"])[col]
+            key = _pick(_rows(c, parent), n)
+            exprs.append("?")
+            params.append(key)
+    return names, exprs, params
+
+
+def _write(c, site, op, freeze_race=True):
+    """Runs one write; returns (rkey, guid before) of the row it touched,
+    or None when there was nothing to touch."""
+    table, kind = op["t"], op["k"]
+    if kind == "ins":
+        names, exprs, params = _assignments(c, site, op)
+        if names:
+            cur = c.execute('insert into "%s"(%s) values (%s)' % (
+                table, ", ".join('"%s"' % n for n in names),
+                ", ".join(exprs)), params)
+        else:
+            cur = c.execute('insert into "%s" default values' % table)
+        return cur.lastrowid, None
+    key = _pick(_rows(c, table), op["pick"])
+    if key is None:
+        return None
+    g = c.execute("select guid from syncpack_record where tbl = ? and rkey = ?"
+                  " and not deleted", (site.table_id(table), key)).fetchone()
+    guid = g[0].decode() if g else None
+    if (not freeze_race and not site.hub and guid and
+            schema.policy(table)["freeze"] and site.net.hub.query(
+                "select 1 from syncpack_record where guid = ?", (guid,))):
+        return None
+    if kind == "del":
+        c.execute('delete from "%s" where id = ?' % table, (key,))
+        return key, guid
+    names, exprs, params = _assignments(c, site, op)
+    sets = ['"%s" = %s' % (n, e) for n, e in zip(names, exprs)]
+    rvcol = schema.ROWVERSION_COLUMNS.get(table)
+    if rvcol and op.get("rv"):
+        cur = c.execute('select "%s" from "%s" where id = ?' % (rvcol, table),
+                        (key,)).fetchone()
+        read = cur[0] if cur else 0
+        # The save pattern: the value read, or a stale one (refused).
+        sets.append('"%s" = ?' % rvcol)
+        params.append(read if op["rv"] == "fresh" else (read or 0) - 1)
+    if not sets:
+        sets = ['"id" = "id"']
+    c.execute('update "%s" set %s where id = ?' % (table, ", ".join(sets)),
+              params + [key])
+    return key, guid
+
+
+# -- administration --------------------------------------------------------
+def lock(site, ev):
+    c = site.connect()
+    key = _pick(_rows(c, ev["table"]), ev["pick"])
+    c.close()
+    if key is None:
+        return
+    site.adm("lock", ev["table"], key, "--by", "sim")
+
+
+def unlock(site, ev):
+    locks = [r for r in site.query("select tbl, rkey from syncpack_lock"
+                                   " order by tbl, rkey")]
+    r = _pick(locks, ev["pick"])
+    if r is None:
+        return
+    site.adm("unlock", r[0].decode(), r[1])
+
+
+def unlock_all(site):
+    for tbl, rkey in site.query("select tbl, rkey from syncpack_lock"):
+        site.adm("unlock", tbl.decode(), rkey)
+
+
+def open_conflicts(site):
+    rc, err, out = site.adm("conflicts", "list")
+    ids = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        f = line.split("\t")
+        if f and f[-1] == "unresolved":
+            ids.append(int(f[0]))
+    return ids
+
+
+def resolve(site, model, ev):
+    ids = open_conflicts(site)
+    cid = _pick(ids, ev["pick"])
+    if cid is None:
+        return False
+    g = site.query("select guid, tbl from syncpack_conflict where id = ?",
+                   (cid,))
+    site.adm("conflicts", "resolve", cid, "--keep", ev["keep"], ok=(0,))
+    site.fold()
+    if g:
+        guid = g[0][0].decode()
+        observe(site, model, g[0][1].decode(), None, guid)
+    return True
+
+
+def add_column(site):
+    """The application's upgrade: one more column, and tracking re-run so
+    the toolkit sees it (as in t0400's schema drift test)."""
+    if site.has_added_column:
+        return
+    c = site.connect()
+    c.execute('alter table "%s" add column "%s" text' % (
+        schema.ADDED_TABLE, schema.ADDED_COLUMN))
+    c.close()
+    site.adm("track", schema.ADDED_TABLE,
+             *schema.track_args(schema.ADDED_TABLE), ok=(0,))
+    site.has_added_column = True
+
+
+def movable_rows(site, table="job"):
+    """Records of a movable table that live here and are not in transit."""
+    return [r[0] for r in site.query(
+        'select t.id from "%s" t join syncpack_record r on r.rkey = t.id and'
+        ' r.tbl = ? where not r.flags & 2 order by t.id' % table,
+        (site.table_id(table),))]
