@@ -9,30 +9,53 @@
 #include "store.h"
 #include "wire_record.h"
 
+/* Runs a count query: ?1 is the peer (when given), ?2 whether this site is
+ * the hub, ?3 this site's id, each bound only when the query uses it.
+ * Returns the count, or -1 with err set. */
 static long long
-count(struct site *s, const char *sql, const char *peer)
+count(struct site *s, const char *sql, const char *peer,
+    struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	long long n = 0;
+	long long n = -1;
+	int params, r = SQLITE_OK;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
 		return -1;
-	if (peer != NULL)
-		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, s->hub);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	}
+	params = sqlite3_bind_parameter_count(st);
+	if (peer != NULL && params >= 1)
+		r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK && params >= 2)
+		r = sqlite3_bind_int(st, 2, s->hub);
+	if (r == SQLITE_OK && params >= 3)
+		r = sqlite3_bind_text(st, 3, s->id, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
+	else
+		site_sqlite_error(s, err, s->path);
 	sqlite3_finalize(st);
 	return n;
 }
 
-/* Records a pack for the peer would carry (routing as in pack.c). */
+/* Records the next pack for the peer would carry, as pack.c chooses them:
+ * changes since the peer's ack that are routed to it, not echoed back,
+ * neither locked nor moving, and never of a movable table (those travel as
+ * moves only); plus the moves in transit to the peer, which every pack
+ * repeats until the peer acknowledges one. */
 static const char waiting_sql[] =
-    "SELECT count(*) FROM syncpack_record r JOIN syncpack_table t ON t.id ="
-    " r.tbl, syncpack_peer p WHERE p.site = ?1 AND t.tracked AND r.lseq > "
-    "p.acked_lseq AND (r.src IS NULL OR r.src <> ?1) AND NOT (?2 AND "
-    "t.route = 'none') AND NOT (?2 AND t.route = 'owner' AND r.owner <> ?1)"
-    " AND NOT (NOT ?2 AND t.owner = 'central')";
+    "SELECT (SELECT count(*) FROM syncpack_record r JOIN syncpack_table t ON"
+    " t.id = r.tbl, syncpack_peer p WHERE p.site = ?1 AND t.tracked AND NOT "
+    "t.movable AND r.lseq > p.acked_lseq AND (r.src IS NULL OR r.src <> ?1)"
+    " AND NOT (?2 AND t.route = 'none') AND NOT (?2 AND t.route = 'owner' "
+    "AND r.owner <> ?1) AND NOT (NOT ?2 AND t.owner = 'central') AND NOT "
+    "(r.flags & 2) AND NOT EXISTS (SELECT 1 FROM syncpack_lock l WHERE "
+    "l.tbl = t.name AND l.rkey = r.rkey)) + (SELECT count(*) FROM "
+    "syncpack_transfer x JOIN syncpack_record r ON r.guid = x.guid JOIN "
+    "syncpack_table t ON t.id = r.tbl WHERE x.from_site = ?3 AND x.to_site "
+    "= ?1 AND x.state = 'in transit' AND t.tracked AND t.movable AND "
+    "r.rkey IS NOT NULL)";
 
 /* Rejections the peer reported that still stand: the record has not
  * changed here since the flow that carried it. */
@@ -49,6 +72,7 @@ site_status(struct site *s, struct sp_error *err)
 	long long held = 0, conflicts = 0, rejections = 0, failed;
 	sqlite3_stmt *st;
 	char reason[256] = "";
+	int r;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT site, last_sent, last_received, "
 	    "last_acked FROM syncpack_peer ORDER BY site", -1, &st, NULL)
@@ -58,15 +82,20 @@ site_status(struct site *s, struct sp_error *err)
 		site_sqlite_error(s, err, s->path);
 		return NULL;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *peer = (const char *)sqlite3_column_text(st, 0);
-		json_t *p = json_object();
+		json_t *p;
 		long long h = count(s, "SELECT count(*) FROM syncpack_held WHERE "
-		    "peer = ?1", peer);
-		long long c = count(s, "SELECT count(*) FROM syncpack_conflict "
-		    "WHERE peer = ?1 AND resolved IS NULL", peer);
-		long long r = count(s, rejections_sql, peer);
+		    "peer = ?1", peer, err);
+		long long c = h < 0 ? -1 : count(s, "SELECT count(*) FROM "
+		    "syncpack_conflict WHERE peer = ?1 AND resolved IS NULL", peer,
+		    err);
+		long long rj = c < 0 ? -1 : count(s, rejections_sql, peer, err);
+		long long w = rj < 0 ? -1 : count(s, waiting_sql, peer, err);
 
+		if (w < 0)
+			goto fail;
+		p = json_object();
 		json_object_set_new(p, "peer", json_string(peer));
 		for (int i = 1; i <= 3; i++) {
 			static const char *const names[] = { NULL, "last_sent",
@@ -75,22 +104,28 @@ site_status(struct site *s, struct sp_error *err)
 			json_object_set_new(p, names[i], v ? json_string(v)
 			    : json_null());
 		}
-		json_object_set_new(p, "waiting", json_integer(count(s,
-		    waiting_sql, peer)));
+		json_object_set_new(p, "waiting", json_integer(w));
 		json_object_set_new(p, "held", json_integer(h));
 		json_object_set_new(p, "conflicts", json_integer(c));
-		json_object_set_new(p, "rejections", json_integer(r));
+		json_object_set_new(p, "rejections", json_integer(rj));
 		json_array_append_new(peers, p);
 		held += h;
 		conflicts += c;
-		rejections += r;
+		rejections += rj;
+	}
+	if (r != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto fail;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
 	failed = count(s, "SELECT count(*) FROM syncpack_flow f WHERE "
 	    "direction = 'in' AND status IN ('refused', 'failed', 'running') "
 	    "AND NOT EXISTS (SELECT 1 FROM syncpack_flow g WHERE g.peer = "
 	    "f.peer AND g.direction = 'in' AND g.flow > f.flow AND g.status IN "
-	    "('applied', 'partial'))", NULL);
+	    "('applied', 'partial'))", NULL, err);
+	if (failed < 0)
+		goto fail;
 	json_object_set_new(out, "site", json_string(s->id));
 	json_object_set_new(out, "hub", json_boolean(s->hub));
 	json_object_set_new(out, "peers", peers);
@@ -117,6 +152,11 @@ site_status(struct site *s, struct sp_error *err)
 	json_object_set_new(out, "reason", reason[0] ? json_string(reason) :
 	    json_null());
 	return out;
+fail:
+	sqlite3_finalize(st);
+	json_decref(out);
+	json_decref(peers);
+	return NULL;
 }
 
 /* Writes the chosen version's values into the row as a local change, so
