@@ -64,7 +64,12 @@ test_expect_success 'shared customers edited on both sides: last writer wins eve
 	done &&
 	content hub.db customer >h && content b.db customer >b && content c.db customer >c &&
 	cmp h b && cmp h c &&
-	test "$(syncack -d c.db --flows | grep -c conflict)" -ge 0
+	test "$(syncack -d hub.db --flows | cut -f1,4,13 | grep -c "^in	data	1$")" = 1 &&
+	test "$(syncack -d b.db --flows | cut -f1,4,13 | grep -c "^in	data	1$")" = 1 &&
+	test -z "$(syncack -d c.db --flows | cut -f13 | grep -v "^0$")" &&
+	for db in hub.db b.db c.db; do
+		expect_code 0 syncadm status -d $db || return 1
+	done
 '
 
 test_expect_success 'a locked piece is held back, then sent after unlock' '
