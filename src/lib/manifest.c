@@ -1,4 +1,5 @@
 /* manifest.c: canonical record checksums and sorted manifests. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,56 +61,81 @@ column_order(const void *a, const void *b)
 	    ((const struct column *)b)->name);
 }
 
+/* Digest updates; a failure is remembered in *bad, checked once per
+ * record. */
 static void
-update_str(EVP_MD_CTX *h, const char *s)
+update_bytes(EVP_MD_CTX *h, const void *b, size_t n, int *bad)
 {
-	EVP_DigestUpdate(h, s, strlen(s));
+	if (n > 0 && EVP_DigestUpdate(h, b, n) != 1)
+		*bad = 1;
 }
 
-/* Appends "name=typed value\n" for column col of st. */
+static void
+update_str(EVP_MD_CTX *h, const char *s, int *bad)
+{
+	update_bytes(h, s, strlen(s), bad);
+}
+
+/* Appends "name=typed value\n" for column col of st. The type comes first
+ * and text and blobs carry their length, so that every distinct SQLite
+ * value (text or blob of the same bytes, '' or NULL, any byte at all in
+ * text) gives a distinct line, from the stored bytes only. */
 static void
 update_value(EVP_MD_CTX *h, sqlite3_stmt *st, int col, const char *name,
-    int fk)
+    int fk, int *bad)
 {
 	char num[64];
+	const void *bytes;
+	size_t n;
 
-	update_str(h, name);
-	update_str(h, "=");
+	update_str(h, name, bad);
+	update_str(h, "=", bad);
 	switch (sqlite3_column_type(st, col)) {
 	case SQLITE_NULL:
-		update_str(h, fk ? "g:null" : "null");
+		update_str(h, fk ? "g:null" : "null", bad);
 		break;
 	case SQLITE_INTEGER:
 		snprintf(num, sizeof(num), "i:%lld",
 		    (long long)sqlite3_column_int64(st, col));
-		update_str(h, num);
+		update_str(h, num, bad);
 		break;
-	case SQLITE_FLOAT:
-		snprintf(num, sizeof(num), "r:%.17g",
-		    sqlite3_column_double(st, col));
-		update_str(h, num);
-		break;
-	case SQLITE_TEXT:
-		if (fk) {
-			update_str(h, "g:");
-			EVP_DigestUpdate(h, sqlite3_column_text(st, col),
-			    (size_t)sqlite3_column_bytes(st, col));
-			break;
-		}
-		/* Length first: the bytes need no escaping. */
-		snprintf(num, sizeof(num), "t:%d:", sqlite3_column_bytes(st, col));
-		update_str(h, num);
-		EVP_DigestUpdate(h, sqlite3_column_text(st, col),
-		    (size_t)sqlite3_column_bytes(st, col));
-		break;
-	default:
-		snprintf(num, sizeof(num), "b:%d:", sqlite3_column_bytes(st, col));
-		update_str(h, num);
-		EVP_DigestUpdate(h, sqlite3_column_blob(st, col),
-		    (size_t)sqlite3_column_bytes(st, col));
+	case SQLITE_FLOAT: {
+		double d = sqlite3_column_double(st, col);
+
+		/* Spelled out rather than left to the C library's %g. */
+		if (isinf(d))
+			snprintf(num, sizeof(num), "r:%s", d > 0 ? "inf" : "-inf");
+		else
+			snprintf(num, sizeof(num), "r:%.17g", d);
+		update_str(h, num, bad);
 		break;
 	}
-	update_str(h, "\n");
+	case SQLITE_TEXT:
+		/* Text before its length, as sqlite3_column_bytes asks. */
+		bytes = sqlite3_column_text(st, col);
+		n = (size_t)sqlite3_column_bytes(st, col);
+		if (bytes == NULL)
+			*bad = 1;
+		if (fk) {
+			update_str(h, "g:", bad);
+			update_bytes(h, bytes, n, bad);
+			break;
+		}
+		snprintf(num, sizeof(num), "t:%zu:", n);
+		update_str(h, num, bad);
+		update_bytes(h, bytes, n, bad);
+		break;
+	default:
+		bytes = sqlite3_column_blob(st, col);
+		n = (size_t)sqlite3_column_bytes(st, col);
+		if (bytes == NULL && n > 0)
+			*bad = 1;
+		snprintf(num, sizeof(num), "b:%zu:", n);
+		update_str(h, num, bad);
+		update_bytes(h, bytes, n, bad);
+		break;
+	}
+	update_str(h, "\n", bad);
 }
 
 /* Builds the query of one table: metadata, then the canonical columns in
@@ -138,6 +164,7 @@ table_query(struct site *s, const struct tracked_table *t,
 	sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
+		struct column *grown;
 		char rv[300];
 
 		snprintf(rv, sizeof(rv), "%s_rowversion", t->name);
@@ -145,8 +172,21 @@ table_query(struct site *s, const struct tracked_table *t,
 		if ((strcmp(t->key, "local") == 0 && strcmp(name, t->pk) == 0) ||
 		    (t->rowversion_column && strcmp(name, rv) == 0))
 			continue;
-		*cols = realloc(*cols, (size_t)(n + 1) * sizeof(**cols));
-		(*cols)[n].name = strdup(name);
+		grown = realloc(*cols, (size_t)(n + 1) * sizeof(**cols));
+		if (grown != NULL)
+			*cols = grown;
+		if (grown == NULL || ((*cols)[n].name = strdup(name)) == NULL) {
+			for (int i = 0; i < n; i++)
+				free((*cols)[i].name);
+			free(*cols);
+			*cols = NULL;
+			sqlite3_finalize(st);
+			tracked_fks_free(fks, nfks);
+			sqlite3_free(select);
+			sqlite3_free(joins);
+			sp_error_set(err, "out of memory");
+			return NULL;
+		}
 		(*cols)[n].fk = 0;
 		for (int i = 0; i < nfks; i++)
 			if (strcmp(fks[i].col, name) == 0)
@@ -318,7 +358,7 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 	for (;;) {
 		const struct tracked_table *t;
 		unsigned char digest[32];
-		int r, mine;
+		int r, mine, bad;
 
 		if (it->st == NULL) {
 			r = next_table(it, err);
@@ -352,21 +392,23 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 		}
 		if (f->route_to && !routed(t, e->owner, f->route_to))
 			continue;
-		EVP_DigestInit_ex(it->h, EVP_sha256(), NULL);
-		update_str(it->h, "syncpack-record 1\n");
-		update_str(it->h, t->name);
-		update_str(it->h, "\n");
-		update_str(it->h, e->guid);
-		update_str(it->h, "\n");
-		update_str(it->h, e->owner);
-		update_str(it->h, "\n");
+		bad = EVP_DigestInit_ex(it->h, EVP_sha256(), NULL) != 1;
+		update_str(it->h, "syncpack-record 1\n", &bad);
+		update_str(it->h, t->name, &bad);
+		update_str(it->h, "\n", &bad);
+		update_str(it->h, e->guid, &bad);
+		update_str(it->h, "\n", &bad);
+		update_str(it->h, e->owner, &bad);
+		update_str(it->h, "\n", &bad);
 		if (e->deleted)
-			update_str(it->h, "deleted\n");
+			update_str(it->h, "deleted\n", &bad);
 		else
 			for (int c = 0; c < it->ncols; c++)
 				update_value(it->h, it->st, 4 + c, it->cols[c].name,
-				    it->cols[c].fk);
-		EVP_DigestFinal_ex(it->h, digest, NULL);
+				    it->cols[c].fk, &bad);
+		if (EVP_DigestFinal_ex(it->h, digest, NULL) != 1 || bad)
+			return sp_error_set(err, "%s %s: cannot compute the "
+			    "checksum (out of memory)", t->name, e->guid);
 		hex_encode(digest, sizeof(digest), e->checksum);
 		return 1;
 	}

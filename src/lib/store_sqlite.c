@@ -233,11 +233,29 @@ fetch_row(struct store_sqlite *ss, const struct table_info *t,
 		return -1;
 	sqlite3_bind_value(st, 1, key);
 	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		*row = json_object();
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			json_object_set_new(*row, sqlite3_column_name(st, i),
-			    row_json_from_column(st, i));
+	if (r == SQLITE_ROW && (*row = json_object()) == NULL) {
+		sqlite3_reset(st);
+		return sp_error_set(err, "out of memory");
+	}
+	/* A column that cannot be encoded fails the record: leaving it out
+	 * would make it arrive as NULL. */
+	for (int i = 0; r == SQLITE_ROW && i < sqlite3_column_count(st); i++) {
+		const char *name = sqlite3_column_name(st, i);
+		json_t *v = row_json_from_column(st, i, err);
+
+		if (v == NULL || name == NULL ||
+		    json_object_set_new(*row, name, v) != 0) {
+			if (v == NULL)
+				sp_error_prefix(err, "%s.%s", t->name,
+				    name ? name : "?");
+			else
+				sp_error_set(err, "%s.%s: out of memory", t->name,
+				    name ? name : "?");
+			sqlite3_reset(st);
+			json_decref(*row);
+			*row = NULL;
+			return -1;
+		}
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

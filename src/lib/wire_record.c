@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "row_json.h"
 #include "siteid.h"
 #include "wire_record.h"
 
@@ -33,11 +34,41 @@ wire_record_build(const struct store_record *rec, json_t *row, json_t *fk)
 
 	if (o == NULL)
 		return NULL;
-	if (!rec->deleted && row != NULL)
-		json_object_set(o, "columns", row);
-	if (fk != NULL && json_object_size(fk) > 0)
-		json_object_set(o, "fk", fk);
+	/* A record missing its columns must not travel as if complete. */
+	if ((!rec->deleted && row != NULL &&
+	    json_object_set(o, "columns", row) != 0) ||
+	    (fk != NULL && json_object_size(fk) > 0 &&
+	    json_object_set(o, "fk", fk) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
+}
+
+/* 1 when a string somewhere in v holds a NUL byte. */
+static int
+has_nul(json_t *v)
+{
+	const char *key;
+	json_t *inner;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strlen(json_string_value(v)) != json_string_length(v);
+	case JSON_OBJECT:
+		json_object_foreach(v, key, inner)
+			if (has_nul(inner))
+				return 1;
+		return 0;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, inner)
+			if (has_nul(inner))
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int
@@ -58,12 +89,26 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 	const char *op;
 
 	memset(w, 0, sizeof(*w));
-	w->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	w->root = json_loadb(line, len, JSON_REJECT_DUPLICATES |
+	    ROW_JSON_DECODE_FLAGS, &jerr);
 	if (w->root == NULL)
 		return sp_error_set(err, "not JSON: %s", jerr.text);
 	if (!json_is_object(w->root)) {
 		sp_error_set(err, "not a JSON object");
 		goto bad;
+	}
+	/* NUL bytes are accepted for the text of column values only (older
+	 * writers sent them as \u0000); in a name, site or GUID, C strings
+	 * would cut them short. */
+	{
+		const char *key;
+		json_t *field;
+
+		json_object_foreach(w->root, key, field)
+			if (strcmp(key, "columns") != 0 && has_nul(field)) {
+				sp_error_set(err, "NUL byte in %s", key);
+				goto bad;
+			}
 	}
 	v = json_object_get(w->root, "table");
 	if (!json_is_string(v) || json_string_length(v) == 0 ||
