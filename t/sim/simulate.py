@@ -105,6 +105,9 @@ def main():
                     help="keep scratch folders of passing runs")
     ap.add_argument("--print-plan", action="store_true",
                     help="print the history of --seed as JSON and exit")
+    ap.add_argument("--coverage", action="store_true",
+                    help="print what the histories of the seeds exercise; "
+                    "exit 1 if some feature is never used")
     ap.add_argument("--max-problems", type=int, default=20)
     ap.add_argument("--drain-heartbeat", action="store_true",
                     help="the drain packs heartbeats (no --if-changed), so "
@@ -134,6 +137,17 @@ def main():
         json.dump(make_plan(seed, args), sys.stdout, indent=1, sort_keys=True)
         print()
         return 0
+    if args.coverage:
+        used = {}
+        for i in range(args.runs):
+            for k in planmod.coverage(make_plan(seed + i, args)):
+                used[k] = used.get(k, 0) + 1
+        for k in sorted(planmod.COVERAGE):
+            print("%-28s %d" % (k, used.get(k, 0)))
+        missing = [k for k in planmod.COVERAGE if not used.get(k)]
+        if missing:
+            print("never used: " + ", ".join(sorted(missing)))
+        return 1 if missing else 0
     seeds = [(seed + i, args) for i in range(args.runs)]
     failed = 0
     t0 = time.time()

@@ -148,3 +148,72 @@ def _op(rng, site, features):
             rng.random() < 0.4:
         op["rv"] = "fresh" if rng.random() < 0.75 else "stale"
     return op
+
+
+# What a set of histories must exercise between them (scripts/simulate
+# --coverage; t/t0900 checks its fixed seeds with it).
+COVERAGE = (
+    ["%s %s" % (k, t) for t, *_ in schema.TABLES for k in ("ins", "upd", "del")]
+    + ["lock", "unlock", "move", "reqmove", "resolve", "addcol", "backup",
+       "restore", "reconcile", "skew", "kill syncunpack", "kill syncack",
+       "kill syncpack", "file lose", "file dup", "file delay", "reorder",
+       "heartbeat", "stale rowversion", "value invalid utf-8", "value nul",
+       "value empty text", "value null", "value empty blob", "value 1 MiB blob",
+       "value int64 max", "value int64 min", "value 17-digit real",
+       "value plane 1", "value plane 2", "value plane 14", "value plane 16"])
+
+
+def coverage(plan):
+    used = set()
+    if plan.get("skew"):
+        used.add("skew")
+    for fate in plan.get("fates", {}).values():
+        used.update("file " + k for k in fate)
+    for day in plan["days"]:
+        for ev in day["events"]:
+            e = ev["e"]
+            if e == "sync":
+                if ev.get("kill"):
+                    used.add("kill " + ev["kill"]["tool"])
+                for k in ("reorder", "heartbeat"):
+                    if ev.get(k):
+                        used.add(k)
+            elif e != "ops":
+                used.add(e)
+            for op in ev.get("ops", ()):
+                used.add("%s %s" % (op["k"], op["t"]))
+                if op.get("rv") == "stale":
+                    used.add("stale rowversion")
+                for v in op.get("vals", {}).values():
+                    used.update(_value_kinds(v))
+    return used
+
+
+def _value_kinds(spec):
+    k = spec[0]
+    if k == "n":
+        return {"value null"}
+    if k == "B":
+        return {"value 1 MiB blob"}
+    if k == "b":
+        return {"value empty blob"} if spec[1] == "" else set()
+    if k == "i":
+        return {values.INT64_MAX: {"value int64 max"},
+                values.INT64_MIN: {"value int64 min"}}.get(spec[1], set())
+    if k == "r":
+        f = float.fromhex(spec[1])
+        return {"value 17-digit real"} if float("%.15g" % f) != f else set()
+    b = bytes.fromhex(spec[1])
+    out = set()
+    if b == b"":
+        out.add("value empty text")
+    if b"\x00" in b:
+        out.add("value nul")
+    try:
+        t = b.decode("utf-8")
+    except UnicodeDecodeError:
+        out.add("value invalid utf-8")
+        return out
+    planes = {ord(ch) >> 16 for ch in t}
+    out.update("value plane %d" % p for p in planes if p)
+    return out
