@@ -122,6 +122,10 @@ def _op(rng, site, features):
         table = "article"
     r = rng.random()
     kind = "ins" if r < 0.45 else "upd" if r < 0.85 else "del"
+    if site == "HUB" and schema.policy(table)["route"] == "none":
+        # Upload only: a change the hub made would never reach the
+        # creator (route none sends nothing), so the hub only inserts.
+        kind = "ins"
     if kind == "del" and table in PARENTS and not on("parent-delete"):
         kind = "upd"
     op = {"k": kind, "t": table}
