@@ -379,9 +379,12 @@ save_conflict(struct apply_ctx *ac, const struct wire_record *w,
 		return -1;
 	if (row != NULL) {
 		json_t *o = wire_record_build(&local, row, NULL);
-		local_text = json_dumps(o, JSON_COMPACT);
+		local_text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		json_decref(row);
+		if (local_text == NULL)
+			return sp_error_set(err, "%s: cannot encode the local "
+			    "version of %s", ac->site->path, w->rec.guid);
 	}
 	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO syncpack_conflict("
 	    "guid, tbl, peer, flow, local, remote, detected) VALUES (?, ?, ?, "
@@ -416,9 +419,20 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	struct sp_error werr;
 	int r;
 
+	/* The version keeps the one it was made against, so that a site
+	 * relaying it tells its next receivers where it comes from. */
 	snprintf(rec.src, sizeof(rec.src), "%s", ac->peer);
-	rec.base = w->rec.rowversion;
-	rec.base_hlc = w->rec.hlc;
+	if (ac->site->hub && have_local && !w->move &&
+	    rec.rowversion <= local->rowversion) {
+		/* A concurrent change that won against a version with more
+		 * changes behind it: the hub's copy moves on past both, so that
+		 * spokes holding the loser see a newer version, and goes to
+		 * the sender too, whose version it grew from (base). */
+		rec.rowversion = local->rowversion + 1;
+		rec.base = w->rec.rowversion;
+		rec.base_hlc = w->rec.hlc;
+		rec.src[0] = '\0';
+	}
 	/* A moved record arrives writable: it lives here now. */
 	rec.flags = w->move ? 0 : have_local ? local->flags & ~8 : 0;
 	if (run(ac, ST_SAVEPOINT, err) != 0)
@@ -534,9 +548,12 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 	    strcmp(local->hlc_site, in->hlc_site) == 0 &&
 	    local->deleted == in->deleted)
 		return OUTCOME_DUPLICATE;
-	/* The version the local one grew from, or one before it. */
+	/* The version the local one grew from, or one before it; a version
+	 * received and not changed here stands for its own ancestors. */
 	if ((in->rowversion == local->base && in->hlc == local->base_hlc) ||
-	    (in->rowversion < local->base && in->hlc <= local->base_hlc))
+	    (in->rowversion < local->base && in->hlc <= local->base_hlc) ||
+	    (local->src[0] && in->rowversion < local->rowversion &&
+	    in->hlc <= local->hlc))
 		return OUTCOME_OLDER;
 	/* The local version is the one the sender's change grew from, or
 	 * came from the sender and was not changed here since. */

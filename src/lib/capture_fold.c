@@ -64,6 +64,10 @@ fold_prepare(struct site *s, struct fold_statements *f)
 	    " ?2, ?3, ?4, ?4, 1, ?5, ?4, ?6)", -1, &f->insert, NULL)
 	    != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "UPDATE syncpack_record SET rkey = ?2, "
+	    /* A change of a version received from a peer is made against
+	     * it; further local changes keep that base (sxf(5)). */
+	    "base = iif(src IS NULL, base, rowversion), base_hlc = iif(src IS "
+	    "NULL, base_hlc, hlc), "
 	    "deleted = ?2 IS NULL, rowversion = rowversion + 1, hlc = ?3, "
 	    "hlc_site = ?4, lseq = ?5, src = NULL, flags = flags & ~8 WHERE "
 	    "guid = ?1 RETURNING "

@@ -1,0 +1,72 @@
+#!/bin/sh
+# t0440-versions: versions of a record stay ordered at every site, whatever
+# the number of changes each side made before a conflict.
+. "$SYNCPACK_SRC/t/lib.sh"
+. "$SYNCPACK_SRC/t/exchange-lib.sh"
+
+# make_four: make_shop plus a third spoke DSOC (d.db).
+make_four() {
+	make_shop &&
+	syncadm init -d d.db --site DSOC 2>/dev/null &&
+	syncadm peer add -d hub.db --site DSOC --key d.db.pub &&
+	syncadm peer add -d d.db --site ASOC --key hub.db.pub &&
+	sqlite3 d.db "$shop_schema" &&
+	syncadm track -d d.db customer --owner shared &&
+	syncadm track -d d.db article --owner central &&
+	syncadm track -d d.db piece --owner creator --route owner --freeze --window piece_date &&
+	syncadm track -d d.db event --owner creator --route none
+}
+
+# cities: the city of every customer at every site, one line per site.
+cities() {
+	for db in hub.db b.db c.db d.db; do
+		echo "$db $(sqlite3 $db "select group_concat(city) from (select city from customer order by name)")"
+	done
+}
+
+test_expect_success 'a winning change made against fewer versions still reaches every site' '
+	make_four &&
+	sqlite3 hub.db "insert into customer(name, city) values ('\''Dupont'\'', '\''Lyon'\'')" &&
+	syncpack -d hub.db --all -o usb 2>>log && recv b.db && recv c.db && recv d.db &&
+	for i in 1 2 3 4 5 6; do
+		sqlite3 c.db "update customer set city = '\''C$i'\''" || return 1
+	done &&
+	send c.db ASOC && recv hub.db &&
+	syncpack -d hub.db --to DSOC -o usb 2>>log && recv d.db &&
+	test "$(sqlite3 d.db "select city from customer")" = C6 &&
+	sleep 0.01 && sqlite3 b.db "update customer set city = '\''B1'\''" &&
+	send b.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select city from customer")" = B1 &&
+	syncpack -d hub.db --all -o usb 2>>log && recv b.db && recv c.db && recv d.db &&
+	syncpack -d b.db --to ASOC -o usb 2>>log && recv hub.db &&
+	cities >got &&
+	printf "%s\n" "hub.db B1" "b.db B1" "c.db B1" "d.db B1" >want &&
+	diff want got &&
+	for db in b.db c.db d.db; do
+		test "$(sqlite3 $db "select rowversion from syncpack_record where tbl = (select id from syncpack_table where name = '\''customer'\'')")" = \
+		     "$(sqlite3 hub.db "select rowversion from syncpack_record where tbl = (select id from syncpack_table where name = '\''customer'\'')")" || return 1
+	done
+'
+
+test_expect_success 'a change relayed by the hub is no conflict where the version it grew from is' '
+	make_shop &&
+	for db in hub.db b.db c.db; do
+		sqlite3 $db "create table note(id integer primary key, body text)" &&
+		syncadm track -d $db note --owner shared --conflict manual || return 1
+	done &&
+	sqlite3 b.db "insert into note(body) values ('\''from B'\'')" &&
+	round &&
+	sqlite3 c.db "update note set body = '\''edited at C'\''" &&
+	round &&
+	sqlite3 hub.db "update note set body = '\''edited at the hub'\''" &&
+	round &&
+	sqlite3 b.db "update note set body = '\''edited at B'\''" &&
+	round &&
+	for db in hub.db b.db c.db; do
+		test "$(sqlite3 $db "select body from note")" = "edited at B" &&
+		test "$(sqlite3 $db "select count(*) from syncpack_conflict")" -eq 0 &&
+		test "$(sqlite3 $db "select count(*) from syncpack_protocol")" -eq 0 || return 1
+	done
+'
+
+test_done
