@@ -207,8 +207,12 @@ ingest(struct site *s, char **paths, int n)
 		}
 		for (size_t j = 0; j < count; j++)
 			if (ingest_one(s, files[j].path, NULL, &rc) &&
-			    inbox_move_done(paths[i], files[j].path, &err) != 0)
+			    inbox_move_done(paths[i], files[j].path, &err) != 0) {
+				/* Ingested, but it stays: partly done. */
 				tool_warn("%s", err.msg);
+				if (rc < EXIT_PARTIAL)
+					rc = EXIT_PARTIAL;
+			}
 		inbox_free(files, count);
 	}
 	return rc;

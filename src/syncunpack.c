@@ -238,8 +238,11 @@ apply_dir(struct run *r, const char *dir)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (apply_one(r, files[i].path, NULL) &&
-		    inbox_move_done(dir, files[i].path, &err) != 0)
+		    inbox_move_done(dir, files[i].path, &err) != 0) {
+			/* Applied, but it stays: partly done, as for a mailbox. */
 			tool_warn("%s", err.msg);
+			worst(r, EXIT_PARTIAL);
+		}
 	inbox_free(files, n);
 }
 
@@ -337,9 +340,10 @@ main(int argc, char **argv)
 	r.reply = want_reply;
 	/* Held records whose reason went away meanwhile (an unlock, a
 	 * schema change) land first. */
-	if (apply_release_held(&s, &released, &err) != 0)
+	if (apply_release_held(&s, &released, &err) != 0) {
 		tool_warn("%s: held records: %s", db, err.msg);
-	else if (released)
+		worst(&r, EXIT_TROUBLE);
+	} else if (released)
 		fprintf(stderr, "%s: %s: %lld held records applied\n", tool_name,
 		    db, released);
 	if (r.reply)

@@ -1,4 +1,5 @@
 /* tool.c: messages and small helpers shared by the syncpack commands. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,29 @@
 
 const char *tool_name = "syncpack";
 
+/* What a tool printed must have arrived: a full disk or a closed pipe
+ * behind stdout turns any exit into 2. A stdout that was closed before
+ * the tool started and never written to is fine. */
+static void
+close_stdout(void)
+{
+	int bad = ferror(stdout), saved = 0;
+
+	if (fflush(stdout) != 0) {
+		bad = 1;
+		saved = errno;
+	}
+	if (fclose(stdout) != 0 && errno != EBADF && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "%s: standard output: %s\n", tool_name,
+		    saved ? strerror(saved) : "write error");
+		_exit(EXIT_TROUBLE);
+	}
+}
+
 void
 tool_init(const char *argv0)
 {
@@ -23,6 +47,7 @@ tool_init(const char *argv0)
 	/* Unbuffered stdout would interleave badly with stderr in logs;
 	 * line-buffer it instead. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	atexit(close_stdout);
 }
 
 static void
@@ -138,20 +163,22 @@ void
 tool_outbox_flush(struct site *s)
 {
 	struct sp_error err;
-	sqlite3_stmt *st;
 	char *dir;
-	int any = 0;
+	int any;
 	long waiting;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_outbox LIMIT 1",
-	    -1, &st, NULL) == SQLITE_OK) {
-		any = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	if (!any)
+	any = site_step_text(s, "SELECT 1 FROM syncpack_outbox LIMIT 1", NULL,
+	    &err);
+	if (any < 0)
+		tool_warn("%s", err.msg);
+	if (any <= 0)
 		return;
 	dir = tool_transport.outbox ? strdup(tool_transport.outbox)
 	    : outbox_default(s);
+	if (dir == NULL) {
+		tool_warn("out of memory");
+		return;
+	}
 	err.msg[0] = '\0';
 	waiting = outbox_deliver(s, dir, &tool_transport.opts, &err);
 	if (waiting > 0)

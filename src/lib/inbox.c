@@ -44,8 +44,10 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 	*count = 0;
 	if (d == NULL)
 		return sp_error_set(err, "%s: %s", dir, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
+	/* A file skipped here would silently never be applied: every failure
+	 * fails the scan. */
+	for (;;) {
+		size_t len;
 		struct inbox_file f, *grown;
 		struct sxf_read_ops ops;
 		struct sxf_read_result rr;
@@ -53,13 +55,24 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		struct stat st;
 		int fd;
 
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				sp_error_set(err, "%s: %s", dir, strerror(errno));
+				goto fail;
+			}
+			break;
+		}
+		len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len < 5 ||
 		    strcmp(de->d_name + len - 4, ".sxf") != 0)
 			continue;
 		memset(&f, 0, sizeof(f));
 		if (asprintf(&f.path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/'
-		    ? "" : "/", de->d_name) < 0)
-			continue;
+		    ? "" : "/", de->d_name) < 0) {
+			sp_error_set(err, "out of memory");
+			goto fail;
+		}
 		if (stat(f.path, &st) != 0 || !S_ISREG(st.st_mode)) {
 			free(f.path);
 			continue;
@@ -79,7 +92,8 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		grown = realloc(list, (n + 1) * sizeof(*list));
 		if (grown == NULL) {
 			free(f.path);
-			break;
+			sp_error_set(err, "out of memory");
+			goto fail;
 		}
 		list = grown;
 		list[n++] = f;
@@ -90,6 +104,10 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 	*files = list;
 	*count = n;
 	return 0;
+fail:
+	closedir(d);
+	inbox_free(list, n);
+	return -1;
 }
 
 void
