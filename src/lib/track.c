@@ -16,6 +16,8 @@ static const char *const keys[] = { "local", "natural", NULL };
 static const char *
 pick(const char *const *allowed, const char *value)
 {
+	if (value == NULL)
+		return NULL;
 	for (; *allowed != NULL; allowed++)
 		if (strcmp(*allowed, value) == 0)
 			return *allowed;
@@ -37,6 +39,51 @@ dup_col(sqlite3_stmt *st, int col)
 	const unsigned char *v = sqlite3_column_text(st, col);
 
 	return v ? strdup((const char *)v) : NULL;
+}
+
+/* Why a step loop ended before SQLITE_DONE: it stopped itself on a row for
+ * want of memory, or SQLite failed. Returns -1. */
+static int
+loop_failed(struct site *s, int r, struct sp_error *err)
+{
+	return r == SQLITE_ROW ? sp_error_set(err, "out of memory")
+	    : site_sqlite_error(s, err, s->path);
+}
+
+/* The first column of every row of sql (arg bound to ?1 unless NULL); a
+ * list cut short is an error, never a shorter answer. Free with
+ * tracked_columns_free. */
+static int
+load_names(struct site *s, const char *sql, const char *arg, char ***out,
+    int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	char **all = NULL;
+	int n = 0, r;
+
+	*out = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char **grown = realloc(all, (size_t)(n + 1) * sizeof(*all));
+		if (grown == NULL)
+			break;
+		all = grown;
+		if ((all[n] = dup_col(st, 0)) == NULL)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		tracked_columns_free(all, n);
+		return loop_failed(s, r, err);
+	}
+	*out = all;
+	*count = n;
+	return 0;
 }
 
 int
@@ -69,6 +116,21 @@ tracked_table_load(struct site *s, const char *table,
 		t->key = pick(keys, (const char *)sqlite3_column_text(st, 10));
 		t->rowversion_column = sqlite3_column_int(st, 11);
 		t->tracked = sqlite3_column_int(st, 12);
+		if (t->name == NULL || t->pk == NULL ||
+		    (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+		    t->window == NULL)) {
+			sqlite3_finalize(st);
+			tracked_table_free(t);
+			return sp_error_set(err, "out of memory");
+		}
+		if (t->owner == NULL || t->route == NULL || t->conflict == NULL ||
+		    t->key == NULL) {
+			sqlite3_finalize(st);
+			sp_error_set(err, "%s: the policy of %s is damaged",
+			    s->path, t->name);
+			tracked_table_free(t);
+			return -1;
+		}
 	}
 	sqlite3_finalize(st);
 	if (r == SQLITE_ROW)
@@ -99,8 +161,11 @@ inspect_table(struct site *s, const char *table, struct tracked_table *t,
 	    "type = 'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	r = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	found = r == SQLITE_ROW;
 	if (!found)
 		return sp_error_set(err, "%s: no such table", table);
 	if (sqlite3_prepare_v2(s->db, "SELECT name, type, pk FROM "
@@ -113,9 +178,15 @@ inspect_table(struct site *s, const char *table, struct tracked_table *t,
 			const char *type = (const char *)sqlite3_column_text(st, 1);
 			t->pk = dup_col(st, 0);
 			t->pk_integer = type && strcasecmp(type, "INTEGER") == 0;
+			if (t->pk == NULL) {
+				sqlite3_finalize(st);
+				return sp_error_set(err, "out of memory");
+			}
 		}
 	}
 	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
 	if (pk_count == 0)
 		return sp_error_set(err, "%s: has no primary key; syncpack "
 		    "needs a single-column primary key to identify rows", table);
@@ -126,20 +197,24 @@ inspect_table(struct site *s, const char *table, struct tracked_table *t,
 	return 0;
 }
 
+/* 1 when table has the column, 0 when not, -1 on error. */
 static int
-column_exists(struct site *s, const char *table, const char *column)
+column_exists(struct site *s, const char *table, const char *column,
+    struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	int r;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?) "
-	    "WHERE name = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	return found;
+	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
 static int
@@ -170,10 +245,14 @@ resolve_policy(struct site *s, const char *table,
 		return sp_error_set(err, "%s: --freeze applies to --owner "
 		    "creator tables only", table);
 	if (req->window != NULL) {
-		if (!column_exists(s, table, req->window))
+		int found = column_exists(s, table, req->window, err);
+		if (found < 0)
+			return -1;
+		if (!found)
 			return sp_error_set(err, "%s: --window: no column %s",
 			    table, req->window);
-		t->window = strdup(req->window);
+		if ((t->window = strdup(req->window)) == NULL)
+			return sp_error_set(err, "out of memory");
 	}
 	t->freeze = req->freeze;
 	t->movable = req->movable;
@@ -236,6 +315,7 @@ adopt_existing_rows(struct site *s, const struct tracked_table *t,
     struct sp_error *err)
 {
 	char col[1024];
+	int has;
 	char *sql = sqlite3_mprintf(
 	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
 	    "x.\"%w\", 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
@@ -253,9 +333,10 @@ adopt_existing_rows(struct site *s, const struct tracked_table *t,
 	if (!t->rowversion_column)
 		return 0;
 	snprintf(col, sizeof(col), "%s_rowversion", t->name);
-	if (!column_exists(s, t->name, col) &&
-	    exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN "
-	    "\"%w\" INTEGER NOT NULL DEFAULT 1", t->name, col), err) != 0)
+	if ((has = column_exists(s, t->name, col, err)) < 0)
+		return -1;
+	if (!has && exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD "
+	    "COLUMN \"%w\" INTEGER NOT NULL DEFAULT 1", t->name, col), err) != 0)
 		return -1;
 	return exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
 	    "\"%w_rowversion\" = (SELECT rowversion FROM syncpack_record r "
@@ -355,17 +436,10 @@ tracked_tables_load(struct site *s, struct tracked_table **tables,
 
 	*tables = NULL;
 	*count = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT name FROM syncpack_table WHERE "
-	    "tracked ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char **grown = realloc(names, (size_t)(n + 1) * sizeof(*names));
-		if (grown == NULL)
-			break;
-		names = grown;
-		names[n++] = strdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
+	/* A short list would leave tables out of every pack. */
+	if (load_names(s, "SELECT name FROM syncpack_table WHERE tracked ORDER "
+	    "BY id", NULL, &names, &n, err) != 0)
+		return -1;
 	all = calloc((size_t)n + 1, sizeof(*all));
 	ordered = calloc((size_t)n + 1, sizeof(*ordered));
 	done = calloc((size_t)n + 1, sizeof(*done));
@@ -373,9 +447,13 @@ tracked_tables_load(struct site *s, struct tracked_table **tables,
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
-	for (int i = 0; i < n; i++)
-		if (tracked_table_load(s, names[i], &all[i], err) != 1)
+	for (int i = 0; i < n; i++) {
+		int found = tracked_table_load(s, names[i], &all[i], err);
+		if (found == 0)
+			sp_error_set(err, "%s: no longer tracked", names[i]);
+		if (found != 1)
 			goto cleanup;
+	}
 	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM syncpack_fk f JOIN "
 	    "syncpack_table p ON p.id = f.parent WHERE f.tbl = ?1 AND f.parent "
 	    "<> ?1 AND p.tracked AND f.parent NOT IN (SELECT value FROM "
@@ -398,8 +476,12 @@ tracked_tables_load(struct site *s, struct tracked_table **tables,
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 1, all[i].id);
 			sqlite3_bind_text(st, 2, list, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) == SQLITE_ROW &&
-			    sqlite3_column_int(st, 0) == 0) {
+			if ((r = sqlite3_step(st)) != SQLITE_ROW) {
+				site_sqlite_error(s, err, s->path);
+				sqlite3_finalize(st);
+				goto cleanup;
+			}
+			if (sqlite3_column_int(st, 0) == 0) {
 				ordered[placed++] = all[i];
 				done[i] = 1;
 				progress = 1;
@@ -419,7 +501,7 @@ tracked_tables_load(struct site *s, struct tracked_table **tables,
 	ordered = NULL;
 	rc = 0;
 cleanup:
-	if (rc != 0)
+	if (rc != 0 && all != NULL)
 		for (int i = 0; i < n; i++)
 			tracked_table_free(&all[i]);
 	free(all);
@@ -444,7 +526,7 @@ tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
     int *count, struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 0, r;
 
 	*fks = NULL;
 	*count = 0;
@@ -454,19 +536,45 @@ tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
 	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
 		    sizeof(**fks));
 		if (grown == NULL)
 			break;
 		*fks = grown;
-		grown[n].col = strdup((const char *)sqlite3_column_text(st, 0));
-		grown[n].parent = strdup((const char *)sqlite3_column_text(st, 1));
+		grown[n].col = dup_col(st, 0);
+		grown[n].parent = dup_col(st, 1);
 		n++;
+		if (grown[n - 1].col == NULL || grown[n - 1].parent == NULL)
+			break;
 	}
 	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		/* A foreign key left out would travel as a raw local key. */
+		tracked_fks_free(*fks, n);
+		*fks = NULL;
+		return loop_failed(s, r, err);
+	}
 	*count = n;
 	return 0;
+}
+
+int
+tracked_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err)
+{
+	/* A column missing from the list would be dropped from every incoming
+	 * record. */
+	return load_names(s, "SELECT name FROM pragma_table_info(?)", table,
+	    columns, count, err);
+}
+
+void
+tracked_columns_free(char **columns, int count)
+{
+	for (int i = 0; i < count; i++)
+		free(columns[i]);
+	free(columns);
 }
 
 void

@@ -64,4 +64,11 @@ struct tracked_fk {
 int tracked_fks_load(struct site *s, const char *table,
     struct tracked_fk **fks, int *count, struct sp_error *err);
 void tracked_fks_free(struct tracked_fk *fks, int count);
+
+/* The columns of table as SQLite declares them, every result checked (a
+ * short list must not pass for the table's columns). Free with
+ * tracked_columns_free. */
+int tracked_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err);
+void tracked_columns_free(char **columns, int count);
 #endif
