@@ -7,30 +7,55 @@
 
 #include "ack.h"
 
-/* The protocol rows of one incoming flow, as a JSON array. */
+/* The protocol rows of one incoming flow, as a JSON array; NULL with err
+ * set on error: an ack must not tell the sender its records were plainly
+ * applied because their protocol could not be read. */
 static json_t *
-flow_protocol(struct site *s, const char *peer, long long flow)
+flow_protocol(struct site *s, const char *peer, long long flow,
+    struct sp_error *err)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st;
+	int r;
 
+	if (list == NULL) {
+		sp_error_set(err, "out of memory");
+		return NULL;
+	}
 	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl, outcome, reason FROM "
 	    "syncpack_protocol WHERE peer = ? AND direction = 'in' AND flow = ? "
-	    "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
-		return list;
+	    "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(list);
+		site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, flow);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_pack("{s:s, s:s, s:s}",
 		    "guid", sqlite3_column_text(st, 0),
 		    "table", sqlite3_column_text(st, 1),
 		    "outcome", sqlite3_column_text(st, 2));
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			json_object_set_new(row, "reason", json_string((const char *)
-			    sqlite3_column_text(st, 3)));
-		json_array_append_new(list, row);
+		if (row == NULL)
+			break;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    json_object_set_new(row, "reason", json_string((const char *)
+		    sqlite3_column_text(st, 3))) != 0) {
+			json_decref(row);
+			break;
+		}
+		if (json_array_append_new(list, row) != 0)
+			break;
 	}
 	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		json_decref(list);
+		if (r == SQLITE_ROW)
+			sp_error_set(err, "out of memory");
+		else
+			site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
 	return list;
 }
 
@@ -120,7 +145,7 @@ complete_moves(struct site *s, const char *peer, long long f,
 	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_stmt *del;
 		char *q = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
 		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
@@ -149,7 +174,7 @@ complete_moves(struct site *s, const char *peer, long long f,
 		sqlite3_free(q);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
 int
@@ -179,7 +204,10 @@ ack_write(struct site *s, const char *peer, const char *target,
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		long long flow = sqlite3_column_int64(st, 0);
+		json_t *protocol = flow_protocol(s, peer, flow, err);
 
+		if (protocol == NULL)
+			goto rollback;
 		last_flow = (uint64_t)flow;
 		json_t *line = json_pack("{s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I}, "
 		    "s:o}", "flow", (json_int_t)flow,
@@ -189,7 +217,7 @@ ack_write(struct site *s, const char *peer, const char *target,
 		    "conflict", (json_int_t)sqlite3_column_int64(st, 4),
 		    "rejected", (json_int_t)sqlite3_column_int64(st, 5),
 		    "held", (json_int_t)sqlite3_column_int64(st, 6),
-		    "protocol", flow_protocol(s, peer, flow));
+		    "protocol", protocol);
 		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 
 		json_decref(line);
@@ -203,6 +231,12 @@ ack_write(struct site *s, const char *peer, const char *target,
 		if (r != 0)
 			goto rollback;
 		res->flows++;
+	}
+	/* Every flow read is marked acknowledged below: one that a failing
+	 * step left out of the file must not be. */
+	if (r != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -315,8 +349,12 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
 	if (r == SQLITE_ROW)
 		covered = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (r != SQLITE_ROW) {
+	if (r == SQLITE_DONE) {
 		rc = 0;		/* a flow this site does not know: ignored */
+		goto cleanup;
+	}
+	if (r != SQLITE_ROW) {
+		site_sqlite_error(s, err, s->path);
 		goto cleanup;
 	}
 	if (save_peer_protocol(s, peer, f, json_object_get(o, "protocol"),

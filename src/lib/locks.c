@@ -65,6 +65,10 @@ lock_record(struct site *s, const char *table, const char *key,
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	st = NULL;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto cleanup;
+	}
 	if (r != SQLITE_ROW) {
 		sp_error_set(err, "%s: no record with key %s", table, key);
 		goto cleanup;
@@ -76,7 +80,8 @@ lock_record(struct site *s, const char *table, const char *key,
 		goto cleanup;
 	}
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	bind_key(st, 2, &t, key, err);
+	if (bind_key(st, 2, &t, key, err) != 0)
+		goto cleanup;
 	if (by != NULL)
 		sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {

@@ -31,19 +31,13 @@ site_exec(struct site *s, const char *sql, struct sp_error *err)
 	return 0;
 }
 
+/* 1 when syncadm init ran on the database, 0 when not, -1 on error (a
+ * locked or damaged file is not "not a site"). */
 static int
-has_metadata(sqlite3 *db)
+has_metadata(struct site *s, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'syncpack_site'", -1, &st, NULL)
-	    == SQLITE_OK) {
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	return found;
+	return site_step_text(s, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'syncpack_site'", NULL, err);
 }
 
 static int
@@ -61,12 +55,16 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 		s->db = NULL;
 		return -1;
 	}
-	s->path = strdup(path);
+	if ((s->path = strdup(path)) == NULL) {
+		site_close(s);
+		return sp_error_set(err, "out of memory");
+	}
 	sqlite3_busy_timeout(s->db, 30000);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* The tool's own connection gets a larger page cache: index upkeep
-	 * on GUIDs dominates bulk work (see the performance notes). */
-	sqlite3_exec(s->db, "PRAGMA cache_size = -32768; "
+	 * on GUIDs dominates bulk work (see the performance notes). Only
+	 * speed depends on it, so a refusal is no reason to stop. */
+	(void)sqlite3_exec(s->db, "PRAGMA cache_size = -32768; "
 	    "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* A file that is not SQLite fails here rather than later. */
 	if (site_exec(s, "SELECT count(*) FROM sqlite_master", err) != 0) {
@@ -84,9 +82,15 @@ site_open(struct site *s, const char *path, int allow_uninit,
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
+	int init;
+
 	if (open_db(s, path, 0, err) != 0)
 		return -1;
-	if (!has_metadata(s->db)) {
+	if ((init = has_metadata(s, err)) < 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
+	if (!init) {
 		if (allow_uninit)
 			return 0;
 		sp_error_set(err, "%s: not a syncpack site (run syncadm init)",
@@ -107,7 +111,13 @@ site_open(struct site *s, const char *path, int allow_uninit,
 	}
 	snprintf(s->id, sizeof(s->id), "%s", sqlite3_column_text(st, 0));
 	s->hub = sqlite3_column_int(st, 1);
-	s->key_path = strdup((const char *)sqlite3_column_text(st, 2));
+	s->key_path = sqlite3_column_text(st, 2) ? strdup((const char *)
+	    sqlite3_column_text(st, 2)) : NULL;
+	if (s->key_path == NULL) {
+		sp_error_set(err, "%s: %s", path, sqlite3_column_text(st, 2) ?
+		    "out of memory" : "no key file recorded");
+		goto cleanup;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	/* Whatever the application changed since the last run gets its
@@ -186,9 +196,15 @@ site_init(const char *path, const char *site_id, int hub,
 	}
 	if (site_exec(&s, "BEGIN IMMEDIATE", err) != 0)
 		goto cleanup;
-	if (has_metadata(s.db)) {
+	switch (has_metadata(&s, err)) {
+	case 0:
+		break;
+	case 1:
 		sp_error_set(err, "%s: already initialised as a syncpack site",
 		    path);
+		goto rollback;
+	default:
+		sp_error_prefix(err, "%s", path);
 		goto rollback;
 	}
 	if ((key = key_generate(err)) == NULL ||
@@ -348,7 +364,12 @@ site_peer_add(struct site *s, const char *peer, const char *pub_pem,
 		    sqlite3_column_text(st, 0), peer);
 		goto rollback;
 	}
+	if (r != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
 	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_peer(site, pubkey,"
 	    " url, added) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ',"
 	    " 'now')) ON CONFLICT(site) DO UPDATE SET pubkey = excluded.pubkey,"

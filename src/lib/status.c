@@ -172,7 +172,7 @@ write_values(struct site *s, struct store *store, const char *table,
 	json_t *row = NULL, *v;
 	struct store_record local;
 	const char *col, *pk = NULL;
-	int idx = 1, rc = -1;
+	int idx = 1, rc = -1, r;
 
 	if (wire_record_parse(text, strlen(text), &w, err) != 0)
 		return -1;
@@ -181,16 +181,22 @@ write_values(struct site *s, struct store *store, const char *table,
 		goto cleanup;
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT pk FROM syncpack_table WHERE "
-	    "name = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			pk = strdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	if (pk == NULL) {
-		sp_error_set(err, "%s is not tracked", table);
+	    "name = ?", -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
 		goto cleanup;
 	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && (pk = strdup((const char *)
+	    sqlite3_column_text(st, 0))) == NULL)
+		sp_error_set(err, "out of memory");
+	else if (r == SQLITE_DONE)
+		sp_error_set(err, "%s is not tracked", table);
+	else if (r != SQLITE_ROW)
+		site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(st);
+	if (pk == NULL)
+		goto cleanup;
 	if (w.rec.deleted)
 		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?1",
 		    table, pk);
@@ -216,19 +222,23 @@ write_values(struct site *s, struct store *store, const char *table,
 		site_sqlite_error(s, err, s->path);
 		goto cleanup;
 	}
-	row_json_bind(st, 1, json_object_get(row, pk), err);
+	/* A value that cannot be bound must not be written as NULL. */
+	if (row_json_bind(st, 1, json_object_get(row, pk), err) != 0)
+		goto finalize;
 	idx = 1;
 	if (!w.rec.deleted)
 		json_object_foreach(w.columns, col, v) {
 			if (strcmp(col, pk) == 0 || (w.fk &&
 			    json_object_get(w.fk, col)))
 				continue;
-			row_json_bind(st, ++idx, v, err);
+			if (row_json_bind(st, ++idx, v, err) != 0)
+				goto finalize;
 		}
 	if (sqlite3_step(st) != SQLITE_DONE)
 		site_sqlite_error(s, err, s->path);
 	else
 		rc = 0;
+finalize:
 	sqlite3_finalize(st);
 cleanup:
 	sqlite3_free(sql);
