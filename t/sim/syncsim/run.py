@@ -3,6 +3,7 @@ drain (every file delivered, no more faults, rounds until nothing moves),
 then the invariants."""
 import glob
 import os
+import re
 import shutil
 import tempfile
 
@@ -88,10 +89,15 @@ class Runner:
         net.collect(site, fates, self.round)
 
     def _note_outcomes(self, err):
-        for word in ("conflict", "held", "rejected", "superseded"):
-            if word in err:
-                self.stats["files " + word] = self.stats.get(
-                    "files " + word, 0) + 1
+        """Counts the records syncunpack reports per outcome."""
+        for word in ("conflicts", "rejected", "held"):
+            for n in re.findall(r"\b%s (\d+)" % word, err):
+                self.stats["records " + word] = self.stats.get(
+                    "records " + word, 0) + int(n)
+        n = err.count(" superseded:")
+        if n:
+            self.stats["files superseded"] = self.stats.get(
+                "files superseded", 0) + n
 
     def _clean_tmp(self, site):
         for name in os.listdir(site.outdir):
