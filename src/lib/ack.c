@@ -193,7 +193,8 @@ ack_write(struct site *s, const char *peer, const char *target,
 	    sxf_writer_member_begin(w, "ack.jsonl", err) != 0)
 		goto rollback;
 	if (sqlite3_prepare_v2(s->db, "SELECT flow, status, n_applied, "
-	    "n_skipped, n_conflict, n_rejected, n_held FROM syncpack_flow WHERE"
+	    "n_skipped, n_conflict, n_rejected, n_held, sha256 FROM "
+	    "syncpack_flow WHERE"
 	    " peer = ? AND direction = 'in' AND kind IN ('data', 'answer') AND "
 	    "NOT acked AND status IN ('applied', 'partial', 'superseded') ORDER "
 	    "BY flow", -1,
@@ -218,8 +219,17 @@ ack_write(struct site *s, const char *peer, const char *target,
 		    "rejected", (json_int_t)sqlite3_column_int64(st, 5),
 		    "held", (json_int_t)sqlite3_column_int64(st, 6),
 		    "protocol", protocol);
-		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+		char *text;
 
+		/* The file acknowledged, so that a sender restored from a
+		 * backup does not take it for a later file with its id. */
+		if (line != NULL && sqlite3_column_type(st, 7) == SQLITE_TEXT &&
+		    json_object_set_new(line, "sha256", json_string((const char *)
+		    sqlite3_column_text(st, 7))) != 0) {
+			json_decref(line);
+			line = NULL;
+		}
+		text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 		json_decref(line);
 		if (text == NULL) {
 			sp_error_set(err, "out of memory");
@@ -327,7 +337,7 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
     size_t len, struct sp_error *err)
 {
 	json_error_t jerr;
-	json_t *o = json_loadb(line, len, 0, &jerr), *flow;
+	json_t *o = json_loadb(line, len, 0, &jerr), *flow, *sha;
 	sqlite3_stmt *st;
 	long long covered = -1, f;
 	int rc = -1, r;
@@ -337,20 +347,27 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
 		return sp_error_set(err, "malformed ack line");
 	}
 	f = json_integer_value(flow);
+	sha = json_object_get(o, "sha256");
 	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_flow SET acked = 1 "
-	    "WHERE peer = ? AND direction = 'out' AND flow = ? RETURNING "
-	    "covered", -1, &st, NULL) != SQLITE_OK) {
+	    "WHERE peer = ?1 AND direction = 'out' AND flow = ?2 AND (?3 IS NULL"
+	    " OR sha256 IS NULL OR sha256 = ?3) RETURNING covered", -1, &st,
+	    NULL) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
 		goto cleanup;
 	}
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, f);
+	if (json_is_string(sha))
+		sqlite3_bind_text(st, 3, json_string_value(sha), -1,
+		    SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		covered = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (r == SQLITE_DONE) {
-		rc = 0;		/* a flow this site does not know: ignored */
+		/* A flow this site does not know, or one of its own with
+		 * that id from before it was restored: ignored. */
+		rc = 0;
 		goto cleanup;
 	}
 	if (r != SQLITE_ROW) {

@@ -37,29 +37,48 @@ struct file_ctx {
 	struct line_buffer lines;
 };
 
+/* Whether flow h of its sender was applied here (*already), and whether a
+ * later data flow of it was (*superseded). The same flow id on a file
+ * made at another time means the sender was restored from a backup and
+ * reuses ids: refused, since its changes come again in its next file. */
 static int
-flow_state(struct site *s, const char *peer, long long flow, int *already,
+flow_state(struct site *s, const struct sxf_header *h, int *already,
     int *superseded, struct sp_error *err)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r, reused = 0;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM "
 	    "syncpack_flow WHERE peer = ?1 AND direction = 'in' AND flow = ?2 "
 	    "AND status IN ('applied', 'partial', 'superseded')), (SELECT "
 	    "count(*) FROM syncpack_flow WHERE peer = ?1 AND direction = 'in' "
 	    "AND kind = 'data' AND flow > ?2 AND status IN ('applied', "
-	    "'partial'))", -1, &st, NULL) != SQLITE_OK)
+	    "'partial')), (SELECT count(*) FROM syncpack_flow WHERE peer = ?1 "
+	    "AND direction = 'in' AND flow = ?2 AND ready IS NOT ?3)", -1, &st,
+	    NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, flow);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
+	sqlite3_bind_text(st, 3, h->created, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*already = sqlite3_column_int(st, 0) > 0;
 		*superseded = sqlite3_column_int(st, 1) > 0;
+		reused = sqlite3_column_int(st, 2) > 0;
 	}
 	sqlite3_finalize(st);
-	return r == SQLITE_ROW ? 0 : site_sqlite_error(s, err, s->path);
+	if (r != SQLITE_ROW)
+		return site_sqlite_error(s, err, s->path);
+	if (reused) {
+		*already = 0;
+		if (exchange_note_restored(s, h->from, err) != 0)
+			return -1;
+		return sp_error_set(err, "flow %llu of %s was received before "
+		    "from another file (made %s): %s was restored from a backup "
+		    "and reuses flow ids; its changes come again in its next file",
+		    (unsigned long long)h->flow, h->from, h->created, h->from);
+	}
+	return 0;
 }
 
 /* Counts an execution before the work starts, committed at once, so that
@@ -143,8 +162,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		return sp_error_set(err, "a %s file is not applied by syncunpack "
 		    "(syncdiff answers it)", h->kind);
 	if (exchange_note_seen(fc->site, h, err) != 0 ||
-	    flow_state(fc->site, h->from, (long long)h->flow, &fc->already,
-	    &fc->superseded, err) != 0)
+	    flow_state(fc->site, h, &fc->already, &fc->superseded, err) != 0)
 		return -1;
 	if (strcmp(h->kind, "data") != 0)
 		fc->superseded = 0;	/* only data files supersede each other */

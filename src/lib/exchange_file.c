@@ -120,6 +120,22 @@ cleanup:
 }
 
 int
+exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
+{
+	char *sql = sqlite3_mprintf("BEGIN IMMEDIATE;"
+	    "UPDATE syncpack_peer SET acked_lseq = 0 WHERE site = '%q';"
+	    "UPDATE syncpack_record SET src = NULL WHERE src = '%q';"
+	    "COMMIT", peer, peer);
+	int r = sql ? site_exec(s, sql, err) : sp_error_set(err,
+	    "out of memory");
+
+	sqlite3_free(sql);
+	if (r != 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+int
 exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err)
 {

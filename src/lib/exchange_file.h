@@ -49,4 +49,11 @@ int exchange_file_read(struct site *s, const char *path,
 
 
 
+/* Peer was restored from a backup (it reuses flow ids): what it lost of
+ * this site's changes, and of those it had received from others, goes to
+ * it again. The acknowledged mark drops to 0 and versions that came from
+ * it are sent back to it too (src cleared); in its own transaction. */
+int exchange_note_restored(struct site *s, const char *peer,
+    struct sp_error *err);
+
 #endif

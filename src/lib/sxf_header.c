@@ -4,13 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hexenc.h"
 #include "sxf_header.h"
 
 void
 sxf_header_stamp_now(struct sxf_header *h)
 {
-	time_t now = time(NULL);
+	time_t now = (time_t)(clock_wall_ms() / 1000);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
