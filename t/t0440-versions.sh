@@ -69,4 +69,38 @@ test_expect_success 'a change relayed by the hub is no conflict where the versio
 	done
 '
 
+test_expect_success 'tombstones from a peer are purged though nothing goes back to it (--if-changed)' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values ('\''Gone'\'')" &&
+	round &&
+	sqlite3 b.db "delete from customer" &&
+	for i in 1 2 3; do
+		syncpack -d b.db --to ASOC -o usb --if-changed 2>>log &&
+		syncpack -d c.db --to ASOC -o usb --if-changed 2>>log && recv hub.db &&
+		syncpack -d hub.db --all -o usb --if-changed 2>>log &&
+		recv b.db && recv c.db &&
+		ack b.db ASOC && ack c.db ASOC && recv hub.db &&
+		ack hub.db BSOC && ack hub.db CSOC && recv b.db && recv c.db || return 1
+	done &&
+	for db in hub.db b.db c.db; do
+		test "$(sqlite3 $db "select count(*) from syncpack_record")" -eq 0 ||
+			{ echo "$db keeps:"; sqlite3 $db "select * from syncpack_record"; return 1; }
+	done
+'
+
+test_expect_success 'a change the hub refuses is replaced at its sender by the hub'\''s version' '
+	make_shop &&
+	sqlite3 b.db "insert into piece(piece_date, total) values ('\''2026-12-01'\'', 10)" &&
+	send b.db ASOC && recv hub.db && ack hub.db BSOC && mv usb/ASOC_BSOC_*_ack.sxf . &&
+	sqlite3 b.db "update piece set total = 99" &&
+	send b.db ASOC && recv hub.db &&
+	sqlite3 hub.db "select outcome, reason from syncpack_protocol" | grep -q "rejected|record is frozen" &&
+	mv ASOC_BSOC_*_ack.sxf usb/ &&
+	round && round &&
+	for db in hub.db b.db; do
+		test "$(sqlite3 $db "select total from piece")" = 10.0 || return 1
+	done &&
+	test "$(sqlite3 b.db "select flags & 1 from syncpack_record")" -eq 1
+'
+
 test_done

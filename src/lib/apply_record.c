@@ -38,57 +38,48 @@ policy_cache_free(struct policy_cache *pc)
 		return;
 	for (int i = 0; i < pc->n; i++) {
 		tracked_table_free(&pc->e[i].t);
-		for (int c = 0; c < pc->e[i].ncolumns; c++)
-			free(pc->e[i].columns[c]);
-		free(pc->e[i].columns);
+		tracked_columns_free(pc->e[i].columns, pc->e[i].ncolumns);
 	}
 	free(pc->e);
 	free(pc);
 }
 
-static struct policy_entry *
-policy_find(struct apply_ctx *ac, const char *table, struct sp_error *err)
+/* 1 and *out for a table tracked here, 0 when it is not, -1 on error. */
+static int
+policy_find(struct apply_ctx *ac, const char *table, struct policy_entry **out,
+    struct sp_error *err)
 {
 	struct policy_cache *pc = ac->policies;
 	struct policy_entry *e, *grown;
-	sqlite3_stmt *st;
 	int found;
 
+	*out = NULL;
 	for (int i = 0; i < pc->n; i++)
-		if (strcmp(pc->e[i].t.name, table) == 0)
-			return &pc->e[i];
+		if (strcmp(pc->e[i].t.name, table) == 0) {
+			*out = &pc->e[i];
+			return 1;
+		}
 	grown = realloc(pc->e, (size_t)(pc->n + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		sp_error_set(err, "out of memory");
-		return NULL;
-	}
+	if (grown == NULL)
+		return sp_error_set(err, "out of memory");
 	pc->e = grown;
 	e = &pc->e[pc->n];
 	memset(e, 0, sizeof(*e));
 	found = tracked_table_load(ac->site, table, &e->t, err);
-	if (found < 0)
-		return NULL;
-	if (found == 0 || !e->t.tracked) {
-		if (found)
-			tracked_table_free(&e->t);
-		return NULL;	/* err untouched: not tracked here */
+	if (found <= 0)
+		return found;
+	if (!e->t.tracked) {
+		tracked_table_free(&e->t);
+		return 0;
 	}
-	if (sqlite3_prepare_v2(ac->site->db, "SELECT name FROM "
-	    "pragma_table_info(?)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char **c = realloc(e->columns, (size_t)(e->ncolumns + 1) *
-			    sizeof(*c));
-			if (c == NULL)
-				break;
-			e->columns = c;
-			c[e->ncolumns++] = strdup((const char *)
-			    sqlite3_column_text(st, 0));
-		}
-		sqlite3_finalize(st);
+	if (tracked_columns_load(ac->site, table, &e->columns, &e->ncolumns,
+	    err) != 0) {
+		tracked_table_free(&e->t);
+		return -1;
 	}
 	pc->n++;
-	return e;
+	*out = e;
+	return 1;
 }
 
 static int
@@ -288,10 +279,20 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 			json_decref(prow);
 			return 1;
 		}
-		pp = policy_find(ac, json_string_value(t), err);
-		if (pp != NULL && w->columns != NULL)
-			json_object_set(w->columns, col,
-			    json_object_get(prow, pp->t.pk));
+		found = policy_find(ac, parent.table, &pp, err);
+		if (found <= 0) {
+			json_decref(prow);
+			if (found < 0)
+				return -1;
+			snprintf(reason, rlen, "parent table %s is not tracked here",
+			    parent.table);
+			return 1;
+		}
+		if (w->columns != NULL && json_object_set(w->columns, col,
+		    json_object_get(prow, pp->t.pk)) != 0) {
+			json_decref(prow);
+			return sp_error_set(err, "out of memory");
+		}
 		json_decref(prow);
 	}
 	return 0;
@@ -578,7 +579,7 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	struct policy_entry *p;
 	char reason[512] = "";
 	enum apply_outcome o;
-	int have_local, r, rc = -1;
+	int have_local = 0, r, rc = -1;
 
 	if (wire_record_parse(line, len, &w, err) != 0) {
 		/* Nothing to identify it by: reported with a placeholder. */
@@ -593,8 +594,10 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		*outcome = OUTCOME_REJECTED;
 		return save_protocol(ac, &bad, OUTCOME_REJECTED, reason, err);
 	}
-	p = policy_find(ac, w.rec.table, err);
-	if (p == NULL) {
+	r = policy_find(ac, w.rec.table, &p, err);
+	if (r < 0)
+		goto cleanup;
+	if (r == 0) {
 		snprintf(reason, sizeof(reason), "table %s is not tracked here",
 		    w.rec.table);
 		o = OUTCOME_HELD;
@@ -645,7 +648,7 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 			goto cleanup;
 		}
 		if (r > 0) {
-			if (store_revive(ac->store, w.rec.guid, &w.rec, err) != 0)
+			if (store_restamp(ac->store, w.rec.guid, &w.rec, 1, err) != 0)
 				goto cleanup;
 			o = OUTCOME_CONFLICT_LOST;
 			snprintf(reason, sizeof(reason), "delete lost: %s here "
@@ -700,6 +703,14 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 			goto cleanup;
 	}
 outcome:
+	if (o == OUTCOME_REJECTED && ac->site->hub && have_local &&
+	    !local.deleted && !w.move) {
+		/* The sender keeps a change the hub refused (made before it
+		 * knew the record frozen, say): the hub's version goes back to
+		 * it past that change, so both hold the same again. */
+		if (store_restamp(ac->store, w.rec.guid, &w.rec, 0, err) != 0)
+			goto cleanup;
+	}
 	switch (o) {
 	case OUTCOME_APPLIED: ac->n.applied++; break;
 	case OUTCOME_DUPLICATE:

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "ack.h"
 #include "hexenc.h"
 #include "pack.h"
 #include "store.h"
@@ -658,6 +659,27 @@ write_requests(struct pack_state *ps, const struct pack_options *opt,
 	return sxf_writer_member_end(ps->w, err);
 }
 
+/* Moves the peer's acknowledged mark to covered, as an acknowledged empty
+ * file would, and purges the tombstones every peer is past. */
+static int
+advance_mark(struct site *s, const char *peer, long long covered,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET acked_lseq = "
+	    "max(acked_lseq, ?) WHERE site = ?", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_int64(st, 1, covered);
+	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	return site_vacuum(s, NULL, err);
+}
+
 int
 pack_data(struct site *s, const char *peer, const char *target,
     const struct pack_options *opt, struct pack_result *res,
@@ -723,7 +745,10 @@ pack_data(struct site *s, const char *peer, const char *target,
 	if (ps.held_back > 0)
 		covered = ps.first_held - 1;
 	if (ps.records == 0 && opt->nrequests == 0 && opt->if_changed) {
-		rc = 0;
+		/* Nothing in the range is for the peer (changes that came from
+		 * it, records routed elsewhere): it needs no file to have seen
+		 * them, and tombstones it never needed can go. */
+		rc = advance_mark(s, peer, covered, err);
 		goto cleanup;
 	}
 	snprintf(covered_text, sizeof(covered_text), "%lld", covered);

@@ -56,8 +56,9 @@ struct store_ops {
 	    struct sp_error *err);
 	int (*referenced)(struct store *st, const char *guid, char *by,
 	    size_t bylen, struct sp_error *err);
-	int (*revive)(struct store *st, const char *guid,
-	    const struct store_record *deleted, struct sp_error *err);
+	int (*restamp)(struct store *st, const char *guid,
+	    const struct store_record *against, int revived,
+	    struct sp_error *err);
 };
 
 struct store {
@@ -147,15 +148,15 @@ store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
 	return st->ops->referenced(st, guid, by, bylen, err);
 }
 
-/* A delete that lost: stamps the live record guid as changed here, made
- * against the incoming tombstone's version (deleted), with a rowversion
- * past both, a new HLC stamp and lseq, and the revived flag (8), so that
- * every peer, the deleting one included, gets the record back. */
+/* Stamps the live record guid as changed here, made against an incoming
+ * version that did not land (against): a rowversion past both, a new HLC
+ * stamp and lseq, so that every peer, the sender included, gets this
+ * site's version. revived: a delete that lost (flag 8, syncpack(7)). */
 static inline int
-store_revive(struct store *st, const char *guid,
-    const struct store_record *deleted, struct sp_error *err)
+store_restamp(struct store *st, const char *guid,
+    const struct store_record *against, int revived, struct sp_error *err)
 {
-	return st->ops->revive(st, guid, deleted, err);
+	return st->ops->restamp(st, guid, against, revived, err);
 }
 
 #endif

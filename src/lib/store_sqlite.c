@@ -711,8 +711,8 @@ sqlite_referenced(struct store *base, const char *guid, char *by,
 }
 
 static int
-sqlite_revive(struct store *base, const char *guid,
-    const struct store_record *deleted, struct sp_error *err)
+sqlite_restamp(struct store *base, const char *guid,
+    const struct store_record *deleted, int revived, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 	struct table_info *t;
@@ -738,7 +738,7 @@ sqlite_revive(struct store *base, const char *guid,
 	ss->clock_hlc = hlc;
 	st = cached(ss, "UPDATE syncpack_record SET rowversion = max(rowversion,"
 	    " ?2) + 1, hlc = ?3, hlc_site = ?4, lseq = ?5, src = NULL, base = "
-	    "?2, base_hlc = ?6, flags = flags | 8 WHERE guid = ?1 RETURNING "
+	    "?2, base_hlc = ?6, flags = flags | ?7 WHERE guid = ?1 RETURNING "
 	    "rowversion", err);
 	if (st == NULL)
 		goto cleanup;
@@ -748,6 +748,7 @@ sqlite_revive(struct store *base, const char *guid,
 	sqlite3_bind_text(st, 4, ss->site->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, lseq);
 	sqlite3_bind_int64(st, 6, deleted->hlc);
+	sqlite3_bind_int(st, 7, revived ? 8 : 0);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		db_error(ss, err);
@@ -857,7 +858,7 @@ static const struct store_ops sqlite_ops = {
 	.upsert = sqlite_upsert,
 	.tombstone = sqlite_tombstone,
 	.referenced = sqlite_referenced,
-	.revive = sqlite_revive,
+	.restamp = sqlite_restamp,
 };
 
 struct store *

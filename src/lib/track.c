@@ -530,9 +530,12 @@ tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
 
 	*fks = NULL;
 	*count = 0;
+	/* A reference to another column than the parent's key travels as
+	 * its plain value (syncpack(7)). */
 	if (sqlite3_prepare_v2(s->db, "SELECT f.col, p.name FROM syncpack_fk f "
 	    "JOIN syncpack_table c ON c.id = f.tbl JOIN syncpack_table p ON "
-	    "p.id = f.parent WHERE c.name = ? ORDER BY f.col", -1, &st, NULL)
+	    "p.id = f.parent WHERE c.name = ? AND f.parent_col = p.pk ORDER BY "
+	    "f.col", -1, &st, NULL)
 	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
