@@ -432,6 +432,8 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 		rec.rowversion = local->rowversion + 1;
 		rec.base = w->rec.rowversion;
 		rec.base_hlc = w->rec.hlc;
+		snprintf(rec.base_site, sizeof(rec.base_site), "%s",
+		    w->rec.hlc_site);
 		rec.src[0] = '\0';
 	}
 	/* A moved record arrives writable: it lives here now. */
@@ -450,6 +452,18 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	return run(ac, ST_RELEASE, err);
 }
 
+/* Whether version v is the one that version of grew from: the same
+ * rowversion and stamp, made at the same site where both say (sites at
+ * the same HLC stamp, as two resolving a conflict in the same instant,
+ * are told apart by it). */
+static int
+is_base(const struct store_record *v, const struct store_record *of)
+{
+	return v->rowversion == of->base && v->hlc == of->base_hlc &&
+	    (of->base_site[0] == '\0' || strcmp(v->hlc_site, of->base_site)
+	    == 0);
+}
+
 /* The sender brought the record back because its delete lost there. */
 static int
 revived(const struct wire_record *w)
@@ -465,7 +479,27 @@ undoes_local_delete(struct apply_ctx *ac, const struct wire_record *w,
 {
 	return have_local && local->deleted && !w->rec.deleted &&
 	    strcmp(local->hlc_site, ac->site->id) == 0 &&
-	    w->rec.base == local->rowversion && w->rec.base_hlc == local->hlc;
+	    is_base(local, &w->rec);
+}
+
+/* A version made from the local one settles the conflicts kept here for
+ * the record: another site's operator resolved it, from this version. */
+static int
+settle_conflicts(struct apply_ctx *ac, const struct wire_record *w,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(ac->site->db, "UPDATE syncpack_conflict SET "
+	    "resolved = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE guid = ? AND"
+	    " resolved IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
 }
 
 /* Keeps an incoming delete aside until the end of the file, in the
@@ -549,16 +583,20 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 	    strcmp(local->hlc_site, in->hlc_site) == 0 &&
 	    local->deleted == in->deleted)
 		return OUTCOME_DUPLICATE;
+	if (local->deleted && in->deleted)
+		/* Two deletes agree: the later stamp is kept, no conflict. */
+		return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site)
+		    ? OUTCOME_APPLIED : OUTCOME_OLDER;
 	/* The version the local one grew from, or one before it; a version
 	 * received and not changed here stands for its own ancestors. */
-	if ((in->rowversion == local->base && in->hlc == local->base_hlc) ||
+	if (is_base(in, local) ||
 	    (in->rowversion < local->base && in->hlc <= local->base_hlc) ||
 	    (local->src[0] && in->rowversion < local->rowversion &&
 	    in->hlc <= local->hlc))
 		return OUTCOME_OLDER;
 	/* The local version is the one the sender's change grew from, or
 	 * came from the sender and was not changed here since. */
-	if (local->rowversion == in->base && local->hlc == in->base_hlc &&
+	if (is_base(local, in) &&
 	    in->rowversion > local->rowversion)
 		return OUTCOME_APPLIED;
 	if (strcmp(local->src, ac->peer) == 0) {
@@ -691,6 +729,9 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	}
 	if (drop_held(ac, &w, err) != 0)
 		goto cleanup;
+	if (have_local && is_base(&local, &w.rec) &&
+	    settle_conflicts(ac, &w, err) != 0)
+		goto cleanup;
 	if (w.move) {
 		char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO "
 		    "syncpack_transfer(guid, tbl, from_site, to_site, flow, at, "
@@ -703,11 +744,14 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 			goto cleanup;
 	}
 outcome:
-	if (o == OUTCOME_REJECTED && ac->site->hub && have_local &&
-	    !local.deleted && !w.move) {
-		/* The sender keeps a change the hub refused (made before it
-		 * knew the record frozen, say): the hub's version goes back to
-		 * it past that change, so both hold the same again. */
+	if (ac->site->hub && have_local && !local.deleted && !w.move &&
+	    (o == OUTCOME_REJECTED || (o == OUTCOME_OLDER && revived(&w))) &&
+	    !is_base(&w.rec, &local)) {
+		/* The sender keeps a version the hub did not take (a change
+		 * made before it knew the record frozen, a second spoke
+		 * bringing back a record another already did): the hub's
+		 * version goes back to it past that one, so both hold the same
+		 * again. Once per incoming version. */
 		if (store_restamp(ac->store, w.rec.guid, &w.rec, 0, err) != 0)
 			goto cleanup;
 	}

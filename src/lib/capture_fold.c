@@ -67,7 +67,8 @@ fold_prepare(struct site *s, struct fold_statements *f)
 	    /* A change of a version received from a peer is made against
 	     * it; further local changes keep that base (sxf(5)). */
 	    "base = iif(src IS NULL, base, rowversion), base_hlc = iif(src IS "
-	    "NULL, base_hlc, hlc), "
+	    "NULL, base_hlc, hlc), base_site = iif(src IS NULL, base_site, "
+	    "hlc_site), "
 	    "deleted = ?2 IS NULL, rowversion = rowversion + 1, hlc = ?3, "
 	    "hlc_site = ?4, lseq = ?5, src = NULL, flags = flags & ~8 WHERE "
 	    "guid = ?1 RETURNING "

@@ -75,6 +75,28 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 	return 0;
 }
 
+/* Sites made before versions named the site of their base get the
+ * column, empty (not known), on first open. */
+static int
+add_base_site(struct site *s, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info("
+	    "'syncpack_record') WHERE name = 'base_site'", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	return site_exec(s, "ALTER TABLE syncpack_record ADD COLUMN base_site "
+	    "TEXT", err);
+}
+
 int
 site_open(struct site *s, const char *path, int allow_uninit,
     struct sp_error *err)
@@ -120,6 +142,10 @@ site_open(struct site *s, const char *path, int allow_uninit,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (add_base_site(s, err) != 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
 	/* Whatever the application changed since the last run gets its
 	 * metadata before any tool looks at it. */
 	if (capture_fold(s, err) != 0) {

@@ -127,10 +127,11 @@ const char site_schema_sql[] =
     " PRIMARY KEY (tbl, col));"
     /* Per-record metadata. rkey is the row's local key (no declared type
      * so integer and text keys keep their type); a tombstone has rkey NULL.
-     * flags: 1 frozen, 2 in transit, 4 held. src: the peer the current
-     * version came from (NULL: changed here). base, base_hlc: the
-     * version last received from a peer, which local changes are made
-     * against. */
+     * flags: 1 frozen, 2 in transit, 4 held, 8 revived. src: the peer
+     * the current version came from (NULL: changed here). base,
+     * base_hlc, base_site: the version the current one was made against
+     * (base_site NULL: not known, as in sites made before it existed;
+     * site_open adds the column to those). */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -145,7 +146,8 @@ const char site_schema_sql[] =
     " flags INTEGER NOT NULL DEFAULT 0,"
     " src TEXT,"
     " base INTEGER NOT NULL DEFAULT 0,"
-    " base_hlc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    " base_hlc INTEGER NOT NULL DEFAULT 0,"
+    " base_site TEXT) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Moves: every hop of a record between sites, as this site knows it

@@ -159,27 +159,79 @@ fail:
 	return NULL;
 }
 
+/* The local key of the parent a reference of the remote version names:
+ * a new reference, as it travels, by GUID. */
+static json_t *
+parent_key(struct site *s, struct store *store, json_t *ref, const char *col,
+    struct sp_error *err)
+{
+	json_t *g = json_object_get(ref, "guid"), *t = json_object_get(ref,
+	    "table"), *prow = NULL, *key = NULL;
+	struct store_record parent;
+	sqlite3_stmt *st;
+	int found, r;
+
+	if (!json_is_string(g) || !json_is_string(t)) {
+		sp_error_set(err, "bad foreign key %s", col);
+		return NULL;
+	}
+	found = store_lookup(store, json_string_value(g), &parent, &prow, err);
+	if (found < 0)
+		return NULL;
+	if (!found || prow == NULL) {
+		json_decref(prow);
+		sp_error_set(err, "%s: parent %s %s is not here", col,
+		    json_string_value(t), json_string_value(g));
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT pk FROM syncpack_table WHERE "
+	    "name = ?", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(prow);
+		site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, parent.table, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		key = json_incref(json_object_get(prow, (const char *)
+		    sqlite3_column_text(st, 0)));
+	else
+		site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(st);
+	json_decref(prow);
+	if (r == SQLITE_ROW && key == NULL)
+		sp_error_set(err, "%s: parent %s has no key", col,
+		    json_string_value(g));
+	return key;
+}
+
 /* Writes the chosen version's values into the row as a local change, so
- * that the capture triggers stamp it. */
+ * that the capture triggers stamp it: an update of the row, or when the
+ * record is a tombstone here, an insert that takes the record's GUID
+ * again. References take the parents the remote version names. */
 static int
 write_values(struct site *s, struct store *store, const char *table,
     json_t *remote, const char *guid, struct sp_error *err)
 {
 	struct wire_record w;
 	const char *text = json_string_value(remote);
-	char *sql = NULL;
-	sqlite3_stmt *st;
-	json_t *row = NULL, *v;
+	char *sql = NULL, *cols = NULL, *vals = NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *row = NULL, *v, *bound = NULL;
 	struct store_record local;
 	const char *col, *pk = NULL;
-	int idx = 1, rc = -1, r;
+	int idx = 1, rc = -1, r, found, insert;
 
 	if (wire_record_parse(text, strlen(text), &w, err) != 0)
 		return -1;
-	if (store_lookup(store, guid, &local, &row, err) <= 0 || row == NULL) {
+	found = store_lookup(store, guid, &local, &row, err);
+	if (found < 0)
+		goto cleanup;
+	if (found == 0 || (row == NULL && w.rec.deleted)) {
 		sp_error_set(err, "record %s is not here", guid);
 		goto cleanup;
 	}
+	insert = row == NULL;
 	if (sqlite3_prepare_v2(s->db, "SELECT pk FROM syncpack_table WHERE "
 	    "name = ?", -1, &st, NULL) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
@@ -195,54 +247,103 @@ write_values(struct site *s, struct store *store, const char *table,
 	else if (r != SQLITE_ROW)
 		site_sqlite_error(s, err, s->path);
 	sqlite3_finalize(st);
+	st = NULL;
 	if (pk == NULL)
 		goto cleanup;
+	/* The values to bind, references made local, the key left out: it
+	 * stays this site's. */
+	if ((bound = json_array()) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	cols = sqlite3_mprintf("%s", "");
+	vals = sqlite3_mprintf("%s", "");
+	if (!w.rec.deleted)
+		json_object_foreach(w.columns, col, v) {
+			json_t *ref = w.fk ? json_object_get(w.fk, col) : NULL;
+			json_t *value = ref ? parent_key(s, store, ref, col, err)
+			    : json_incref(v);
+			char *next_cols, *next_vals;
+
+			if (strcmp(col, pk) == 0) {
+				json_decref(value);
+				continue;
+			}
+			if (value == NULL || json_array_append_new(bound, value)
+			    != 0)
+				goto cleanup;
+			idx++;
+			next_cols = insert ? sqlite3_mprintf("%s%s\"%w\"", cols,
+			    idx > 2 ? ", " : "", col) : sqlite3_mprintf(
+			    "%s, \"%w\" = ?%d", cols, col, idx);
+			next_vals = sqlite3_mprintf("%s%s?%d", vals, idx > 2 ? ", "
+			    : "", idx);
+			sqlite3_free(cols);
+			sqlite3_free(vals);
+			cols = next_cols;
+			vals = next_vals;
+		}
+	if (cols == NULL || vals == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
 	if (w.rec.deleted)
 		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?1",
 		    table, pk);
-	else {
-		sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = \"%w\"", table,
-		    pk, pk);
-		json_object_foreach(w.columns, col, v) {
-			char *next;
-			if (strcmp(col, pk) == 0 || (w.fk &&
-			    json_object_get(w.fk, col)))
-				continue;	/* keys stay local */
-			next = sqlite3_mprintf("%s, \"%w\" = ?%d", sql, col, ++idx);
-			sqlite3_free(sql);
-			sql = next;
-		}
-		{
-			char *next = sqlite3_mprintf("%s WHERE \"%w\" = ?1", sql, pk);
-			sqlite3_free(sql);
-			sql = next;
-		}
+	else if (insert)
+		sql = idx > 1 ? sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES "
+		    "(%s) RETURNING \"%w\"", table, cols, vals, pk)
+		    : sqlite3_mprintf("INSERT INTO \"%w\" DEFAULT VALUES "
+		    "RETURNING \"%w\"", table, pk);
+	else
+		sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = \"%w\"%s WHERE "
+		    "\"%w\" = ?1", table, pk, pk, cols, pk);
+	if (sql == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
 	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
 		goto cleanup;
 	}
 	/* A value that cannot be bound must not be written as NULL. */
-	if (row_json_bind(st, 1, json_object_get(row, pk), err) != 0)
-		goto finalize;
-	idx = 1;
-	if (!w.rec.deleted)
-		json_object_foreach(w.columns, col, v) {
-			if (strcmp(col, pk) == 0 || (w.fk &&
-			    json_object_get(w.fk, col)))
-				continue;
-			if (row_json_bind(st, ++idx, v, err) != 0)
-				goto finalize;
+	if (!insert && row_json_bind(st, 1, json_object_get(row, pk), err) != 0)
+		goto cleanup;
+	for (size_t i = 0; i < json_array_size(bound); i++)
+		if (row_json_bind(st, (int)i + 2, json_array_get(bound, i), err)
+		    != 0)
+			goto cleanup;
+	r = sqlite3_step(st);
+	if (insert && r == SQLITE_ROW) {
+		/* The new row is the record's again: the fold finds it by
+		 * its key and stamps a new version of the same GUID. */
+		sqlite3_stmt *take;
+		if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_record SET rkey = "
+		    "?1 WHERE guid = ?2", -1, &take, NULL) != SQLITE_OK) {
+			site_sqlite_error(s, err, s->path);
+			goto cleanup;
 		}
-	if (sqlite3_step(st) != SQLITE_DONE)
+		sqlite3_bind_value(take, 1, sqlite3_column_value(st, 0));
+		sqlite3_bind_text(take, 2, guid, -1, SQLITE_STATIC);
+		r = sqlite3_step(take);
+		sqlite3_finalize(take);
+		if (r != SQLITE_DONE) {
+			site_sqlite_error(s, err, s->path);
+			goto cleanup;
+		}
+		r = sqlite3_step(st);
+	}
+	if (r != SQLITE_DONE)
 		site_sqlite_error(s, err, s->path);
 	else
 		rc = 0;
-finalize:
-	sqlite3_finalize(st);
 cleanup:
+	sqlite3_finalize(st);
 	sqlite3_free(sql);
+	sqlite3_free(cols);
+	sqlite3_free(vals);
 	free((char *)pk);
+	json_decref(bound);
 	json_decref(row);
 	wire_record_free(&w);
 	return rc;
@@ -257,12 +358,14 @@ conflict_resolve(struct site *s, long long id, int keep_remote,
 	char guid[33] = "", table[256] = "";
 	json_t *remote = NULL;
 	long long remote_rv = 0, remote_hlc = 0;
+	char remote_site[SITEID_MAX + 1] = "";
 	int rc = -1, r;
 
 	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl, remote, json_extract("
-	    "remote, '$.rowversion'), json_extract(remote, '$.hlc') FROM "
+	    "remote, '$.rowversion'), json_extract(remote, '$.hlc'), "
+	    "json_extract(remote, '$.hlc_site') FROM "
 	    "syncpack_conflict WHERE id = ? AND "
 	    "resolved IS NULL", -1, &st, NULL) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
@@ -276,6 +379,9 @@ conflict_resolve(struct site *s, long long id, int keep_remote,
 		remote = json_string((const char *)sqlite3_column_text(st, 2));
 		remote_rv = sqlite3_column_int64(st, 3);
 		remote_hlc = sqlite3_column_int64(st, 4);
+		if (sqlite3_column_type(st, 5) == SQLITE_TEXT)
+			snprintf(remote_site, sizeof(remote_site), "%s",
+			    sqlite3_column_text(st, 5));
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_ROW) {
@@ -303,11 +409,12 @@ conflict_resolve(struct site *s, long long id, int keep_remote,
 		/* The kept version has seen the remote one: peers holding the
 		 * remote version take it as a plain successor. */
 		char *sql = sqlite3_mprintf("UPDATE syncpack_record SET base = "
-		    "%lld, base_hlc = %lld, rowversion = max(rowversion, %lld + 1)"
-		    " WHERE guid = '%q'; UPDATE syncpack_conflict SET resolved = "
+		    "%lld, base_hlc = %lld, base_site = %Q, rowversion = max("
+		    "rowversion, %lld + 1) WHERE guid = '%q'; UPDATE "
+		    "syncpack_conflict SET resolved = "
 		    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE guid = '%q' "
-		    "AND resolved IS NULL", remote_rv, remote_hlc, remote_rv, guid,
-		    guid);
+		    "AND resolved IS NULL", remote_rv, remote_hlc,
+		    remote_site[0] ? remote_site : NULL, remote_rv, guid, guid);
 		r = site_exec(s, sql, err);
 		sqlite3_free(sql);
 		if (r != 0)

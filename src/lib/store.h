@@ -26,6 +26,7 @@ struct store_record {
 	long long lseq;		/* local sequence (local meaning only) */
 	long long base;		/* rowversion last received from a peer */
 	long long base_hlc;	/* and its HLC stamp */
+	char base_site[SITEID_MAX + 1];	/* and its site; "" not known */
 	int deleted;
 	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
 	int locked;		/* reserved in syncpack_lock (changes only) */
@@ -149,9 +150,9 @@ store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
 }
 
 /* Stamps the live record guid as changed here, made against an incoming
- * version that did not land (against): a rowversion past both, a new HLC
- * stamp and lseq, so that every peer, the sender included, gets this
- * site's version. revived: a delete that lost (flag 8, syncpack(7)). */
+ * version that did not land (against): a rowversion and an HLC stamp just
+ * past both, a new lseq, so that every peer, the sender included, gets
+ * this site's version. revived: a delete that lost (flag 8, syncpack(7)). */
 static inline int
 store_restamp(struct store *st, const char *guid,
     const struct store_record *against, int revived, struct sp_error *err)

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "capture_fold.h"
-#include "clock.h"
 #include "row_json.h"
 #include "store.h"
 
@@ -193,7 +192,7 @@ copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 
 #define RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
 	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, r.src, " \
-	"r.base, r.base_hlc"
+	"r.base, r.base_hlc, r.base_site"
 
 static void
 record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
@@ -215,6 +214,7 @@ record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
 	copy_text(rec->src, sizeof(rec->src), st, 11);
 	rec->base = sqlite3_column_int64(st, 12);
 	rec->base_hlc = sqlite3_column_int64(st, 13);
+	copy_text(rec->base_site, sizeof(rec->base_site), st, 14);
 }
 
 /* Reads the row whose key is the value bound from key_stmt's column. */
@@ -293,7 +293,7 @@ sqlite_changes(struct store *base, const char *table, long long since,
 		if (t == NULL)
 			continue;	/* a table no longer tracked */
 		record_from_row(ss, st, &rec);
-		rec.locked = sqlite3_column_int(st, 14);
+		rec.locked = sqlite3_column_int(st, 15);
 		if (!rec.deleted && fetch_row(ss, t, sqlite3_column_value(st, 2),
 		    &row, err) != 0) {
 			rc = -1;
@@ -436,11 +436,12 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 {
 	sqlite3_stmt *st = cached(ss, "INSERT INTO syncpack_record(guid, tbl, "
 	    "rkey, origin, owner, rowversion, hlc, hlc_site, lseq, deleted, "
-	    "flags, src, base, base_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " ?9, ?10, ?11, nullif(?12, ''), ?13, ?14) ON CONFLICT(guid) DO "
-	    "UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, owner = ?5, rowversion"
+	    "flags, src, base, base_hlc, base_site) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, nullif(?12, ''), ?13, ?14, nullif(?15, "
+	    "'')) ON CONFLICT(guid) DO UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, owner = ?5, rowversion"
 	    " = ?6, hlc = ?7, hlc_site = ?8, lseq = ?9, deleted = ?10, flags = "
-	    "?11, src = nullif(?12, ''), base = ?13, base_hlc = ?14",
+	    "?11, src = nullif(?12, ''), base = ?13, base_hlc = ?14, base_site ="
+	    " nullif(?15, '')",
 	    err);
 
 	if (st == NULL)
@@ -460,6 +461,7 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 	sqlite3_bind_text(st, 12, rec->src, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, rec->base);
 	sqlite3_bind_int64(st, 14, rec->base_hlc);
+	sqlite3_bind_text(st, 15, rec->base_site, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		return db_error(ss, err);
@@ -724,6 +726,13 @@ sqlite_restamp(struct store *base, const char *guid,
 	if (found <= 0)
 		return found < 0 ? -1 : sp_error_set(err, "record %s vanished",
 		    guid);
+	/* Stamped just past both versions, not at the wall clock: the new
+	 * version undoes the one that did not land, and still loses to a
+	 * change another site made after it. */
+	hlc = sqlite3_column_int64(rec, 6);
+	if (deleted->hlc > hlc)
+		hlc = deleted->hlc;
+	hlc++;
 	t = table_by_id(ss, sqlite3_column_int64(rec, 1));
 	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
 		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
@@ -732,13 +741,12 @@ sqlite_restamp(struct store *base, const char *guid,
 		sqlite3_value_free(rkey);
 		return sp_error_set(err, "record %s has no row to keep", guid);
 	}
-	if (tick_clock(ss, deleted->hlc, &lseq, err) != 0)
+	if (tick_clock(ss, hlc, &lseq, err) != 0)
 		goto cleanup;
-	hlc = clock_next_hlc(ss->clock_hlc, clock_wall_ms());
-	ss->clock_hlc = hlc;
 	st = cached(ss, "UPDATE syncpack_record SET rowversion = max(rowversion,"
 	    " ?2) + 1, hlc = ?3, hlc_site = ?4, lseq = ?5, src = NULL, base = "
-	    "?2, base_hlc = ?6, flags = flags | ?7 WHERE guid = ?1 RETURNING "
+	    "?2, base_hlc = ?6, base_site = ?8, flags = flags | ?7 WHERE guid = "
+	    "?1 RETURNING "
 	    "rowversion", err);
 	if (st == NULL)
 		goto cleanup;
@@ -749,6 +757,7 @@ sqlite_restamp(struct store *base, const char *guid,
 	sqlite3_bind_int64(st, 5, lseq);
 	sqlite3_bind_int64(st, 6, deleted->hlc);
 	sqlite3_bind_int(st, 7, revived ? 8 : 0);
+	sqlite3_bind_text(st, 8, deleted->hlc_site, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		db_error(ss, err);

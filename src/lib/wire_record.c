@@ -34,6 +34,11 @@ wire_record_build(const struct store_record *rec, json_t *row, json_t *fk)
 
 	if (o == NULL)
 		return NULL;
+	if (rec->base_site[0] && json_object_set_new(o, "base_site",
+	    json_string(rec->base_site)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	/* A record missing its columns must not travel as if complete. */
 	if ((!rec->deleted && row != NULL &&
 	    json_object_set(o, "columns", row) != 0) ||
@@ -157,6 +162,9 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 		goto bad;
 	}
 	w->rec.base_hlc = json_integer_value(v);
+	v = json_object_get(w->root, "base_site");
+	if (v != NULL && copy_site(w->rec.base_site, v, "base_site", err) != 0)
+		goto bad;
 	v = json_object_get(w->root, "hlc");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
 		sp_error_set(err, "bad hlc");

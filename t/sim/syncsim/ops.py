@@ -195,18 +195,27 @@ def unlock_all(site):
         site.adm("unlock", tbl.decode(), rkey)
 
 
-def open_conflicts(site):
+def open_conflicts(site, guids=False):
+    """Ids of the conflicts syncadm lists as unresolved (with guids: pairs
+    of id and GUID)."""
     rc, err, out = site.adm("conflicts", "list")
     ids = []
     for line in out.decode("utf-8", "replace").splitlines():
         f = line.split("\t")
         if f and f[-1] == "unresolved":
             ids.append(int(f[0]))
-    return ids
+    if not guids:
+        return ids
+    return [(i, site.query("select guid from syncpack_conflict where id = ?",
+                           (i,))[0][0].decode()) for i in ids]
+
+
+def open_conflict_guids(site):
+    return [g for i, g in open_conflicts(site, guids=True)]
 
 
 def resolve(site, model, ev):
-    ids = open_conflicts(site)
+    ids = ev.get("ids") or open_conflicts(site)
     cid = _pick(ids, ev["pick"])
     if cid is None:
         return False

@@ -246,13 +246,20 @@ class Runner:
             net.clock_ms += STEP_MS
             sent = net.files_sent
             resolved = 0
-            for s in net.sites:
+            # One operator per conflict: the hub's. A spoke resolves only
+            # what the hub does not hold open (two operators resolving the
+            # same record at once make a new conflict, as they should);
+            # the hub's resolution settles the spoke's when it arrives.
+            hub_open = set(ops.open_conflict_guids(net.hub))
+            for s in [net.hub] + net.spokes:
                 while True:
-                    ids = ops.open_conflicts(s)
+                    ids = [i for i, g in ops.open_conflicts(s, guids=True)
+                           if s.hub or g not in hub_open]
                     if not ids:
                         break
                     ops.resolve(s, self.model, {
-                        "pick": 0, "keep": "local" if s.hub else "remote"})
+                        "pick": 0, "keep": "local" if s.hub else "remote",
+                        "ids": ids})
                     resolved += 1
             for s in net.spokes + [net.hub] + net.spokes:
                 self.sync(s, fates=False, heartbeat=self.drain_heartbeat and
