@@ -103,4 +103,66 @@ test_expect_success 'a change the hub refuses is replaced at its sender by the h
 	test "$(sqlite3 b.db "select flags & 1 from syncpack_record")" -eq 1
 '
 
+# make_notes: make_shop plus a manual-conflict table of notes on customers.
+make_notes() {
+	make_shop &&
+	for db in hub.db b.db c.db; do
+		sqlite3 $db "create table note(id integer primary key,
+			customer_id integer references customer(id), body text)" &&
+		syncadm track -d $db note --owner shared --conflict manual || return 1
+	done &&
+	sqlite3 hub.db "insert into customer(name) values ('Dupont'), ('Durand');
+		insert into note(customer_id, body) values (1, 'first')" &&
+	round && round
+}
+
+# open_conflicts: the unresolved conflicts of every site.
+open_conflicts() {
+	for db in hub.db b.db c.db; do
+		sqlite3 $db "select count(*) from syncpack_conflict where resolved is null"
+	done | tr '\n' ' '
+}
+
+test_expect_success 'two deletes of a record are no conflict' '
+	make_notes &&
+	sqlite3 b.db "delete from note" && sqlite3 c.db "delete from note" &&
+	round && round &&
+	test "$(open_conflicts)" = "0 0 0 " &&
+	for db in hub.db b.db c.db; do
+		test "$(sqlite3 $db "select count(*) from note")" -eq 0 || return 1
+	done
+'
+
+test_expect_success 'a conflict the hub resolves is settled at the spokes too' '
+	make_notes &&
+	sqlite3 b.db "update note set body = '\''from B'\''" &&
+	sqlite3 c.db "update note set body = '\''from C'\''" &&
+	round && round &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_conflict where resolved is null")" -ge 1 &&
+	syncadm conflicts resolve -d hub.db "$(sqlite3 hub.db "select min(id) from syncpack_conflict where resolved is null")" --keep local &&
+	round && round && round &&
+	test "$(open_conflicts)" = "0 0 0 " &&
+	body=$(sqlite3 hub.db "select body from note") &&
+	for db in b.db c.db; do
+		test "$(sqlite3 $db "select body from note")" = "$body" || return 1
+	done
+'
+
+test_expect_success 'keeping the remote side brings back a row deleted here, with its parent' '
+	make_notes &&
+	sqlite3 b.db "update note set body = '\''moved to Durand'\'', customer_id = (select id from customer where name = '\''Durand'\'')" &&
+	sqlite3 hub.db "delete from note" &&
+	send b.db ASOC && recv hub.db &&
+	id=$(sqlite3 hub.db "select min(id) from syncpack_conflict where resolved is null") &&
+	test -n "$id" &&
+	syncadm conflicts resolve -d hub.db "$id" --keep remote &&
+	test "$(sqlite3 hub.db "select c.name || '\'' '\'' || n.body from note n join customer c on c.id = n.customer_id")" = "Durand moved to Durand" &&
+	round && round && round &&
+	test "$(open_conflicts)" = "0 0 0 " &&
+	for db in b.db c.db; do
+		test "$(sqlite3 $db "select c.name || '\'' '\'' || n.body from note n join customer c on c.id = n.customer_id")" = "Durand moved to Durand" || return 1
+	done &&
+	test "$(sqlite3 hub.db "select count(distinct guid) from syncpack_record where tbl = (select id from syncpack_table where name = '\''note'\'')")" -eq 1
+'
+
 test_done

@@ -502,6 +502,71 @@ settle_conflicts(struct apply_ctx *ac, const struct wire_record *w,
 	    ac->site->path);
 }
 
+/* 1 when the incoming upsert holds the values of the local row, with
+ * references to the same parents; 0 when not (or either is a delete);
+ * -1 on error. The local key and the rowversion column do not count. */
+static int
+same_content(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct wire_record *w, struct sp_error *err)
+{
+	struct store_record local;
+	json_t *row = NULL, *v;
+	const char *col;
+	size_t n = 0, nlocal;
+	int found, same = 1;
+	char rvcol[300];
+
+	if (w->rec.deleted)
+		return 0;
+	found = store_lookup(ac->store, w->rec.guid, &local, &row, err);
+	if (found < 0)
+		return -1;
+	if (row == NULL)
+		return 0;
+	snprintf(rvcol, sizeof(rvcol), "%s_rowversion", p->t.name);
+	nlocal = json_object_size(row);
+	json_object_foreach(w->columns, col, v) {
+		json_t *ref = w->fk ? json_object_get(w->fk, col) : NULL;
+		json_t *mine = json_object_get(row, col);
+
+		if (mine == NULL) {
+			same = 0;
+			break;
+		}
+		n++;
+		if ((strcmp(p->t.key, "local") == 0 && strcmp(col, p->t.pk) == 0)
+		    || (p->t.rowversion_column && strcmp(col, rvcol) == 0))
+			continue;
+		if (ref != NULL) {
+			struct store_record parent;
+			json_t *t = json_object_get(ref, "table");
+			json_t *g = json_object_get(ref, "guid");
+			if (json_is_null(mine) || !json_is_string(t) ||
+			    !json_is_string(g)) {
+				same = 0;
+				break;
+			}
+			found = store_lookup_key(ac->store, json_string_value(t),
+			    mine, &parent, err);
+			if (found < 0) {
+				json_decref(row);
+				return -1;
+			}
+			if (!found || strcmp(parent.guid, json_string_value(g)) != 0) {
+				same = 0;
+				break;
+			}
+			continue;
+		}
+		if (!json_equal(mine, v) || json_typeof(mine) != json_typeof(v)) {
+			same = 0;
+			break;
+		}
+	}
+	json_decref(row);
+	return same && n == nlocal;
+}
+
 /* Keeps an incoming delete aside until the end of the file, in the
  * connection's temporary database: children deleted later in the same
  * file (they come after their parents) must not keep the parent alive. */
@@ -647,6 +712,17 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	o = decide(ac, p, &w, &local, have_local, reason, sizeof(reason));
 	if (o == OUTCOME_CONFLICT_LOST) {
 		int wins = incoming_wins(ac, p, &local, &w.rec);
+		if (wins < 0) {
+			/* Both sides hold the same content (one side of a
+			 * conflict an operator resolved elsewhere): nothing for
+			 * an operator; the newer stamp is kept. */
+			r = same_content(ac, p, &w, err);
+			if (r < 0)
+				goto cleanup;
+			if (r > 0)
+				wins = newer(w.rec.hlc, w.rec.hlc_site, local.hlc,
+				    local.hlc_site);
+		}
 		if (wins < 0) {
 			o = OUTCOME_CONFLICT_KEPT;
 			snprintf(reason, sizeof(reason), "concurrent change kept for "
