@@ -81,6 +81,34 @@ flow_state(struct site *s, const struct sxf_header *h, int *already,
 	return 0;
 }
 
+/* A data file that starts from 0 after this site applied earlier data
+ * from its sender: the sender lost its state (restored from a backup, or
+ * set up again), and gets everything again. Harmless for a new site whose
+ * first acknowledgement is still on its way: it gets duplicates. */
+static int
+sender_restarted(struct site *s, const struct sxf_header *h,
+    struct sp_error *err)
+{
+	const char *since = sxf_header_extra(h, "since");
+	sqlite3_stmt *st;
+	int r, earlier = 0;
+
+	if (since == NULL || strcmp(since, "0") != 0)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_flow WHERE peer = "
+	    "? AND direction = 'in' AND kind = 'data' AND flow < ? AND status "
+	    "IN ('applied', 'partial') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
+	r = sqlite3_step(st);
+	earlier = r == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	return earlier ? exchange_note_restored(s, h->from, err) : 0;
+}
+
 /* Counts an execution before the work starts, committed at once, so that
  * a run killed halfway still shows in executions. */
 static int
@@ -168,6 +196,9 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		fc->superseded = 0;	/* only data files supersede each other */
 	if (fc->already)
 		return sp_error_set(err, "already applied");
+	if (strcmp(h->kind, "data") == 0 && sender_restarted(fc->site, h, err)
+	    != 0)
+		return -1;
 	if (flow_start(fc->site, h, fc->path, err) != 0)
 		return -1;
 	fc->started = 1;

@@ -41,6 +41,40 @@ log_outgoing(struct site *s, const struct exchange_meta *m, uint64_t flow,
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
+/* seen, seen_sha256: the highest flow received from the recipient and
+ * the checksum of its file. A site restored from an old backup learns
+ * from them not to reuse flow ids, and that it was restored. */
+static int
+add_seen(struct site *s, const char *peer, struct sxf_header *h,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT flow, sha256 FROM syncpack_flow "
+	    "WHERE peer = ? AND direction = 'in' ORDER BY flow DESC LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		strcpy(h->extra_key[h->nextra], "seen");
+		snprintf(h->extra_value[h->nextra], sizeof(h->extra_value[0]),
+		    "%lld", (long long)sqlite3_column_int64(st, 0));
+		h->nextra++;
+		if (sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+			strcpy(h->extra_key[h->nextra], "seen_sha256");
+			snprintf(h->extra_value[h->nextra],
+			    sizeof(h->extra_value[0]), "%s",
+			    sqlite3_column_text(st, 1));
+			h->nextra++;
+		}
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 :
+	    site_sqlite_error(s, err, s->path);
+}
+
 int
 exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
@@ -69,25 +103,8 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(h.from, sizeof(h.from), "%s", s->id);
 	snprintf(h.to, sizeof(h.to), "%s", peer);
 	h.link = m->link;
-	/* The highest flow applied from the recipient: a site restored from
-	 * an old backup learns from it not to reuse flow ids. */
-	{
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(s->db, "SELECT max(flow) FROM syncpack_flow"
-		    " WHERE peer = ? AND direction = 'in'", -1, &st, NULL)
-		    == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW &&
-			    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-				strcpy(h.extra_key[h.nextra], "seen");
-				snprintf(h.extra_value[h.nextra],
-				    sizeof(h.extra_value[0]), "%lld",
-				    (long long)sqlite3_column_int64(st, 0));
-				h.nextra++;
-			}
-			sqlite3_finalize(st);
-		}
-	}
+	if (add_seen(s, peer, &h, err) != 0)
+		goto cleanup;
 	for (int i = 0; m->extra && m->extra[i] && h.nextra < SXF_EXTRA_MAX;
 	    i += 2, h.nextra++) {
 		snprintf(h.extra_key[h.nextra], sizeof(h.extra_key[0]), "%s",
@@ -122,16 +139,12 @@ cleanup:
 int
 exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("BEGIN IMMEDIATE;"
-	    "UPDATE syncpack_peer SET acked_lseq = 0 WHERE site = '%q';"
-	    "UPDATE syncpack_record SET src = NULL WHERE src = '%q';"
-	    "COMMIT", peer, peer);
+	char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq = 0 "
+	    "WHERE site = '%q'", peer);
 	int r = sql ? site_exec(s, sql, err) : sp_error_set(err,
 	    "out of memory");
 
 	sqlite3_free(sql);
-	if (r != 0)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
 
@@ -145,6 +158,26 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 
 	if (seen == NULL)
 		return 0;
+	/* The peer has seen flows of this site that this site has not
+	 * written yet, or another file under one of its flow ids: this
+	 * database was restored from a backup. What the
+	 * peer acknowledged no longer counts; this site sends everything
+	 * again from 0, which tells the peer so (since 0). */
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET acked_lseq = 0 "
+	    "WHERE site = ?1 AND (?2 >= (SELECT next_flow FROM syncpack_site "
+	    "WHERE id = 1) OR EXISTS (SELECT 1 FROM syncpack_flow WHERE peer = "
+	    "?1 AND direction = 'out' AND flow = ?2 AND sha256 IS NOT ?3 AND ?3 "
+	    "IS NOT NULL))", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, atoll(seen));
+	if (sxf_header_extra(h, "seen_sha256") != NULL)
+		sqlite3_bind_text(st, 3, sxf_header_extra(h, "seen_sha256"), -1,
+		    SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
 	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET next_flow = "
 	    "max(next_flow, ? + 1) WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);

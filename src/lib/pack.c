@@ -261,8 +261,10 @@ pack_one(void *ctx, const struct store_record *rec, json_t *row,
 
 	if (rec->locked || rec->flags & 2)
 		return 0;	/* reserved or moving: sent once released */
-	if (rec->src[0] && strcmp(rec->src, ps->peer) == 0)
-		return 0;	/* never echoed to the site it came from */
+	/* Never echoed to the site it came from, unless that site starts
+	 * from 0 (new, or restored from a backup: it may lack them). */
+	if (rec->src[0] && strcmp(rec->src, ps->peer) == 0 && ps->acked > 0)
+		return 0;
 	if (!routed(ps, ps->table, rec))
 		return 0;
 	for (int i = 0; i < ps->nsent; i++)
@@ -689,7 +691,7 @@ pack_data(struct site *s, const char *peer, const char *target,
 	struct tracked_table *tables = NULL;
 	long long acked = 0, covered = 0;
 	int ntables = 0, rc = -1, in_txn = 0;
-	char covered_text[32], records_text[32];
+	char covered_text[32], records_text[32], since_text[32];
 
 	memset(&ps, 0, sizeof(ps));
 	memset(res, 0, sizeof(*res));
@@ -753,9 +755,12 @@ pack_data(struct site *s, const char *peer, const char *target,
 	}
 	snprintf(covered_text, sizeof(covered_text), "%lld", covered);
 	snprintf(records_text, sizeof(records_text), "%lld", ps.records);
+	snprintf(since_text, sizeof(since_text), "%lld", acked);
 	{
+		/* since: where this file starts; 0 after the first ones only
+		 * from a site that lost its state (exchange_note_restored). */
 		const char *extra[] = { "lseq", covered_text, "records",
-		    records_text, NULL };
+		    records_text, "since", since_text, NULL };
 		struct exchange_meta m = { "data", peer, opt->link, covered,
 		    extra };
 		if (exchange_file_write(s, ps.w, &m, target, &res->file, err) != 0)
