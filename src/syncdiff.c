@@ -309,11 +309,21 @@ main(int argc, char **argv)
 		tool_delivery_prepare(&s, output, peer, &d);
 		rc = recon_answer(&s, answer, aliases, naliases, d.target, &res,
 		    &err);
-		if (rc == 0)
+		if (rc == 0) {
+			/* Moves and withheld records are named only when there
+			 * are some, so that the usual line stays as it was. */
+			char moved[64] = "", withheld[64] = "";
+			if (res.moved > 0)
+				snprintf(moved, sizeof(moved), ", %lld moved",
+				    res.moved);
+			if (res.withheld > 0)
+				snprintf(withheld, sizeof(withheld), ", %lld "
+				    "withheld by the rules", res.withheld);
 			fprintf(stderr, "%s: %s: answer flow %llu: %lld records, "
-			    "%lld wanted, %lld echoed\n", tool_name, res.file.path,
-			    (unsigned long long)res.file.flow, res.records,
-			    res.wanted, res.echoed);
+			    "%lld wanted, %lld echoed%s%s\n", tool_name,
+			    res.file.path, (unsigned long long)res.file.flow,
+			    res.records, res.wanted, res.echoed, moved, withheld);
+		}
 	}
 	if (rc != 0) {
 		tool_warn("%s: %s", request ? (output ? output : d.target) :

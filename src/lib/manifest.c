@@ -220,7 +220,8 @@ table_query(struct site *s, const struct tracked_table *t,
 	sql = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, r.deleted%s"
 	    " FROM syncpack_record r LEFT JOIN \"%w\" x ON x.\"%w\" = r.rkey%s "
 	    "WHERE +r.tbl = %lld AND (?1 IS NULL OR r.owner = ?1) AND (?2 IS "
-	    "NULL OR r.owner <> ?2) AND (?5 = 0 OR NOT r.deleted)", select, t->name,
+	    "NULL OR r.owner <> ?2) AND (?5 = 0 OR NOT r.deleted) AND (?6 = 0 OR "
+	    "NOT (r.flags & 2))", select, t->name,
 	    t->pk, joins, t->id);
 	if (t->window != NULL) {
 		char *next = sqlite3_mprintf("%s AND (r.deleted OR ((?3 IS NULL OR "
@@ -239,8 +240,9 @@ table_query(struct site *s, const struct tracked_table *t,
 	return sql;
 }
 
-static int
-routed(const struct tracked_table *t, const char *owner, const char *spoke)
+int
+manifest_routed(const struct tracked_table *t, const char *owner,
+    const char *spoke)
 {
 	if (strcmp(t->route, "none") == 0)
 		return 0;
@@ -324,6 +326,10 @@ next_table(struct manifest_iter *it, struct sp_error *err)
 
 		if (f->table != NULL && strcmp(f->table, t->name) != 0)
 			continue;
+		/* A movable record lives on one site: a copy made by a
+		 * reconciliation would leave it on two. */
+		if (f->reconciled && t->movable)
+			continue;
 		sql = table_query(it->site, t, &it->cols, &it->ncols, err);
 		if (sql == NULL)
 			return -1;
@@ -343,7 +349,11 @@ next_table(struct manifest_iter *it, struct sp_error *err)
 			sqlite3_bind_text(it->st, 3, f->since, -1, SQLITE_STATIC);
 		if (f->until)
 			sqlite3_bind_text(it->st, 4, f->until, -1, SQLITE_STATIC);
-		sqlite3_bind_int(it->st, 5, f->live_only);
+		/* ?3 and ?4 exist only with a window column; ?5 and ?6 are
+		 * in every query. */
+		if (sqlite3_bind_int(it->st, 5, f->live_only) != SQLITE_OK ||
+		    sqlite3_bind_int(it->st, 6, f->reconciled) != SQLITE_OK)
+			return site_sqlite_error(it->site, err, it->site->path);
 		return 1;
 	}
 	return 0;
@@ -390,7 +400,7 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 			if (alias && me)
 				snprintf(e->owner, sizeof(e->owner), "%s", me);
 		}
-		if (f->route_to && !routed(t, e->owner, f->route_to))
+		if (f->route_to && !manifest_routed(t, e->owner, f->route_to))
 			continue;
 		bad = EVP_DigestInit_ex(it->h, EVP_sha256(), NULL) != 1;
 		update_str(it->h, "syncpack-record 1\n", &bad);

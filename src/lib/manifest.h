@@ -29,6 +29,9 @@ struct manifest_filter {
 	const char *since;	/* window on each table's window column */
 	const char *until;	/* (YYYY-MM-DD, inclusive), or NULL */
 	int live_only;		/* leave tombstones out */
+	/* Only what a reconciliation covers (syncdiff(1)): no record of a
+	 * movable table and none in transit, which only moves relocate. */
+	int reconciled;
 	/* Sites counted as owner (a spoke's sub-sites): their records match
 	 * the owner filter and are checksummed as owned by it. */
 	const char *const *aliases;
@@ -49,6 +52,13 @@ void manifest_close(struct manifest_iter *it);
 /* Parses one manifest line of a request or an echo, strictly. */
 int manifest_entry_parse(const char *line, size_t len,
     struct manifest_entry *e, struct sp_error *err);
+
+struct tracked_table;
+
+/* Whether the hub sends t's record owned by owner to spoke in regular
+ * exchange (route all, owner or none). */
+int manifest_routed(const struct tracked_table *t, const char *owner,
+    const char *spoke);
 
 /* Orders two entries as manifest_next returns them: <0, 0, >0. */
 int manifest_order(const struct manifest_entry *a,

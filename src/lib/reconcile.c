@@ -10,6 +10,7 @@
 #include "pack.h"
 #include "reconcile.h"
 #include "store.h"
+#include "track.h"
 #include "wire_record.h"
 
 /* Writes one manifest line. GUIDs and checksums are hexadecimal and need
@@ -100,6 +101,7 @@ recon_request(struct site *s, const char *spoke, const char *since,
 	f.owner = spoke;
 	f.since = since;
 	f.until = until;
+	f.reconciled = 1;
 	if ((w = sxf_writer_new(err)) == NULL)
 		return -1;
 	res->manifest = write_manifest(s, w, "request.jsonl", &f, err);
@@ -123,6 +125,9 @@ struct answer_ctx {
 	int step;		/* 2: answering a request, 3: an answer */
 	const char *const *aliases;
 	int naliases;
+	struct tracked_table *tables;	/* this site's policies */
+	int ntables;
+	int wanted;		/* step 3: the record asked for is one the spoke lacks */
 	char member[64];
 	struct line_buffer lines;
 	/* step 2: this site's own records, merged with the request */
@@ -136,13 +141,68 @@ struct answer_ctx {
 	int have_last;
 };
 
+static const struct tracked_table *
+table_named(const struct answer_ctx *ac, const char *name)
+{
+	for (int i = 0; i < ac->ntables; i++)
+		if (strcmp(ac->tables[i].name, name) == 0)
+			return &ac->tables[i];
+	return NULL;
+}
+
+/* Whether this site's answer may carry rec. The receiver applies an answer
+ * as it applies any data file, so an answer keeps the rules of regular
+ * exchange (syncdiff(1)) whatever the file it answers lists or asks for:
+ * that file may come from an older version, or from a spoke asking for
+ * what is not its own. */
+static int
+may_send(const struct answer_ctx *ac, const struct store_record *rec)
+{
+	const struct tracked_table *t = table_named(ac, rec->table);
+
+	if (t == NULL || t->movable || (rec->flags & 2))
+		/* A movable record lives on one site and only a move
+		 * relocates it; a copy would live on two, and a later delete
+		 * of one would never reach the other. */
+		return 0;
+	if (ac->step == 2)
+		/* Only the hub changes central records. */
+		return strcmp(t->owner, "central") != 0;
+	if (strcmp(t->route, "none") == 0)
+		/* Upload only: the hub's version never goes down, but a
+		 * spoke that lost its own record (a restored backup) gets it
+		 * back, as the owner of what it wrote. */
+		return ac->wanted && strcmp(rec->owner, ac->h.from) == 0;
+	/* Routed owner: to its owner only. */
+	return manifest_routed(t, rec->owner, ac->h.from);
+}
+
+/* Step 2: whether the spoke asks for a record of table it lacks: never
+ * for a movable table, whose records only moves bring. */
+static int
+may_want(const struct answer_ctx *ac, const char *table)
+{
+	const struct tracked_table *t = table_named(ac, table);
+
+	return t == NULL || !t->movable;
+}
+
+/* Writes guid's record into the answer, unless the rules keep it here. */
 static int
 add_record(struct answer_ctx *ac, const char *guid, const char *owner,
     struct sp_error *err)
 {
+	struct store_record rec;
 	json_t *o;
-	int rc;
+	int found, rc;
 
+	found = store_lookup(ac->store, guid, &rec, NULL, err);
+	if (found <= 0)
+		return found;	/* unknown here: nothing to send */
+	if (!may_send(ac, &rec)) {
+		ac->res->withheld++;
+		return 0;
+	}
 	if (pack_record_by_guid(ac->site, ac->store, guid, owner, &o, err) != 0)
 		return -1;
 	if (o == NULL)
@@ -193,8 +253,10 @@ request_line(struct answer_ctx *ac, const struct manifest_entry *in,
 				return -1;
 			return advance(ac->mine, &ac->cur, &ac->have_cur, err);
 		}
-		/* Only at the hub: a tombstone here travels (it is in the
-		 * manifest); unknown here, it is wanted back. */
+		/* Only in the request: known here (with another owner or
+		 * outside the window here), this site's version travels;
+		 * unknown here, it is wanted back unless only a move brings
+		 * it. */
 		{
 			struct store_record rec;
 			int found = store_lookup(ac->store, in->guid, &rec, NULL,
@@ -203,7 +265,11 @@ request_line(struct answer_ctx *ac, const struct manifest_entry *in,
 				return -1;
 			if (found)
 				return add_record(ac, in->guid, alias_owner(ac), err);
-			fprintf(ac->wants, "%s\n", in->guid);
+			if (!may_want(ac, in->table))
+				return 0;
+			if (fprintf(ac->wants, "%s\n", in->guid) < 0)
+				return sp_error_set(err, "cannot write a temporary "
+				    "file");
 			ac->res->wanted++;
 			return 0;
 		}
@@ -285,9 +351,15 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 		return answered_record(ac, line, len, err);
 	if (ac->step == 3 && strcmp(ac->member, "want.jsonl") == 0) {
 		char guid[33];
+		int rc;
+
 		snprintf(guid, sizeof(guid), "%.*s", (int)len, line);
-		return guid_valid(guid) ? add_record(ac, guid, NULL, err)
-		    : sp_error_set(err, "malformed want line");
+		if (!guid_valid(guid))
+			return sp_error_set(err, "malformed want line");
+		ac->wanted = 1;
+		rc = add_record(ac, guid, NULL, err);
+		ac->wanted = 0;
+		return rc;
 	}
 	if (ac->step == 3 && strcmp(ac->member, "echo.jsonl") == 0) {
 		if (manifest_entry_parse(line, len, &e, err) != 0 ||
@@ -341,6 +413,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	f.until = until;
 	f.aliases = ac->aliases;
 	f.naliases = ac->naliases;
+	f.reconciled = 1;
 	if (ac->step == 2) {
 		f.owner = ac->site->id;
 		ac->mine = manifest_open(ac->site, &f, err);
@@ -408,7 +481,82 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 	return line_buffer_flush(&ac->lines, process_line, ac, err);
 }
 
-/* The rest of the merge once the input has ended. */
+/* The records in transit from this site to the answer's receiver, as
+ * moves. The receiver acknowledges an answer as it does a data file, and
+ * the acknowledgement of a file completes every move to it that an earlier
+ * file carried (each data file repeats them): an answer without them would
+ * end a move whose file was lost, and the record would live nowhere.
+ * Tables come parents first, and the moves after the records, so that a
+ * moved record follows what it refers to. */
+static int
+write_moves(struct answer_ctx *ac, struct sp_error *err)
+{
+	const char *peer = ac->h.from;
+
+	for (int i = 0; i < ac->ntables; i++) {
+		sqlite3_stmt *st;
+		int r = SQLITE_DONE, rc = 0;
+
+		if (!ac->tables[i].movable)
+			continue;
+		if (sqlite3_prepare_v2(ac->site->db, "SELECT r.guid FROM "
+		    "syncpack_record r JOIN syncpack_transfer t ON t.guid = r.guid"
+		    " WHERE r.tbl = ?1 AND r.rkey IS NOT NULL AND t.from_site = ?2"
+		    " AND t.to_site = ?3 AND t.state = 'in transit' ORDER BY "
+		    "r.lseq", -1, &st, NULL) != SQLITE_OK)
+			return site_sqlite_error(ac->site, err, ac->site->path);
+		if (sqlite3_bind_int64(st, 1, ac->tables[i].id) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, ac->site->id, -1, SQLITE_STATIC)
+		    != SQLITE_OK || sqlite3_bind_text(st, 3, peer, -1,
+		    SQLITE_STATIC) != SQLITE_OK) {
+			sqlite3_finalize(st);
+			return site_sqlite_error(ac->site, err, ac->site->path);
+		}
+		while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *o;
+
+			/* The receiver owns it once it lands, as in a pack. */
+			rc = pack_record_by_guid(ac->site, ac->store, (const char *)
+			    sqlite3_column_text(st, 0), peer, &o, err);
+			if (rc != 0 || o == NULL)
+				continue;
+			if (json_object_set_new(o, "op", json_string("move")) != 0)
+				rc = sp_error_set(err, "out of memory");
+			else
+				rc = write_json_line(ac->w, o, err);
+			json_decref(o);
+			ac->res->moved++;
+		}
+		if (rc == 0 && r != SQLITE_DONE)
+			rc = site_sqlite_error(ac->site, err, ac->site->path);
+		sqlite3_finalize(st);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The moves carried by the answer just written count from its flow, as
+ * pack_data does for the moves it carries first. */
+static int
+note_moves(struct answer_ctx *ac, uint64_t flow, struct sp_error *err)
+{
+	char *sql;
+	int r;
+
+	if (ac->res->moved == 0)
+		return 0;
+	sql = sqlite3_mprintf("UPDATE syncpack_transfer SET flow = %llu WHERE "
+	    "from_site = '%q' AND to_site = '%q' AND state = 'in transit' AND "
+	    "flow = 0", (unsigned long long)flow, ac->site->id, ac->h.from);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	r = site_exec(ac->site, sql, err);
+	sqlite3_free(sql);
+	return r;
+}
+
+/* The rest of the merge once the input has ended, then the moves. */
 static int
 finish_merge(struct answer_ctx *ac, struct sp_error *err)
 {
@@ -420,6 +568,8 @@ finish_merge(struct answer_ctx *ac, struct sp_error *err)
 		    advance(it, &ac->cur, &ac->have_cur, err) != 0)
 			return -1;
 	}
+	if (write_moves(ac, err) != 0)
+		return -1;
 	return sxf_writer_member_end(ac->w, err);
 }
 
@@ -441,6 +591,7 @@ write_wants_and_echo(struct answer_ctx *ac, struct sp_error *err)
 	f.not_owner = ac->site->id;
 	f.aliases = ac->aliases;
 	f.naliases = ac->naliases;
+	f.reconciled = 1;
 	f.since = sxf_header_extra(&ac->h, "since");
 	f.until = sxf_header_extra(&ac->h, "until");
 	ac->res->echoed = write_manifest(ac->site, ac->w, "echo.jsonl", &f, err);
@@ -490,7 +641,8 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 	ac.res = res;
 	ac.aliases = aliases;
 	ac.naliases = naliases;
-	if ((ac.store = store_sqlite_open(s, err)) == NULL ||
+	if (tracked_tables_load(s, &ac.tables, &ac.ntables, err) != 0 ||
+	    (ac.store = store_sqlite_open(s, err)) == NULL ||
 	    (ac.w = sxf_writer_new(err)) == NULL)
 		goto cleanup;
 	ops.on_header = on_header;
@@ -516,6 +668,10 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 		if (exchange_file_write(s, ac.w, &m, target, &res->file, err) != 0)
 			goto cleanup;
 	}
+	/* On failure the file is out all the same: its moves repeat in the
+	 * next file to that peer. */
+	if (note_moves(&ac, res->file.flow, err) != 0)
+		goto cleanup;
 	rc = 0;
 cleanup:
 	manifest_close(ac.mine);
@@ -526,5 +682,6 @@ cleanup:
 	if (ac.store != NULL)
 		store_close(ac.store);
 	line_buffer_free(&ac.lines);
+	tracked_tables_free(ac.tables, ac.ntables);
 	return rc;
 }

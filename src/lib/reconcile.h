@@ -12,6 +12,8 @@ struct recon_result {
 	long long wanted;	/* records the answering side lacks */
 	long long echoed;	/* manifest lines of the echo */
 	long long manifest;	/* manifest lines of a request */
+	long long withheld;	/* records the rules keep from the other side */
+	long long moved;	/* records in transit to the other side, as moves */
 };
 
 /* Step 1, at the hub: the manifest of spoke's records in the window
