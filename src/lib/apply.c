@@ -81,32 +81,17 @@ flow_state(struct site *s, const struct sxf_header *h, int *already,
 	return 0;
 }
 
-/* A data file that starts from 0 after this site applied earlier data
- * from its sender: the sender lost its state (restored from a backup, or
- * set up again), and gets everything again. Harmless for a new site whose
- * first acknowledgement is still on its way: it gets duplicates. */
+/* A data file from a sender that found it was restored from a backup
+ * (since -1): it gets everything again. */
 static int
 sender_restarted(struct site *s, const struct sxf_header *h,
     struct sp_error *err)
 {
 	const char *since = sxf_header_extra(h, "since");
-	sqlite3_stmt *st;
-	int r, earlier = 0;
 
-	if (since == NULL || strcmp(since, "0") != 0)
+	if (since == NULL || strcmp(since, "-1") != 0)
 		return 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_flow WHERE peer = "
-	    "? AND direction = 'in' AND kind = 'data' AND flow < ? AND status "
-	    "IN ('applied', 'partial') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	r = sqlite3_step(st);
-	earlier = r == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return site_sqlite_error(s, err, s->path);
-	return earlier ? exchange_note_restored(s, h->from, err) : 0;
+	return exchange_note_restored(s, h->from, err);
 }
 
 /* Counts an execution before the work starts, committed at once, so that

@@ -162,8 +162,9 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 	 * written yet, or another file under one of its flow ids: this
 	 * database was restored from a backup. What the
 	 * peer acknowledged no longer counts; this site sends everything
-	 * again from 0, which tells the peer so (since 0). */
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET acked_lseq = 0 "
+	 * again, and its data files say so (since -1) until the peer
+	 * acknowledges one. */
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET acked_lseq = -1 "
 	    "WHERE site = ?1 AND (?2 >= (SELECT next_flow FROM syncpack_site "
 	    "WHERE id = 1) OR EXISTS (SELECT 1 FROM syncpack_flow WHERE peer = "
 	    "?1 AND direction = 'out' AND flow = ?2 AND sha256 IS NOT ?3 AND ?3 "

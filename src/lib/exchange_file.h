@@ -49,8 +49,8 @@ int exchange_file_read(struct site *s, const char *path,
 
 
 
-/* Peer was restored from a backup (it reuses flow ids, or starts again
- * from 0): what it lost of this site's changes, and of those it had
+/* Peer was restored from a backup (it reuses flow ids, or says so with
+ * since -1): what it lost of this site's changes, and of those it had
  * received from others, goes to it again. The acknowledged mark drops to
  * 0, and from 0 a pack sends the peer its own versions too (pack.c). */
 int exchange_note_restored(struct site *s, const char *peer,

@@ -261,9 +261,11 @@ pack_one(void *ctx, const struct store_record *rec, json_t *row,
 
 	if (rec->locked || rec->flags & 2)
 		return 0;	/* reserved or moving: sent once released */
-	/* Never echoed to the site it came from, unless that site starts
-	 * from 0 (new, or restored from a backup: it may lack them). */
-	if (rec->src[0] && strcmp(rec->src, ps->peer) == 0 && ps->acked > 0)
+	/* Never echoed to the site it came from, unless the hub sends a
+	 * spoke everything from 0 (new, or restored from a backup: it may
+	 * lack them). */
+	if (rec->src[0] && strcmp(rec->src, ps->peer) == 0 &&
+	    (ps->acked > 0 || !ps->site->hub))
 		return 0;
 	if (!routed(ps, ps->table, rec))
 		return 0;
@@ -757,8 +759,8 @@ pack_data(struct site *s, const char *peer, const char *target,
 	snprintf(records_text, sizeof(records_text), "%lld", ps.records);
 	snprintf(since_text, sizeof(since_text), "%lld", acked);
 	{
-		/* since: where this file starts; 0 after the first ones only
-		 * from a site that lost its state (exchange_note_restored). */
+		/* since: where this file starts; -1 from a site that found it
+		 * was restored from a backup (exchange_note_seen). */
 		const char *extra[] = { "lseq", covered_text, "records",
 		    records_text, "since", since_text, NULL };
 		struct exchange_meta m = { "data", peer, opt->link, covered,
