@@ -165,4 +165,27 @@ test_expect_success 'keeping the remote side brings back a row deleted here, wit
 	test "$(sqlite3 hub.db "select count(distinct guid) from syncpack_record where tbl = (select id from syncpack_table where name = '\''note'\'')")" -eq 1
 '
 
+test_expect_success 'a change from a spoke without a new column keeps the value the hub gave it, everywhere' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name, city) values ('\''Dupont'\'', '\''Lyon'\'')" &&
+	round &&
+	for db in hub.db c.db; do
+		sqlite3 $db "alter table customer add column vat text" &&
+		syncadm track -d $db customer --owner shared || return 1
+	done &&
+	sqlite3 hub.db "update customer set vat = '\''FR1'\''" &&
+	round &&
+	sqlite3 b.db "update customer set city = '\''Nizza'\''" &&
+	sqlite3 b.db "update customer set city = '\''Nice'\''" &&
+	round && round &&
+	sqlite3 b.db "alter table customer add column vat text" &&
+	syncadm track -d b.db customer --owner shared &&
+	round && round &&
+	for db in hub.db b.db c.db; do
+		test "$(sqlite3 $db "select city, vat from customer")" = "Nice|FR1" ||
+			{ echo "$db: $(sqlite3 $db "select city, vat from customer")"; return 1; }
+	done &&
+	test -z "$(syncadm held -d b.db)"
+'
+
 test_done

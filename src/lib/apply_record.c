@@ -91,6 +91,21 @@ has_column(const struct policy_entry *e, const char *col)
 	return 0;
 }
 
+/* 1 when the incoming version lacks a column this site's table has (the
+ * sender's schema is older); the rowversion column does not count. */
+static int
+lacks_columns(const struct policy_entry *e, const struct wire_record *w)
+{
+	char rvcol[300];
+
+	snprintf(rvcol, sizeof(rvcol), "%s_rowversion", e->t.name);
+	for (int i = 0; i < e->ncolumns; i++)
+		if (json_object_get(w->columns, e->columns[i]) == NULL &&
+		    !(e->t.rowversion_column && strcmp(e->columns[i], rvcol) == 0))
+			return 1;
+	return 0;
+}
+
 /* The statements every record may run, prepared once per apply. */
 enum {
 	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_LOCKED, ST_DROP_HELD,
@@ -682,7 +697,7 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	struct policy_entry *p;
 	char reason[512] = "";
 	enum apply_outcome o;
-	int have_local = 0, r, rc = -1;
+	int have_local = 0, merged = 0, r, rc = -1;
 
 	if (wire_record_parse(line, len, &w, err) != 0) {
 		/* Nothing to identify it by: reported with a placeholder. */
@@ -780,6 +795,9 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 				o = OUTCOME_HELD;
 				goto outcome;
 			}
+		/* Before translate_parents, which may grow the policy cache
+		 * that p points into. */
+		merged = ac->site->hub && !w.move && lacks_columns(p, &w);
 		r = translate_parents(ac, &w, reason, sizeof(reason), err);
 		if (r < 0)
 			goto cleanup;
@@ -805,6 +823,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	}
 	if (drop_held(ac, &w, err) != 0)
 		goto cleanup;
+	if (merged) {
+		/* A spoke whose schema lacks a column changed the record: the
+		 * row keeps this site's value of that column, a merge no site
+		 * holds yet. The hub stamps it as its own version, so that it
+		 * reaches every spoke, the sender included once it has the
+		 * column (it holds it until then). */
+		if (store_restamp(ac->store, w.rec.guid, &w.rec, 0, err) != 0)
+			goto cleanup;
+	}
 	if (have_local && is_base(&local, &w.rec) &&
 	    settle_conflicts(ac, &w, err) != 0)
 		goto cleanup;
