@@ -5,7 +5,7 @@
 # drains. A fixed set of seeds that between them use every feature, then
 # one fresh seed (named in its line; SYNCPACK_SIM_SEED picks it). A failure
 # prints the problems and the command that replays it; set
-# SYNCPACK_SIM_SHRINK=SECONDS to also shrink it.
+# SYNCPACK_SIM_SHRINK=SECONDS (default 30) bounds how long it shrinks it.
 . "$SYNCPACK_SRC/t/lib.sh"
 
 sim_seeds="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"
@@ -14,7 +14,7 @@ sim_ops=8
 
 simulate() {
 	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --days $sim_days --ops $sim_ops \
-		--shrink-time "${SYNCPACK_SIM_SHRINK:-0}" --workdir "$PWD" "$@"
+		--shrink-time "${SYNCPACK_SIM_SHRINK:-30}" --workdir "$PWD" "$@"
 }
 
 test_expect_success 'the fixed seeds use every feature of the simulator' '
