@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "ack.h"
+#include "site_schema.h"
 
 /* The protocol rows of one incoming flow, as a JSON array; NULL with err
  * set on error: an ack must not tell the sender its records were plainly
@@ -412,13 +413,35 @@ int
 site_vacuum(struct site *s, long long *purged, struct sp_error *err)
 {
 	/* A tombstone can go once every peer has acknowledged an lseq past
-	 * it: no peer will need the delete again. */
-	if (site_exec(s, "DELETE FROM syncpack_record WHERE deleted AND "
-	    "EXISTS (SELECT 1 FROM syncpack_peer) AND lseq <= (SELECT "
-	    "min(acked_lseq) FROM syncpack_peer)", err) != 0)
+	 * it: no peer will need the delete again, unless restored from an
+	 * older backup; syncpack_purged remembers it for that. */
+#define PURGEABLE "deleted AND EXISTS (SELECT 1 FROM syncpack_peer) AND " \
+	"lseq <= (SELECT min(acked_lseq) FROM syncpack_peer)"
+	long long n;
+	char *sql;
+
+	if (site_exec(s, "INSERT OR REPLACE INTO syncpack_purged(guid, tbl, "
+	    "origin, owner, rowversion, hlc, hlc_site, purged) SELECT guid, tbl,"
+	    " origin, owner, rowversion, hlc, hlc_site, strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now') FROM syncpack_record WHERE "
+	    PURGEABLE, err) != 0 ||
+	    site_exec(s, "DELETE FROM syncpack_record WHERE " PURGEABLE, err)
+	    != 0)
 		return -1;
+#undef PURGEABLE
+	n = sqlite3_changes(s->db);
+	sql = sqlite3_mprintf("DELETE FROM syncpack_purged WHERE purged < "
+	    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now', '-%d days')",
+	    SITE_PURGED_DAYS);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	if (site_exec(s, sql, err) != 0) {
+		sqlite3_free(sql);
+		return -1;
+	}
+	sqlite3_free(sql);
 	if (purged != NULL)
-		*purged = sqlite3_changes(s->db);
+		*purged = n;
 	return 0;
 }
 

@@ -497,6 +497,23 @@ undoes_local_delete(struct apply_ctx *ac, const struct wire_record *w,
 	    is_base(local, &w->rec);
 }
 
+/* Runs sql with guid bound to its one parameter. */
+static int
+site_exec_guid(struct apply_ctx *ac, const char *sql, const char *guid,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(ac->site->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+	    ac->site->path);
+}
+
 /* A version made from the local one settles the conflicts kept here for
  * the record: another site's operator resolved it, from this version. */
 static int
@@ -580,6 +597,66 @@ same_content(struct apply_ctx *ac, const struct policy_entry *p,
 	}
 	json_decref(row);
 	return same && n == nlocal;
+}
+
+/* A version of a record unknown here whose tombstone was purged (a site
+ * restored from an older backup sends it): if the delete is the later of
+ * the two, it is stamped again past the incoming version and goes back to
+ * every peer, the sender included; returns 1 then. A later version wins
+ * over the delete, as it would have with the tombstone still here. */
+static int
+deleted_before(struct apply_ctx *ac, const struct wire_record *w,
+    char *reason, size_t rlen, struct sp_error *err)
+{
+	struct store_record rec;
+	sqlite3_stmt *st;
+	int r, later;
+
+	if (sqlite3_prepare_v2(ac->site->db, "SELECT origin, owner, rowversion, "
+	    "hlc, hlc_site FROM syncpack_purged WHERE guid = ?", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(ac->site, err, ac->site->path);
+	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
+		    ac->site->path);
+	}
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.guid, sizeof(rec.guid), "%s", w->rec.guid);
+	snprintf(rec.table, sizeof(rec.table), "%s", w->rec.table);
+	snprintf(rec.origin, sizeof(rec.origin), "%s",
+	    sqlite3_column_text(st, 0));
+	snprintf(rec.owner, sizeof(rec.owner), "%s", sqlite3_column_text(st, 1));
+	rec.rowversion = sqlite3_column_int64(st, 2);
+	rec.hlc = sqlite3_column_int64(st, 3);
+	snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s",
+	    sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	later = newer(rec.hlc, rec.hlc_site, w->rec.hlc, w->rec.hlc_site);
+	if (site_exec_guid(ac, "DELETE FROM syncpack_purged WHERE guid = ?",
+	    w->rec.guid, err) != 0)
+		return -1;
+	if (!later)
+		return 0;
+	/* The delete again, made against the incoming version. */
+	if (w->rec.rowversion > rec.rowversion)
+		rec.rowversion = w->rec.rowversion;
+	rec.rowversion++;
+	if (w->rec.hlc > rec.hlc)
+		rec.hlc = w->rec.hlc;
+	rec.hlc++;
+	snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s", ac->site->id);
+	rec.base = w->rec.rowversion;
+	rec.base_hlc = w->rec.hlc;
+	snprintf(rec.base_site, sizeof(rec.base_site), "%s", w->rec.hlc_site);
+	rec.deleted = 1;
+	if (store_tombstone(ac->store, &rec, err) != 0)
+		return -1;
+	snprintf(reason, rlen, "deleted here later (its tombstone was purged); "
+	    "the delete goes back");
+	return 1;
 }
 
 /* Keeps an incoming delete aside until the end of the file, in the
@@ -724,6 +801,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	have_local = store_lookup(ac->store, w.rec.guid, &local, NULL, err);
 	if (have_local < 0)
 		goto cleanup;
+	if (!have_local && !w.rec.deleted && !w.move && !revived(&w)) {
+		r = deleted_before(ac, &w, reason, sizeof(reason), err);
+		if (r < 0)
+			goto cleanup;
+		if (r > 0) {
+			o = OUTCOME_CONFLICT_LOST;
+			goto outcome;
+		}
+	}
 	o = decide(ac, p, &w, &local, have_local, reason, sizeof(reason));
 	if (o == OUTCOME_CONFLICT_LOST) {
 		int wins = incoming_wins(ac, p, &local, &w.rec);

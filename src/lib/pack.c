@@ -634,6 +634,49 @@ emit_moves(struct pack_state *ps, struct sp_error *err)
 	return 0;
 }
 
+/* A spoke that starts from 0 (new, or restored from a backup) also gets
+ * the deletes whose tombstones were purged here, so that a restored one
+ * does not keep records deleted since its backup. */
+static int
+emit_purged(struct pack_state *ps, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r, rc = 0;
+
+	if (sqlite3_prepare_v2(ps->site->db, "SELECT p.guid, t.name, p.origin, "
+	    "p.owner, p.rowversion, p.hlc, p.hlc_site FROM syncpack_purged p "
+	    "JOIN syncpack_table t ON t.id = p.tbl WHERE t.tracked ORDER BY "
+	    "p.tbl, p.guid", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(ps->site, err, ps->site->path);
+	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const struct tracked_table *t = table_named(ps, (const char *)
+		    sqlite3_column_text(st, 1));
+		struct store_record rec;
+
+		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.guid, sizeof(rec.guid), "%s",
+		    sqlite3_column_text(st, 0));
+		snprintf(rec.table, sizeof(rec.table), "%s",
+		    sqlite3_column_text(st, 1));
+		snprintf(rec.origin, sizeof(rec.origin), "%s",
+		    sqlite3_column_text(st, 2));
+		snprintf(rec.owner, sizeof(rec.owner), "%s",
+		    sqlite3_column_text(st, 3));
+		rec.rowversion = sqlite3_column_int64(st, 4);
+		rec.hlc = sqlite3_column_int64(st, 5);
+		snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s",
+		    sqlite3_column_text(st, 6));
+		rec.deleted = 1;
+		if (t == NULL || !routed(ps, t, &rec))
+			continue;
+		rc = emit(ps, &rec, NULL, "upsert", NULL, 0, err);
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = site_sqlite_error(ps->site, err, ps->site->path);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* A spoke's requests for records to be moved to it: requests.jsonl. */
 static int
 write_requests(struct pack_state *ps, const struct pack_options *opt,
@@ -736,7 +779,8 @@ pack_data(struct site *s, const char *peer, const char *target,
 		}
 		rc = -1;
 	}
-	if (emit_moves(&ps, err) != 0 ||
+	if ((s->hub && acked <= 0 && emit_purged(&ps, err) != 0) ||
+	    emit_moves(&ps, err) != 0 ||
 	    sxf_writer_member_end(ps.w, err) != 0 ||
 	    write_requests(&ps, opt, err) != 0)
 		goto cleanup;

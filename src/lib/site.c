@@ -93,8 +93,18 @@ add_base_site(struct site *s, struct sp_error *err)
 		return 0;
 	if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
-	return site_exec(s, "ALTER TABLE syncpack_record ADD COLUMN base_site "
-	    "TEXT", err);
+	if (site_exec(s, "ALTER TABLE syncpack_record ADD COLUMN base_site "
+	    "TEXT", err) != 0)
+		return -1;
+	return 0;
+}
+
+/* What sites made by earlier versions lack: base_site, syncpack_purged. */
+static int
+upgrade_metadata(struct site *s, struct sp_error *err)
+{
+	return add_base_site(s, err) != 0 ||
+	    site_exec(s, site_purged_sql, err) != 0 ? -1 : 0;
 }
 
 int
@@ -142,7 +152,7 @@ site_open(struct site *s, const char *path, int allow_uninit,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (add_base_site(s, err) != 0) {
+	if (upgrade_metadata(s, err) != 0) {
 		sp_error_prefix(err, "%s", path);
 		goto cleanup;
 	}

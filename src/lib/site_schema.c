@@ -196,3 +196,18 @@ const char site_schema_sql[] =
     "   WHERE tbl = (SELECT id FROM syncpack_table WHERE name = OLD.tbl)"
     "   AND rkey = OLD.rkey;"
     " END;";
+
+/* Tombstones every peer acknowledged, kept out of syncpack_record for
+ * SITE_PURGED_DAYS: a site restored from an older backup still learns of
+ * those deletes, and does not bring the records back. site_open creates
+ * it, in new sites and in those made before it existed. */
+const char site_purged_sql[] =
+    "CREATE TABLE IF NOT EXISTS syncpack_purged("
+    " guid TEXT PRIMARY KEY,"
+    " tbl INTEGER NOT NULL,"
+    " origin TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " rowversion INTEGER NOT NULL,"
+    " hlc INTEGER NOT NULL,"
+    " hlc_site TEXT NOT NULL,"
+    " purged TEXT NOT NULL) WITHOUT ROWID;";

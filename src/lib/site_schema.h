@@ -4,6 +4,12 @@
 
 #define SITE_SCHEMA_VERSION 1
 
+/* How long a purged tombstone is remembered (syncpack_purged). */
+#define SITE_PURGED_DAYS 400
+
+/* syncpack_purged (site_open runs it on every site). */
+extern const char site_purged_sql[];
+
 extern const char site_schema_sql[];
 
 #endif
