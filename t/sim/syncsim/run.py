@@ -199,8 +199,11 @@ class Runner:
         hub = self.net.hub
 
         def hub_stamp(guid):
+            # A tombstone the hub purged still counts: it remembers the
+            # delete (syncpack_purged) and sends it to the restored site.
             r = hub.query("select hlc, hlc_site from syncpack_record where"
-                          " guid = ?", (guid,))
+                          " guid = ? union all select hlc, hlc_site from "
+                          "syncpack_purged where guid = ?", (guid, guid))
             return (r[0][0], r[0][1].decode()) if r else None
         self.net.drop_from(site)
         faults.restore(site, path)
