@@ -45,6 +45,7 @@ class Model:
         self.origin = {}          # guid -> creating site
         self.holder = {}          # guid -> site (movable), None if unknown
         self.freeze = {}          # guid -> stamp the hub froze it at
+        self.requested = set()    # guids a spoke asked to be moved to it
         self.seq = 0
         self.notes = []           # what the model decided, for -v
 
@@ -66,10 +67,15 @@ class Model:
         self.freeze.setdefault(guid, stamp)
 
     def moved(self, guid, to):
-        self.holder[guid] = to
+        # A record a spoke asked for goes on from the hub to it (the hub
+        # answers requests as records arrive): where it ends is the
+        # tools' to say, on exactly one site.
+        self.holder[guid] = (None if to == "HUB" and guid in self.requested
+                             else to)
 
     def move_unknown(self, guid):
         self.holder[guid] = None
+        self.requested.add(guid)
 
     def restored(self, site, backup_seq, hub_stamp):
         """site went back to its state at backup_seq; hub_stamp(guid) is
