@@ -153,6 +153,7 @@ test_expect_success 'keeping the remote side brings back a row deleted here, wit
 	sqlite3 b.db "update note set body = '\''moved to Durand'\'', customer_id = (select id from customer where name = '\''Durand'\'')" &&
 	sqlite3 hub.db "delete from note" &&
 	send b.db ASOC && recv hub.db &&
+	round && round &&
 	id=$(sqlite3 hub.db "select min(id) from syncpack_conflict where resolved is null") &&
 	test -n "$id" &&
 	syncadm conflicts resolve -d hub.db "$id" --keep remote &&

@@ -415,8 +415,11 @@ site_vacuum(struct site *s, long long *purged, struct sp_error *err)
 	/* A tombstone can go once every peer has acknowledged an lseq past
 	 * it: no peer will need the delete again, unless restored from an
 	 * older backup; syncpack_purged remembers it for that. */
+	/* A tombstone in an open conflict stays: the operator may keep the
+	 * other side, which needs the record. */
 #define PURGEABLE "deleted AND EXISTS (SELECT 1 FROM syncpack_peer) AND " \
-	"lseq <= (SELECT min(acked_lseq) FROM syncpack_peer)"
+	"lseq <= (SELECT min(acked_lseq) FROM syncpack_peer) AND guid NOT IN " \
+	"(SELECT guid FROM syncpack_conflict WHERE resolved IS NULL)"
 	long long n;
 	char *sql;
 
