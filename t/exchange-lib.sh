@@ -60,3 +60,15 @@ content() {
 		where r.tbl = (select id from syncpack_table where name = '$2')
 		order by r.guid"
 }
+
+# reconcile SPOKE_DB SPOKE: the four steps through usb/, as operators run
+# them; step files are kept in usb/done/.
+reconcile() {
+	syncdiff -d hub.db --request --to "$2" -o usb 2>>log &&
+	syncdiff -d "$1" --answer usb/ASOC_"$2"_*_request.sxf -o usb 2>>log &&
+	mv usb/ASOC_"$2"_*_request.sxf usb/done/ &&
+	recv hub.db &&
+	a=$(ls -t usb/done/"$2"_ASOC_*_answer.sxf | head -1) &&
+	syncdiff -d hub.db --answer "$a" -o usb 2>>log &&
+	recv "$1" && ack "$1" ASOC && recv hub.db
+}

@@ -85,17 +85,6 @@ check_inserted() {
 	test "$(sqlite3 "$1" "select typeof(v), length(v) from val where name = '$2blob_1mib'")" = "blob|1048576"
 }
 
-# reconcile SPOKE_DB SPOKE: the four steps through usb/ (as in t0500).
-reconcile() {
-	syncdiff -d hub.db --request --to "$2" -o usb 2>>log &&
-	syncdiff -d "$1" --answer usb/ASOC_"$2"_*_request.sxf -o usb 2>>log &&
-	mv usb/ASOC_"$2"_*_request.sxf usb/done/ &&
-	recv hub.db &&
-	a=$(ls -t usb/done/"$2"_ASOC_*_answer.sxf | head -1) &&
-	syncdiff -d hub.db --answer "$a" -o usb 2>>log &&
-	recv "$1" && ack "$1" ASOC && recv hub.db
-}
-
 test_expect_success 'hostile values reach the hub and another spoke byte for byte' '
 	make_values &&
 	sqlite3 b.db "$(hostile)" && check_inserted b.db "" &&

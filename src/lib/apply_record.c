@@ -514,26 +514,6 @@ site_exec_guid(struct apply_ctx *ac, const char *sql, const char *guid,
 	    ac->site->path);
 }
 
-/* A version made from the local one settles the conflicts kept here for
- * the record: another site's operator resolved it, from this version. */
-static int
-settle_conflicts(struct apply_ctx *ac, const struct wire_record *w,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(ac->site->db, "UPDATE syncpack_conflict SET "
-	    "resolved = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE guid = ? AND"
-	    " resolved IS NULL", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
-}
-
 /* 1 when the incoming upsert holds the values of the local row, with
  * references to the same parents; 0 when not (or either is a delete);
  * -1 on error. The local key and the rowversion column do not count. */
@@ -918,8 +898,12 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		if (store_restamp(ac->store, w.rec.guid, &w.rec, 0, err) != 0)
 			goto cleanup;
 	}
-	if (have_local && is_base(&local, &w.rec) &&
-	    settle_conflicts(ac, &w, err) != 0)
+	/* A version made from the local one settles the conflicts kept here
+	 * for the record: another site's operator resolved it. */
+	if (have_local && is_base(&local, &w.rec) && site_exec_guid(ac,
+	    "UPDATE syncpack_conflict SET resolved = strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now') WHERE guid = ? AND resolved IS NULL",
+	    w.rec.guid, err) != 0)
 		goto cleanup;
 	if (w.move) {
 		char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO "
