@@ -9,14 +9,14 @@
 
 #include <jansson.h>
 
-#include "lib/ack.h"
-#include "lib/apply.h"
-#include "lib/atomic_out.h"
-#include "lib/delivery.h"
-#include "lib/inbox.h"
-#include "lib/input.h"
-#include "lib/site.h"
-#include "tool.h"
+#include "sync/ack.h"
+#include "sync/apply.h"
+#include "util/atomic_out.h"
+#include "net/delivery.h"
+#include "net/inbox.h"
+#include "net/input.h"
+#include "store/sqlite/site.h"
+#include "cli/tool.h"
 
 static void
 usage(FILE *f)

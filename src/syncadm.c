@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/keys.h"
-#include "lib/site.h"
+#include "sxf/keys.h"
+#include "store/sqlite/site.h"
 #include "syncadm.h"
-#include "tool.h"
+#include "cli/tool.h"
 
 static void
 usage(FILE *f)

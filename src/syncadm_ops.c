@@ -8,10 +8,10 @@
 
 #include <jansson.h>
 
-#include "lib/ack.h"
-#include "lib/status.h"
+#include "sync/ack.h"
+#include "sync/status.h"
 #include "syncadm.h"
-#include "tool.h"
+#include "cli/tool.h"
 
 static long long
 iso_to_epoch(json_t *v)

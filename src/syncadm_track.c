@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/locks.h"
-#include "lib/track.h"
+#include "sync/locks.h"
+#include "sync/track.h"
 #include "syncadm.h"
-#include "tool.h"
+#include "cli/tool.h"
 
 int
 syncadm_cmd_track(int argc, char **argv)

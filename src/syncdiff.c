@@ -9,13 +9,13 @@
 
 #include <jansson.h>
 
-#include "lib/atomic_out.h"
-#include "lib/delivery.h"
-#include "lib/diff.h"
-#include "lib/input.h"
-#include "lib/reconcile.h"
-#include "lib/site.h"
-#include "tool.h"
+#include "util/atomic_out.h"
+#include "net/delivery.h"
+#include "sync/diff.h"
+#include "net/input.h"
+#include "sync/reconcile.h"
+#include "store/sqlite/site.h"
+#include "cli/tool.h"
 
 static void
 usage(FILE *f)

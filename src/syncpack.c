@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/atomic_out.h"
-#include "lib/delivery.h"
-#include "lib/pack.h"
-#include "lib/site.h"
-#include "tool.h"
+#include "util/atomic_out.h"
+#include "net/delivery.h"
+#include "sync/pack.h"
+#include "store/sqlite/site.h"
+#include "cli/tool.h"
 
 static void
 usage(FILE *f)

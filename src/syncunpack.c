@@ -8,16 +8,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/ack.h"
-#include "lib/apply.h"
-#include "lib/atomic_out.h"
-#include "lib/delivery.h"
-#include "lib/exchange_file.h"
-#include "lib/inbox.h"
-#include "lib/input.h"
-#include "lib/pack.h"
-#include "lib/site.h"
-#include "tool.h"
+#include "sync/ack.h"
+#include "sync/apply.h"
+#include "util/atomic_out.h"
+#include "net/delivery.h"
+#include "sync/exchange_file.h"
+#include "net/inbox.h"
+#include "net/input.h"
+#include "sync/pack.h"
+#include "store/sqlite/site.h"
+#include "cli/tool.h"
 
 static void
 usage(FILE *f)

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sxf_reader.h"
+#include "sxf/sxf_reader.h"
 
 static int
 discard(void *ctx, const void *buf, size_t len, struct sp_error *err)

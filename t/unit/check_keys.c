@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../src/lib/atomic_out.h"
-#include "../../src/lib/keys.h"
+#include "util/atomic_out.h"
+#include "sxf/keys.h"
 
 static char dir[] = "/tmp/check_keys.XXXXXX";
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/row_json.h"
-#include "../../src/lib/wire_record.h"
+#include "store/sqlite/row_json.h"
+#include "sxf/wire_record.h"
 
 static sqlite3 *db;
 

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/lib/capture_fold.h"
-#include "../../src/lib/site.h"
-#include "../../src/lib/store.h"
-#include "../../src/lib/track.h"
+#include "store/sqlite/capture_fold.h"
+#include "store/sqlite/site.h"
+#include "store/store.h"
+#include "sync/track.h"
 
 static char dir[64];
 static struct site site;

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/lib/keys.h"
-#include "../../src/lib/sxf_header.h"
-#include "../../src/lib/sxf_reader.h"
-#include "../../src/lib/sxf_writer.h"
+#include "sxf/keys.h"
+#include "sxf/sxf_header.h"
+#include "sxf/sxf_reader.h"
+#include "sxf/sxf_writer.h"
 
 static EVP_PKEY *test_key;
 

@@ -1,0 +1,92 @@
+/* tool.h: what every syncpack command shares: messages, the -d default,
+ * allocation that exits on failure. Only the tools use this, never the
+ * library. */
+#ifndef SYNCPACK_TOOL_H
+#define SYNCPACK_TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/exitcode.h"
+
+extern const char *tool_name;
+
+/* Records the program name (basename of argv[0]) for messages. */
+void tool_init(const char *argv0);
+
+/* Prints "prog: message" to stderr. */
+void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "prog: message" and exits with code. */
+void tool_die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* The database: the -d argument, else $SYNCPACK_DB; exits 2 with the usage
+ * line when neither is set. */
+const char *tool_database(const char *opt, void (*usage)(FILE *));
+
+/* Prints the version line to stdout and exits 0. */
+void tool_version(void) __attribute__((noreturn));
+
+#include "net/transport.h"
+
+/* The transport options every tool that reads or writes exchange files
+ * takes; add TOOL_TRANSPORT_OPTIONS to its option table and hand unknown
+ * option codes to tool_transport_option. */
+enum {
+	OPT_CACERT = 1000, OPT_DELETE, OPT_INSECURE, OPT_KNOWN_HOSTS,
+	OPT_NETRC_FILE, OPT_OUTBOX, OPT_RETRY, OPT_RETRY_MAX_TIME, OPT_SSH_KEY
+};
+#define TOOL_TRANSPORT_OPTIONS \
+	{ "cacert", required_argument, NULL, OPT_CACERT }, \
+	{ "delete", no_argument, NULL, OPT_DELETE }, \
+	{ "insecure", no_argument, NULL, OPT_INSECURE }, \
+	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS }, \
+	{ "netrc-file", required_argument, NULL, OPT_NETRC_FILE }, \
+	{ "outbox", required_argument, NULL, OPT_OUTBOX }, \
+	{ "retry", required_argument, NULL, OPT_RETRY }, \
+	{ "retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME }, \
+	{ "ssh-key", required_argument, NULL, OPT_SSH_KEY }
+
+struct tool_transport {
+	struct transport_opts opts;
+	const char *outbox;	/* NULL: DB.outbox */
+	int delete_done;	/* --delete: processed files are deleted */
+};
+
+extern struct tool_transport tool_transport;
+
+/* 1 when c was a transport option (stored in tool_transport), else 0. */
+int tool_transport_option(int c, const char *arg);
+
+struct site;
+struct delivery;
+struct exchange_written;
+
+/* Uploads what earlier runs left in the outbox; warns about what still
+ * waits. Every sending tool calls it first. */
+void tool_outbox_flush(struct site *s);
+
+/* Prepares the output for a file to peer (-o or the peer's URL); exits 2
+ * on error. */
+void tool_delivery_prepare(struct site *s, const char *output,
+    const char *peer, struct delivery *d);
+
+/* Uploads a written file when its destination is a mailbox; returns the
+ * exit code: 0, 1 (it waits in the outbox) or 2. Frees d. */
+int tool_delivery_finish(struct site *s, struct delivery *d,
+    const struct exchange_written *w, const char *kind, const char *peer);
+
+/* Processes this site's mailbox under the URL root: downloads every file
+ * into a private temporary folder, calls process for each in flow order
+ * (label: the file's URL),
+ * and moves each processed one (process returned 1) into done/ on the
+ * server, or deletes it with --delete. Returns the worst exit code. */
+int tool_mailbox_run(struct site *s, const char *root,
+    int (*process)(struct site *s, const char *path, const char *label,
+    void *ctx, int *rc), void *ctx);
+
+/* Parses a size such as 1048576, 64K, 16M, 4G. Returns -1 when malformed. */
+int tool_parse_size(const char *s, unsigned long long *out);
+
+#endif

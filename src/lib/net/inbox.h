@@ -1,0 +1,29 @@
+/* inbox.h: a folder (USB stick, mailbox) of exchange files: which are for
+ * this site, in what order, and where they go once processed. */
+#ifndef SYNCPACK_INBOX_H
+#define SYNCPACK_INBOX_H
+
+#include <stdint.h>
+
+#include "store/sqlite/site.h"
+#include "sxf/sxf_reader.h"
+
+struct inbox_file {
+	char *path;		/* owned */
+	char from[SITEID_MAX + 1];
+	uint64_t flow;
+};
+
+/* Lists the .sxf files of dir addressed to this site (or whose header
+ * cannot be read, so that their refusal is reported), in flow order per
+ * sender. Hidden files (partial writes) and files for other sites are
+ * left alone. Free with inbox_free. */
+int inbox_scan(struct site *s, const char *dir,
+    const struct sxf_limits *limits, struct inbox_file **files,
+    size_t *count, struct sp_error *err);
+void inbox_free(struct inbox_file *files, size_t count);
+
+/* Moves a processed file into dir/done/: kept, never deleted. */
+int inbox_move_done(const char *dir, const char *path, struct sp_error *err);
+
+#endif

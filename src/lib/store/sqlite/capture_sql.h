@@ -1,0 +1,20 @@
+/* capture_sql.h: the SQL text of a tracked table's change-capture and
+ * ownership triggers.
+ *
+ * The triggers use only SQL that any SQLite 3.40 client runs (no
+ * application-defined functions), so every writer is captured and every
+ * writer is held to the rules. */
+#ifndef SYNCPACK_CAPTURE_SQL_H
+#define SYNCPACK_CAPTURE_SQL_H
+
+#include "sync/track.h"
+
+/* Returns the CREATE TRIGGER statements for table t at site (a hub or a
+ * spoke), to run as one script; free with sqlite3_free. */
+char *capture_sql_create(const struct tracked_table *t, const char *site,
+    int hub);
+
+/* Returns the DROP TRIGGER statements for table id; free with sqlite3_free. */
+char *capture_sql_drop(long long table_id);
+
+#endif

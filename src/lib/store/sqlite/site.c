@@ -1,0 +1,431 @@
+/* site.c: opens a site database and manages its identity, keys and peers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/sqlite/capture_fold.h"
+#include "sxf/keys.h"
+#include "store/sqlite/site.h"
+#include "store/sqlite/site_schema.h"
+
+/* 1 when syncadm init ran on the database, 0 when not, -1 on error (a
+ * locked or damaged file is not "not a site"). */
+static int
+has_metadata(struct site *s, struct sp_error *err)
+{
+	return site_step_text(s, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'syncpack_site'", NULL, err);
+}
+
+static int
+open_db(struct site *s, const char *path, int create, struct sp_error *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+
+	memset(s, 0, sizeof(*s));
+	if (!create && access(path, F_OK) != 0)
+		return sp_error_set(err, "%s: %s", path, strerror(errno));
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		sp_error_set(err, "%s: %s", path, s->db ? sqlite3_errmsg(s->db)
+		    : "cannot open");
+		sqlite3_close(s->db);
+		s->db = NULL;
+		return -1;
+	}
+	if ((s->path = strdup(path)) == NULL) {
+		site_close(s);
+		return sp_error_set(err, "out of memory");
+	}
+	sqlite3_busy_timeout(s->db, 30000);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* The tool's own connection gets a larger page cache: index upkeep
+	 * on GUIDs dominates bulk work (see the performance notes). Only
+	 * speed depends on it, so a refusal is no reason to stop. */
+	(void)sqlite3_exec(s->db, "PRAGMA cache_size = -32768; "
+	    "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	/* A file that is not SQLite fails here rather than later. */
+	if (site_exec(s, "SELECT count(*) FROM sqlite_master", err) != 0) {
+		sp_error_prefix(err, "%s", path);
+		site_close(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sites made before versions named the site of their base get the
+ * column, empty (not known), on first open. */
+static int
+add_base_site(struct site *s, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info("
+	    "'syncpack_record') WHERE name = 'base_site'", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	if (site_exec(s, "ALTER TABLE syncpack_record ADD COLUMN base_site "
+	    "TEXT", err) != 0)
+		return -1;
+	return 0;
+}
+
+/* What sites made by earlier versions lack: base_site, syncpack_purged. */
+static int
+upgrade_metadata(struct site *s, struct sp_error *err)
+{
+	return add_base_site(s, err) != 0 ||
+	    site_exec(s, site_purged_sql, err) != 0 ? -1 : 0;
+}
+
+int
+site_open(struct site *s, const char *path, int allow_uninit,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	int init;
+
+	if (open_db(s, path, 0, err) != 0)
+		return -1;
+	if ((init = has_metadata(s, err)) < 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
+	if (!init) {
+		if (allow_uninit)
+			return 0;
+		sp_error_set(err, "%s: not a syncpack site (run syncadm init)",
+		    path);
+		goto cleanup;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT site, hub, key_path, "
+	    "schema_version FROM syncpack_site WHERE id = 1", -1, &st, NULL)
+	    != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		site_sqlite_error(s, err, path);
+		goto cleanup;
+	}
+	if (sqlite3_column_int(st, 3) != SITE_SCHEMA_VERSION) {
+		sp_error_set(err, "%s: metadata version %d, this syncpack "
+		    "reads %d", path, sqlite3_column_int(st, 3),
+		    SITE_SCHEMA_VERSION);
+		goto cleanup;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", sqlite3_column_text(st, 0));
+	s->hub = sqlite3_column_int(st, 1);
+	s->key_path = sqlite3_column_text(st, 2) ? strdup((const char *)
+	    sqlite3_column_text(st, 2)) : NULL;
+	if (s->key_path == NULL) {
+		sp_error_set(err, "%s: %s", path, sqlite3_column_text(st, 2) ?
+		    "out of memory" : "no key file recorded");
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (upgrade_metadata(s, err) != 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
+	/* Whatever the application changed since the last run gets its
+	 * metadata before any tool looks at it. */
+	if (capture_fold(s, err) != 0) {
+		sp_error_prefix(err, "%s", path);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	sqlite3_finalize(st);
+	if (rc != 0)
+		site_close(s);
+	return rc;
+}
+
+void
+site_close(struct site *s)
+{
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s->key_path);
+	memset(s, 0, sizeof(*s));
+}
+
+static char *
+default_path(const char *db, const char *suffix)
+{
+	size_t n = strlen(db) + strlen(suffix) + 1;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s%s", db, suffix);
+	return p;
+}
+
+/* The key path is stored absolute so tools find it from any folder. */
+static char *
+absolute_path(const char *path)
+{
+	char cwd[4096];
+	size_t n;
+	char *p;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(path);
+	n = strlen(cwd) + strlen(path) + 2;
+	p = malloc(n);
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", cwd, path);
+	return p;
+}
+
+int
+site_init(const char *path, const char *site_id, int hub,
+    const char *key_path, const char *pub_path, struct sp_error *err)
+{
+	struct site s;
+	sqlite3_stmt *st = NULL;
+	EVP_PKEY *key = NULL;
+	char *kpath = NULL, *ppath = NULL, *abs_key = NULL, *pem = NULL;
+	int rc = -1, wrote_key = 0, wrote_pub = 0;
+
+	if (!siteid_valid(site_id))
+		return sp_error_set(err, "bad site id \"%s\": 1-16 characters "
+		    "of A-Z a-z 0-9 _ -", site_id);
+	if (open_db(&s, path, 1, err) != 0)
+		return -1;
+	kpath = key_path ? strdup(key_path) : default_path(path, ".key");
+	ppath = pub_path ? strdup(pub_path) : default_path(path, ".pub");
+	abs_key = kpath ? absolute_path(kpath) : NULL;
+	if (kpath == NULL || ppath == NULL || abs_key == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	if (site_exec(&s, "BEGIN IMMEDIATE", err) != 0)
+		goto cleanup;
+	switch (has_metadata(&s, err)) {
+	case 0:
+		break;
+	case 1:
+		sp_error_set(err, "%s: already initialised as a syncpack site",
+		    path);
+		goto rollback;
+	default:
+		sp_error_prefix(err, "%s", path);
+		goto rollback;
+	}
+	if ((key = key_generate(err)) == NULL ||
+	    (pem = key_public_pem(key, err)) == NULL)
+		goto rollback;
+	if (site_exec(&s, site_schema_sql, err) != 0)
+		goto rollback;
+	if (sqlite3_prepare_v2(s.db, "INSERT INTO syncpack_site(id, site, hub,"
+	    " schema_version, created, key_path, pubkey) VALUES (1, ?, ?, ?,"
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)", -1, &st, NULL)
+	    != SQLITE_OK) {
+		site_sqlite_error(&s, err, path);
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, site_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, hub != 0);
+	sqlite3_bind_int(st, 3, SITE_SCHEMA_VERSION);
+	sqlite3_bind_text(st, 4, abs_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pem, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		site_sqlite_error(&s, err, path);
+		goto rollback;
+	}
+	if (key_write_private(key, kpath, err) != 0)
+		goto rollback;
+	wrote_key = 1;
+	if (key_write_public(key, ppath, err) != 0)
+		goto rollback;
+	wrote_pub = 1;
+	if (site_exec(&s, "COMMIT", err) != 0)
+		goto rollback;
+	rc = 0;
+	goto cleanup;
+rollback:
+	sqlite3_finalize(st);
+	st = NULL;
+	sqlite3_exec(s.db, "ROLLBACK", NULL, NULL, NULL);
+	if (wrote_key)
+		unlink(kpath);
+	if (wrote_pub)
+		unlink(ppath);
+cleanup:
+	sqlite3_finalize(st);
+	EVP_PKEY_free(key);
+	free(pem);
+	free(kpath);
+	free(ppath);
+	free(abs_key);
+	site_close(&s);
+	return rc;
+}
+
+EVP_PKEY *
+site_private_key(struct site *s, struct sp_error *err)
+{
+	return key_load_private(s->key_path, err);
+}
+
+static char *
+query_text(struct site *s, const char *sql, const char *arg,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	char *out = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		return NULL;
+	}
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	else if (r == SQLITE_ROW || r == SQLITE_DONE)
+		sp_error_set(err, "not found");
+	else
+		site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(st);
+	return out;
+}
+
+char *
+site_public_pem(struct site *s, struct sp_error *err)
+{
+	return query_text(s, "SELECT pubkey FROM syncpack_site WHERE id = 1",
+	    NULL, err);
+}
+
+int
+site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+{
+	return site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ?",
+	    peer, err);
+}
+
+int
+site_peer_add(struct site *s, const char *peer, const char *pub_pem,
+    const char *url, struct sp_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	EVP_PKEY *key;
+	char *pem = NULL;
+	int rc = -1, r;
+
+	if (!siteid_valid(peer))
+		return sp_error_set(err, "bad site id \"%s\"", peer);
+	if (strcmp(peer, s->id) == 0)
+		return sp_error_set(err, "%s is this site, not a peer", peer);
+	if ((key = key_parse_public(pub_pem, err)) == NULL)
+		return -1;
+	/* Stored in canonical form, whatever whitespace the file had. */
+	pem = key_public_pem(key, err);
+	EVP_PKEY_free(key);
+	if (pem == NULL)
+		return -1;
+	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
+		goto cleanup;
+	if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer WHERE "
+	    "site <> ?1 AND (?2 = 0 OR lower(site) = lower(?1)) LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, s->hub);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		/* Case-only differences would collide in FAT mailbox names. */
+		sp_error_set(err, s->hub ? "peer %s differs from %s only in "
+		    "letter case" : "a spoke has exactly one peer, the hub, and "
+		    "%s is already registered (adding %s)",
+		    sqlite3_column_text(st, 0), peer);
+		goto rollback;
+	}
+	if (r != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_peer(site, pubkey,"
+	    " url, added) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ',"
+	    " 'now')) ON CONFLICT(site) DO UPDATE SET pubkey = excluded.pubkey,"
+	    " url = coalesce(excluded.url, url)", -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pem, -1, SQLITE_STATIC);
+	if (url != NULL)
+		sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		site_sqlite_error(s, err, s->path);
+		goto rollback;
+	}
+	if (site_exec(s, "COMMIT", err) != 0)
+		goto rollback;
+	rc = 0;
+	goto cleanup;
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+	sqlite3_finalize(st);
+	free(pem);
+	return rc;
+}
+
+EVP_PKEY *
+site_peer_key(struct site *s, const char *peer, struct sp_error *err)
+{
+	struct sp_error qerr;
+	EVP_PKEY *key;
+	char *pem = query_text(s, "SELECT pubkey FROM syncpack_peer WHERE "
+	    "site = ?", peer, &qerr);
+
+	if (pem == NULL) {
+		if (strcmp(qerr.msg, "not found") == 0)
+			sp_error_set(err, "unknown signer %s (not a registered "
+			    "peer of %s)", peer, s->id);
+		else if (err != NULL)
+			*err = qerr;
+		return NULL;
+	}
+	key = key_parse_public(pem, err);
+	free(pem);
+	return key;
+}
+
+int
+site_next_flow(struct site *s, uint64_t *flow, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET next_flow = "
+	    "next_flow + 1 WHERE id = 1 RETURNING next_flow - 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*flow = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return site_sqlite_error(s, err, s->path);
+	return 0;
+}

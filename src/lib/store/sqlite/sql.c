@@ -1,0 +1,48 @@
+/* sql.c: the few ways the SQLite backend runs a statement and reports
+ * its error (declared in site.h), shared by every file of the backend. */
+#include <sqlite3.h>
+
+#include "store/sqlite/site.h"
+
+int
+site_sqlite_error(struct site *s, struct sp_error *err, const char *what)
+{
+	return sp_error_set(err, "%s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+int
+site_exec(struct site *s, const char *sql, struct sp_error *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sp_error_set(err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+site_step_text(struct site *s, const char *sql, const char *arg,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (arg != NULL && sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return site_sqlite_error(s, err, s->path);
+	}
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	if (r == SQLITE_DONE)
+		return 0;
+	return site_sqlite_error(s, err, s->path);
+}

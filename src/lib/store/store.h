@@ -1,0 +1,163 @@
+/* store.h: the one interface the exchange logic uses to reach a site's
+ * records, so that a second backend can be added without touching it.
+ *
+ * Order of calls for applying: store_begin_apply, any number of
+ * store_lookup / store_upsert / store_tombstone, then store_commit or
+ * store_rollback. Changes made between begin_apply and commit are marked as
+ * applied, never re-stamped as local changes by the capture triggers. */
+#ifndef SYNCPACK_STORE_H
+#define SYNCPACK_STORE_H
+
+#include <jansson.h>
+
+#include "util/error.h"
+#include "store/sqlite/site.h"
+
+/* The metadata of one record, as every site knows it. */
+struct store_record {
+	char guid[33];
+	char table[256];
+	char origin[SITEID_MAX + 1];
+	char owner[SITEID_MAX + 1];
+	char hlc_site[SITEID_MAX + 1];
+	char src[SITEID_MAX + 1];	/* peer the version came from; "" local */
+	long long rowversion;
+	long long hlc;
+	long long lseq;		/* local sequence (local meaning only) */
+	long long base;		/* rowversion last received from a peer */
+	long long base_hlc;	/* and its HLC stamp */
+	char base_site[SITEID_MAX + 1];	/* and its site; "" not known */
+	int deleted;
+	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
+	int locked;		/* reserved in syncpack_lock (changes only) */
+};
+
+/* Called for each changed record; row is the record's columns by name
+ * (NULL for a tombstone), borrowed for the call. Non-zero stops. */
+typedef int (*store_change_cb)(void *ctx, const struct store_record *rec,
+    json_t *row, struct sp_error *err);
+
+struct store;
+
+struct store_ops {
+	void (*close)(struct store *st);
+	int (*begin_apply)(struct store *st, struct sp_error *err);
+	int (*commit)(struct store *st, struct sp_error *err);
+	void (*rollback)(struct store *st);
+	int (*changes)(struct store *st, const char *table, long long since,
+	    long long upto, store_change_cb cb, void *ctx,
+	    struct sp_error *err);
+	int (*lookup_key)(struct store *st, const char *table, json_t *key,
+	    struct store_record *rec, struct sp_error *err);
+	int (*lookup)(struct store *st, const char *guid,
+	    struct store_record *rec, json_t **row, struct sp_error *err);
+	int (*upsert)(struct store *st, const struct store_record *rec,
+	    json_t *row, struct sp_error *err);
+	int (*tombstone)(struct store *st, const struct store_record *rec,
+	    struct sp_error *err);
+	int (*referenced)(struct store *st, const char *guid, char *by,
+	    size_t bylen, struct sp_error *err);
+	int (*restamp)(struct store *st, const char *guid,
+	    const struct store_record *against, int revived,
+	    struct sp_error *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* The SQLite backend over an open site; the site stays owned by the caller
+ * and must outlive the store. */
+struct store *store_sqlite_open(struct site *s, struct sp_error *err);
+
+static inline void
+store_close(struct store *st)
+{
+	st->ops->close(st);
+}
+
+static inline int
+store_begin_apply(struct store *st, struct sp_error *err)
+{
+	return st->ops->begin_apply(st, err);
+}
+
+static inline int
+store_commit(struct store *st, struct sp_error *err)
+{
+	return st->ops->commit(st, err);
+}
+
+static inline void
+store_rollback(struct store *st)
+{
+	st->ops->rollback(st);
+}
+
+/* Every record of table (NULL: all tables) whose local lseq is in
+ * (since, upto] (upto 0: no upper bound), in lseq order. */
+static inline int
+store_changes(struct store *st, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+{
+	return st->ops->changes(st, table, since, upto, cb, ctx, err);
+}
+
+/* 1 and fills rec for the live record of table whose local key is key;
+ * 0 if there is none; -1 on error. */
+static inline int
+store_lookup_key(struct store *st, const char *table, json_t *key,
+    struct store_record *rec, struct sp_error *err)
+{
+	return st->ops->lookup_key(st, table, key, rec, err);
+}
+
+/* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when
+ * row is not NULL) if guid is known; 0 if not; -1 on error. */
+static inline int
+store_lookup(struct store *st, const char *guid, struct store_record *rec,
+    json_t **row, struct sp_error *err)
+{
+	return st->ops->lookup(st, guid, rec, row, err);
+}
+
+/* Writes an incoming version: row holds the columns by name (the key column
+ * is ignored for local-key tables, which get a new local id). The record
+ * takes rec's metadata and a new local lseq. */
+static inline int
+store_upsert(struct store *st, const struct store_record *rec, json_t *row,
+    struct sp_error *err)
+{
+	return st->ops->upsert(st, rec, row, err);
+}
+
+/* Deletes the row of rec->guid and keeps rec's metadata as a tombstone. */
+static inline int
+store_tombstone(struct store *st, const struct store_record *rec,
+    struct sp_error *err)
+{
+	return st->ops->tombstone(st, rec, err);
+}
+
+/* 1 when a live row of a tracked table refers to the row of guid through a
+ * tracked foreign key (by gets that table's name), 0 when none does, -1 on
+ * error. */
+static inline int
+store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
+    struct sp_error *err)
+{
+	return st->ops->referenced(st, guid, by, bylen, err);
+}
+
+/* Stamps the live record guid as changed here, made against an incoming
+ * version that did not land (against): a rowversion and an HLC stamp just
+ * past both, a new lseq, so that every peer, the sender included, gets
+ * this site's version. revived: a delete that lost (flag 8, syncpack(7)). */
+static inline int
+store_restamp(struct store *st, const char *guid,
+    const struct store_record *against, int revived, struct sp_error *err)
+{
+	return st->ops->restamp(st, guid, against, revived, err);
+}
+
+#endif

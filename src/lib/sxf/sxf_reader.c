@@ -1,0 +1,492 @@
+/* sxf_reader.c: libarchive-based streaming reader with strict checks. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "util/hexenc.h"
+#include "sxf/keys.h"
+#include "sxf/sxf_reader.h"
+
+const struct sxf_limits sxf_default_limits = {
+	.max_member = UINT64_C(4) << 30,
+	.max_total = UINT64_C(16) << 30,
+	.max_members = 10000,
+};
+
+#define BLOCK 65536
+
+/* The gzip layer is zlib's, not libarchive's filter, so the reader can tell
+ * "not gzip" from "not tar", insist on a complete gzip stream with a valid
+ * CRC after the tar end, refuse trailing bytes, and count decompressed bytes
+ * itself. libarchive sees plain tar. */
+struct gzip_source {
+	int fd;
+	z_stream z;
+	int z_ready;
+	int ended;		/* Z_STREAM_END seen */
+	int eof;		/* the fd has no more bytes */
+	uint64_t out_total;	/* decompressed bytes so far */
+	uint64_t max_total;
+	EVP_MD_CTX *file_hash;	/* of the compressed bytes, as read */
+	const char *problem;	/* why the stream failed, for messages */
+	unsigned char in[BLOCK];
+	unsigned char out[BLOCK];
+};
+
+static int
+gzip_fill(struct gzip_source *src)
+{
+	ssize_t n;
+
+	do
+		n = read(src->fd, src->in, sizeof(src->in));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		src->problem = "read error";
+		return -1;
+	}
+	if (n == 0)
+		src->eof = 1;
+	else
+		EVP_DigestUpdate(src->file_hash, src->in, (size_t)n);
+	src->z.next_in = src->in;
+	src->z.avail_in = (uInt)n;
+	return 0;
+}
+
+/* Inflates into out; returns the bytes produced, 0 at the end of the gzip
+ * stream, -1 on error with src->problem set. */
+static ssize_t
+gzip_inflate(struct gzip_source *src)
+{
+	src->z.next_out = src->out;
+	src->z.avail_out = sizeof(src->out);
+	while (src->z.avail_out == sizeof(src->out) && !src->ended) {
+		int r;
+
+		if (src->z.avail_in == 0) {
+			if (src->eof) {
+				src->problem = "truncated gzip stream";
+				return -1;
+			}
+			if (gzip_fill(src) != 0)
+				return -1;
+			if (src->eof) {
+				src->problem = "truncated gzip stream";
+				return -1;
+			}
+		}
+		r = inflate(&src->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END)
+			src->ended = 1;
+		else if (r == Z_DATA_ERROR) {
+			src->problem = "corrupt gzip data";
+			return -1;
+		} else if (r == Z_MEM_ERROR) {
+			src->problem = "out of memory";
+			return -1;
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			src->problem = "gzip error";
+			return -1;
+		}
+	}
+	src->out_total += sizeof(src->out) - src->z.avail_out;
+	if (src->out_total > src->max_total) {
+		src->problem = "decompressed size over the limit";
+		return -1;
+	}
+	return (ssize_t)(sizeof(src->out) - src->z.avail_out);
+}
+
+static la_ssize_t
+gzip_source_read(struct archive *a, void *data, const void **out)
+{
+	struct gzip_source *src = data;
+	ssize_t n = gzip_inflate(src);
+
+	*out = src->out;
+	if (n < 0) {
+		archive_set_error(a, EINVAL, "%s", src->problem);
+		return -1;
+	}
+	return n;
+}
+
+/* After the tar end: the rest of the gzip stream must inflate cleanly to
+ * its trailer, and nothing may follow it. */
+static int
+gzip_finish(struct gzip_source *src, struct sp_error *err)
+{
+	while (!src->ended)
+		if (gzip_inflate(src) < 0)
+			return sp_error_set(err, "%s", src->problem);
+	if (src->z.avail_in == 0 && !src->eof && gzip_fill(src) != 0)
+		return sp_error_set(err, "%s", src->problem);
+	if (src->z.avail_in != 0)
+		return sp_error_set(err, "trailing data after the gzip stream");
+	return 0;
+}
+
+struct reader_state {
+	struct archive *a;
+	struct gzip_source *gz;
+	const struct sxf_limits *limits;
+	const struct sxf_read_ops *ops;
+	struct sxf_read_result *result;
+	uint64_t total;
+	size_t entries;
+	EVP_MD_CTX *hash;
+	char *meta[2];		/* HEADER and MANIFEST bytes, owned */
+	size_t meta_len[2];
+	unsigned char sig[SIGNATURE_LEN];
+	struct sxf_manifest_entry *manifest;
+	size_t manifest_count;
+	size_t next_payload;	/* index into manifest of the next member */
+};
+
+static int
+archive_problem(struct reader_state *st, struct sp_error *err)
+{
+	const char *msg = archive_error_string(st->a);
+
+	if (st->gz->problem != NULL)
+		return sp_error_set(err, "%s", st->gz->problem);
+	if (msg == NULL)
+		msg = "unknown error";
+	if (st->entries == 0 && strstr(msg, "Unrecognized archive format"))
+		return sp_error_set(err, "not a tar archive");
+	return sp_error_set(err, "truncated or corrupt tar: %s", msg);
+}
+
+static int
+name_is_safe(const char *name, struct sp_error *err)
+{
+	if (name == NULL || name[0] == '\0')
+		return sp_error_set(err, "member with an empty name");
+	if (strchr(name, '/') != NULL)
+		return sp_error_set(err, "member name \"%.100s\" contains '/'",
+		    name);
+	if (strstr(name, "..") != NULL)
+		return sp_error_set(err, "member name \"%.100s\" contains '..'",
+		    name);
+	return 0;
+}
+
+/* Reads a fixed member (HEADER, MANIFEST, SIGNATURE) fully into memory. */
+static int
+read_small(struct reader_state *st, uint64_t size, char **out,
+    struct sp_error *err)
+{
+	char *buf;
+	size_t got = 0;
+
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL)
+		return sp_error_set(err, "out of memory");
+	while (got < size) {
+		la_ssize_t n = archive_read_data(st->a, buf + got,
+		    (size_t)size - got);
+		if (n < 0) {
+			free(buf);
+			return archive_problem(st, err);
+		}
+		if (n == 0) {
+			free(buf);
+			return sp_error_set(err, "truncated input");
+		}
+		got += (size_t)n;
+	}
+	buf[size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int
+verify_signature(struct reader_state *st, struct sp_error *err)
+{
+	const struct sxf_read_ops *ops = st->ops;
+	struct sxf_header *h = &st->result->header;
+	EVP_PKEY *key;
+	char *msg;
+	int ok;
+
+	if (ops->signer_key != NULL) {
+		key = ops->signer_key(ops->key_ctx, h->from, err);
+		if (key == NULL)
+			return -1;
+		msg = malloc(st->meta_len[0] + st->meta_len[1] + 1);
+		if (msg == NULL) {
+			EVP_PKEY_free(key);
+			return sp_error_set(err, "out of memory");
+		}
+		memcpy(msg, st->meta[0], st->meta_len[0]);
+		memcpy(msg + st->meta_len[0], st->meta[1], st->meta_len[1]);
+		ok = key_verify(key, msg, st->meta_len[0] + st->meta_len[1],
+		    st->sig, SIGNATURE_LEN);
+		free(msg);
+		EVP_PKEY_free(key);
+		if (!ok)
+			return sp_error_set(err, "bad signature (not signed "
+			    "by %s's registered key, or altered)", h->from);
+		st->result->signature_checked = 1;
+	}
+	if (ops->expect_to != NULL && strcmp(ops->expect_to, h->to) != 0)
+		return sp_error_set(err, "addressed to %s, not to this site (%s)",
+		    h->to, ops->expect_to);
+	if (ops->on_header != NULL && ops->on_header(ops->ctx, h, err) != 0)
+		return -1;
+	return 0;
+}
+
+static const char *const fixed_names[3] = { "HEADER", "MANIFEST", "SIGNATURE" };
+
+static int
+read_fixed_member(struct reader_state *st, const char *name, uint64_t size,
+    struct sp_error *err)
+{
+	size_t idx = st->entries;
+	char *buf = NULL;
+
+	for (size_t i = 0; i < idx; i++)
+		if (strcmp(name, fixed_names[i]) == 0)
+			return sp_error_set(err, "member %s duplicated", name);
+	/* A stream cannot tell "missing" from "later": say both. */
+	if (strcmp(name, fixed_names[idx]) != 0)
+		return sp_error_set(err, "member %s missing or out of order "
+		    "(found %.100s in its place)", fixed_names[idx], name);
+	if (idx == 2) {
+		if (size != SIGNATURE_LEN)
+			return sp_error_set(err, "SIGNATURE is %llu bytes, not %d",
+			    (unsigned long long)size, SIGNATURE_LEN);
+	} else if (size > SXF_META_MAX)
+		return sp_error_set(err, "%s larger than %d bytes (limit)", name,
+		    SXF_META_MAX);
+	if (read_small(st, size, &buf, err) != 0)
+		return -1;
+	if (idx == 2) {
+		memcpy(st->sig, buf, SIGNATURE_LEN);
+		free(buf);
+		return verify_signature(st, err);
+	}
+	st->meta[idx] = buf;
+	st->meta_len[idx] = (size_t)size;
+	if (idx == 0) {
+		if (sxf_header_parse(buf, (size_t)size, &st->result->header,
+		    err) != 0)
+			return -1;
+		st->result->header_ok = 1;
+		return 0;
+	}
+	return sxf_manifest_parse(buf, (size_t)size, &st->manifest,
+	    &st->manifest_count, st->limits->max_members, err);
+}
+
+static int
+read_payload_member(struct reader_state *st, const char *name, uint64_t size,
+    struct sp_error *err)
+{
+	const struct sxf_read_ops *ops = st->ops;
+	struct sxf_manifest_entry *m = NULL;
+	unsigned char digest[32];
+	char buf[BLOCK];
+	uint64_t got = 0;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, fixed_names[i]) == 0)
+			return sp_error_set(err, "member %s duplicated", name);
+	for (i = 0; i < st->manifest_count; i++)
+		if (strcmp(st->manifest[i].name, name) == 0)
+			break;
+	if (i == st->manifest_count)
+		return sp_error_set(err, "unknown member %.100s (not in "
+		    "MANIFEST)", name);
+	if (i < st->next_payload)
+		return sp_error_set(err, "member %s duplicated", name);
+	if (i > st->next_payload)
+		return sp_error_set(err, "member %s out of order (expected %s)",
+		    name, st->manifest[st->next_payload].name);
+	m = &st->manifest[i];
+	if (size > st->limits->max_member)
+		return sp_error_set(err, "member %s is %llu bytes, over the "
+		    "limit of %llu", name, (unsigned long long)size,
+		    (unsigned long long)st->limits->max_member);
+	if (ops->on_member_begin != NULL &&
+	    ops->on_member_begin(ops->ctx, name, size, err) != 0)
+		return -1;
+	EVP_DigestInit_ex(st->hash, EVP_sha256(), NULL);
+	for (;;) {
+		la_ssize_t n = archive_read_data(st->a, buf, sizeof(buf));
+		if (n < 0)
+			return archive_problem(st, err);
+		if (n == 0)
+			break;
+		got += (uint64_t)n;
+		EVP_DigestUpdate(st->hash, buf, (size_t)n);
+		if (ops->on_member_data != NULL &&
+		    ops->on_member_data(ops->ctx, buf, (size_t)n, err) != 0)
+			return -1;
+	}
+	if (got != size)
+		return sp_error_set(err, "truncated input in member %s", name);
+	EVP_DigestFinal_ex(st->hash, digest, NULL);
+	if (memcmp(digest, m->sha256, 32) != 0)
+		return sp_error_set(err, "hash mismatch in member %s", name);
+	st->next_payload++;
+	st->result->members++;
+	st->result->payload_bytes += size;
+	if (ops->on_member_end != NULL &&
+	    ops->on_member_end(ops->ctx, name, err) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+read_entries(struct reader_state *st, struct sp_error *err)
+{
+	struct archive_entry *e;
+
+	for (;;) {
+		const char *name;
+		uint64_t size;
+		int r = archive_read_next_header(st->a, &e);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return archive_problem(st, err);
+		name = archive_entry_pathname(e);
+		if (name_is_safe(name, err) != 0)
+			return -1;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			return sp_error_set(err, "member %.100s is not a regular "
+			    "file", name);
+		if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+			return sp_error_set(err, "member %.100s has no size", name);
+		size = (uint64_t)archive_entry_size(e);
+		if (st->entries >= 3 + st->limits->max_members)
+			return sp_error_set(err, "more than %zu payload members "
+			    "(limit)", st->limits->max_members);
+		st->total += size;
+		if (st->total > st->limits->max_total)
+			return sp_error_set(err, "decompressed size over the "
+			    "limit of %llu bytes",
+			    (unsigned long long)st->limits->max_total);
+		if (st->entries < 3) {
+			if (read_fixed_member(st, name, size, err) != 0)
+				return -1;
+		} else if (read_payload_member(st, name, size, err) != 0)
+			return -1;
+		st->entries++;
+	}
+	if (st->entries < 3)
+		return sp_error_set(err, st->entries == 0 ? "empty archive "
+		    "(member HEADER missing)" : "member %s missing",
+		    fixed_names[st->entries]);
+	if (st->next_payload < st->manifest_count)
+		return sp_error_set(err, "member %s missing",
+		    st->manifest[st->next_payload].name);
+	return 0;
+}
+
+int
+sxf_read_fd(int fd, const struct sxf_limits *limits,
+    const struct sxf_read_ops *ops, struct sxf_read_result *result,
+    struct sp_error *err)
+{
+	struct reader_state st;
+	struct gzip_source *src;
+	int rc = -1;
+
+	memset(&st, 0, sizeof(st));
+	memset(result, 0, sizeof(*result));
+	st.limits = limits ? limits : &sxf_default_limits;
+	st.ops = ops;
+	st.result = result;
+	src = calloc(1, sizeof(*src));
+	st.gz = src;
+	st.hash = EVP_MD_CTX_new();
+	if (src == NULL || st.hash == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	src->fd = fd;
+	src->max_total = st.limits->max_total;
+	src->file_hash = EVP_MD_CTX_new();
+	if (src->file_hash == NULL ||
+	    EVP_DigestInit_ex(src->file_hash, EVP_sha256(), NULL) != 1) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	if (gzip_fill(src) != 0) {
+		sp_error_set(err, "read error: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (src->eof) {
+		sp_error_set(err, "empty input");
+		goto cleanup;
+	}
+	while (src->z.avail_in < 2 && !src->eof) {
+		/* A pipe may deliver a single byte first. */
+		unsigned char first = src->in[0];
+		if (gzip_fill(src) != 0)
+			break;
+		if (src->z.avail_in > 0) {
+			memmove(src->in + 1, src->in, src->z.avail_in);
+			src->in[0] = first;
+			src->z.avail_in++;
+		} else {
+			src->in[0] = first;
+			src->z.avail_in = 1;
+		}
+	}
+	if (src->z.avail_in < 2 || src->in[0] != 0x1f || src->in[1] != 0x8b) {
+		sp_error_set(err, "not a gzip file");
+		goto cleanup;
+	}
+	/* 16 + MAX_WBITS: gzip wrapper only, with its CRC-32 checked. */
+	if (inflateInit2(&src->z, 16 + MAX_WBITS) != Z_OK) {
+		sp_error_set(err, "cannot start gzip decompression");
+		goto cleanup;
+	}
+	src->z_ready = 1;
+	st.a = archive_read_new();
+	if (st.a == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	archive_read_support_format_tar(st.a);
+	if (archive_read_open(st.a, src, NULL, gzip_source_read, NULL)
+	    != ARCHIVE_OK) {
+		archive_problem(&st, err);
+		goto cleanup;
+	}
+	if (read_entries(&st, err) != 0)
+		goto cleanup;
+	rc = gzip_finish(src, err);
+	if (rc == 0) {
+		unsigned char digest[32];
+		EVP_DigestFinal_ex(src->file_hash, digest, NULL);
+		hex_encode(digest, sizeof(digest), result->file_sha256);
+	}
+cleanup:
+	if (src != NULL)
+		EVP_MD_CTX_free(src->file_hash);
+	if (st.a != NULL)
+		archive_read_free(st.a);
+	if (src != NULL && src->z_ready)
+		inflateEnd(&src->z);
+	EVP_MD_CTX_free(st.hash);
+	free(st.meta[0]);
+	free(st.meta[1]);
+	free(st.manifest);
+	free(src);
+	return rc;
+}

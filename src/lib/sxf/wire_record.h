@@ -1,0 +1,33 @@
+/* wire_record.h: one record as it travels in a data file's data.jsonl
+ * (sxf(5)): table, GUID, op, origin, owner, rowversion, base rowversion,
+ * HLC stamp and site, columns by name, foreign keys as GUIDs. */
+#ifndef SYNCPACK_WIRE_RECORD_H
+#define SYNCPACK_WIRE_RECORD_H
+
+#include <jansson.h>
+
+#include "util/error.h"
+#include "store/store.h"
+
+struct wire_record {
+	struct store_record rec;	/* deleted = op "delete" */
+	int move;		/* op "move": the record changes site */
+	json_t *columns;	/* borrowed from root; NULL for a delete */
+	json_t *fk;		/* borrowed: col -> {table, guid, rowversion} */
+	json_t *root;		/* owned: the whole parsed line */
+};
+
+/* Parses one JSON line strictly; free with wire_record_free. */
+int wire_record_parse(const char *line, size_t len, struct wire_record *w,
+    struct sp_error *err);
+void wire_record_free(struct wire_record *w);
+
+/* Builds the JSON object of a record; row and fk may be NULL. Returns a new
+ * reference. */
+json_t *wire_record_build(const struct store_record *rec, json_t *row,
+    json_t *fk);
+
+/* 1 when s is 32 hexadecimal digits. */
+int guid_valid(const char *s);
+
+#endif

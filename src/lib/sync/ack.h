@@ -1,0 +1,37 @@
+/* ack.h: acknowledgements: written for the flows applied from a peer, with
+ * their protocol; ingested to move the ack mark, freeze acknowledged
+ * records and keep the peer's protocol. Also the vacuum that purges
+ * metadata every peer has acknowledged. */
+#ifndef SYNCPACK_ACK_H
+#define SYNCPACK_ACK_H
+
+#include "sync/exchange_file.h"
+
+struct ack_result {
+	int flows;		/* flows acknowledged in the file */
+	int written;		/* 0: nothing to acknowledge, no file */
+	struct exchange_written file;
+};
+
+/* Writes an ack file for every flow applied from peer and not yet
+ * acknowledged. */
+int ack_write(struct site *s, const char *peer, const char *target,
+    uint64_t link, struct ack_result *res, struct sp_error *err);
+
+/* Ingests one line of an ack file from peer (inside the apply
+ * transaction). */
+int ack_ingest_line(struct site *s, const char *peer, const char *line,
+    size_t len, struct sp_error *err);
+
+/* Ingests one line of an ack file's transfers.jsonl: hops of moved
+ * records as the peer knows them. */
+int ack_transfer_line(struct site *s, const char *line, size_t len,
+    struct sp_error *err);
+
+/* After an ack file's lines: freeze and vacuum (inside the transaction). */
+int ack_after_ingest(struct site *s, const char *peer, struct sp_error *err);
+
+/* Purges tombstones every peer has acknowledged. */
+int site_vacuum(struct site *s, long long *purged, struct sp_error *err);
+
+#endif

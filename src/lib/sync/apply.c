@@ -1,0 +1,384 @@
+/* apply.c: applies one exchange file: flow tracking, streaming the
+ * payload line by line into one transaction, held records, acks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync/ack.h"
+#include "sync/apply.h"
+#include "sxf/wire_record.h"
+#include "sync/exchange_file.h"
+#include "net/input.h"
+#include "util/line_buffer.h"
+
+enum member_kind {
+	MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK, MEMBER_REQUESTS,
+	MEMBER_TRANSFERS
+};
+
+static int refuse_moves;
+
+void
+apply_refuse_moves(int refuse)
+{
+	refuse_moves = refuse;
+}
+
+struct file_ctx {
+	struct apply_ctx ac;
+	struct site *site;
+	struct apply_result *res;
+	const char *path;
+	int in_txn;
+	int started;		/* the flow row counts this execution */
+	int already;
+	int superseded;
+	enum member_kind member;
+	struct line_buffer lines;
+};
+
+/* Whether flow h of its sender was applied here (*already), and whether a
+ * later data flow of it was (*superseded). The same flow id on a file
+ * made at another time means the sender was restored from a backup and
+ * reuses ids: refused, since its changes come again in its next file. */
+static int
+flow_state(struct site *s, const struct sxf_header *h, int *already,
+    int *superseded, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r, reused = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM "
+	    "syncpack_flow WHERE peer = ?1 AND direction = 'in' AND flow = ?2 "
+	    "AND status IN ('applied', 'partial', 'superseded')), (SELECT "
+	    "count(*) FROM syncpack_flow WHERE peer = ?1 AND direction = 'in' "
+	    "AND kind = 'data' AND flow > ?2 AND status IN ('applied', "
+	    "'partial')), (SELECT count(*) FROM syncpack_flow WHERE peer = ?1 "
+	    "AND direction = 'in' AND flow = ?2 AND ready IS NOT ?3)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
+	sqlite3_bind_text(st, 3, h->created, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*already = sqlite3_column_int(st, 0) > 0;
+		*superseded = sqlite3_column_int(st, 1) > 0;
+		reused = sqlite3_column_int(st, 2) > 0;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return site_sqlite_error(s, err, s->path);
+	if (reused) {
+		*already = 0;
+		if (exchange_note_restored(s, h->from, err) != 0)
+			return -1;
+		return sp_error_set(err, "flow %llu of %s was received before "
+		    "from another file (made %s): %s was restored from a backup "
+		    "and reuses flow ids; its changes come again in its next file",
+		    (unsigned long long)h->flow, h->from, h->created, h->from);
+	}
+	return 0;
+}
+
+/* A data file from a sender that found it was restored from a backup
+ * (since -1): it gets everything again. */
+static int
+sender_restarted(struct site *s, const struct sxf_header *h,
+    struct sp_error *err)
+{
+	const char *since = sxf_header_extra(h, "since");
+
+	if (since == NULL || strcmp(since, "-1") != 0)
+		return 0;
+	return exchange_note_restored(s, h->from, err);
+}
+
+/* Counts an execution before the work starts, committed at once, so that
+ * a run killed halfway still shows in executions. */
+static int
+flow_start(struct site *s, const struct sxf_header *h, const char *path,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_flow(peer, "
+	    "direction, flow, kind, link, file, ready, started, executions, "
+	    "status) VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now'), 1, 'running') ON CONFLICT(peer, "
+	    "direction, flow) DO UPDATE SET executions = executions + 1, "
+	    "file = ?5, started = coalesce(started, strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now')), status = 'running'", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
+	sqlite3_bind_text(st, 3, h->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)h->link);
+	sqlite3_bind_text(st, 5, input_display_name(path), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, h->created, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+static int
+flow_finish(struct site *s, const struct sxf_header *h, const char *status,
+    const struct apply_counts *n, const char *sha256, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_flow SET status = ?3, "
+	    "ended = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), sha256 = "
+	    "coalesce(?4, sha256), n_applied = ?5, n_skipped = ?6, n_conflict ="
+	    " ?7, n_rejected = ?8, n_held = ?9, covered = ?10 WHERE peer = ?1 "
+	    "AND direction = 'in' AND flow = ?2", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	if (sha256 != NULL && sha256[0])
+		sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, n ? n->applied : 0);
+	sqlite3_bind_int64(st, 6, n ? n->skipped : 0);
+	sqlite3_bind_int64(st, 7, n ? n->conflict : 0);
+	sqlite3_bind_int64(st, 8, n ? n->rejected : 0);
+	sqlite3_bind_int64(st, 9, n ? n->held : 0);
+	{
+		const char *lseq = sxf_header_extra(h, "lseq");
+		sqlite3_bind_int64(st, 10, lseq ? atoll(lseq) : 0);
+	}
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return site_sqlite_error(s, err, s->path);
+	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET last_received "
+	    "= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+static int
+on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
+{
+	struct file_ctx *fc = ctx;
+
+	fc->res->header = *h;
+	if (strcmp(h->kind, "data") != 0 && strcmp(h->kind, "ack") != 0 &&
+	    strcmp(h->kind, "answer") != 0)
+		return sp_error_set(err, "a %s file is not applied by syncunpack "
+		    "(syncdiff answers it)", h->kind);
+	if (exchange_note_seen(fc->site, h, err) != 0 ||
+	    flow_state(fc->site, h, &fc->already, &fc->superseded, err) != 0)
+		return -1;
+	if (strcmp(h->kind, "data") != 0)
+		fc->superseded = 0;	/* only data files supersede each other */
+	if (fc->already)
+		return sp_error_set(err, "already applied");
+	if (strcmp(h->kind, "data") == 0 && sender_restarted(fc->site, h, err)
+	    != 0)
+		return -1;
+	if (flow_start(fc->site, h, fc->path, err) != 0)
+		return -1;
+	fc->started = 1;
+	if (store_begin_apply(fc->ac.store, err) != 0)
+		return -1;
+	fc->in_txn = 1;
+	snprintf(fc->ac.peer, sizeof(fc->ac.peer), "%s", h->from);
+	fc->ac.flow = (long long)h->flow;
+	fc->ac.superseded = fc->superseded;
+	fc->ac.refuse_moves = refuse_moves;
+	fc->ac.defer_deletes = 1;
+	return 0;
+}
+
+static int
+on_member_begin(void *ctx, const char *name, uint64_t size,
+    struct sp_error *err)
+{
+	struct file_ctx *fc = ctx;
+	int ack = strcmp(fc->res->header.kind, "ack") == 0;
+
+	/* Answers of a reconciliation carry records in data.jsonl too; their
+	 * manifests (want, echo) are for syncdiff. */
+
+	(void)size;
+	(void)err;
+	fc->lines.len = 0;
+	if (!ack && strcmp(name, "data.jsonl") == 0)
+		fc->member = MEMBER_DATA;
+	else if (ack && strcmp(name, "ack.jsonl") == 0)
+		fc->member = MEMBER_ACK;
+	else if (!ack && strcmp(name, "requests.jsonl") == 0)
+		fc->member = MEMBER_REQUESTS;
+	else if (ack && strcmp(name, "transfers.jsonl") == 0)
+		fc->member = MEMBER_TRANSFERS;
+	else
+		fc->member = MEMBER_OTHER;
+	return 0;
+}
+
+/* A spoke asks for a record to be moved to it (answered by a pack). */
+static int
+move_request_line(struct site *s, const char *peer, const char *line,
+    size_t len, struct sp_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	const char *table, *guid;
+	char *sql;
+	int rc;
+
+	if (o == NULL || json_unpack(o, "{s:s, s:s}", "table", &table, "guid",
+	    &guid) != 0 || !guid_valid(guid)) {
+		json_decref(o);
+		return sp_error_set(err, "malformed move request");
+	}
+	sql = sqlite3_mprintf("INSERT OR REPLACE INTO syncpack_move_request("
+	    "guid, tbl, peer, requested) VALUES (upper('%q'), '%q', '%q', "
+	    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'))", guid, table, peer);
+	rc = site_exec(s, sql, err);
+	sqlite3_free(sql);
+	json_decref(o);
+	return rc;
+}
+
+static int
+process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
+{
+	struct file_ctx *fc = ctx;
+	enum apply_outcome o;
+
+	if (fc->member == MEMBER_ACK)
+		return ack_ingest_line(fc->site, fc->res->header.from, line, len,
+		    err);
+	if (fc->member == MEMBER_REQUESTS)
+		return move_request_line(fc->site, fc->res->header.from, line,
+		    len, err);
+	if (fc->member == MEMBER_TRANSFERS)
+		return ack_transfer_line(fc->site, line, len, err);
+	return apply_record(&fc->ac, line, len, &o, err);
+}
+
+static int
+on_member_data(void *ctx, const void *buf, size_t len, struct sp_error *err)
+{
+	struct file_ctx *fc = ctx;
+
+	if (fc->member == MEMBER_OTHER)
+		return 0;
+	return line_buffer_feed(&fc->lines, buf, len, process_line, fc, err);
+}
+
+static int
+on_member_end(void *ctx, const char *name, struct sp_error *err)
+{
+	struct file_ctx *fc = ctx;
+	int rc = 0;
+
+	(void)name;
+	if (fc->member != MEMBER_OTHER)
+		rc = line_buffer_flush(&fc->lines, process_line, fc, err);
+	fc->member = MEMBER_OTHER;
+	return rc;
+}
+
+int
+apply_file(struct site *s, const char *path, const char *label,
+    const struct sxf_limits *limits,
+    struct apply_result *res, struct sp_error *err)
+{
+	struct sxf_read_ops ops;
+	struct sxf_read_result rr;
+	struct file_ctx fc;
+	struct sp_error ferr;
+	const char *status;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&fc, 0, sizeof(fc));
+	memset(&ops, 0, sizeof(ops));
+	fc.site = s;
+	fc.res = res;
+	fc.path = label ? label : path;
+	if (apply_ctx_init(&fc.ac, s, err) != 0)
+		return -1;
+	ops.on_header = on_header;
+	ops.on_member_begin = on_member_begin;
+	ops.on_member_data = on_member_data;
+	ops.on_member_end = on_member_end;
+	ops.ctx = &fc;
+	if (exchange_file_read(s, path, limits, &ops, &rr, err) != 0) {
+		if (fc.in_txn)
+			store_rollback(fc.ac.store);
+		if (fc.already) {
+			res->status = APPLY_ALREADY;
+			rc = 0;
+		} else if (fc.started)
+			/* Verified header, then a bad payload or a failure:
+			 * nothing applied, and the flow says so. */
+			flow_finish(s, &res->header, "refused", NULL, NULL, &ferr);
+		goto cleanup;
+	}
+	if (strcmp(res->header.kind, "ack") == 0) {
+		if (ack_after_ingest(s, res->header.from, err) != 0)
+			goto rollback;
+		res->status = APPLY_ACK;
+		status = "applied";
+	} else {
+		if (apply_deferred_in_txn(&fc.ac, err) != 0 ||
+		    apply_release_held_in_txn(&fc.ac, &res->released, err) != 0)
+			goto rollback;
+		res->n = fc.ac.n;
+		if (fc.superseded)
+			res->status = APPLY_SUPERSEDED;
+		else if (res->n.rejected || res->n.held ||
+		    res->n.conflict > 0)
+			res->status = APPLY_PARTIAL;
+		else
+			res->status = APPLY_APPLIED;
+		status = res->status == APPLY_SUPERSEDED ? "superseded" :
+		    res->status == APPLY_PARTIAL ? "partial" : "applied";
+	}
+	if (flow_finish(s, &res->header, status, &res->n, rr.file_sha256,
+	    err) != 0 || store_commit(fc.ac.store, err) != 0)
+		goto rollback;
+	fc.in_txn = 0;
+	rc = 0;
+	goto cleanup;
+rollback:
+	store_rollback(fc.ac.store);
+	flow_finish(s, &res->header, "failed", NULL, NULL, &ferr);
+cleanup:
+	line_buffer_free(&fc.lines);
+	apply_ctx_free(&fc.ac);
+	return rc;
+}
+
+int
+apply_release_held(struct site *s, long long *released, struct sp_error *err)
+{
+	struct apply_ctx ac;
+	int rc = -1;
+
+	*released = 0;
+	if (apply_ctx_init(&ac, s, err) != 0)
+		return -1;
+	if (store_begin_apply(ac.store, err) != 0)
+		goto cleanup;
+	if (apply_release_held_in_txn(&ac, released, err) != 0 ||
+	    store_commit(ac.store, err) != 0) {
+		store_rollback(ac.store);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	apply_ctx_free(&ac);
+	return rc;
+}

@@ -1,0 +1,103 @@
+/* apply.h: applying exchange files to a site: data files (records) and
+ * ack files (acknowledgements), each in one transaction committed only
+ * after the signature and every hash verified. */
+#ifndef SYNCPACK_APPLY_H
+#define SYNCPACK_APPLY_H
+
+#include "store/sqlite/site.h"
+#include "store/store.h"
+#include "sxf/sxf_reader.h"
+#include "sxf/wire_record.h"
+
+/* What happened to one incoming record. */
+enum apply_outcome {
+	OUTCOME_APPLIED,
+	OUTCOME_DUPLICATE,	/* this version is already here */
+	OUTCOME_OLDER,		/* a newer version is already here */
+	OUTCOME_CONFLICT_WON,	/* concurrent change; the incoming one won */
+	OUTCOME_CONFLICT_LOST,	/* concurrent change; the local one stays */
+	OUTCOME_CONFLICT_KEPT,	/* manual policy: kept for an operator */
+	OUTCOME_REJECTED,	/* the sender may not make this change */
+	OUTCOME_HELD,		/* waits for a parent, an unlock, a schema */
+	OUTCOME_DEFERRED,	/* a delete decided at the end of the file */
+};
+
+const char *apply_outcome_name(enum apply_outcome o);
+
+struct apply_counts {
+	long long applied, skipped, conflict, rejected, held;
+};
+
+enum apply_status {
+	APPLY_APPLIED,		/* every record applied (or already there) */
+	APPLY_PARTIAL,		/* some rejected, held or in conflict */
+	APPLY_SUPERSEDED,	/* older than a flow already applied */
+	APPLY_ALREADY,		/* this flow was applied before: nothing done */
+	APPLY_ACK,		/* an ack file, ingested */
+};
+
+struct apply_result {
+	struct sxf_header header;
+	enum apply_status status;
+	struct apply_counts n;
+	long long released;	/* held records applied at last */
+};
+
+/* Verifies and applies one exchange file (data, answer or ack) from path
+ * ("-" for stdin); label (NULL: path) is the name the flow records, such
+ * as the URL a file was downloaded from. Returns 0 when the file was
+ * applied, ingested or already applied; -1 when nothing was applied (err
+ * says why). */
+int apply_file(struct site *s, const char *path, const char *label,
+    const struct sxf_limits *limits, struct apply_result *res,
+    struct sp_error *err);
+
+/* Incoming moves are refused (rejected) by apply_file from now on. */
+void apply_refuse_moves(int refuse);
+
+/* Applies held records whose reason is gone, in one transaction. */
+int apply_release_held(struct site *s, long long *released,
+    struct sp_error *err);
+
+struct policy_cache;
+
+/* Context of applying records, shared by data files and held records. */
+struct apply_ctx {
+	struct site *site;
+	struct store *store;
+	struct policy_cache *policies;	/* owned */
+	char peer[SITEID_MAX + 1];	/* the sender */
+	long long flow;
+	int superseded;		/* the flow is older than one applied */
+	int refuse_moves;	/* incoming moves are rejected */
+	int any_held;		/* syncpack_held may have rows */
+	int any_lock;		/* syncpack_lock has rows */
+	int defer_deletes;	/* 1: deletes of referenced rows wait for the
+				 * end of the file; 2: they are only tried */
+	long long ndeferred;	/* deletes waiting in temp.syncpack_deferred */
+	sqlite3_stmt *stmt[8];	/* owned: prepared once per apply */
+	struct apply_counts n;
+};
+
+int apply_ctx_init(struct apply_ctx *ac, struct site *s,
+    struct sp_error *err);
+void apply_ctx_free(struct apply_ctx *ac);
+
+/* Decides and applies one record (its JSON text line) inside an open
+ * apply transaction; records its protocol row and, when held, its held
+ * row. Returns -1 only on a database error; a bad record is an outcome
+ * (rejected). */
+int apply_record(struct apply_ctx *ac, const char *line, size_t len,
+    enum apply_outcome *outcome, struct sp_error *err);
+
+/* Inside an open apply transaction, after a file's records: decides the
+ * deletes apply_record deferred (defer_deletes) now that the whole file is
+ * in, and stops deferring. */
+int apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err);
+
+/* Inside an open apply transaction: applies every held record whose reason
+ * is gone, repeating while that releases more. */
+int apply_release_held_in_txn(struct apply_ctx *ac, long long *released,
+    struct sp_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* exchange_file.h: writing and checking exchange files for a site.
+ *
+ * Glue between a site database and the container: flow ids, the header,
+ * the output file and the flow log on the way out; the signer's key and
+ * the recipient check on the way in. */
+#ifndef SYNCPACK_EXCHANGE_FILE_H
+#define SYNCPACK_EXCHANGE_FILE_H
+
+#include <stdint.h>
+
+#include "util/error.h"
+#include "store/sqlite/site.h"
+#include "sxf/sxf_reader.h"
+#include "sxf/sxf_writer.h"
+
+struct exchange_written {
+	uint64_t flow;
+	char path[4096];	/* where the file went ("-" for stdout) */
+};
+
+/* What a writer of an exchange file says about it besides the payload. */
+struct exchange_meta {
+	const char *kind;
+	const char *peer;
+	uint64_t link;		/* the flow answered, or 0 */
+	long long covered;	/* the lseq a data file covers, or 0 */
+	/* Extra header lines (key, value pairs), NULL-terminated. */
+	const char *const *extra;
+};
+
+/* Gives the payload spooled in w a flow id and a header, writes it to
+ * target (file, folder or "-"), and logs the outgoing flow. w is left to
+ * the caller to free. */
+int exchange_file_write(struct site *s, struct sxf_writer *w,
+    const struct exchange_meta *m, const char *target,
+    struct exchange_written *out, struct sp_error *err);
+
+/* Moves this site's next flow id past the "seen" header of a verified file
+ * from a peer (the peer's highest flow applied from this site). */
+int exchange_note_seen(struct site *s, const struct sxf_header *h,
+    struct sp_error *err);
+
+/* Reads path ("-": stdin) through the container reader. With s non-NULL the
+ * signature is checked against the registered peer key and the file must be
+ * addressed to s; with s NULL neither is checked (listing). */
+int exchange_file_read(struct site *s, const char *path,
+    const struct sxf_limits *limits, struct sxf_read_ops *ops,
+    struct sxf_read_result *result, struct sp_error *err);
+
+
+
+/* Peer was restored from a backup (it reuses flow ids, or says so with
+ * since -1): what it lost of this site's changes, and of those it had
+ * received from others, goes to it again. The acknowledged mark drops to
+ * 0, and from 0 a pack sends the peer its own versions too (pack.c). */
+int exchange_note_restored(struct site *s, const char *peer,
+    struct sp_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* status.h: the health of a site: per peer what was exchanged and what
+ * waits, and a verdict an operator or a monitor can act on. */
+#ifndef SYNCPACK_STATUS_H
+#define SYNCPACK_STATUS_H
+
+#include <jansson.h>
+
+#include "store/sqlite/site.h"
+
+/* Returns a new JSON object: {"site", "hub", "peers": [{"peer",
+ * "last_sent", "last_received", "last_acked", "waiting", "held",
+ * "conflicts", "rejections"}], "held", "conflicts", "rejections",
+ * "verdict": "ok"|"attention", "reason"}. */
+json_t *site_status(struct site *s, struct sp_error *err);
+
+/* Resolves conflict id by keeping the local or the remote version; the
+ * kept version becomes a new local change that supersedes both. */
+int conflict_resolve(struct site *s, long long id, int keep_remote,
+    struct sp_error *err);
+
+#endif
