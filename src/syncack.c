@@ -15,7 +15,7 @@
 #include "net/delivery.h"
 #include "net/inbox.h"
 #include "net/input.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "cli/tool.h"
 
 static void

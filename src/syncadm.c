@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "sxf/keys.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "syncadm.h"
 #include "cli/tool.h"
 

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 void syncadm_usage(FILE *f);
 void syncadm_common_option(int c) __attribute__((noreturn));

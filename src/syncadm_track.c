@@ -8,6 +8,7 @@
 #include "sync/track.h"
 #include "syncadm.h"
 #include "cli/tool.h"
+#include "store/sqlite/sql.h"
 
 int
 syncadm_cmd_track(int argc, char **argv)

@@ -14,7 +14,7 @@
 #include "sync/diff.h"
 #include "net/input.h"
 #include "sync/reconcile.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "cli/tool.h"
 
 static void

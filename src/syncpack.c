@@ -8,7 +8,7 @@
 #include "util/atomic_out.h"
 #include "net/delivery.h"
 #include "sync/pack.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "cli/tool.h"
 
 static void

@@ -16,7 +16,7 @@
 #include "net/inbox.h"
 #include "net/input.h"
 #include "sync/pack.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 #include "cli/tool.h"
 
 static void

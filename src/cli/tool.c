@@ -9,7 +9,7 @@
 #include "config.h"
 #include "net/delivery.h"
 #include "net/inbox.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "cli/tool.h"
 
 const char *tool_name = "syncpack";

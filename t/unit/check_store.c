@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "store/sqlite/capture_fold.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "store/store.h"
 #include "sync/track.h"
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "net/delivery.h"
+#include "store/sqlite/sql.h"
 
 char *
 outbox_default(struct site *s)

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "store/sqlite/site.h"
+#include "store/site.h"
 #include "sxf/sxf_reader.h"
 
 struct inbox_file {

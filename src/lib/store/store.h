@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "util/error.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 /* The metadata of one record, as every site knows it. */
 struct store_record {

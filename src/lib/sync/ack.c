@@ -7,6 +7,7 @@
 
 #include "sync/ack.h"
 #include "store/sqlite/site_schema.h"
+#include "store/sqlite/sql.h"
 
 /* The protocol rows of one incoming flow, as a JSON array; NULL with err
  * set on error: an ack must not tell the sender its records were plainly

@@ -4,7 +4,7 @@
 #ifndef SYNCPACK_APPLY_H
 #define SYNCPACK_APPLY_H
 
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "store/store.h"
 #include "sxf/sxf_reader.h"
 #include "sxf/wire_record.h"

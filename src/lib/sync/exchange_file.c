@@ -6,6 +6,7 @@
 #include "util/atomic_out.h"
 #include "sync/exchange_file.h"
 #include "net/input.h"
+#include "store/sqlite/sql.h"
 
 static int
 log_outgoing(struct site *s, const struct exchange_meta *m, uint64_t flow,

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 #include "sxf/sxf_reader.h"
 #include "sxf/sxf_writer.h"
 

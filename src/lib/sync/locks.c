@@ -4,6 +4,7 @@
 
 #include "sync/locks.h"
 #include "sync/track.h"
+#include "store/sqlite/sql.h"
 
 /* Binds key with the type of the table's key column, so that the lock row
  * compares equal to the record's key. */

@@ -8,7 +8,7 @@
 #define SYNCPACK_LOCKS_H
 
 #include "util/error.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 enum lock_result { LOCK_DONE, LOCK_REFUSED, LOCK_ERROR };
 

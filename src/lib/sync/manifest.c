@@ -12,6 +12,7 @@
 #include "sync/manifest.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
+#include "store/sqlite/sql.h"
 
 int
 manifest_order(const struct manifest_entry *a, const struct manifest_entry *b)

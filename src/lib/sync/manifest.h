@@ -9,7 +9,7 @@
 #ifndef SYNCPACK_MANIFEST_H
 #define SYNCPACK_MANIFEST_H
 
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 struct manifest_entry {
 	char table[256];

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
+#include "store/sqlite/sql.h"
 
 #define CLOSURE_MEMORY 1024
 

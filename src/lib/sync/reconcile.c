@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
+#include "store/sqlite/sql.h"
 
 /* Writes one manifest line. GUIDs and checksums are hexadecimal and need
  * no escaping; the table name is encoded by jansson once per table. */

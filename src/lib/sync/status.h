@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 /* Returns a new JSON object: {"site", "hub", "peers": [{"peer",
  * "last_sent", "last_received", "last_acked", "waiting", "held",

@@ -6,6 +6,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/capture_sql.h"
 #include "sync/track.h"
+#include "store/sqlite/sql.h"
 
 static const char *const owners[] = { "central", "creator", "shared", NULL };
 static const char *const routes[] = { "all", "owner", "none", NULL };

@@ -4,7 +4,7 @@
 #define SYNCPACK_TRACK_H
 
 #include "util/error.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 struct tracked_table {
 	long long id;

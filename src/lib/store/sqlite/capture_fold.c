@@ -8,6 +8,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "util/clock.h"
 #include "util/hexenc.h"
+#include "store/sqlite/sql.h"
 
 int
 capture_new_guid(const char *site, long long hlc, char out[33],

@@ -4,7 +4,7 @@
 #define SYNCPACK_CAPTURE_FOLD_H
 
 #include "util/error.h"
-#include "store/sqlite/site.h"
+#include "store/site.h"
 
 /* Folds every pending row of syncpack_change into syncpack_record, in
  * order, and empties the log. Runs in its own transaction, or inside the

@@ -8,7 +8,7 @@
 
 #include "store/sqlite/capture_fold.h"
 #include "sxf/keys.h"
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
 
 /* 1 when syncadm init ran on the database, 0 when not, -1 on error (a

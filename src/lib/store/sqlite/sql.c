@@ -2,7 +2,7 @@
  * its error (declared in site.h), shared by every file of the backend. */
 #include <sqlite3.h>
 
-#include "store/sqlite/site.h"
+#include "store/sqlite/sql.h"
 
 int
 site_sqlite_error(struct site *s, struct sp_error *err, const char *what)

@@ -1,19 +1,21 @@
 /* site.h: a site database: opening it, its identity, keys, peers, flows.
  *
  * The toolkit's metadata lives in tables named syncpack_* inside the
- * application's own SQLite file; application tables are never touched here. */
+ * application's own database; application tables are never touched here.
+ * This is the store interface; the SQLite backend implements it. */
 #ifndef SYNCPACK_SITE_H
 #define SYNCPACK_SITE_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 #include <openssl/evp.h>
 
 #include "util/error.h"
 #include "sxf/siteid.h"
 
+struct sqlite3;
+
 struct site {
-	sqlite3 *db;		/* owned */
+	struct sqlite3 *db;	/* owned: the connection (store/sqlite/ only) */
 	char *path;		/* owned: the database file as given */
 	char id[SITEID_MAX + 1];
 	int hub;
@@ -51,17 +53,5 @@ int site_peer_exists(struct site *s, const char *peer, struct sp_error *err);
 /* Takes the next outgoing flow id, committed at once so ids never repeat
  * even if writing the file fails afterwards. */
 int site_next_flow(struct site *s, uint64_t *flow, struct sp_error *err);
-
-/* The statement helpers of the backend (sql.c). */
-/* Runs sql once with arg (NULL: none) bound to its one parameter: 1 when
- * it gave a row, 0 when it finished without one, -1 on error. */
-int site_step_text(struct site *s, const char *sql, const char *arg,
-    struct sp_error *err);
-
-/* Runs one SQL statement without results; err gets the SQLite message. */
-int site_exec(struct site *s, const char *sql, struct sp_error *err);
-
-/* Sets err from the connection's last SQLite error and returns -1. */
-int site_sqlite_error(struct site *s, struct sp_error *err, const char *what);
 
 #endif
