@@ -3,7 +3,10 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/atomic_out.h"
@@ -109,6 +112,107 @@ START_TEST(fat_size_limit)
 }
 END_TEST
 
+/* Entries of dir whose name starts with '.' (temporary outputs), and all
+ * entries, "." and ".." aside. */
+static int
+count_entries(int *hidden)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	*hidden = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n++;
+		if (e->d_name[0] == '.')
+			(*hidden)++;
+	}
+	closedir(d);
+	return n;
+}
+
+#define MANY_OUTPUTS 20
+
+/* In a child: opens MANY_OUTPUTS outputs and leaves them open; how it ends
+ * is how (0 raise SIGTERM, else exit with that status). */
+static void
+child_with_open_outputs(int how)
+{
+	static struct atomic_out o[MANY_OUTPUTS];
+	struct sp_error err;
+	char name[32];
+
+	atomic_out_cleanup_on_signals();
+	for (int i = 0; i < MANY_OUTPUTS; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		if (atomic_out_open(&o[i], dir, name, &err) != 0)
+			_exit(99);
+		if (write(o[i].fd, "x", 1) != 1)
+			_exit(98);
+	}
+	if (how == 0)
+		raise(SIGTERM);
+	exit(how);
+}
+
+/* Runs child_with_open_outputs(how) and returns its wait status. */
+static int
+run_child(int how)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		child_with_open_outputs(how);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+START_TEST(many_outputs_removed_on_signal)
+{
+	int status = run_child(0), hidden;
+
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_int_eq(count_entries(&hidden), 0);
+}
+END_TEST
+
+START_TEST(outputs_removed_on_exit)
+{
+	int status = run_child(3), hidden;
+
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	ck_assert_int_eq(count_entries(&hidden), 0);
+}
+END_TEST
+
+START_TEST(many_outputs_commit_and_abort)
+{
+	struct atomic_out o[MANY_OUTPUTS];
+	struct sp_error err;
+	char name[32];
+	int hidden;
+
+	for (int i = 0; i < MANY_OUTPUTS; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		ck_assert_int_eq(atomic_out_open(&o[i], dir, name, &err), 0);
+	}
+	ck_assert_int_eq(count_entries(&hidden), MANY_OUTPUTS);
+	ck_assert_int_eq(hidden, MANY_OUTPUTS);
+	/* Out of order, so removal from the middle of the list is used. */
+	for (int i = 0; i < MANY_OUTPUTS; i += 2)
+		ck_assert_int_eq(atomic_out_commit(&o[i], &err), 0);
+	for (int i = MANY_OUTPUTS - 1; i > 0; i -= 2)
+		atomic_out_abort(&o[i]);
+	ck_assert_int_eq(count_entries(&hidden), MANY_OUTPUTS / 2);
+	ck_assert_int_eq(hidden, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -122,6 +226,9 @@ main(void)
 	tcase_add_test(tc, files_round_trip);
 	tcase_add_test(tc, small_file_limit);
 	tcase_add_test(tc, fat_size_limit);
+	tcase_add_test(tc, many_outputs_removed_on_signal);
+	tcase_add_test(tc, outputs_removed_on_exit);
+	tcase_add_test(tc, many_outputs_commit_and_abort);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

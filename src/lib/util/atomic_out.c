@@ -12,35 +12,91 @@
 
 #include "util/atomic_out.h"
 
-/* Temporary files a signal handler must remove; a tool has at most a few
- * outputs open at once. */
-#define PENDING_MAX 8
-static char *volatile pending[PENDING_MAX];
+/* Temporary files still open, which a signal or exit() must remove: a
+ * list, since a tool may hold any number of outputs at once. The list is
+ * only changed with every signal blocked, so the handler never sees it
+ * half-linked. */
+struct pending {
+	struct pending *next;
+	char *path;		/* borrowed from the atomic_out */
+};
+static struct pending *volatile pending_head;
 
 static void
+signals_block(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+}
+
+static void
+signals_restore(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+static void
+pending_unlink_all(void)
+{
+	for (struct pending *p = pending_head; p != NULL; p = p->next)
+		unlink(p->path);
+}
+
+static void
+on_exit_cleanup(void)
+{
+	sigset_t old;
+
+	signals_block(&old);
+	pending_unlink_all();
+	signals_restore(&old);
+}
+
+static int
 pending_add(char *path)
 {
-	for (int i = 0; i < PENDING_MAX; i++)
-		if (pending[i] == NULL) {
-			pending[i] = path;
-			return;
+	static int registered;
+	struct pending *p = malloc(sizeof(*p));
+	sigset_t old;
+
+	if (p == NULL)
+		return -1;
+	if (!registered) {
+		if (atexit(on_exit_cleanup) != 0) {
+			free(p);
+			return -1;
 		}
+		registered = 1;
+	}
+	p->path = path;
+	signals_block(&old);
+	p->next = pending_head;
+	pending_head = p;
+	signals_restore(&old);
+	return 0;
 }
 
 static void
 pending_remove(const char *path)
 {
-	for (int i = 0; i < PENDING_MAX; i++)
-		if (pending[i] == path)
-			pending[i] = NULL;
+	struct pending *volatile *link = &pending_head, *p;
+	sigset_t old;
+
+	signals_block(&old);
+	while ((p = *link) != NULL && p->path != path)
+		link = &p->next;
+	if (p != NULL)
+		*link = p->next;
+	signals_restore(&old);
+	free(p);
 }
 
 static void
 on_signal(int sig)
 {
-	for (int i = 0; i < PENDING_MAX; i++)
-		if (pending[i] != NULL)
-			unlink(pending[i]);
+	pending_unlink_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -125,14 +181,29 @@ atomic_out_open(struct atomic_out *o, const char *target,
 		o->tmp_path = NULL;
 		goto cleanup;
 	}
-	fchmod(o->fd, 0644);
+	if (pending_add(o->tmp_path) != 0) {
+		sp_error_set(err, "out of memory");
+		goto fail_tmp;
+	}
+	if (fchmod(o->fd, 0644) != 0) {
+		sp_error_set(err, "%s: chmod: %s", o->final_path,
+		    strerror(errno));
+		pending_remove(o->tmp_path);
+		goto fail_tmp;
+	}
 	{
 		struct statfs fs;
 		o->on_fat = fstatfs(o->fd, &fs) == 0 &&
 		    atomic_out_size_fits((long)fs.f_type, 1ULL << 32) != 0;
 	}
-	pending_add(o->tmp_path);
 	rc = 0;
+	goto cleanup;
+fail_tmp:
+	close(o->fd);
+	o->fd = -1;
+	unlink(o->tmp_path);
+	free(o->tmp_path);
+	o->tmp_path = NULL;
 cleanup:
 	free(dircopy);
 	free(basecopy);
@@ -198,11 +269,19 @@ atomic_out_commit(struct atomic_out *o, struct sp_error *err)
 	dircopy = strdup(o->final_path);
 	if (dircopy != NULL) {
 		dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
 		free(dircopy);
+		/* Some file systems (FAT through some drivers) cannot sync a
+		 * folder; the file itself is synced and in place. */
+		if (dfd >= 0 && fsync(dfd) != 0 && errno != EINVAL &&
+		    errno != EROFS && errno != ENOTSUP) {
+			sp_error_set(err, "%s: fsync of its folder: %s",
+			    o->final_path, strerror(errno));
+			close(dfd);
+			atomic_out_release(o);
+			return -1;
+		}
+		if (dfd >= 0)
+			close(dfd);
 	}
 	rc = 0;
 	atomic_out_release(o);

@@ -32,7 +32,8 @@ int atomic_out_size_fits(long fs_type, unsigned long long size);
 	"a network mailbox"
 
 /* Installs handlers so SIGINT, SIGTERM, SIGHUP and SIGPIPE remove any
- * temporary file still open before the process dies. */
+ * temporary file still open before the process dies. An exit() with
+ * outputs still open removes their temporary files in any case. */
 void atomic_out_cleanup_on_signals(void);
 
 #endif
