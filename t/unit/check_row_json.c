@@ -77,7 +77,7 @@ bind_line(const char *text, size_t len, struct sp_error *err)
 {
 	json_error_t jerr;
 	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES |
-	    ROW_JSON_DECODE_FLAGS, &jerr);
+	    VALUE_JSON_DECODE_FLAGS, &jerr);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -162,7 +162,7 @@ START_TEST(every_value_round_trips)
 			/* A line holds no raw NUL (held records are C
 			 * strings) and no invalid UTF-8 (jansson refuses
 			 * it). */
-			ck_assert(row_json_plain_text((const unsigned char *)
+			ck_assert(value_plain_text((const unsigned char *)
 			    text, strlen(text)));
 			free(text);
 			ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT t.v, u.v "
@@ -299,7 +299,7 @@ START_TEST(plain_text)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(row_json_plain_text((const unsigned char *)
+		ck_assert_msg(value_plain_text((const unsigned char *)
 		    cases[i].bytes, cases[i].n) == cases[i].plain, "case %zu", i);
 }
 END_TEST

@@ -2,7 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "store/sqlite/row_json.h"
+#include "sxf/value.h"
 #include "sxf/siteid.h"
 #include "sxf/wire_record.h"
 
@@ -95,7 +95,7 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 
 	memset(w, 0, sizeof(*w));
 	w->root = json_loadb(line, len, JSON_REJECT_DUPLICATES |
-	    ROW_JSON_DECODE_FLAGS, &jerr);
+	    VALUE_JSON_DECODE_FLAGS, &jerr);
 	if (w->root == NULL)
 		return sp_error_set(err, "not JSON: %s", jerr.text);
 	if (!json_is_object(w->root)) {

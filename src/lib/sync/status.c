@@ -8,6 +8,7 @@
 #include "sync/status.h"
 #include "store/store.h"
 #include "sxf/wire_record.h"
+#include "store/sqlite/sql.h"
 
 /* Runs a count query: ?1 is the peer (when given), ?2 whether this site is
  * the hub, ?3 this site's id, each bound only when the query uses it.

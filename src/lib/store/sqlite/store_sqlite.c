@@ -5,6 +5,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
 #include "store/store.h"
+#include "store/sqlite/sql.h"
 
 struct table_info {
 	long long id;
