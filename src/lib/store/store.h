@@ -12,25 +12,7 @@
 
 #include "util/error.h"
 #include "store/site.h"
-
-/* The metadata of one record, as every site knows it. */
-struct store_record {
-	char guid[33];
-	char table[256];
-	char origin[SITEID_MAX + 1];
-	char owner[SITEID_MAX + 1];
-	char hlc_site[SITEID_MAX + 1];
-	char src[SITEID_MAX + 1];	/* peer the version came from; "" local */
-	long long rowversion;
-	long long hlc;
-	long long lseq;		/* local sequence (local meaning only) */
-	long long base;		/* rowversion last received from a peer */
-	long long base_hlc;	/* and its HLC stamp */
-	char base_site[SITEID_MAX + 1];	/* and its site; "" not known */
-	int deleted;
-	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
-	int locked;		/* reserved in syncpack_lock (changes only) */
-};
+#include "sxf/record.h"
 
 /* Called for each changed record; row is the record's columns by name
  * (NULL for a tombstone), borrowed for the call. Non-zero stops. */

@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "util/error.h"
-#include "store/store.h"
+#include "sxf/record.h"
 
 struct wire_record {
 	struct store_record rec;	/* deleted = op "delete" */
