@@ -294,6 +294,31 @@ START_TEST(blob_round_trip)
 }
 END_TEST
 
+/* Another writer holding the database past the busy timeout is a "busy"
+ * error, any other refusal of the database a "database" one. */
+START_TEST(database_errors_have_a_kind)
+{
+	struct sp_error err;
+	sqlite3 *other;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/hub.db", dir);
+	ck_assert_int_eq(site_exec(&site, "SELECT * FROM no_such_table", &err),
+	    -1);
+	ck_assert_int_eq(err.kind, SP_ERR_DATABASE);
+	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(site.db, 0);
+	ck_assert_int_eq(site_exec(&site, "INSERT INTO country VALUES "
+	    "('FR', 'France')", &err), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_BUSY);
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,6 +336,7 @@ main(void)
 	tcase_add_test(tc, unknown_column_is_an_error);
 	tcase_add_test(tc, changes_in_lseq_order_with_typed_values);
 	tcase_add_test(tc, blob_round_trip);
+	tcase_add_test(tc, database_errors_have_a_kind);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,7 @@
 /* check_sxf.c: unit tests for the exchange-file container (sxf_*.c). */
 #include <check.h>
+#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +257,7 @@ START_TEST(read_refuses_other_recipient_and_signer)
 
 	ck_assert_int_eq(sxf_read_fd(fileno(f), NULL, &ops, &res, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "addressed to ASOC"));
+	ck_assert_int_eq(err.kind, SP_ERR_REFUSED);
 	fclose(f);
 }
 END_TEST
@@ -271,6 +274,7 @@ START_TEST(read_stops_at_member_limit)
 	lim.max_member = 99999;
 	ck_assert_int_eq(sxf_read_fd(fileno(f), &lim, &ops, &res, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "over the limit"));
+	ck_assert_int_eq(err.kind, SP_ERR_REFUSED);
 	ck_assert_uint_eq(res.members, 1);
 	fclose(f);
 }
@@ -315,6 +319,38 @@ START_TEST(read_never_accepts_altered_content)
 }
 END_TEST
 
+/* What failed decides the kind: a file that cannot be read is io (with its
+ * errno), one that is not an sxf is refused; a prefix keeps the kind. */
+START_TEST(errors_have_a_kind)
+{
+	struct sxf_read_ops ops = { .signer_key = lookup };
+	struct sxf_read_result res;
+	struct sp_error err;
+	FILE *f = tmpfile();
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(dir, 0);
+	ck_assert_int_eq(sxf_read_fd(dir, NULL, &ops, &res, &err), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_IO);
+	ck_assert_int_eq(err.sys_errno, EISDIR);
+	close(dir);
+	fputs("not an exchange file\n", f);
+	rewind(f);
+	ck_assert_int_eq(sxf_read_fd(fileno(f), NULL, &ops, &res, &err), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_REFUSED);
+	ck_assert_str_eq(sp_error_kind_name(err.kind), "refused");
+	ck_assert_int_eq(sp_error_prefix(&err, "F.sxf"), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_REFUSED);
+	ck_assert_int_eq(sp_error_set(&err, "plain"), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_OTHER);
+	errno = ENOSPC;
+	ck_assert_int_eq(sp_error_io(&err, "%s", "disk"), -1);
+	ck_assert_int_eq(err.kind, SP_ERR_IO);
+	ck_assert_int_eq(err.sys_errno, ENOSPC);
+	fclose(f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -334,6 +370,7 @@ main(void)
 	tcase_add_test(tc, read_refuses_other_recipient_and_signer);
 	tcase_add_test(tc, read_stops_at_member_limit);
 	tcase_add_test(tc, read_never_accepts_altered_content);
+	tcase_add_test(tc, errors_have_a_kind);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

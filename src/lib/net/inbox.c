@@ -43,7 +43,7 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 	*files = NULL;
 	*count = 0;
 	if (d == NULL)
-		return sp_error_set(err, "%s: %s", dir, strerror(errno));
+		return sp_error_io(err, "%s: %s", dir, strerror(errno));
 	/* A file skipped here would silently never be applied: every failure
 	 * fails the scan. */
 	for (;;) {
@@ -58,7 +58,7 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			if (errno != 0) {
-				sp_error_set(err, "%s: %s", dir, strerror(errno));
+				sp_error_io(err, "%s: %s", dir, strerror(errno));
 				goto fail;
 			}
 			break;
@@ -129,11 +129,11 @@ inbox_move_done(const char *dir, const char *path, struct sp_error *err)
 	if (asprintf(&done, "%s/done", dir) < 0)
 		return sp_error_set(err, "out of memory");
 	if (mkdir(done, 0755) != 0 && errno != EEXIST)
-		rc = sp_error_set(err, "%s: %s", done, strerror(errno));
+		rc = sp_error_io(err, "%s: %s", done, strerror(errno));
 	else if (asprintf(&target, "%s/%s", done, base) < 0)
 		rc = sp_error_set(err, "out of memory");
 	else if (rename(path, target) != 0)
-		rc = sp_error_set(err, "%s: cannot move into %s: %s", path, done,
+		rc = sp_error_io(err, "%s: cannot move into %s: %s", path, done,
 		    strerror(errno));
 	free(done);
 	free(target);

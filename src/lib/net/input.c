@@ -17,7 +17,7 @@ input_open(const char *path, struct sp_error *err)
 		return STDIN_FILENO;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		sp_error_set(err, "%s", strerror(errno));
+		sp_error_io(err, "%s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {

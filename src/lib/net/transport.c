@@ -166,7 +166,7 @@ perform(const struct transport_opts *o, CURL *c, const char *url,
 
 	for (int attempt = 0;; attempt++) {
 		if (prepare != NULL && prepare(ctx) != 0)
-			return sp_error_set(err, "%s: cannot rewind the local "
+			return sp_error_io(err, "%s: cannot rewind the local "
 			    "file: %s", url, strerror(errno));
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK)

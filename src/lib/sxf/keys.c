@@ -44,12 +44,12 @@ write_pem(EVP_PKEY *key, const char *path, mode_t mode, int private,
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
-		return sp_error_set(err, "%s: %s", path, strerror(errno));
+		return sp_error_io(err, "%s: %s", path, strerror(errno));
 	f = fdopen(fd, "w");
 	if (f == NULL) {
 		close(fd);
 		unlink(path);
-		return sp_error_set(err, "%s: %s", path, strerror(errno));
+		return sp_error_io(err, "%s: %s", path, strerror(errno));
 	}
 	ok = private ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)
 	    : PEM_write_PUBKEY(f, key);
@@ -60,7 +60,7 @@ write_pem(EVP_PKEY *key, const char *path, mode_t mode, int private,
 	}
 	if (fclose(f) != 0) {
 		unlink(path);
-		return sp_error_set(err, "%s: %s", path, strerror(errno));
+		return sp_error_io(err, "%s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -119,7 +119,7 @@ key_load_private(const char *path, struct sp_error *err)
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
-		sp_error_set(err, "%s: %s", path, strerror(errno));
+		sp_error_io(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
@@ -160,7 +160,7 @@ file_read_small(const char *path, size_t max, size_t *len,
 	size_t n;
 
 	if (f == NULL) {
-		sp_error_set(err, "%s: %s", path, strerror(errno));
+		sp_error_io(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	buf = malloc(max + 1);

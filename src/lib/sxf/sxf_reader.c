@@ -14,6 +14,9 @@
 #include "sxf/keys.h"
 #include "sxf/sxf_reader.h"
 
+/* The file itself is wrong: not an sxf, forged, truncated, over a limit. */
+#define refuse(err, ...) sp_error_setk((err), SP_ERR_REFUSED, 0, __VA_ARGS__)
+
 const struct sxf_limits sxf_default_limits = {
 	.max_member = UINT64_C(4) << 30,
 	.max_total = UINT64_C(16) << 30,
@@ -36,9 +39,20 @@ struct gzip_source {
 	uint64_t max_total;
 	EVP_MD_CTX *file_hash;	/* of the compressed bytes, as read */
 	const char *problem;	/* why the stream failed, for messages */
+	int problem_errno;	/* the errno of a read error, else 0 */
 	unsigned char in[BLOCK];
 	unsigned char out[BLOCK];
 };
+
+/* The stream's own failure: reading the input, or what was read. */
+static int
+stream_problem(const struct gzip_source *src, struct sp_error *err)
+{
+	if (src->problem_errno != 0)
+		return sp_error_setk(err, SP_ERR_IO, src->problem_errno,
+		    "%s: %s", src->problem, strerror(src->problem_errno));
+	return refuse(err, "%s", src->problem);
+}
 
 static int
 gzip_fill(struct gzip_source *src)
@@ -50,6 +64,7 @@ gzip_fill(struct gzip_source *src)
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		src->problem = "read error";
+		src->problem_errno = errno;
 		return -1;
 	}
 	if (n == 0)
@@ -126,11 +141,11 @@ gzip_finish(struct gzip_source *src, struct sp_error *err)
 {
 	while (!src->ended)
 		if (gzip_inflate(src) < 0)
-			return sp_error_set(err, "%s", src->problem);
+			return stream_problem(src, err);
 	if (src->z.avail_in == 0 && !src->eof && gzip_fill(src) != 0)
-		return sp_error_set(err, "%s", src->problem);
+		return stream_problem(src, err);
 	if (src->z.avail_in != 0)
-		return sp_error_set(err, "trailing data after the gzip stream");
+		return refuse(err, "trailing data after the gzip stream");
 	return 0;
 }
 
@@ -157,24 +172,24 @@ archive_problem(struct reader_state *st, struct sp_error *err)
 	const char *msg = archive_error_string(st->a);
 
 	if (st->gz->problem != NULL)
-		return sp_error_set(err, "%s", st->gz->problem);
+		return stream_problem(st->gz, err);
 	if (msg == NULL)
 		msg = "unknown error";
 	if (st->entries == 0 && strstr(msg, "Unrecognized archive format"))
-		return sp_error_set(err, "not a tar archive");
-	return sp_error_set(err, "truncated or corrupt tar: %s", msg);
+		return refuse(err, "not a tar archive");
+	return refuse(err, "truncated or corrupt tar: %s", msg);
 }
 
 static int
 name_is_safe(const char *name, struct sp_error *err)
 {
 	if (name == NULL || name[0] == '\0')
-		return sp_error_set(err, "member with an empty name");
+		return refuse(err, "member with an empty name");
 	if (strchr(name, '/') != NULL)
-		return sp_error_set(err, "member name \"%.100s\" contains '/'",
+		return refuse(err, "member name \"%.100s\" contains '/'",
 		    name);
 	if (strstr(name, "..") != NULL)
-		return sp_error_set(err, "member name \"%.100s\" contains '..'",
+		return refuse(err, "member name \"%.100s\" contains '..'",
 		    name);
 	return 0;
 }
@@ -199,7 +214,7 @@ read_small(struct reader_state *st, uint64_t size, char **out,
 		}
 		if (n == 0) {
 			free(buf);
-			return sp_error_set(err, "truncated input");
+			return refuse(err, "truncated input");
 		}
 		got += (size_t)n;
 	}
@@ -233,12 +248,12 @@ verify_signature(struct reader_state *st, struct sp_error *err)
 		free(msg);
 		EVP_PKEY_free(key);
 		if (!ok)
-			return sp_error_set(err, "bad signature (not signed "
+			return refuse(err, "bad signature (not signed "
 			    "by %s's registered key, or altered)", h->from);
 		st->result->signature_checked = 1;
 	}
 	if (ops->expect_to != NULL && strcmp(ops->expect_to, h->to) != 0)
-		return sp_error_set(err, "addressed to %s, not to this site (%s)",
+		return refuse(err, "addressed to %s, not to this site (%s)",
 		    h->to, ops->expect_to);
 	if (ops->on_header != NULL && ops->on_header(ops->ctx, h, err) != 0)
 		return -1;
@@ -256,17 +271,17 @@ read_fixed_member(struct reader_state *st, const char *name, uint64_t size,
 
 	for (size_t i = 0; i < idx; i++)
 		if (strcmp(name, fixed_names[i]) == 0)
-			return sp_error_set(err, "member %s duplicated", name);
+			return refuse(err, "member %s duplicated", name);
 	/* A stream cannot tell "missing" from "later": say both. */
 	if (strcmp(name, fixed_names[idx]) != 0)
-		return sp_error_set(err, "member %s missing or out of order "
+		return refuse(err, "member %s missing or out of order "
 		    "(found %.100s in its place)", fixed_names[idx], name);
 	if (idx == 2) {
 		if (size != SIGNATURE_LEN)
-			return sp_error_set(err, "SIGNATURE is %llu bytes, not %d",
+			return refuse(err, "SIGNATURE is %llu bytes, not %d",
 			    (unsigned long long)size, SIGNATURE_LEN);
 	} else if (size > SXF_META_MAX)
-		return sp_error_set(err, "%s larger than %d bytes (limit)", name,
+		return refuse(err, "%s larger than %d bytes (limit)", name,
 		    SXF_META_MAX);
 	if (read_small(st, size, &buf, err) != 0)
 		return -1;
@@ -301,21 +316,21 @@ read_payload_member(struct reader_state *st, const char *name, uint64_t size,
 
 	for (i = 0; i < 3; i++)
 		if (strcmp(name, fixed_names[i]) == 0)
-			return sp_error_set(err, "member %s duplicated", name);
+			return refuse(err, "member %s duplicated", name);
 	for (i = 0; i < st->manifest_count; i++)
 		if (strcmp(st->manifest[i].name, name) == 0)
 			break;
 	if (i == st->manifest_count)
-		return sp_error_set(err, "unknown member %.100s (not in "
+		return refuse(err, "unknown member %.100s (not in "
 		    "MANIFEST)", name);
 	if (i < st->next_payload)
-		return sp_error_set(err, "member %s duplicated", name);
+		return refuse(err, "member %s duplicated", name);
 	if (i > st->next_payload)
-		return sp_error_set(err, "member %s out of order (expected %s)",
+		return refuse(err, "member %s out of order (expected %s)",
 		    name, st->manifest[st->next_payload].name);
 	m = &st->manifest[i];
 	if (size > st->limits->max_member)
-		return sp_error_set(err, "member %s is %llu bytes, over the "
+		return refuse(err, "member %s is %llu bytes, over the "
 		    "limit of %llu", name, (unsigned long long)size,
 		    (unsigned long long)st->limits->max_member);
 	if (ops->on_member_begin != NULL &&
@@ -335,10 +350,10 @@ read_payload_member(struct reader_state *st, const char *name, uint64_t size,
 			return -1;
 	}
 	if (got != size)
-		return sp_error_set(err, "truncated input in member %s", name);
+		return refuse(err, "truncated input in member %s", name);
 	EVP_DigestFinal_ex(st->hash, digest, NULL);
 	if (memcmp(digest, m->sha256, 32) != 0)
-		return sp_error_set(err, "hash mismatch in member %s", name);
+		return refuse(err, "hash mismatch in member %s", name);
 	st->next_payload++;
 	st->result->members++;
 	st->result->payload_bytes += size;
@@ -366,17 +381,17 @@ read_entries(struct reader_state *st, struct sp_error *err)
 		if (name_is_safe(name, err) != 0)
 			return -1;
 		if (archive_entry_filetype(e) != AE_IFREG)
-			return sp_error_set(err, "member %.100s is not a regular "
+			return refuse(err, "member %.100s is not a regular "
 			    "file", name);
 		if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
-			return sp_error_set(err, "member %.100s has no size", name);
+			return refuse(err, "member %.100s has no size", name);
 		size = (uint64_t)archive_entry_size(e);
 		if (st->entries >= 3 + st->limits->max_members)
-			return sp_error_set(err, "more than %zu payload members "
+			return refuse(err, "more than %zu payload members "
 			    "(limit)", st->limits->max_members);
 		st->total += size;
 		if (st->total > st->limits->max_total)
-			return sp_error_set(err, "decompressed size over the "
+			return refuse(err, "decompressed size over the "
 			    "limit of %llu bytes",
 			    (unsigned long long)st->limits->max_total);
 		if (st->entries < 3) {
@@ -387,11 +402,11 @@ read_entries(struct reader_state *st, struct sp_error *err)
 		st->entries++;
 	}
 	if (st->entries < 3)
-		return sp_error_set(err, st->entries == 0 ? "empty archive "
+		return refuse(err, st->entries == 0 ? "empty archive "
 		    "(member HEADER missing)" : "member %s missing",
 		    fixed_names[st->entries]);
 	if (st->next_payload < st->manifest_count)
-		return sp_error_set(err, "member %s missing",
+		return refuse(err, "member %s missing",
 		    st->manifest[st->next_payload].name);
 	return 0;
 }
@@ -426,11 +441,12 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
 		goto cleanup;
 	}
 	if (gzip_fill(src) != 0) {
-		sp_error_set(err, "read error: %s", strerror(errno));
+		sp_error_io(err, "read error: %s",
+		    strerror(errno));
 		goto cleanup;
 	}
 	if (src->eof) {
-		sp_error_set(err, "empty input");
+		refuse(err, "empty input");
 		goto cleanup;
 	}
 	while (src->z.avail_in < 2 && !src->eof) {
@@ -448,12 +464,12 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
 		}
 	}
 	if (src->z.avail_in < 2 || src->in[0] != 0x1f || src->in[1] != 0x8b) {
-		sp_error_set(err, "not a gzip file");
+		refuse(err, "not a gzip file");
 		goto cleanup;
 	}
 	/* 16 + MAX_WBITS: gzip wrapper only, with its CRC-32 checked. */
 	if (inflateInit2(&src->z, 16 + MAX_WBITS) != Z_OK) {
-		sp_error_set(err, "cannot start gzip decompression");
+		refuse(err, "cannot start gzip decompression");
 		goto cleanup;
 	}
 	src->z_ready = 1;

@@ -67,7 +67,7 @@ sxf_writer_member_begin(struct sxf_writer *w, const char *name,
 	strcpy(m->name, name);
 	m->spool = tmpfile();
 	if (m->spool == NULL)
-		return sp_error_set(err, "cannot create a spool file: %s",
+		return sp_error_io(err, "cannot create a spool file: %s",
 		    strerror(errno));
 	if (EVP_DigestInit_ex(w->hash, EVP_sha256(), NULL) != 1) {
 		fclose(m->spool);
@@ -89,7 +89,7 @@ sxf_writer_member_write(struct sxf_writer *w, const void *buf, size_t len,
 	if (len == 0)
 		return 0;
 	if (fwrite(buf, 1, len, m->spool) != len)
-		return sp_error_set(err, "spool file: %s", strerror(errno));
+		return sp_error_io(err, "spool file: %s", strerror(errno));
 	EVP_DigestUpdate(w->hash, buf, len);
 	m->size += len;
 	w->payload_bytes += len;
@@ -106,7 +106,7 @@ sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err)
 	w->open = 0;
 	EVP_DigestFinal_ex(w->hash, m->sha256, NULL);
 	if (fflush(m->spool) != 0)
-		return sp_error_set(err, "spool file: %s", strerror(errno));
+		return sp_error_io(err, "spool file: %s", strerror(errno));
 	return 0;
 }
 
@@ -138,8 +138,9 @@ manifest_format(const struct sxf_writer *w, size_t *len)
 static int
 archive_fail(struct archive *a, struct sp_error *err)
 {
-	return sp_error_set(err, "cannot write archive: %s",
-	    archive_error_string(a) ? archive_error_string(a) : "unknown error");
+	return sp_error_setk(err, SP_ERR_IO, archive_errno(a),
+	    "cannot write archive: %s", archive_error_string(a) ?
+	    archive_error_string(a) : "unknown error");
 }
 
 static int

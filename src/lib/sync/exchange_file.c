@@ -1,4 +1,5 @@
 /* exchange_file.c: exchange files as a site writes and reads them. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	out->flow = h.flow;
 	if (sxf_writer_finish(w, &h, key, o.fd, sha, err) != 0) {
 		/* FAT stops a file at 4 GiB - 1 with EFBIG: say why. */
-		if (o.on_fat && strstr(err->msg, "too large") != NULL)
+		if (o.on_fat && err->kind == SP_ERR_IO &&
+		    err->sys_errno == EFBIG)
 			sp_error_set(err, "%s", ATOMIC_OUT_FAT_MESSAGE);
 		atomic_out_abort(&o);
 		goto cleanup;

@@ -176,7 +176,7 @@ atomic_out_open(struct atomic_out *o, const char *target,
 	}
 	o->fd = mkstemp(o->tmp_path);
 	if (o->fd < 0) {
-		sp_error_set(err, "%s: %s", o->final_path, strerror(errno));
+		sp_error_io(err, "%s: %s", o->final_path, strerror(errno));
 		free(o->tmp_path);
 		o->tmp_path = NULL;
 		goto cleanup;
@@ -186,7 +186,7 @@ atomic_out_open(struct atomic_out *o, const char *target,
 		goto fail_tmp;
 	}
 	if (fchmod(o->fd, 0644) != 0) {
-		sp_error_set(err, "%s: chmod: %s", o->final_path,
+		sp_error_io(err, "%s: chmod: %s", o->final_path,
 		    strerror(errno));
 		pending_remove(o->tmp_path);
 		goto fail_tmp;
@@ -235,7 +235,7 @@ atomic_out_commit(struct atomic_out *o, struct sp_error *err)
 	if (o->is_stdout) {
 		if (fsync(o->fd) != 0 && errno != EINVAL && errno != EROFS &&
 		    errno != ENOTSUP) {
-			sp_error_set(err, "stdout: %s", strerror(errno));
+			sp_error_io(err, "stdout: %s", strerror(errno));
 			atomic_out_release(o);
 			return -1;
 		}
@@ -252,17 +252,17 @@ atomic_out_commit(struct atomic_out *o, struct sp_error *err)
 		}
 	}
 	if (fsync(o->fd) != 0) {
-		sp_error_set(err, "%s: fsync: %s", o->final_path, strerror(errno));
+		sp_error_io(err, "%s: fsync: %s", o->final_path, strerror(errno));
 		goto fail;
 	}
 	if (close(o->fd) != 0) {
 		o->fd = -1;
-		sp_error_set(err, "%s: close: %s", o->final_path, strerror(errno));
+		sp_error_io(err, "%s: close: %s", o->final_path, strerror(errno));
 		goto fail;
 	}
 	o->fd = -1;
 	if (rename(o->tmp_path, o->final_path) != 0) {
-		sp_error_set(err, "%s: rename: %s", o->final_path, strerror(errno));
+		sp_error_io(err, "%s: rename: %s", o->final_path, strerror(errno));
 		goto fail;
 	}
 	/* The rename is durable only once the folder itself is synced. */
@@ -274,7 +274,7 @@ atomic_out_commit(struct atomic_out *o, struct sp_error *err)
 		 * folder; the file itself is synced and in place. */
 		if (dfd >= 0 && fsync(dfd) != 0 && errno != EINVAL &&
 		    errno != EROFS && errno != ENOTSUP) {
-			sp_error_set(err, "%s: fsync of its folder: %s",
+			sp_error_io(err, "%s: fsync of its folder: %s",
 			    o->final_path, strerror(errno));
 			close(dfd);
 			atomic_out_release(o);

@@ -27,7 +27,7 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 
 	memset(s, 0, sizeof(*s));
 	if (!create && access(path, F_OK) != 0)
-		return sp_error_set(err, "%s: %s", path, strerror(errno));
+		return sp_error_io(err, "%s: %s", path, strerror(errno));
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		sp_error_set(err, "%s: %s", path, s->db ? sqlite3_errmsg(s->db)
 		    : "cannot open");

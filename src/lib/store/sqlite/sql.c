@@ -4,10 +4,21 @@
 
 #include "store/sqlite/sql.h"
 
+/* SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another
+ * writer holds the database past the busy timeout. */
+static enum sp_error_kind
+error_kind(sqlite3 *db)
+{
+	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_ERROR;
+
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? SP_ERR_BUSY :
+	    SP_ERR_DATABASE;
+}
+
 int
 site_sqlite_error(struct site *s, struct sp_error *err, const char *what)
 {
-	return sp_error_set(err, "%s: %s", what,
+	return sp_error_setk(err, error_kind(s->db), 0, "%s: %s", what,
 	    s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
@@ -17,7 +28,8 @@ site_exec(struct site *s, const char *sql, struct sp_error *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sp_error_set(err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sp_error_setk(err, error_kind(s->db), 0, "%s", msg ? msg :
+		    sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
