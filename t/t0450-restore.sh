@@ -113,4 +113,29 @@ test_expect_success 'a record whose tombstone was purged is deleted again when a
 	test "$(names c.db)" = "Kept "
 '
 
+# events DB: what, rowversion and HLC stamp of every event, as the hub and
+# the spoke that created them must agree on them.
+events() {
+	sqlite3 "$1" "select e.what, r.rowversion, r.hlc from event e join
+		syncpack_record r on r.rkey = e.id and r.tbl = (select id from
+		syncpack_table where name = 'event') order by e.what" | tr '\n' ' '
+}
+
+test_expect_success 'a spoke restored from a backup gets back the later versions of its upload-only records' '
+	tick && make_shop &&
+	sqlite3 b.db "insert into event(what) values ('\''v1'\''), ('\''gone'\''), ('\''kept'\'')" &&
+	sqlite3 c.db "insert into event(what) values ('\''C'\'')" &&
+	tick && round && cp b.db b.bak &&
+	sqlite3 b.db "update event set what = '\''v2'\'' where what = '\''v1'\''" &&
+	sqlite3 b.db "delete from event where what = '\''gone'\''" &&
+	tick && round && tick && round &&
+	test "$(events hub.db | grep -c v2)" -eq 1 &&
+	cp b.bak b.db && test "$(sqlite3 b.db "select count(*) from event")" -eq 3 &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	test "$(sqlite3 b.db "select what from event order by what" | tr "\n" " ")" = "kept v2 " &&
+	test "$(events b.db)" = "$(events hub.db | sed "s/^C|[^ ]* //")" &&
+	test "$(sqlite3 c.db "select what from event" | tr "\n" " ")" = "C " &&
+	test "$(sqlite3 hub.db "select what from event order by what" | tr "\n" " ")" = "C kept v2 "
+'
+
 test_done

@@ -2,8 +2,8 @@
 # Reconciliation keeps the rules of regular exchange (syncdiff(1)): records
 # of movable tables and records in transit are left to moves, a record
 # routed owner goes only to its owner, a record routed none goes back from
-# the hub only to its owner that lost it, a spoke never sends central
-# records.
+# the hub only to its owner, when the owner lost it or holds an older
+# version, a spoke never sends central records.
 . "$SYNCPACK_SRC/t/lib.sh"
 . "$SYNCPACK_SRC/t/exchange-lib.sh"
 
@@ -148,7 +148,7 @@ test_expect_success 'a record routed owner goes only to its owner, whatever a sp
 	test "$(sqlite3 b.db "select count(*) from piece")" = 1
 '
 
-test_expect_success 'a record routed none: the hub sends only what its owner lost' '
+test_expect_success 'a record routed none: the hub sends its owner what it lost or holds older' '
 	make_rules &&
 	sqlite3 b.db "insert into event(what) values (\"open\"), (\"close\")" &&
 	round &&
@@ -162,10 +162,28 @@ test_expect_success 'a record routed none: the hub sends only what its owner los
 	reconcile b.db BSOC &&
 	test "$(tar -xzOf spoke-answer.sxf want.jsonl)" = "$E1" &&
 	test "$(lines spoke-answer.sxf data.jsonl event)" = 1 &&
-	test "$(lines hub-answer.sxf data.jsonl event)" = 1 &&
+	test "$(lines hub-answer.sxf data.jsonl event)" = 2 &&
 	holds b.db "$E1" &&
-	test "$(sqlite3 b.db "select what from event order by what" | tr "\n" " ")" = "close at B open " &&
-	test "$(sqlite3 hub.db "select what from event order by what" | tr "\n" " ")" = "close at hub open "
+	test "$(sqlite3 b.db "select what from event order by what" | tr "\n" " ")" = "close at hub open " &&
+	test "$(sqlite3 hub.db "select what from event order by what" | tr "\n" " ")" = "close at hub open " &&
+	test "$(content b.db event)" = "$(content hub.db event)"
+'
+
+test_expect_success 'a record routed none: a spoke restored from a backup gets back its later version, no other spoke does' '
+	make_rules &&
+	sqlite3 b.db "insert into event(what) values (\"v1\"), (\"same\")" &&
+	sqlite3 c.db "insert into event(what) values (\"C\")" &&
+	round && cp b.db b.bak &&
+	sqlite3 b.db "update event set what = \"v2\" where what = \"v1\"" &&
+	round && cp b.bak b.db &&
+	reconcile b.db BSOC &&
+	test "$(lines spoke-answer.sxf data.jsonl event)" = 1 &&
+	test "$(lines hub-answer.sxf data.jsonl event)" = 1 &&
+	test "$(sqlite3 b.db "select what from event order by what" | tr "\n" " ")" = "same v2 " &&
+	test "$(content b.db event)" = "$(content hub.db event | grep -v "|CSOC|")" &&
+	reconcile c.db CSOC &&
+	test "$(lines hub-answer.sxf data.jsonl event)" = 0 &&
+	test "$(sqlite3 c.db "select what from event" | tr "\n" " ")" = "C "
 '
 
 test_expect_success 'a spoke never sends central records in an answer' '

@@ -98,7 +98,11 @@ routed(struct pack_state *ps, const struct tracked_table *t,
 		 * whose delete lost here (syncpack(7)). */
 		return strcmp(t->owner, "central") != 0 || (rec->flags & 8);
 	if (strcmp(t->route, "none") == 0)
-		return 0;
+		/* Upload only: the hub sends nothing down, except to a spoke
+		 * it sends everything from 0 (restored from a backup): its own
+		 * records, whose versions here may be later than the ones it
+		 * was restored with (syncpack(7)). */
+		return ps->acked <= 0 && strcmp(rec->owner, ps->peer) == 0;
 	return strcmp(t->route, "owner") != 0 ||
 	    strcmp(rec->owner, ps->peer) == 0;
 }
@@ -765,8 +769,8 @@ pack_data(struct site *s, const char *peer, const char *target,
 	for (int i = 0; i < ntables; i++) {
 		const struct tracked_table *t = &tables[i];
 
-		if (s->hub && strcmp(t->route, "none") == 0)
-			continue;	/* upload-only */
+		if (s->hub && strcmp(t->route, "none") == 0 && acked > 0)
+			continue;	/* upload-only: nothing goes down (routed) */
 		ps.table = t;
 		if (tracked_fks_load(s, t->name, &ps.fks, &ps.nfks, err) != 0)
 			goto cleanup;

@@ -128,7 +128,8 @@ struct answer_ctx {
 	int naliases;
 	struct tracked_table *tables;	/* this site's policies */
 	int ntables;
-	int wanted;		/* step 3: the record asked for is one the spoke lacks */
+	int behind;		/* step 3: the spoke lacks the record or holds an
+				 * older version of it */
 	char member[64];
 	struct line_buffer lines;
 	/* step 2: this site's own records, merged with the request */
@@ -170,10 +171,10 @@ may_send(const struct answer_ctx *ac, const struct store_record *rec)
 		/* Only the hub changes central records. */
 		return strcmp(t->owner, "central") != 0;
 	if (strcmp(t->route, "none") == 0)
-		/* Upload only: the hub's version never goes down, but a
-		 * spoke that lost its own record (a restored backup) gets it
-		 * back, as the owner of what it wrote. */
-		return ac->wanted && strcmp(rec->owner, ac->h.from) == 0;
+		/* Upload only: the hub's version goes down only to its owner,
+		 * and only when the owner lost it or holds an older one (a
+		 * restored backup): it is what the owner wrote. */
+		return ac->behind && strcmp(rec->owner, ac->h.from) == 0;
 	/* Routed owner: to its owner only. */
 	return manifest_routed(t, rec->owner, ac->h.from);
 }
@@ -319,8 +320,15 @@ answered_record(struct answer_ctx *ac, const char *line, size_t len,
 	if (found < 0)
 		rc = -1;
 	else if (found && (here.rowversion != w.rec.rowversion ||
-	    here.hlc != w.rec.hlc || here.deleted != w.rec.deleted))
+	    here.hlc != w.rec.hlc || here.deleted != w.rec.deleted)) {
+		/* The hub kept its own version: the later one when the
+		 * spoke's restored backup lost a change it had sent, or the
+		 * spoke's lost a conflict here; then the spoke is behind. */
+		ac->behind = here.hlc > w.rec.hlc || (here.hlc == w.rec.hlc &&
+		    strcmp(here.hlc_site, w.rec.hlc_site) > 0);
 		rc = add_record(ac, w.rec.guid, NULL, err);
+		ac->behind = 0;
+	}
 	wire_record_free(&w);
 	return rc;
 }
@@ -357,9 +365,9 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 		snprintf(guid, sizeof(guid), "%.*s", (int)len, line);
 		if (!guid_valid(guid))
 			return sp_error_set(err, "malformed want line");
-		ac->wanted = 1;
+		ac->behind = 1;	/* it lacks the record */
 		rc = add_record(ac, guid, NULL, err);
-		ac->wanted = 0;
+		ac->behind = 0;
 		return rc;
 	}
 	if (ac->step == 3 && strcmp(ac->member, "echo.jsonl") == 0) {
