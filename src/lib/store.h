@@ -27,6 +27,12 @@ struct store_record {
 	long long base;		/* rowversion last received from a peer */
 	long long base_hlc;	/* and its HLC stamp */
 	char base_site[SITEID_MAX + 1];	/* and its site; "" not known */
+	/* The write whose values the version holds, when a site stamped
+	 * them anew (a delete that lost there, syncpack(7)): between two
+	 * live versions last-writer-wins compares these. 0: the version's
+	 * own hlc and hlc_site. */
+	long long values_hlc;
+	char values_site[SITEID_MAX + 1];
 	int deleted;
 	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
 	int locked;		/* reserved in syncpack_lock (changes only) */
@@ -152,7 +158,10 @@ store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
 /* Stamps the live record guid as changed here, made against an incoming
  * version that did not land (against): a rowversion and an HLC stamp just
  * past both, a new lseq, so that every peer, the sender included, gets
- * this site's version. revived: a delete that lost (flag 8, syncpack(7)). */
+ * this site's version. revived: the record is kept alive against a delete
+ * or a version newer by stamp only (flag 8, syncpack(7)); the version then
+ * keeps the stamp of the write its values come from (values_hlc), as does
+ * one whose values carry it already. */
 static inline int
 store_restamp(struct store *st, const char *guid,
     const struct store_record *against, int revived, struct sp_error *err)
