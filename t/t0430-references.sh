@@ -137,4 +137,96 @@ test_expect_success 'a reference to a row that is no record is never sent as a l
 	test "$(sqlite3 hub.db "select c.name from doc d join customer c on c.id = d.customer_id")" = Durand
 '
 
+# make_four: make_refs plus a third spoke DSOC (d.db), everyone holding
+# the customers.
+make_four() {
+	make_refs &&
+	syncadm init -d d.db --site DSOC 2>/dev/null &&
+	syncadm peer add -d hub.db --site DSOC --key d.db.pub &&
+	syncadm peer add -d d.db --site ASOC --key hub.db.pub &&
+	sqlite3 d.db "$ref_schema" &&
+	syncadm track -d d.db customer --owner shared &&
+	syncadm track -d d.db article --owner central &&
+	syncadm track -d d.db doc --owner creator &&
+	syncadm track -d d.db line --owner creator &&
+	round4 && round4
+}
+
+# round4: round with DSOC too.
+round4() {
+	send b.db ASOC && send c.db ASOC && send d.db ASOC && recv hub.db &&
+	syncpack -d hub.db --all -o usb 2>>log &&
+	recv b.db && recv c.db && recv d.db &&
+	ack b.db ASOC && ack c.db ASOC && ack d.db ASOC && recv hub.db &&
+	ack hub.db BSOC && ack hub.db CSOC && ack hub.db DSOC &&
+	recv b.db && recv c.db && recv d.db
+}
+
+# race: BSOC deletes Dupont, CSOC sells to it from its copy, DSOC renames
+# it after that copy and before the delete.
+race() {
+	sqlite3 c.db "insert into doc(customer_id, what) values ((select id from customer where name = 'Dupont'), 'sale at C')" &&
+	sqlite3 d.db "update customer set name = 'Dupont SA' where name = 'Dupont'" &&
+	sleep 1 &&
+	sqlite3 b.db "delete from customer where name = 'Dupont'"
+}
+
+# renamed_everywhere: after the drain every site holds Dupont with DSOC's
+# name, the doc refers to it and nothing is held.
+renamed_everywhere() {
+	round4 && round4 && round4 &&
+	for db in hub.db b.db c.db d.db; do
+		test "$(names $db customer name | cut -d"|" -f2 | sort | tr "\n" ,)" = "Dupont SA,Martin," ||
+			{ echo "$db:"; names $db customer name; return 1; }
+		test "$(refs $db | cut -d"|" -f4)" = "sale at C" &&
+		! refs $db | grep -q none: &&
+		test "$(refs $db | cut -d"|" -f2)" = "$(names hub.db customer name | grep "|Dupont SA" | cut -d"|" -f1)" &&
+		test "$(sqlite3 $db "select count(*) from syncpack_held")" -eq 0 ||
+			{ echo "$db: bad reference or held"; refs $db; return 1; }
+	done
+}
+
+test_expect_success 'a delete that lost: a later update made elsewhere reaching the hub afterwards still wins' '
+	make_four && race &&
+	send b.db ASOC && recv hub.db &&
+	send c.db ASOC && recv hub.db &&
+	sqlite3 hub.db "select reason from syncpack_held" | grep -q "is deleted" &&
+	send hub.db CSOC && recv c.db &&
+	sqlite3 c.db "select reason from syncpack_protocol where direction = '\''in'\''" | grep -q "delete lost: doc here" &&
+	send c.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select count(*) from customer where name = '\''Dupont'\''")" -eq 1 &&
+	send d.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select count(*) from customer where name = '\''Dupont SA'\''")" -eq 1 &&
+	renamed_everywhere
+'
+
+test_expect_success 'a delete that lost: the updating site keeps its later update against the brought-back copy' '
+	make_four && race &&
+	send b.db ASOC && recv hub.db &&
+	send c.db ASOC && recv hub.db &&
+	send hub.db CSOC && recv c.db &&
+	send c.db ASOC && recv hub.db &&
+	send hub.db DSOC && recv d.db &&
+	test "$(sqlite3 d.db "select name from customer where id = (select id from customer where name like '\''Dupont%'\'')")" = "Dupont SA" &&
+	sqlite3 d.db "select reason from syncpack_protocol where direction = '\''in'\''" | grep -q "the local version won (lww); stamped past the incoming one" &&
+	renamed_everywhere
+'
+
+test_expect_success 'a delete that lost at the hub: a later update from a spoke still wins' '
+	make_four && race &&
+	send c.db ASOC && recv hub.db &&
+	send b.db ASOC && recv hub.db &&
+	sqlite3 hub.db "select reason from syncpack_protocol where direction = '\''in'\''" | grep -q "delete lost: doc here" &&
+	send hub.db DSOC && recv d.db &&
+	renamed_everywhere
+'
+
+test_expect_success 'a delete that lost: the update reaching the hub first wins too' '
+	make_four && race &&
+	send d.db ASOC && recv hub.db &&
+	send c.db ASOC && recv hub.db &&
+	send b.db ASOC && recv hub.db &&
+	renamed_everywhere
+'
+
 test_done

@@ -134,7 +134,10 @@ store_referenced(struct store *st, const char *guid, char *by, size_t bylen,
 /* Stamps the live record guid as changed here, made against an incoming
  * version that did not land (against): a rowversion and an HLC stamp just
  * past both, a new lseq, so that every peer, the sender included, gets
- * this site's version. revived: a delete that lost (flag 8, syncpack(7)). */
+ * this site's version. revived: the record is kept alive against a delete
+ * or a version newer by stamp only (flag 8, syncpack(7)); the version then
+ * keeps the stamp of the write its values come from (values_hlc), as does
+ * one whose values carry it already. */
 static inline int
 store_restamp(struct store *st, const char *guid,
     const struct store_record *against, int revived, struct sp_error *err)

@@ -18,6 +18,12 @@ struct store_record {
 	long long base;		/* rowversion last received from a peer */
 	long long base_hlc;	/* and its HLC stamp */
 	char base_site[SITEID_MAX + 1];	/* and its site; "" not known */
+	/* The write whose values the version holds, when a site stamped
+	 * them anew (a delete that lost there, syncpack(7)): between two
+	 * live versions last-writer-wins compares these. 0: the version's
+	 * own hlc and hlc_site. */
+	long long values_hlc;
+	char values_site[SITEID_MAX + 1];
 	int deleted;
 	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
 	int locked;		/* reserved in syncpack_lock (changes only) */

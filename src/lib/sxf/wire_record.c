@@ -39,6 +39,14 @@ wire_record_build(const struct store_record *rec, json_t *row, json_t *fk)
 		json_decref(o);
 		return NULL;
 	}
+	if (!rec->deleted && rec->values_hlc != 0 &&
+	    (json_object_set_new(o, "values_hlc",
+	    json_integer((json_int_t)rec->values_hlc)) != 0 ||
+	    json_object_set_new(o, "values_site",
+	    json_string(rec->values_site)) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
 	/* A record missing its columns must not travel as if complete. */
 	if ((!rec->deleted && row != NULL &&
 	    json_object_set(o, "columns", row) != 0) ||
@@ -171,6 +179,19 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 		goto bad;
 	}
 	w->rec.hlc = json_integer_value(v);
+	/* Both or neither; files of earlier versions have neither. */
+	v = json_object_get(w->root, "values_hlc");
+	if (v != NULL || json_object_get(w->root, "values_site") != NULL) {
+		if (w->rec.deleted || !json_is_integer(v) ||
+		    json_integer_value(v) < 1) {
+			sp_error_set(err, "bad values_hlc");
+			goto bad;
+		}
+		w->rec.values_hlc = json_integer_value(v);
+		if (copy_site(w->rec.values_site, json_object_get(w->root,
+		    "values_site"), "values_site", err) != 0)
+			goto bad;
+	}
 	w->columns = json_object_get(w->root, "columns");
 	if (!w->rec.deleted && !json_is_object(w->columns)) {
 		sp_error_set(err, "upsert without columns");

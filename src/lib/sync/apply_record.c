@@ -230,8 +230,39 @@ newer(long long hlc_a, const char *site_a, long long hlc_b,
 	return strcmp(site_a, site_b) > 0;
 }
 
+/* Whether live version a holds a later write than live version b: the
+ * stamps of the writes their values come from (a version kept alive
+ * against a delete carries its values' own, syncpack(7)), then, for the
+ * same write, the versions' stamps. */
+static int
+values_newer(const struct store_record *a, const struct store_record *b)
+{
+	long long ha = a->values_hlc ? a->values_hlc : a->hlc;
+	long long hb = b->values_hlc ? b->values_hlc : b->hlc;
+	const char *sa = a->values_hlc ? a->values_site : a->hlc_site;
+	const char *sb = b->values_hlc ? b->values_site : b->hlc_site;
+
+	if (ha != hb || strcmp(sa, sb) != 0)
+		return newer(ha, sa, hb, sb);
+	return newer(a->hlc, a->hlc_site, b->hlc, b->hlc_site);
+}
+
+/* The local version holds older values stamped anew to keep the record
+ * alive, and the incoming live version a later write: the two are
+ * concurrent whatever their rowversions and stamps say, and the later
+ * write wins (syncpack(7)). */
+static int
+outdates_kept_values(const struct store_record *in,
+    const struct store_record *local)
+{
+	return !in->deleted && !local->deleted && local->values_hlc != 0 &&
+	    values_newer(in, local) && !(in->rowversion == local->rowversion &&
+	    in->hlc == local->hlc);
+}
+
 /* 1 when the incoming version wins a conflict under the table's policy;
- * -1 for the manual policy (nobody wins). */
+ * -1 for the manual policy (nobody wins). Between two live versions,
+ * last-writer-wins compares the writes their values come from. */
 static int
 incoming_wins(struct apply_ctx *ac, const struct policy_entry *p,
     const struct store_record *local, const struct store_record *in)
@@ -248,6 +279,8 @@ incoming_wins(struct apply_ctx *ac, const struct policy_entry *p,
 		if (in_owner != local_owner)
 			return in_owner;
 	}
+	if (!in->deleted && !local->deleted)
+		return values_newer(in, local);
 	return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site);
 }
 
@@ -484,6 +517,21 @@ static int
 revived(const struct wire_record *w)
 {
 	return json_is_true(json_object_get(w->root, "revived"));
+}
+
+/* A conflict between two live versions, one of them kept alive against a
+ * delete (its values older than its stamp), settled for the one whose
+ * values are the later write while the other has the later stamp: a site
+ * that took the loser (or still holds the delete it beat) would keep it,
+ * so the winner must be stamped past it, its values keeping their own
+ * stamp (syncpack(7)). */
+static int
+winner_needs_stamp(const struct store_record *winner,
+    const struct store_record *loser)
+{
+	return !winner->deleted && !loser->deleted &&
+	    (winner->values_hlc != 0 || loser->values_hlc != 0) &&
+	    newer(loser->hlc, loser->hlc_site, winner->hlc, winner->hlc_site);
 }
 
 /* An incoming live version made against this site's own tombstone: the
@@ -726,10 +774,10 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 		    ? OUTCOME_APPLIED : OUTCOME_OLDER;
 	/* The version the local one grew from, or one before it; a version
 	 * received and not changed here stands for its own ancestors. */
-	if (is_base(in, local) ||
+	if (!outdates_kept_values(in, local) && (is_base(in, local) ||
 	    (in->rowversion < local->base && in->hlc <= local->base_hlc) ||
 	    (local->src[0] && in->rowversion < local->rowversion &&
-	    in->hlc <= local->hlc))
+	    in->hlc <= local->hlc)))
 		return OUTCOME_OLDER;
 	/* The local version is the one the sender's change grew from, or
 	 * came from the sender and was not changed here since. */
@@ -880,6 +928,16 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		o = OUTCOME_REJECTED;
 		goto outcome;
 	}
+	if (o == OUTCOME_CONFLICT_WON && !merged && have_local &&
+	    winner_needs_stamp(&w.rec, &local)) {
+		/* The later write won against a version kept alive here with
+		 * older values and a later stamp. */
+		if (store_restamp(ac->store, w.rec.guid, &local, 1, err) != 0)
+			goto cleanup;
+		snprintf(reason, sizeof(reason), "concurrent change: the "
+		    "incoming version won (%s); stamped past the one kept here",
+		    p->t.conflict);
+	}
 	if (o == OUTCOME_APPLIED &&
 	    undoes_local_delete(ac, &w, &local, have_local)) {
 		o = OUTCOME_CONFLICT_WON;
@@ -917,6 +975,16 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 			goto cleanup;
 	}
 outcome:
+	if (o == OUTCOME_CONFLICT_LOST && have_local && !w.move &&
+	    winner_needs_stamp(&local, &w.rec)) {
+		/* The local version holds the later write; the incoming one,
+		 * kept alive elsewhere, has the later stamp. */
+		if (store_restamp(ac->store, w.rec.guid, &w.rec, 1, err) != 0)
+			goto cleanup;
+		snprintf(reason, sizeof(reason), "concurrent change: the local "
+		    "version won (%s); stamped past the incoming one",
+		    p->t.conflict);
+	}
 	if (ac->site->hub && have_local && !local.deleted && !w.move &&
 	    (o == OUTCOME_REJECTED || (o == OUTCOME_OLDER && revived(&w))) &&
 	    !is_base(&w.rec, &local)) {

@@ -71,8 +71,9 @@ fold_prepare(struct site *s, struct fold_statements *f)
 	    "NULL, base_hlc, hlc), base_site = iif(src IS NULL, base_site, "
 	    "hlc_site), "
 	    "deleted = ?2 IS NULL, rowversion = rowversion + 1, hlc = ?3, "
-	    "hlc_site = ?4, lseq = ?5, src = NULL, flags = flags & ~8 WHERE "
-	    "guid = ?1 RETURNING "
+	    "hlc_site = ?4, lseq = ?5, src = NULL, flags = flags & ~8, "
+	    /* New values, made here now. */
+	    "values_hlc = 0, values_site = NULL WHERE guid = ?1 RETURNING "
 	    "rowversion", -1, &f->update, NULL) != SQLITE_OK ? -1 : 0;
 }
 

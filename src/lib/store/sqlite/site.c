@@ -55,35 +55,45 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 	return 0;
 }
 
-/* Sites made before versions named the site of their base get the
- * column, empty (not known), on first open. */
+/* Sites made by earlier versions get a column of syncpack_record they
+ * lack on first open (def: its type and default), empty there: for
+ * base_site not known, for values_hlc the version's own stamp. */
 static int
-add_base_site(struct site *s, struct sp_error *err)
+add_record_column(struct site *s, const char *name, const char *def,
+    struct sp_error *err)
 {
 	sqlite3_stmt *st;
+	char *sql;
 	int r;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info("
-	    "'syncpack_record') WHERE name = 'base_site'", -1, &st, NULL)
-	    != SQLITE_OK)
+	    "'syncpack_record') WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
-	if (site_exec(s, "ALTER TABLE syncpack_record ADD COLUMN base_site "
-	    "TEXT", err) != 0)
-		return -1;
-	return 0;
+	sql = sqlite3_mprintf("ALTER TABLE syncpack_record ADD COLUMN \"%w\" "
+	    "%s", name, def);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	r = site_exec(s, sql, err);
+	sqlite3_free(sql);
+	return r;
 }
 
-/* What sites made by earlier versions lack: base_site, syncpack_purged. */
+/* What sites made by earlier versions lack: base_site, values_hlc,
+ * values_site, syncpack_purged. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
 {
-	return add_base_site(s, err) != 0 ||
+	return add_record_column(s, "base_site", "TEXT", err) != 0 ||
+	    add_record_column(s, "values_hlc", "INTEGER NOT NULL DEFAULT 0",
+	    err) != 0 ||
+	    add_record_column(s, "values_site", "TEXT", err) != 0 ||
 	    site_exec(s, site_purged_sql, err) != 0 ? -1 : 0;
 }
 

@@ -131,7 +131,9 @@ const char site_schema_sql[] =
      * the current version came from (NULL: changed here). base,
      * base_hlc, base_site: the version the current one was made against
      * (base_site NULL: not known, as in sites made before it existed;
-     * site_open adds the column to those). */
+     * site_open adds the column to those). values_hlc, values_site: the
+     * write the values come from when this site or a peer stamped them
+     * anew to keep the record alive (0: the version's own stamp). */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -147,7 +149,9 @@ const char site_schema_sql[] =
     " src TEXT,"
     " base INTEGER NOT NULL DEFAULT 0,"
     " base_hlc INTEGER NOT NULL DEFAULT 0,"
-    " base_site TEXT) WITHOUT ROWID;"
+    " base_site TEXT,"
+    " values_hlc INTEGER NOT NULL DEFAULT 0,"
+    " values_site TEXT) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Moves: every hop of a record between sites, as this site knows it

@@ -193,7 +193,7 @@ copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 
 #define RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
 	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, r.src, " \
-	"r.base, r.base_hlc, r.base_site"
+	"r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site"
 
 static void
 record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
@@ -216,6 +216,8 @@ record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
 	rec->base = sqlite3_column_int64(st, 12);
 	rec->base_hlc = sqlite3_column_int64(st, 13);
 	copy_text(rec->base_site, sizeof(rec->base_site), st, 14);
+	rec->values_hlc = sqlite3_column_int64(st, 15);
+	copy_text(rec->values_site, sizeof(rec->values_site), st, 16);
 }
 
 /* Reads the row whose key is the value bound from key_stmt's column. */
@@ -294,7 +296,7 @@ sqlite_changes(struct store *base, const char *table, long long since,
 		if (t == NULL)
 			continue;	/* a table no longer tracked */
 		record_from_row(ss, st, &rec);
-		rec.locked = sqlite3_column_int(st, 15);
+		rec.locked = sqlite3_column_int(st, 17);
 		if (!rec.deleted && fetch_row(ss, t, sqlite3_column_value(st, 2),
 		    &row, err) != 0) {
 			rc = -1;
@@ -437,12 +439,14 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 {
 	sqlite3_stmt *st = cached(ss, "INSERT INTO syncpack_record(guid, tbl, "
 	    "rkey, origin, owner, rowversion, hlc, hlc_site, lseq, deleted, "
-	    "flags, src, base, base_hlc, base_site) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, nullif(?12, ''), ?13, ?14, nullif(?15, "
-	    "'')) ON CONFLICT(guid) DO UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, owner = ?5, rowversion"
-	    " = ?6, hlc = ?7, hlc_site = ?8, lseq = ?9, deleted = ?10, flags = "
-	    "?11, src = nullif(?12, ''), base = ?13, base_hlc = ?14, base_site ="
-	    " nullif(?15, '')",
+	    "flags, src, base, base_hlc, base_site, values_hlc, values_site) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, nullif(?12, "
+	    "''), ?13, ?14, nullif(?15, ''), ?16, nullif(?17, '')) ON "
+	    "CONFLICT(guid) DO UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, "
+	    "owner = ?5, rowversion = ?6, hlc = ?7, hlc_site = ?8, lseq = ?9, "
+	    "deleted = ?10, flags = ?11, src = nullif(?12, ''), base = ?13, "
+	    "base_hlc = ?14, base_site = nullif(?15, ''), values_hlc = ?16, "
+	    "values_site = nullif(?17, '')",
 	    err);
 
 	if (st == NULL)
@@ -463,6 +467,10 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 	sqlite3_bind_int64(st, 13, rec->base);
 	sqlite3_bind_int64(st, 14, rec->base_hlc);
 	sqlite3_bind_text(st, 15, rec->base_site, -1, SQLITE_STATIC);
+	/* A tombstone has no values: it is compared by its own stamp. */
+	sqlite3_bind_int64(st, 16, rkey == NULL ? 0 : rec->values_hlc);
+	sqlite3_bind_text(st, 17, rkey == NULL ? "" : rec->values_site, -1,
+	    SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		return db_error(ss, err);
@@ -729,7 +737,11 @@ sqlite_restamp(struct store *base, const char *guid,
 		    guid);
 	/* Stamped just past both versions, not at the wall clock: the new
 	 * version undoes the one that did not land, and still loses to a
-	 * change another site made after it. */
+	 * change another site made after it. Kept alive (revived), the
+	 * values keep the stamp of the write that made them, so that
+	 * between live versions the latest write still wins (syncpack(7)):
+	 * the new stamp only has to beat the delete; values that already
+	 * carry their own stamp keep it through any restamp. */
 	hlc = sqlite3_column_int64(rec, 6);
 	if (deleted->hlc > hlc)
 		hlc = deleted->hlc;
@@ -746,9 +758,10 @@ sqlite_restamp(struct store *base, const char *guid,
 		goto cleanup;
 	st = cached(ss, "UPDATE syncpack_record SET rowversion = max(rowversion,"
 	    " ?2) + 1, hlc = ?3, hlc_site = ?4, lseq = ?5, src = NULL, base = "
-	    "?2, base_hlc = ?6, base_site = ?8, flags = flags | ?7 WHERE guid = "
-	    "?1 RETURNING "
-	    "rowversion", err);
+	    "?2, base_hlc = ?6, base_site = ?8, flags = flags | ?7, values_hlc = "
+	    "iif(values_hlc = 0 AND ?7 <> 0, hlc, values_hlc), values_site = "
+	    "iif(values_hlc = 0 AND ?7 <> 0, hlc_site, values_site) WHERE guid "
+	    "= ?1 RETURNING rowversion", err);
 	if (st == NULL)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
