@@ -158,6 +158,37 @@ test_expect_success 'an older procedure at the receiver holds the move until A.2
 	test -z "$(syncadm held -d b.db)"
 '
 
+test_expect_success 'no new reference to a record in transit: it would be left behind' '
+	make_field &&
+	w2_moves_s2_to_hub &&
+	sqlite3 c.db "insert into intervention(tech, status) values (\"W2\", \"next\");
+		insert into intervention_line(intervention_id, step) values (2, \"plan\")" &&
+	! sqlite3 c.db "insert into intervention_line(intervention_id, step) values (1, \"late\")" 2>err &&
+	grep -q "intervention_line: intervention_id refers to a record of intervention in transit" err &&
+	! sqlite3 c.db "update intervention_line set intervention_id = 1 where intervention_id = 2" 2>err &&
+	grep -q "in transit" err &&
+	sqlite3 c.db "update intervention_line set step = \"plan B\" where intervention_id = 2" &&
+	syncack -d hub.db --to CSOC -o usb 2>>log && recv c.db && ! present c.db &&
+	test "$(sqlite3 c.db "select count(*) from intervention_line where intervention_id not in (select id from intervention)")" = 0 &&
+	test "$(sqlite3 c.db "select step from intervention_line")" = "plan B" &&
+	test "$(sqlite3 hub.db "select count(*) from intervention_line")" = 2 &&
+	sqlite3 c.db "insert into intervention_line(intervention_id, step) values (2, \"more\")"
+'
+
+test_expect_success 'the guard holds whichever table was tracked first' '
+	make_sites && mkdir usb &&
+	for db in hub.db c.db; do
+		sqlite3 $db "$field_schema" &&
+		syncadm track -d $db intervention_line --owner creator --movable &&
+		syncadm track -d $db intervention --owner creator --movable &&
+		syncadm track -d $db procedure --owner central || return 1
+	done &&
+	sqlite3 c.db "insert into intervention(tech) values (\"W2\")" &&
+	syncpack -d c.db --to ASOC --move intervention:1 -o usb 2>>log &&
+	! sqlite3 c.db "insert into intervention_line(intervention_id, step) values (1, \"late\")" 2>err &&
+	grep -q "in transit" err
+'
+
 test_expect_success 'moves are refused for tables not tracked --movable' '
 	make_field &&
 	sqlite3 hub.db "insert into procedure(code) values (\"A\")" &&

@@ -360,6 +360,77 @@ record_foreign_keys(struct site *s, struct sp_error *err)
 	    " AND g.seq > 0)", err);
 }
 
+/* The (column, parent table) pairs sql selects for table (bound to ?1);
+ * a list cut short is an error, never a shorter answer. */
+static int
+fk_pairs_load(struct site *s, const char *sql, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int n = 0, r;
+
+	*fks = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
+		    sizeof(**fks));
+		if (grown == NULL)
+			break;
+		*fks = grown;
+		grown[n].col = dup_col(st, 0);
+		grown[n].parent = dup_col(st, 1);
+		n++;
+		if (grown[n - 1].col == NULL || grown[n - 1].parent == NULL)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		tracked_fks_free(*fks, n);
+		*fks = NULL;
+		return loop_failed(s, r, err);
+	}
+	*count = n;
+	return 0;
+}
+
+/* The table's declared single-column references to another table's key,
+ * whether that table is tracked yet or not, for the triggers' guard against
+ * new references to records in transit (capture_sql.c). A reference left
+ * out would let a record be left behind by a move. */
+static int
+declared_refs(struct site *s, const char *table, struct tracked_fk **refs,
+    int *count, struct sp_error *err)
+{
+	/* "to" NULL names the parent's primary key; a named column counts
+	 * only when it is the parent's single key column. */
+	return fk_pairs_load(s, "SELECT f.\"from\", f.\"table\" FROM "
+	    "pragma_foreign_key_list(?1) f WHERE f.seq = 0 AND NOT EXISTS "
+	    "(SELECT 1 FROM pragma_foreign_key_list(?1) g WHERE g.id = f.id AND"
+	    " g.seq > 0) AND (f.\"to\" IS NULL OR f.\"to\" = (SELECT k.name "
+	    "FROM pragma_table_info(f.\"table\") k WHERE k.pk = 1 AND NOT "
+	    "EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") m WHERE m.pk "
+	    "> 1)) COLLATE NOCASE) ORDER BY f.id", table, refs, count, err);
+}
+
+/* The triggers of t, with its references as declared now. */
+static int
+create_triggers(struct site *s, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	struct tracked_fk *refs;
+	int nrefs, rc;
+
+	if (declared_refs(s, t->name, &refs, &nrefs, err) != 0)
+		return -1;
+	rc = exec_owned(s, capture_sql_create(t, s->id, s->hub, refs, nrefs),
+	    err);
+	tracked_fks_free(refs, nrefs);
+	return rc;
+}
+
 int
 track_table(struct site *s, const char *table,
     const struct track_request *req, struct sp_error *err)
@@ -381,7 +452,7 @@ track_table(struct site *s, const char *table,
 	if (save_policy(s, &t, err) != 0 ||
 	    exec_owned(s, capture_sql_drop(t.id), err) != 0 ||
 	    adopt_existing_rows(s, &t, err) != 0 ||
-	    exec_owned(s, capture_sql_create(&t, s->id, s->hub), err) != 0 ||
+	    create_triggers(s, &t, err) != 0 ||
 	    record_foreign_keys(s, err) != 0 ||
 	    site_exec(s, "COMMIT", err) != 0)
 		goto rollback;
@@ -526,41 +597,13 @@ int
 tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
     int *count, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int n = 0, r;
-
-	*fks = NULL;
-	*count = 0;
 	/* A reference to another column than the parent's key travels as
-	 * its plain value (syncpack(7)). */
-	if (sqlite3_prepare_v2(s->db, "SELECT f.col, p.name FROM syncpack_fk f "
+	 * its plain value (syncpack(7)); one left out of the list would
+	 * travel as a raw local key. */
+	return fk_pairs_load(s, "SELECT f.col, p.name FROM syncpack_fk f "
 	    "JOIN syncpack_table c ON c.id = f.tbl JOIN syncpack_table p ON "
 	    "p.id = f.parent WHERE c.name = ? AND f.parent_col = p.pk ORDER BY "
-	    "f.col", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
-		    sizeof(**fks));
-		if (grown == NULL)
-			break;
-		*fks = grown;
-		grown[n].col = dup_col(st, 0);
-		grown[n].parent = dup_col(st, 1);
-		n++;
-		if (grown[n - 1].col == NULL || grown[n - 1].parent == NULL)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		/* A foreign key left out would travel as a raw local key. */
-		tracked_fks_free(*fks, n);
-		*fks = NULL;
-		return loop_failed(s, r, err);
-	}
-	*count = n;
-	return 0;
+	    "f.col", table, fks, count, err);
 }
 
 int

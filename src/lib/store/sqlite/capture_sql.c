@@ -87,9 +87,34 @@ append_record_guard(char **sql, const struct tracked_table *t,
 	return 1;
 }
 
+/* A new reference to a record in transit (a line added to an intervention
+ * on its way to another site) would stay behind when the record leaves, as
+ * a local key naming no row, or a reused one: refused like a change to the
+ * record. The parent is named, not numbered, so that the guard holds
+ * whichever table was tracked first; flags bit 2 is set on records of
+ * movable tables only. On update, only a changed reference is checked. */
+static int
+append_reference_guards(char **sql, const struct tracked_table *t,
+    const struct tracked_fk *refs, int nrefs, int update)
+{
+	for (int i = 0; i < nrefs; i++) {
+		append(sql, " SELECT RAISE(ABORT, 'syncpack: %q: %q refers to a"
+		    " record of %q in transit to another site; it would be "
+		    "left behind') FROM syncpack_table p JOIN syncpack_record r"
+		    " ON r.tbl = p.id WHERE p.name = '%q' COLLATE NOCASE AND "
+		    "r.rkey = +NEW.\"%w\" AND r.flags & 2", t->name,
+		    refs[i].col, refs[i].parent, refs[i].parent, refs[i].col);
+		if (update)
+			append(sql, " AND NEW.\"%w\" IS NOT OLD.\"%w\"",
+			    refs[i].col, refs[i].col);
+		append(sql, ";");
+	}
+	return nrefs > 0;
+}
+
 static void
 append_guard_triggers(char **sql, const struct tracked_table *t,
-    const char *site, int hub)
+    const char *site, int hub, const struct tracked_fk *refs, int nrefs)
 {
 	static const char *const ops[3][2] = {
 		{ "bi", "INSERT" }, { "bu", "UPDATE" }, { "bd", "DELETE" },
@@ -110,8 +135,12 @@ append_guard_triggers(char **sql, const struct tracked_table *t,
 			    "central table: only the hub may change it');",
 			    t->name);
 			needed = 1;
-		} else
+		} else {
 			needed = append_record_guard(&body, t, site, hub, row);
+			if (i < 2 && append_reference_guards(&body, t, refs,
+			    nrefs, i == 1))
+				needed = 1;
+		}
 		if (stale) {
 			append(&body, " SELECT RAISE(ABORT, 'syncpack: %q: stale"
 			    " rowversion: the record changed since it was read')"
@@ -128,7 +157,8 @@ append_guard_triggers(char **sql, const struct tracked_table *t,
 }
 
 char *
-capture_sql_create(const struct tracked_table *t, const char *site, int hub)
+capture_sql_create(const struct tracked_table *t, const char *site, int hub,
+    const struct tracked_fk *refs, int nrefs)
 {
 	char *sql = sqlite3_mprintf("%s", "");
 	/* A rowversion column's own upkeep (marker 2) is not a change. */
@@ -136,7 +166,7 @@ capture_sql_create(const struct tracked_table *t, const char *site, int hub)
 	    ? " WHEN (SELECT applying FROM syncpack_clock WHERE id = 1) <> 2"
 	    : "";
 
-	append_guard_triggers(&sql, t, site, hub);
+	append_guard_triggers(&sql, t, site, hub, refs, nrefs);
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_ai\" AFTER INSERT ON "
 	    "\"%w\" BEGIN INSERT INTO syncpack_change(tbl, rkey, op, ms) VALUES"
 	    " (%lld, NEW.\"%w\", 1, " NOW_MS "); END;", t->id, t->name, t->id,

@@ -10,9 +10,11 @@
 #include "sync/track.h"
 
 /* Returns the CREATE TRIGGER statements for table t at site (a hub or a
- * spoke), to run as one script; free with sqlite3_free. */
+ * spoke), to run as one script; free with sqlite3_free. refs are the
+ * table's declared references to another table's key (column -> parent
+ * table), tracked or not yet. */
 char *capture_sql_create(const struct tracked_table *t, const char *site,
-    int hub);
+    int hub, const struct tracked_fk *refs, int nrefs);
 
 /* Returns the DROP TRIGGER statements for table id; free with sqlite3_free. */
 char *capture_sql_drop(long long table_id);
