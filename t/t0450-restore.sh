@@ -138,4 +138,82 @@ test_expect_success 'a spoke restored from a backup gets back the later versions
 	test "$(sqlite3 hub.db "select what from event order by what" | tr "\n" " ")" = "C kept v2 "
 '
 
+# purged_gone: Gone and Kept from the hub reach both spokes, b.db is
+# backed up as b.bak, then the hub deletes Gone and the rounds go on until
+# its tombstone is purged (every peer acknowledged it).
+purged_gone() {
+	tick && make_shop &&
+	sqlite3 hub.db "insert into customer(name) values ('Gone'), ('Kept')" &&
+	tick && round && tick && round && cp b.db b.bak &&
+	sqlite3 hub.db "delete from customer where name = 'Gone'" &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_purged")" -eq 1
+}
+
+all_kept() {
+	test "$(names hub.db)" = "Kept " && test "$(names b.db)" = "Kept " &&
+	test "$(names c.db)" = "Kept "
+}
+
+# header F KEY: the value of KEY in the header of exchange file F.
+header() {
+	tar -xzOf "$1" HEADER | sed -n "s/^$2: //p"
+}
+
+test_expect_success 'a reconciliation that is the first exchange after a restore tells the hub, and repairs the purged delete' '
+	purged_gone &&
+	sqlite3 b.db "insert into piece(customer_id, piece_date, total) select id, '\''2000-01-01'\'', 7 from customer where name = '\''Kept'\''" &&
+	tick && round && tick && round &&
+	cp b.bak b.db &&
+	tick && reconcile b.db BSOC &&
+	test "$(header "$(ls usb/done/BSOC_ASOC_*_answer.sxf)" restored)" = 1 &&
+	test "$(names b.db)" = "Kept " &&
+	test "$(sqlite3 hub.db "select acked_lseq from syncpack_peer where site = '\''BSOC'\''")" -eq 0 &&
+	tick && ack hub.db BSOC && recv b.db &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	all_kept &&
+	test "$(sqlite3 b.db "select total from piece")" = 7.0
+'
+
+test_expect_success 'an acknowledgement from a restored spoke of a file packed before the hub knew does not move the mark' '
+	purged_gone &&
+	tick && syncpack -d hub.db --to BSOC -o usb 2>>log &&
+	mkdir late && mv usb/*.sxf late/ && cp b.bak b.db &&
+	tick && mv late/*.sxf usb/ && recv b.db &&
+	test "$(sqlite3 b.db "select acked_lseq from syncpack_peer")" -eq -1 &&
+	tick && ack b.db ASOC && send b.db ASOC && mv usb/BSOC_ASOC_*_ack.sxf late/ &&
+	recv hub.db && mv late/*.sxf usb/ && recv hub.db &&
+	test "$(sqlite3 hub.db "select acked_lseq from syncpack_peer where site = '\''BSOC'\''")" -eq 0 &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	all_kept
+'
+
+test_expect_success 'a restored spoke with nothing to send still says so with --if-changed' '
+	purged_gone && cp b.bak b.db &&
+	tick && syncpack -d hub.db --to BSOC -o usb 2>>log && recv b.db &&
+	tick && ack b.db ASOC &&
+	syncpack -d b.db --to ASOC --if-changed -o usb 2>>log &&
+	f=$(ls usb/BSOC_ASOC_*_data.sxf) && test "$(header "$f" since)" = -1 &&
+	recv hub.db &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	all_kept
+'
+
+test_expect_success 'a restored hub that finds out before a reconciliation says so in its answer' '
+	tick && make_shop &&
+	sqlite3 b.db "insert into customer(name) values ('\''X1'\'')" &&
+	tick && round && cp hub.db hub.bak &&
+	sqlite3 b.db "insert into piece(customer_id, piece_date, total) select id, '\''2000-01-01'\'', 7 from customer" &&
+	tick && round && tick && round &&
+	cp hub.bak hub.db &&
+	sqlite3 b.db "insert into customer(name) values ('\''X2'\'')" &&
+	tick && send b.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select acked_lseq from syncpack_peer where site = '\''BSOC'\''")" -eq -1 &&
+	tick && reconcile b.db BSOC &&
+	test "$(header "$(ls usb/done/ASOC_BSOC_*_answer.sxf)" restored)" = 1 &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	test "$(sqlite3 hub.db "select total from piece")" = 7.0 &&
+	test "$(names hub.db)" = "X1 X2 " && test "$(names c.db)" = "X1 X2 "
+'
+
 test_done

@@ -81,19 +81,6 @@ flow_state(struct site *s, const struct sxf_header *h, int *already,
 	return 0;
 }
 
-/* A data file from a sender that found it was restored from a backup
- * (since -1): it gets everything again. */
-static int
-sender_restarted(struct site *s, const struct sxf_header *h,
-    struct sp_error *err)
-{
-	const char *since = sxf_header_extra(h, "since");
-
-	if (since == NULL || strcmp(since, "-1") != 0)
-		return 0;
-	return exchange_note_restored(s, h->from, err);
-}
-
 /* Counts an execution before the work starts, committed at once, so that
  * a run killed halfway still shows in executions. */
 static int
@@ -181,8 +168,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		fc->superseded = 0;	/* only data files supersede each other */
 	if (fc->already)
 		return sp_error_set(err, "already applied");
-	if (strcmp(h->kind, "data") == 0 && sender_restarted(fc->site, h, err)
-	    != 0)
+	if (exchange_sender_restored(fc->site, h, err) != 0)
 		return -1;
 	if (flow_start(fc->site, h, fc->path, err) != 0)
 		return -1;

@@ -77,6 +77,31 @@ add_seen(struct site *s, const char *peer, struct sxf_header *h,
 	    site_sqlite_error(s, err, s->path);
 }
 
+/* restored: 1 on the answers of a site that found it was restored from a
+ * backup and has no acknowledgement of a later file from peer yet
+ * (acked_lseq -1): what a data file says with since -1. A reconciliation
+ * may be the first exchange after a restore, its answer given under a new
+ * flow id, so the peer would see no reused id and keep sending from its
+ * old mark; and the acknowledgement of the answer, as of any file written
+ * since the restore was found, ends the -1: the file must have said so. */
+static int
+add_restored(struct site *s, const char *peer, struct sxf_header *h,
+    struct sp_error *err)
+{
+	int r;
+
+	if (strcmp(h->kind, "answer") != 0)
+		return 0;
+	r = site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ? AND "
+	    "acked_lseq < 0", peer, err);
+	if (r == 1) {
+		strcpy(h->extra_key[h->nextra], "restored");
+		strcpy(h->extra_value[h->nextra], "1");
+		h->nextra++;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 int
 exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
@@ -105,7 +130,8 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(h.from, sizeof(h.from), "%s", s->id);
 	snprintf(h.to, sizeof(h.to), "%s", peer);
 	h.link = m->link;
-	if (add_seen(s, peer, &h, err) != 0)
+	if (add_seen(s, peer, &h, err) != 0 ||
+	    add_restored(s, peer, &h, err) != 0)
 		goto cleanup;
 	for (int i = 0; m->extra && m->extra[i] && h.nextra < SXF_EXTRA_MAX;
 	    i += 2, h.nextra++) {
@@ -139,11 +165,21 @@ cleanup:
 	return rc;
 }
 
-int
-exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
+/* The acknowledged mark for peer drops to mark (-1 stays: this site was
+ * restored itself and must still say so), and no acknowledgement of a
+ * file written to peer so far moves it again: a restored site applies and
+ * acknowledges files written from the mark its peer had before, but lacks
+ * what earlier files brought it, so those acknowledgements prove nothing
+ * (covered -1 is below any mark). Only files written from the new mark on
+ * count. */
+static int
+forget_acks(struct site *s, const char *peer, long long mark,
+    struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq = 0 "
-	    "WHERE site = '%q'", peer);
+	char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq = "
+	    "min(acked_lseq, %lld) WHERE site = '%q'; UPDATE syncpack_flow SET "
+	    "covered = -1 WHERE peer = '%q' AND direction = 'out'", mark, peer,
+	    peer);
 	int r = sql ? site_exec(s, sql, err) : sp_error_set(err,
 	    "out of memory");
 
@@ -152,12 +188,18 @@ exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
 }
 
 int
+exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
+{
+	return forget_acks(s, peer, 0, err);
+}
+
+int
 exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err)
 {
 	const char *seen = sxf_header_extra(h, "seen");
 	sqlite3_stmt *st;
-	int r;
+	int r, restored = 0;
 
 	if (seen == NULL)
 		return 0;
@@ -165,13 +207,12 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 	 * written yet, or another file under one of its flow ids: this
 	 * database was restored from a backup. What the
 	 * peer acknowledged no longer counts; this site sends everything
-	 * again, and its data files say so (since -1) until the peer
+	 * again, and its files say so (since -1, restored) until the peer
 	 * acknowledges one. */
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET acked_lseq = -1 "
-	    "WHERE site = ?1 AND (?2 >= (SELECT next_flow FROM syncpack_site "
-	    "WHERE id = 1) OR EXISTS (SELECT 1 FROM syncpack_flow WHERE peer = "
-	    "?1 AND direction = 'out' AND flow = ?2 AND sha256 IS NOT ?3 AND ?3 "
-	    "IS NOT NULL))", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT ?2 >= (SELECT next_flow FROM "
+	    "syncpack_site WHERE id = 1) OR EXISTS (SELECT 1 FROM syncpack_flow"
+	    " WHERE peer = ?1 AND direction = 'out' AND flow = ?2 AND sha256 IS "
+	    "NOT ?3 AND ?3 IS NOT NULL)", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, atoll(seen));
@@ -179,9 +220,13 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 		sqlite3_bind_text(st, 3, sxf_header_extra(h, "seen_sha256"), -1,
 		    SQLITE_STATIC);
 	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		restored = sqlite3_column_int(st, 0) != 0;
 	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_ROW)
 		return site_sqlite_error(s, err, s->path);
+	if (restored && forget_acks(s, h->from, -1, err) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET next_flow = "
 	    "max(next_flow, ? + 1) WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
@@ -189,6 +234,24 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+int
+exchange_sender_restored(struct site *s, const struct sxf_header *h,
+    struct sp_error *err)
+{
+	const char *v;
+
+	if (strcmp(h->kind, "data") == 0)
+		v = sxf_header_extra(h, "since");
+	else if (strcmp(h->kind, "answer") == 0)
+		v = sxf_header_extra(h, "restored");
+	else
+		return 0;
+	if (v == NULL || strcmp(v, strcmp(h->kind, "data") == 0 ? "-1" : "1")
+	    != 0)
+		return 0;
+	return exchange_note_restored(s, h->from, err);
 }
 
 static EVP_PKEY *

@@ -47,13 +47,19 @@ int exchange_file_read(struct site *s, const char *path,
     const struct sxf_limits *limits, struct sxf_read_ops *ops,
     struct sxf_read_result *result, struct sp_error *err);
 
-
-
 /* Peer was restored from a backup (it reuses flow ids, or says so with
- * since -1): what it lost of this site's changes, and of those it had
- * received from others, goes to it again. The acknowledged mark drops to
- * 0, and from 0 a pack sends the peer its own versions too (pack.c). */
+ * since -1 or restored: 1): what it lost of this site's changes, and of
+ * those it had received from others, goes to it again. The acknowledged
+ * mark drops to 0, acknowledgements of files written to it so far no
+ * longer move it, and from 0 a pack sends the peer its own versions too,
+ * and the deletes whose tombstones were purged (pack.c). */
 int exchange_note_restored(struct site *s, const char *peer,
+    struct sp_error *err);
+
+/* The sender of the verified file h says it was restored from a backup:
+ * a data file with since -1, an answer with restored: 1. Notes it
+ * (exchange_note_restored); 0 when h says nothing of the kind. */
+int exchange_sender_restored(struct site *s, const struct sxf_header *h,
     struct sp_error *err);
 
 #endif

@@ -639,6 +639,54 @@ emit_moves(struct pack_state *ps, struct sp_error *err)
 	return 0;
 }
 
+/* The columns purged_record reads, from syncpack_purged p joined with
+ * syncpack_table t. */
+#define PURGED_COLUMNS "p.guid, t.name, p.origin, p.owner, p.rowversion, " \
+	"p.hlc, p.hlc_site"
+
+/* The tombstone a row of PURGED_COLUMNS remembers. */
+static void
+purged_record(sqlite3_stmt *st, struct store_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->guid, sizeof(rec->guid), "%s", sqlite3_column_text(st, 0));
+	snprintf(rec->table, sizeof(rec->table), "%s",
+	    sqlite3_column_text(st, 1));
+	snprintf(rec->origin, sizeof(rec->origin), "%s",
+	    sqlite3_column_text(st, 2));
+	snprintf(rec->owner, sizeof(rec->owner), "%s",
+	    sqlite3_column_text(st, 3));
+	rec->rowversion = sqlite3_column_int64(st, 4);
+	rec->hlc = sqlite3_column_int64(st, 5);
+	snprintf(rec->hlc_site, sizeof(rec->hlc_site), "%s",
+	    sqlite3_column_text(st, 6));
+	rec->deleted = 1;
+}
+
+int
+pack_purged_lookup(struct site *s, const char *guid, struct store_record *rec,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " PURGED_COLUMNS " FROM "
+	    "syncpack_purged p JOIN syncpack_table t ON t.id = p.tbl WHERE "
+	    "t.tracked AND p.guid = ?", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return site_sqlite_error(s, err, s->path);
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		purged_record(st, rec);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+}
+
 /* A spoke that starts from 0 (new, or restored from a backup) also gets
  * the deletes whose tombstones were purged here, so that a restored one
  * does not keep records deleted since its backup. */
@@ -648,30 +696,16 @@ emit_purged(struct pack_state *ps, struct sp_error *err)
 	sqlite3_stmt *st;
 	int r, rc = 0;
 
-	if (sqlite3_prepare_v2(ps->site->db, "SELECT p.guid, t.name, p.origin, "
-	    "p.owner, p.rowversion, p.hlc, p.hlc_site FROM syncpack_purged p "
-	    "JOIN syncpack_table t ON t.id = p.tbl WHERE t.tracked ORDER BY "
-	    "p.tbl, p.guid", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ps->site->db, "SELECT " PURGED_COLUMNS " FROM "
+	    "syncpack_purged p JOIN syncpack_table t ON t.id = p.tbl WHERE "
+	    "t.tracked ORDER BY p.tbl, p.guid", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(ps->site, err, ps->site->path);
 	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		const struct tracked_table *t = table_named(ps, (const char *)
-		    sqlite3_column_text(st, 1));
 		struct store_record rec;
+		const struct tracked_table *t;
 
-		memset(&rec, 0, sizeof(rec));
-		snprintf(rec.guid, sizeof(rec.guid), "%s",
-		    sqlite3_column_text(st, 0));
-		snprintf(rec.table, sizeof(rec.table), "%s",
-		    sqlite3_column_text(st, 1));
-		snprintf(rec.origin, sizeof(rec.origin), "%s",
-		    sqlite3_column_text(st, 2));
-		snprintf(rec.owner, sizeof(rec.owner), "%s",
-		    sqlite3_column_text(st, 3));
-		rec.rowversion = sqlite3_column_int64(st, 4);
-		rec.hlc = sqlite3_column_int64(st, 5);
-		snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s",
-		    sqlite3_column_text(st, 6));
-		rec.deleted = 1;
+		purged_record(st, &rec);
+		t = table_named(ps, rec.table);
 		if (t == NULL || !routed(ps, t, &rec))
 			continue;
 		rc = emit(ps, &rec, NULL, "upsert", NULL, 0, err);
@@ -797,10 +831,14 @@ pack_data(struct site *s, const char *peer, const char *target,
 	res->held_back = ps.held_back;
 	if (ps.held_back > 0)
 		covered = ps.first_held - 1;
-	if (ps.records == 0 && opt->nrequests == 0 && opt->if_changed) {
+	if (ps.records == 0 && opt->nrequests == 0 && opt->if_changed &&
+	    acked >= 0) {
 		/* Nothing in the range is for the peer (changes that came from
 		 * it, records routed elsewhere): it needs no file to have seen
-		 * them, and tombstones it never needed can go. */
+		 * them, and tombstones it never needed can go. Not from a site
+		 * that found it was restored (-1): its file, empty or not, is
+		 * how the peer learns it (since -1) and sends it everything
+		 * again. */
 		rc = advance_mark(s, peer, covered, err);
 		goto cleanup;
 	}

@@ -46,4 +46,11 @@ struct store;
 int pack_record_by_guid(struct site *s, struct store *store,
     const char *guid, const char *owner, json_t **out, struct sp_error *err);
 
+struct store_record;
+
+/* 1 and fills rec with the tombstone of guid if it was purged here but is
+ * remembered (syncpack_purged), 0 if not, -1 on error. */
+int pack_purged_lookup(struct site *s, const char *guid,
+    struct store_record *rec, struct sp_error *err);
+
 #endif

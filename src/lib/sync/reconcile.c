@@ -278,6 +278,36 @@ request_line(struct answer_ctx *ac, const struct manifest_entry *in,
 	}
 }
 
+/* Step 3: an echoed record the hub does not hold. When the hub deleted it
+ * and its tombstone was purged since, the delete goes back: the spoke
+ * (restored from an older backup, or one that lost the file) would keep
+ * the record otherwise, since its echo is all that tells the hub. */
+static int
+echo_purged(struct answer_ctx *ac, const struct manifest_entry *in,
+    struct sp_error *err)
+{
+	struct store_record rec;
+	json_t *o;
+	int found, rc;
+
+	found = store_lookup(ac->store, in->guid, &rec, NULL, err);
+	if (found != 0)
+		return found < 0 ? -1 : 0;	/* outside the hub's manifest */
+	found = pack_purged_lookup(ac->site, in->guid, &rec, err);
+	if (found <= 0)
+		return found;	/* unknown here: nothing the hub can add */
+	if (!may_send(ac, &rec)) {
+		ac->res->withheld++;
+		return 0;
+	}
+	if ((o = wire_record_build(&rec, NULL, NULL)) == NULL)
+		return sp_error_set(err, "out of memory");
+	rc = write_json_line(ac->w, o, err);
+	json_decref(o);
+	ac->res->records++;
+	return rc;
+}
+
 /* Step 3: one line of the echo, merged with the hub's records for the
  * spoke: what the spoke lacks or holds differently goes back. */
 static int
@@ -300,7 +330,7 @@ echo_line(struct answer_ctx *ac, const struct manifest_entry *in,
 				return -1;
 			return advance(ac->theirs, &ac->cur, &ac->have_cur, err);
 		}
-		return 0;	/* only at the spoke: nothing the hub can add */
+		return echo_purged(ac, in, err);
 	}
 }
 
