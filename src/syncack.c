@@ -12,7 +12,7 @@
 #include "sync/ack.h"
 #include "sync/apply.h"
 #include "util/atomic_out.h"
-#include "net/delivery.h"
+#include "sync/delivery.h"
 #include "net/inbox.h"
 #include "net/input.h"
 #include "store/sqlite/sql.h"
@@ -199,8 +199,8 @@ ingest(struct site *s, char **paths, int n)
 			ingest_one(s, paths[i], NULL, &rc);
 			continue;
 		}
-		if (inbox_scan(s, paths[i], &sxf_default_limits, &files, &count,
-		    &err) != 0) {
+		if (inbox_scan(s->id, paths[i], &sxf_default_limits, &files,
+		    &count, &err) != 0) {
 			tool_warn("%s", err.msg);
 			rc = EXIT_TROUBLE;
 			continue;

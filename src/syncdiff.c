@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "util/atomic_out.h"
-#include "net/delivery.h"
+#include "sync/delivery.h"
 #include "sync/diff.h"
 #include "net/input.h"
 #include "sync/reconcile.h"

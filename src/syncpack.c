@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/atomic_out.h"
-#include "net/delivery.h"
+#include "sync/delivery.h"
 #include "sync/pack.h"
 #include "store/sqlite/sql.h"
 #include "cli/tool.h"

@@ -11,7 +11,7 @@
 #include "sync/ack.h"
 #include "sync/apply.h"
 #include "util/atomic_out.h"
-#include "net/delivery.h"
+#include "sync/delivery.h"
 #include "sync/exchange_file.h"
 #include "net/inbox.h"
 #include "net/input.h"
@@ -231,7 +231,7 @@ apply_dir(struct run *r, const char *dir)
 	struct sp_error err;
 	size_t n;
 
-	if (inbox_scan(r->site, dir, r->limits, &files, &n, &err) != 0) {
+	if (inbox_scan(r->site->id, dir, r->limits, &files, &n, &err) != 0) {
 		tool_warn("%s", err.msg);
 		worst(r, EXIT_TROUBLE);
 		return;

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "net/delivery.h"
+#include "sync/delivery.h"
 #include "net/inbox.h"
-#include "store/sqlite/sql.h"
+#include "store/outbox.h"
 #include "cli/tool.h"
 
 const char *tool_name = "syncpack";
@@ -167,8 +167,7 @@ tool_outbox_flush(struct site *s)
 	int any;
 	long waiting;
 
-	any = site_step_text(s, "SELECT 1 FROM syncpack_outbox LIMIT 1", NULL,
-	    &err);
+	any = store_outbox_any(s, &err);
 	if (any < 0)
 		tool_warn("%s", err.msg);
 	if (any <= 0)
@@ -242,8 +241,8 @@ tool_mailbox_run(struct site *s, const char *root,
 	    sizeof(box), &names, &n, &err) != 0) {
 		tool_warn("%s", err.msg);
 		rc = EXIT_TROUBLE;
-	} else if (inbox_scan(s, dir, &sxf_default_limits, &files, &count,
-	    &err) != 0) {
+	} else if (inbox_scan(s->id, dir, &sxf_default_limits, &files,
+	    &count, &err) != 0) {
 		tool_warn("%s", err.msg);
 		rc = EXIT_TROUBLE;
 	}

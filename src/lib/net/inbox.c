@@ -32,7 +32,7 @@ inbox_order(const void *a, const void *b)
 }
 
 int
-inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
+inbox_scan(const char *site_id, const char *dir, const struct sxf_limits *limits,
     struct inbox_file **files, size_t *count, struct sp_error *err)
 {
 	struct inbox_file *list = NULL;
@@ -84,7 +84,7 @@ inbox_scan(struct site *s, const char *dir, const struct sxf_limits *limits,
 		if (fd >= 0) {
 			sxf_read_fd(fd, limits, &ops, &rr, &perr);
 			input_close(fd);
-			if (rr.header_ok && strcmp(rr.header.to, s->id) != 0) {
+			if (rr.header_ok && strcmp(rr.header.to, site_id) != 0) {
 				free(f.path);
 				continue;
 			}

@@ -1,35 +1,43 @@
-/* locks.c: lock and unlock records of tracked tables. */
+/* locks.c: which records may be locked and unlocked; the store keeps the
+ * locks (store/locks.h). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "sync/locks.h"
 #include "sync/track.h"
-#include "store/sqlite/sql.h"
+#include "store/locks.h"
+#include "store/store.h"
 
-/* Binds key with the type of the table's key column, so that the lock row
- * compares equal to the record's key. */
-static int
-bind_key(sqlite3_stmt *st, int idx, const struct tracked_table *t,
-    const char *key, struct sp_error *err)
+/* The key as the table's key column types it, so that the lock compares
+ * equal to the record's key; NULL with err set when it cannot be one. */
+static json_t *
+typed_key(const struct tracked_table *t, const char *key,
+    struct sp_error *err)
 {
+	json_t *v;
 	char *end;
-	long long v;
+	long long n;
 
-	if (!t->pk_integer) {
-		sqlite3_bind_text(st, idx, key, -1, SQLITE_TRANSIENT);
-		return 0;
+	if (!t->pk_integer)
+		v = json_string(key);
+	else {
+		n = strtoll(key, &end, 10);
+		if (key[0] == '\0' || *end != '\0') {
+			sp_error_set(err, "%s: key \"%s\" is not an integer",
+			    t->name, key);
+			return NULL;
+		}
+		v = json_integer(n);
 	}
-	v = strtoll(key, &end, 10);
-	if (key[0] == '\0' || *end != '\0')
-		return sp_error_set(err, "%s: key \"%s\" is not an integer",
-		    t->name, key);
-	sqlite3_bind_int64(st, idx, v);
-	return 0;
+	if (v == NULL)
+		sp_error_set(err, "out of memory");
+	return v;
 }
 
+/* Loads a tracked table and the key typed for it; LOCK_ERROR with err set
+ * for a table that is not tracked or a key it cannot have. */
 static enum lock_result
-load_tracked(struct site *s, const char *table, struct tracked_table *t,
-    struct sp_error *err)
+load_tracked(struct site *s, const char *table, const char *key,
+    struct tracked_table *t, json_t **typed, struct sp_error *err)
 {
 	int found = tracked_table_load(s, table, t, err);
 
@@ -41,7 +49,27 @@ load_tracked(struct site *s, const char *table, struct tracked_table *t,
 		sp_error_set(err, "%s: not a tracked table", table);
 		return LOCK_ERROR;
 	}
+	if ((*typed = typed_key(t, key, err)) == NULL) {
+		tracked_table_free(t);
+		return LOCK_ERROR;
+	}
 	return LOCK_DONE;
+}
+
+/* 1 when table has a record (live or deleted) with key, 0 when not. */
+static int
+record_exists(struct site *s, const char *table, json_t *key,
+    struct sp_error *err)
+{
+	struct store *st = store_sqlite_open(s, err);
+	struct store_record rec;
+	int r;
+
+	if (st == NULL)
+		return -1;
+	r = store_lookup_key(st, table, key, &rec, err);
+	store_close(st);
+	return r;
 }
 
 enum lock_result
@@ -49,54 +77,21 @@ lock_record(struct site *s, const char *table, const char *key,
     const char *by, struct sp_error *err)
 {
 	struct tracked_table t;
-	sqlite3_stmt *st = NULL;
+	json_t *typed;
 	enum lock_result rc = LOCK_ERROR;
 	int r;
 
-	if (load_tracked(s, table, &t, err) != LOCK_DONE)
+	if (load_tracked(s, table, key, &t, &typed, err) != LOCK_DONE)
 		return LOCK_ERROR;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_record WHERE "
-	    "tbl = ? AND rkey = ?", -1, &st, NULL) != SQLITE_OK) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	sqlite3_bind_int64(st, 1, t.id);
-	if (bind_key(st, 2, &t, key, err) != 0)
-		goto cleanup;
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	if (r != SQLITE_ROW) {
+	r = record_exists(s, table, typed, err);
+	if (r == 0)
 		sp_error_set(err, "%s: no record with key %s", table, key);
-		goto cleanup;
-	}
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_lock(tbl, rkey, "
-	    "locked_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", -1, &st, NULL)
-	    != SQLITE_OK) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	if (bind_key(st, 2, &t, key, err) != 0)
-		goto cleanup;
-	if (by != NULL)
-		sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	if (sqlite3_changes(s->db) == 0) {
+	else if (r > 0 && (r = store_lock_add(s, table, typed, by, err)) == 0) {
 		sp_error_set(err, "%s %s is already locked", table, key);
 		rc = LOCK_REFUSED;
-		goto cleanup;
-	}
-	rc = LOCK_DONE;
-cleanup:
-	sqlite3_finalize(st);
+	} else if (r > 0)
+		rc = LOCK_DONE;
+	json_decref(typed);
 	tracked_table_free(&t);
 	return rc;
 }
@@ -106,31 +101,15 @@ unlock_record(struct site *s, const char *table, const char *key,
     struct sp_error *err)
 {
 	struct tracked_table t;
-	sqlite3_stmt *st = NULL;
-	enum lock_result rc = LOCK_ERROR;
+	json_t *typed;
+	int r;
 
-	if (load_tracked(s, table, &t, err) != LOCK_DONE)
+	if (load_tracked(s, table, key, &t, &typed, err) != LOCK_DONE)
 		return LOCK_ERROR;
-	if (sqlite3_prepare_v2(s->db, "DELETE FROM syncpack_lock WHERE tbl = ?"
-	    " AND rkey = ?", -1, &st, NULL) != SQLITE_OK) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	if (bind_key(st, 2, &t, key, err) != 0)
-		goto cleanup;
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
-	if (sqlite3_changes(s->db) == 0) {
+	r = store_lock_remove(s, table, typed, err);
+	if (r == 0)
 		sp_error_set(err, "%s %s is not locked", table, key);
-		rc = LOCK_REFUSED;
-		goto cleanup;
-	}
-	rc = LOCK_DONE;
-cleanup:
-	sqlite3_finalize(st);
+	json_decref(typed);
 	tracked_table_free(&t);
-	return rc;
+	return r > 0 ? LOCK_DONE : r == 0 ? LOCK_REFUSED : LOCK_ERROR;
 }

@@ -1,9 +1,7 @@
 /* locks.h: reservations. A locked record is held back from packing (and
- * incoming changes to it are held) until it is unlocked.
- *
- * The table syncpack_lock(tbl, rkey, locked_by, since) may be written by
- * applications directly: tbl is the table name, rkey the row's key with the
- * key's own type. Deleting a row there is an unlock. */
+ * incoming changes to it are held) until it is unlocked. Only records of
+ * tracked tables can be locked; the store keeps the locks
+ * (store/locks.h), where applications may also write them. */
 #ifndef SYNCPACK_LOCKS_H
 #define SYNCPACK_LOCKS_H
 

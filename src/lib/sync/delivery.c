@@ -1,4 +1,5 @@
-/* delivery.c: outputs, the outbox and uploads to mailboxes. */
+/* delivery.c: outputs, the outbox and uploads to mailboxes; the store
+ * keeps the list of waiting files (store/outbox.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/delivery.h"
-#include "store/sqlite/sql.h"
+#include "sync/delivery.h"
+#include "store/outbox.h"
 
 char *
 outbox_default(struct site *s)
@@ -15,31 +16,6 @@ outbox_default(struct site *s)
 	char *p;
 
 	return asprintf(&p, "%s.outbox", s->path) < 0 ? NULL : p;
-}
-
-/* The peer's default URL: 1 found (*url set, caller frees), 0 none, -1
- * error. */
-static int
-peer_url(struct site *s, const char *peer, char **url, struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	*url = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT url FROM syncpack_peer WHERE "
-	    "site = ?", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL &&
-	    (*url = strdup((const char *)sqlite3_column_text(st, 0))) == NULL) {
-		sqlite3_finalize(st);
-		return sp_error_set(err, "out of memory");
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return site_sqlite_error(s, err, s->path);
-	return *url != NULL;
 }
 
 int
@@ -50,7 +26,7 @@ delivery_prepare(struct site *s, const char *output, const char *peer,
 
 	memset(d, 0, sizeof(*d));
 	if (output == NULL) {
-		int r = peer_url(s, peer, &given, err);
+		int r = store_peer_url(s, peer, &given, err);
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -198,13 +174,6 @@ carries_requests(const char *path)
 	return found;
 }
 
-static int
-outbox_forget(struct site *s, const char *name, struct sp_error *err)
-{
-	return site_step_text(s, "DELETE FROM syncpack_outbox WHERE name = ?",
-	    name, err) < 0 ? -1 : 0;
-}
-
 /* Removes a file from the outbox: the file first, so that a failure in
  * between leaves a row without a file, which the next delivery drops. */
 static int
@@ -221,7 +190,7 @@ outbox_remove(struct site *s, const char *outbox, const char *name,
 		return -1;
 	}
 	free(path);
-	return outbox_forget(s, name, err);
+	return store_outbox_forget(s, name, err);
 }
 
 /* Data files are cumulative: every change a waiting data file for peer
@@ -233,61 +202,38 @@ static int
 supersede(struct site *s, const char *outbox, const char *peer,
     unsigned long long flow, const char *url, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	char **names = NULL;
-	size_t n = 0;
-	int r, rc = -1;
+	struct store_outbox_file *all;
+	size_t n;
+	int rc = -1;
 
 	if (outbox == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT name FROM syncpack_outbox WHERE "
-	    "peer = ?1 AND kind = 'data' AND (?2 IS NULL OR url = ?2)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	if (url != NULL)
-		sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		char **grown;
-		unsigned long long f = name ? name_flow(name) : 0;
-
-		if (f == 0 || f >= flow)
-			continue;
-		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (grown == NULL || (grown[n] = strdup(name)) == NULL) {
-			if (grown != NULL)
-				names = grown;
-			sqlite3_finalize(st);
-			sp_error_set(err, "out of memory");
-			goto cleanup;
-		}
-		names = grown;
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		site_sqlite_error(s, err, s->path);
-		goto cleanup;
-	}
+	/* Read in full first: carries_requests reads each file, and removing
+	 * one forgets it. */
+	if (store_outbox_list(s, &all, &n, err) != 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
+		unsigned long long f = name_flow(all[i].name);
 		char *path;
 		int keep;
 
-		if (asprintf(&path, "%s/%s", outbox, names[i]) < 0) {
+		if (strcmp(all[i].peer, peer) != 0 ||
+		    strcmp(all[i].kind, "data") != 0 ||
+		    (url != NULL && strcmp(all[i].url, url) != 0) ||
+		    f == 0 || f >= flow)
+			continue;
+		if (asprintf(&path, "%s/%s", outbox, all[i].name) < 0) {
 			sp_error_set(err, "out of memory");
 			goto cleanup;
 		}
 		keep = carries_requests(path);
 		free(path);
-		if (!keep && outbox_remove(s, outbox, names[i], err) != 0)
+		if (!keep && outbox_remove(s, outbox, all[i].name, err) != 0)
 			goto cleanup;
 	}
 	rc = 0;
 cleanup:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	store_outbox_files_free(all, n);
 	return rc;
 }
 
@@ -295,32 +241,19 @@ static int
 queue(struct site *s, const char *name, const char *peer, const char *kind,
     const char *url, const char *outbox, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
-
 	/* A new data file covers every change the ones waiting for the same
 	 * mailbox carry; those waiting for another go once this one is
 	 * delivered. */
 	if (strcmp(kind, "data") == 0 &&
 	    supersede(s, outbox, peer, name_flow(name), url, err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO syncpack_outbox("
-	    "name, peer, kind, url, added) VALUES (?, ?, ?, ?, strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', 'now'))", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, url, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+	return store_outbox_add(s, name, peer, kind, url, err);
 }
 
-/* One row of the outbox, read before any upload: superseding deletes
- * rows, which must not happen under a running SELECT. */
+/* One file of the outbox, listed before any upload: an upload may
+ * supersede (forget) files further down the list. */
 struct waiting_file {
-	char *name, *peer, *kind, *url;
+	const struct store_outbox_file *f;	/* borrowed from the list */
 	unsigned long long flow;
 	int waits;		/* tried and failed, or behind a failure */
 	char *why;		/* owned: why its upload failed */
@@ -329,13 +262,8 @@ struct waiting_file {
 static void
 waiting_free(struct waiting_file *w, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(w[i].name);
-		free(w[i].peer);
-		free(w[i].kind);
-		free(w[i].url);
+	for (size_t i = 0; i < n; i++)
 		free(w[i].why);
-	}
 	free(w);
 }
 
@@ -345,51 +273,35 @@ static int
 waiting_order(const void *a, const void *b)
 {
 	const struct waiting_file *x = a, *y = b;
-	int c = strcmp(x->url, y->url);
+	int c = strcmp(x->f->url, y->f->url);
 
 	if (c != 0)
 		return c;
 	return x->flow < y->flow ? -1 : x->flow > y->flow ? 1 :
-	    strcmp(x->name, y->name);
+	    strcmp(x->f->name, y->f->name);
 }
 
+/* The outbox's rows (*rows, free with store_outbox_files_free) and the
+ * files to try, in the order they go. */
 static int
-waiting_load(struct site *s, struct waiting_file **out, size_t *count,
-    struct sp_error *err)
+waiting_load(struct site *s, struct store_outbox_file **rows,
+    struct waiting_file **out, size_t *count, struct sp_error *err)
 {
-	struct waiting_file *all = NULL;
-	sqlite3_stmt *st;
-	size_t n = 0;
-	int r;
+	struct waiting_file *all;
+	size_t n;
 
 	*out = NULL;
 	*count = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT name, peer, kind, url FROM "
-	    "syncpack_outbox", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct waiting_file *grown = realloc(all, (n + 1) * sizeof(*all));
-		struct waiting_file *w;
-
-		if (grown == NULL)
-			break;
-		all = grown;
-		w = &all[n++];
-		memset(w, 0, sizeof(*w));
-		w->name = strdup((const char *)sqlite3_column_text(st, 0));
-		w->peer = strdup((const char *)sqlite3_column_text(st, 1));
-		w->kind = strdup((const char *)sqlite3_column_text(st, 2));
-		w->url = strdup((const char *)sqlite3_column_text(st, 3));
-		if (w->name == NULL || w->peer == NULL || w->kind == NULL ||
-		    w->url == NULL)
-			break;
-		w->flow = name_flow(w->name);
+	if (store_outbox_list(s, rows, &n, err) != 0)
+		return -1;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL) {
+		store_outbox_files_free(*rows, n);
+		*rows = NULL;
+		return sp_error_set(err, "out of memory");
 	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		waiting_free(all, n);
-		return r == SQLITE_ROW ? sp_error_set(err, "out of memory")
-		    : site_sqlite_error(s, err, s->path);
+	for (size_t i = 0; i < n; i++) {
+		all[i].f = &(*rows)[i];
+		all[i].flow = name_flow(all[i].f->name);
 	}
 	if (n > 1)
 		qsort(all, n, sizeof(*all), waiting_order);
@@ -398,18 +310,11 @@ waiting_load(struct site *s, struct waiting_file **out, size_t *count,
 	return 0;
 }
 
-/* 1 when the outbox still lists name, 0 when superseded meanwhile. */
-static int
-still_waiting(struct site *s, const char *name, struct sp_error *err)
-{
-	return site_step_text(s, "SELECT 1 FROM syncpack_outbox WHERE name = ?",
-	    name, err);
-}
-
 long
 outbox_deliver(struct site *s, const char *outbox,
     const struct transport_opts *o, struct sp_error *err)
 {
+	struct store_outbox_file *rows;
 	struct waiting_file *all;
 	struct sp_error perr;
 	const char *failed_url = NULL;
@@ -418,12 +323,12 @@ outbox_deliver(struct site *s, const char *outbox,
 	long waiting = 0;
 	int rc = -1;
 
-	if (waiting_load(s, &all, &n, err) != 0)
+	if (waiting_load(s, &rows, &all, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct waiting_file *w = &all[i];
 		char *path;
-		int r = still_waiting(s, w->name, err);
+		int r = store_outbox_has(s, w->f->name, err);
 
 		if (r < 0)
 			goto cleanup;
@@ -431,24 +336,24 @@ outbox_deliver(struct site *s, const char *outbox,
 			continue;	/* superseded by a delivered data file */
 		/* Once a mailbox failed, later files for it wait too: they
 		 * must arrive in flow order. */
-		if (failed_url != NULL && strcmp(failed_url, w->url) == 0) {
+		if (failed_url != NULL && strcmp(failed_url, w->f->url) == 0) {
 			w->waits = 1;
 			continue;
 		}
-		if (asprintf(&path, "%s/%s", outbox, w->name) < 0) {
+		if (asprintf(&path, "%s/%s", outbox, w->f->name) < 0) {
 			sp_error_set(err, "out of memory");
 			goto cleanup;
 		}
 		if (access(path, R_OK) != 0) {
 			free(path);
-			if (outbox_forget(s, w->name, err) != 0)
+			if (store_outbox_forget(s, w->f->name, err) != 0)
 				goto cleanup;
 			continue;
 		}
-		r = transport_put(o, w->url, w->name, path, &perr);
+		r = transport_put(o, w->f->url, w->f->name, path, &perr);
 		free(path);
 		if (r != 0) {
-			failed_url = w->url;
+			failed_url = w->f->url;
 			w->waits = 1;
 			if ((w->why = strdup(perr.msg)) == NULL) {
 				sp_error_set(err, "out of memory");
@@ -456,9 +361,9 @@ outbox_deliver(struct site *s, const char *outbox,
 			}
 			continue;
 		}
-		if (outbox_remove(s, outbox, w->name, err) != 0 ||
-		    (strcmp(w->kind, "data") == 0 &&
-		    supersede(s, outbox, w->peer, w->flow, NULL, err) != 0))
+		if (outbox_remove(s, outbox, w->f->name, err) != 0 ||
+		    (strcmp(w->f->kind, "data") == 0 &&
+		    supersede(s, outbox, w->f->peer, w->flow, NULL, err) != 0))
 			goto cleanup;
 	}
 	/* Files that failed may have been superseded by a later upload. */
@@ -467,7 +372,7 @@ outbox_deliver(struct site *s, const char *outbox,
 
 		if (!all[i].waits)
 			continue;
-		if ((r = still_waiting(s, all[i].name, err)) < 0)
+		if ((r = store_outbox_has(s, all[i].f->name, err)) < 0)
 			goto cleanup;
 		waiting += r;
 		/* The first failure still standing says why the rest wait. */
@@ -479,6 +384,7 @@ outbox_deliver(struct site *s, const char *outbox,
 	rc = 0;
 cleanup:
 	waiting_free(all, n);
+	store_outbox_files_free(rows, n);
 	return rc == 0 ? waiting : -1;
 }
 
