@@ -7,7 +7,7 @@
 #ifndef SYNCPACK_CAPTURE_SQL_H
 #define SYNCPACK_CAPTURE_SQL_H
 
-#include "sync/track.h"
+#include "store/tables.h"
 
 /* Returns the CREATE TRIGGER statements for table t at site (a hub or a
  * spoke), to run as one script; free with sqlite3_free. refs are the

@@ -1,11 +1,13 @@
 /* store_sqlite.c: the store interface over a site's SQLite database. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
-#include "store/store.h"
 #include "store/sqlite/sql.h"
+#include "store/store.h"
+#include "store/tables.h"
 
 struct table_info {
 	long long id;
@@ -76,84 +78,61 @@ tables_free(struct store_sqlite *ss)
 		free(t->name);
 		free(t->pk);
 		free(t->rowversion_column);
-		for (int c = 0; c < t->ncolumns; c++)
-			free(t->columns[c]);
-		free(t->columns);
+		tracked_columns_free(t->columns, t->ncolumns);
 	}
 	free(ss->tables);
 	ss->tables = NULL;
 	ss->ntables = 0;
 }
 
-static int
-load_columns(struct store_sqlite *ss, struct table_info *t,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int cap = 0;
-
-	if (sqlite3_prepare_v2(ss->site->db, "SELECT name FROM "
-	    "pragma_table_info(?) ORDER BY cid", -1, &st, NULL) != SQLITE_OK)
-		return db_error(ss, err);
-	sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (t->ncolumns == cap) {
-			char **n;
-			cap = cap ? 2 * cap : 8;
-			n = realloc(t->columns, (size_t)cap * sizeof(*n));
-			if (n == NULL) {
-				sqlite3_finalize(st);
-				return sp_error_set(err, "out of memory");
-			}
-			t->columns = n;
-		}
-		t->columns[t->ncolumns++] =
-		    strdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
+/* The tracked tables and their columns, read as every other reader of
+ * the backend reads them (tables.c). */
 static int
 load_tables(struct store_sqlite *ss, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int n = 0, r;
+	char **names;
+	int n, rc = -1;
 
-	if (sqlite3_prepare_v2(ss->site->db, "SELECT id, name, pk, key_kind = "
-	    "'local', rowversion_column FROM syncpack_table WHERE tracked "
-	    "ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return db_error(ss, err);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct table_info *t, *grown;
-
-		grown = realloc(ss->tables, (size_t)(n + 1) * sizeof(*grown));
-		if (grown == NULL) {
-			sqlite3_finalize(st);
-			return sp_error_set(err, "out of memory");
-		}
-		ss->tables = grown;
-		t = &ss->tables[n];
-		memset(t, 0, sizeof(*t));
-		ss->ntables = ++n;
-		t->id = sqlite3_column_int64(st, 0);
-		t->name = strdup((const char *)sqlite3_column_text(st, 1));
-		t->pk = strdup((const char *)sqlite3_column_text(st, 2));
-		t->local_key = sqlite3_column_int(st, 3);
-		if (sqlite3_column_int(st, 4)) {
-			size_t len = strlen(t->name) + 12;
-			t->rowversion_column = malloc(len);
-			if (t->rowversion_column)
-				snprintf(t->rowversion_column, len,
-				    "%s_rowversion", t->name);
-		}
-		if (load_columns(ss, t, err) != 0) {
-			sqlite3_finalize(st);
-			return -1;
-		}
+	if (store_tables_tracked(ss->site, &names, &n, err) != 0)
+		return -1;
+	if ((ss->tables = calloc((size_t)n + 1, sizeof(*ss->tables))) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : db_error(ss, err);
+	for (int i = 0; i < n; i++) {
+		struct table_info *t = &ss->tables[i];
+		struct tracked_table tt;
+		int found = store_table_get(ss->site, names[i], &tt, err);
+
+		if (found == 0)
+			sp_error_set(err, "%s: no longer tracked", names[i]);
+		if (found != 1)
+			goto done;
+		ss->ntables = i + 1;
+		t->id = tt.id;
+		t->name = tt.name;
+		t->pk = tt.pk;
+		tt.name = tt.pk = NULL;
+		t->local_key = strcmp(tt.key, "local") == 0;
+		if (tt.rowversion_column) {
+			size_t len = strlen(t->name) + 12;
+			if ((t->rowversion_column = malloc(len)) == NULL) {
+				tracked_table_free(&tt);
+				sp_error_set(err, "out of memory");
+				goto done;
+			}
+			snprintf(t->rowversion_column, len, "%s_rowversion",
+			    t->name);
+		}
+		tracked_table_free(&tt);
+		if (tracked_columns_load(ss->site, t->name, &t->columns,
+		    &t->ncolumns, err) != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	tracked_columns_free(names, n);
+	return rc;
 }
 
 static struct table_info *

@@ -1,0 +1,425 @@
+/* tables.c: tracked tables (store/tables.h) in a site's SQLite database:
+ * their policies in syncpack_table, their foreign keys in syncpack_fk,
+ * the schema read through the table_info pragmas, and the capture
+ * triggers of capture_sql.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/sqlite/capture_fold.h"
+#include "store/sqlite/capture_sql.h"
+#include "store/sqlite/sql.h"
+#include "store/tables.h"
+
+static char *
+dup_col(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return v ? strdup((const char *)v) : NULL;
+}
+
+/* Copies a policy word; one missing or too long is left "" (damaged). */
+static void
+copy_word(char *to, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+
+	to[0] = '\0';
+	if (v != NULL && strlen(v) < TRACKED_WORD_MAX)
+		strcpy(to, v);
+}
+
+/* Why a step loop ended before SQLITE_DONE: it stopped itself on a row for
+ * want of memory, or SQLite failed. Returns -1. */
+static int
+loop_failed(struct site *s, int r, struct sp_error *err)
+{
+	return r == SQLITE_ROW ? sp_error_set(err, "out of memory")
+	    : site_sqlite_error(s, err, s->path);
+}
+
+/* The first column of every row of sql (arg bound to ?1 unless NULL). */
+static int
+load_names(struct site *s, const char *sql, const char *arg, char ***out,
+    int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	char **all = NULL;
+	int n = 0, r;
+
+	*out = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (arg != NULL && sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return site_sqlite_error(s, err, s->path);
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char **grown = realloc(all, (size_t)(n + 1) * sizeof(*all));
+		if (grown == NULL)
+			break;
+		all = grown;
+		if ((all[n] = dup_col(st, 0)) == NULL)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		tracked_columns_free(all, n);
+		return loop_failed(s, r, err);
+	}
+	*out = all;
+	*count = n;
+	return 0;
+}
+
+int
+store_table_get(struct site *s, const char *table, struct tracked_table *t,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, pk, pk_integer, owner,"
+	    " route, conflict, freeze, movable, window_column, key_kind,"
+	    " rowversion_column, tracked FROM syncpack_table WHERE name = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->name = dup_col(st, 1);
+		t->pk = dup_col(st, 2);
+		t->pk_integer = sqlite3_column_int(st, 3);
+		copy_word(t->owner, st, 4);
+		copy_word(t->route, st, 5);
+		copy_word(t->conflict, st, 6);
+		t->freeze = sqlite3_column_int(st, 7);
+		t->movable = sqlite3_column_int(st, 8);
+		t->window = dup_col(st, 9);
+		copy_word(t->key, st, 10);
+		t->rowversion_column = sqlite3_column_int(st, 11);
+		t->tracked = sqlite3_column_int(st, 12);
+		if (t->name == NULL || t->pk == NULL ||
+		    (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+		    t->window == NULL)) {
+			sqlite3_finalize(st);
+			tracked_table_free(t);
+			return sp_error_set(err, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	if (r == SQLITE_DONE)
+		return 0;
+	return site_sqlite_error(s, err, s->path);
+}
+
+int
+store_tables_tracked(struct site *s, char ***names, int *count,
+    struct sp_error *err)
+{
+	return load_names(s, "SELECT name FROM syncpack_table WHERE tracked "
+	    "ORDER BY id", NULL, names, count, err);
+}
+
+int
+store_table_parents(struct site *s, long long id, long long **parents,
+    int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	long long *all = NULL;
+	int n = 0, r;
+
+	*parents = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.parent FROM syncpack_fk"
+	    " f JOIN syncpack_table p ON p.id = f.parent WHERE f.tbl = ?1 AND "
+	    "f.parent <> ?1 AND p.tracked ORDER BY f.parent", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_int64(st, 1, id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		long long *grown = realloc(all, (size_t)(n + 1) * sizeof(*all));
+		if (grown == NULL)
+			break;
+		all = grown;
+		all[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		free(all);
+		return loop_failed(s, r, err);
+	}
+	*parents = all;
+	*count = n;
+	return 0;
+}
+
+/* The (column, parent table) pairs sql selects for table (bound to ?1);
+ * a list cut short is an error, never a shorter answer. */
+static int
+fk_pairs_load(struct site *s, const char *sql, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int n = 0, r;
+
+	*fks = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
+		    sizeof(**fks));
+		if (grown == NULL)
+			break;
+		*fks = grown;
+		grown[n].col = dup_col(st, 0);
+		grown[n].parent = dup_col(st, 1);
+		n++;
+		if (grown[n - 1].col == NULL || grown[n - 1].parent == NULL)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		tracked_fks_free(*fks, n);
+		*fks = NULL;
+		return loop_failed(s, r, err);
+	}
+	*count = n;
+	return 0;
+}
+
+int
+tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
+    int *count, struct sp_error *err)
+{
+	/* A reference to another column than the parent's key travels as
+	 * its plain value (syncpack(7)); one left out of the list would
+	 * travel as a raw local key. */
+	return fk_pairs_load(s, "SELECT f.col, p.name FROM syncpack_fk f "
+	    "JOIN syncpack_table c ON c.id = f.tbl JOIN syncpack_table p ON "
+	    "p.id = f.parent WHERE c.name = ? AND f.parent_col = p.pk ORDER BY "
+	    "f.col", table, fks, count, err);
+}
+
+/* The table's declared single-column references to another table's key,
+ * whether that table is tracked yet or not, for the triggers' guard against
+ * new references to records in transit (capture_sql.c). A reference left
+ * out would let a record be left behind by a move. */
+static int
+declared_refs(struct site *s, const char *table, struct tracked_fk **refs,
+    int *count, struct sp_error *err)
+{
+	/* "to" NULL names the parent's primary key; a named column counts
+	 * only when it is the parent's single key column. */
+	return fk_pairs_load(s, "SELECT f.\"from\", f.\"table\" FROM "
+	    "pragma_foreign_key_list(?1) f WHERE f.seq = 0 AND NOT EXISTS "
+	    "(SELECT 1 FROM pragma_foreign_key_list(?1) g WHERE g.id = f.id AND"
+	    " g.seq > 0) AND (f.\"to\" IS NULL OR f.\"to\" = (SELECT k.name "
+	    "FROM pragma_table_info(f.\"table\") k WHERE k.pk = 1 AND NOT "
+	    "EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") m WHERE m.pk "
+	    "> 1)) COLLATE NOCASE) ORDER BY f.id", table, refs, count, err);
+}
+
+int
+tracked_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err)
+{
+	/* A column missing from the list would be dropped from every incoming
+	 * record. */
+	return load_names(s, "SELECT name FROM pragma_table_info(?) ORDER BY "
+	    "cid", table, columns, count, err);
+}
+
+int
+store_table_exists(struct site *s, const char *table, struct sp_error *err)
+{
+	return site_step_text(s, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = ?", table, err);
+}
+
+int
+store_column_exists(struct site *s, const char *table, const char *column,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?) "
+	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+int
+store_table_primary_key(struct site *s, const char *table, char **pk,
+    int *pk_integer, int *ncols, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*pk = NULL;
+	*pk_integer = 0;
+	*ncols = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT name, type, pk FROM "
+	    "pragma_table_info(?) WHERE pk > 0", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++*ncols == 1) {
+			const char *type = (const char *)sqlite3_column_text(st, 1);
+			*pk_integer = type && strcasecmp(type, "INTEGER") == 0;
+			if ((*pk = dup_col(st, 0)) == NULL)
+				break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		free(*pk);
+		*pk = NULL;
+		return loop_failed(s, r, err);
+	}
+	return 0;
+}
+
+int
+store_table_save(struct site *s, struct tracked_table *t, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_table(name, pk, "
+	    "pk_integer, owner, route, conflict, freeze, movable, window_column,"
+	    " key_kind, rowversion_column, tracked, since) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, strftime('%Y-%m-%dT%H:%M:%SZ',"
+	    " 'now')) ON CONFLICT(name) DO UPDATE SET pk = ?2, pk_integer = ?3,"
+	    " owner = ?4, route = ?5, conflict = ?6, freeze = ?7, movable = ?8,"
+	    " window_column = ?9, key_kind = ?10, rowversion_column = ?11, "
+	    "tracked = 1 RETURNING id", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->pk, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, t->pk_integer);
+	sqlite3_bind_text(st, 4, t->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, t->route, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, t->conflict, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, t->freeze);
+	sqlite3_bind_int(st, 8, t->movable);
+	if (t->window)
+		sqlite3_bind_text(st, 9, t->window, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, t->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, t->rowversion_column);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		t->id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+/* Runs sql, built with sqlite3_mprintf (NULL: it ran out of memory), and
+ * frees it. */
+static int
+exec_owned(struct site *s, char *sql, struct sp_error *err)
+{
+	int rc;
+
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	rc = site_exec(s, sql, err);
+	sqlite3_free(sql);
+	return rc;
+}
+
+int
+store_table_untrack(struct site *s, long long id, struct sp_error *err)
+{
+	return exec_owned(s, sqlite3_mprintf("UPDATE syncpack_table SET "
+	    "tracked = 0 WHERE id = %lld", id), err);
+}
+
+int
+store_fks_refresh(struct site *s, struct sp_error *err)
+{
+	/* A reference of several columns (g.seq > 0) cannot travel as one
+	 * GUID, so it is left out and travels as plain values. */
+	return site_exec(s, "DELETE FROM syncpack_fk;"
+	    "INSERT OR IGNORE INTO syncpack_fk(tbl, col, parent, parent_col) "
+	    "SELECT c.id, f.\"from\", p.id, coalesce(f.\"to\", p.pk) "
+	    "FROM syncpack_table c, pragma_foreign_key_list(c.name) f "
+	    "JOIN syncpack_table p ON p.name = f.\"table\" "
+	    "WHERE c.tracked AND p.tracked AND f.seq = 0 AND NOT EXISTS "
+	    "(SELECT 1 FROM pragma_foreign_key_list(c.name) g WHERE g.id = f.id"
+	    " AND g.seq > 0)", err);
+}
+
+int
+store_table_adopt(struct site *s, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	char col[1024];
+	int has;
+	char *sql = sqlite3_mprintf(
+	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
+	    "x.\"%w\", 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
+	    "INTEGER) FROM \"%w\" x WHERE NOT EXISTS (SELECT 1 FROM "
+	    "syncpack_record r WHERE r.tbl = %lld AND r.rkey = +x.\"%w\");"
+	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
+	    "r.rkey, 3, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
+	    "INTEGER) FROM syncpack_record r WHERE r.tbl = %lld AND r.rkey IS "
+	    "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" x WHERE x.\"%w\" = "
+	    "r.rkey);", t->id, t->pk, t->name, t->id, t->pk, t->id, t->id,
+	    t->name, t->pk);
+
+	if (exec_owned(s, sql, err) != 0 || capture_fold(s, err) != 0)
+		return -1;
+	if (!t->rowversion_column)
+		return 0;
+	snprintf(col, sizeof(col), "%s_rowversion", t->name);
+	if ((has = store_column_exists(s, t->name, col, err)) < 0)
+		return -1;
+	if (!has && exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD "
+	    "COLUMN \"%w\" INTEGER NOT NULL DEFAULT 1", t->name, col), err) != 0)
+		return -1;
+	return exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
+	    "\"%w_rowversion\" = (SELECT rowversion FROM syncpack_record r "
+	    "WHERE r.tbl = %lld AND r.rkey = +\"%w\".\"%w\")", t->name, t->name,
+	    t->id, t->name, t->pk), err);
+}
+
+int
+store_capture_install(struct site *s, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	struct tracked_fk *refs;
+	int nrefs, rc;
+
+	/* The triggers take the table's references as declared now. */
+	if (declared_refs(s, t->name, &refs, &nrefs, err) != 0)
+		return -1;
+	rc = exec_owned(s, capture_sql_create(t, s->id, s->hub, refs, nrefs),
+	    err);
+	tracked_fks_free(refs, nrefs);
+	return rc;
+}
+
+int
+store_capture_remove(struct site *s, long long id, struct sp_error *err)
+{
+	return exec_owned(s, capture_sql_drop(id), err);
+}
