@@ -197,4 +197,25 @@ test_expect_success 'the test clock fixes HLC stamps and GUIDs' '
 	test "$(sqlite3 s1.db "select max(hlc) from syncpack_record")" = "$((1700000000000 * 65536 + 2))"
 '
 
+# triggers DB: the capture triggers' names and SQL, sorted.
+triggers() {
+	sqlite3 "$1" "select name, sql from sqlite_master where type = 'trigger' order by name"
+}
+
+test_expect_success 'a site whose triggers an older version made gets them rebuilt when opened' "$setup"'&&
+	triggers b.db >before && test -s before &&
+	test "$(sqlite3 b.db "select capture_version from syncpack_site")" -gt 1 &&
+	old=$(sqlite3 b.db "select capture_version from syncpack_site") &&
+	sqlite3 b.db "select '\''drop trigger \"'\'' || name || '\''\";'\'' from sqlite_master where type = '\''trigger'\'' and name glob '\''syncpack_[0-9]*'\''" >drop.sql &&
+	sqlite3 b.db <drop.sql && test "$(triggers b.db | wc -l)" -eq 1 &&
+	sqlite3 b.db "update syncpack_site set capture_version = 1" &&
+	sqlite3 b.db "insert into customer(name) values ('\''lost'\'')" &&
+	expect_code 0 syncadm tables -d b.db &&
+	triggers b.db >after && cmp before after &&
+	test "$(sqlite3 b.db "select capture_version from syncpack_site")" = "$old" &&
+	sqlite3 b.db "insert into customer(name) values ('\''seen'\'')" &&
+	fold b.db &&
+	test "$(q b.db "select count(*) from syncpack_record r join customer c on c.id = r.rkey where c.name = '\''seen'\''")" -eq 1
+'
+
 test_done

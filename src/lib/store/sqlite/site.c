@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/capture_sql.h"
 #include "sxf/keys.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
@@ -59,25 +60,26 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
  * lack on first open (def: its type and default), empty there: for
  * base_site not known, for values_hlc the version's own stamp. */
 static int
-add_record_column(struct site *s, const char *name, const char *def,
-    struct sp_error *err)
+add_column(struct site *s, const char *table, const char *name,
+    const char *def, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	char *sql;
 	int r;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info("
-	    "'syncpack_record') WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) "
+	    "WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
-	sql = sqlite3_mprintf("ALTER TABLE syncpack_record ADD COLUMN \"%w\" "
-	    "%s", name, def);
+	sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table,
+	    name, def);
 	if (sql == NULL)
 		return sp_error_set(err, "out of memory");
 	r = site_exec(s, sql, err);
@@ -86,15 +88,19 @@ add_record_column(struct site *s, const char *name, const char *def,
 }
 
 /* What sites made by earlier versions lack: base_site, values_hlc,
- * values_site, syncpack_purged. */
+ * values_site, syncpack_purged, capture_version; and triggers of the
+ * current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
 {
-	return add_record_column(s, "base_site", "TEXT", err) != 0 ||
-	    add_record_column(s, "values_hlc", "INTEGER NOT NULL DEFAULT 0",
-	    err) != 0 ||
-	    add_record_column(s, "values_site", "TEXT", err) != 0 ||
-	    site_exec(s, site_purged_sql, err) != 0 ? -1 : 0;
+	return add_column(s, "syncpack_record", "base_site", "TEXT", err) ||
+	    add_column(s, "syncpack_record", "values_hlc",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_record", "values_site", "TEXT", err) ||
+	    site_exec(s, site_purged_sql, err) ||
+	    add_column(s, "syncpack_site", "capture_version",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 
 int
@@ -239,8 +245,9 @@ site_init(const char *path, const char *site_id, int hub,
 	if (site_exec(&s, site_schema_sql, err) != 0)
 		goto rollback;
 	if (sqlite3_prepare_v2(s.db, "INSERT INTO syncpack_site(id, site, hub,"
-	    " schema_version, created, key_path, pubkey) VALUES (1, ?, ?, ?,"
-	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)", -1, &st, NULL)
+	    " schema_version, created, key_path, pubkey, capture_version) "
+	    "VALUES (1, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, "
+	    "?)", -1, &st, NULL)
 	    != SQLITE_OK) {
 		site_sqlite_error(&s, err, path);
 		goto rollback;
@@ -250,6 +257,7 @@ site_init(const char *path, const char *site_id, int hub,
 	sqlite3_bind_int(st, 3, SITE_SCHEMA_VERSION);
 	sqlite3_bind_text(st, 4, abs_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, pem, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, CAPTURE_SQL_VERSION);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		site_sqlite_error(&s, err, path);
 		goto rollback;

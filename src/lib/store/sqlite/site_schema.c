@@ -11,7 +11,9 @@ const char site_schema_sql[] =
     " created TEXT NOT NULL,"
     " key_path TEXT NOT NULL,"
     " pubkey TEXT NOT NULL,"
-    " next_flow INTEGER NOT NULL DEFAULT 1);"
+    " next_flow INTEGER NOT NULL DEFAULT 1,"
+    /* CAPTURE_SQL_VERSION of the tracked tables' triggers. */
+    " capture_version INTEGER NOT NULL DEFAULT 0);"
     /* The last local sequence number and HLC stamp given out, and the
      * marker that silences the ownership triggers: 1 while syncunpack
      * applies, 2 while a trigger keeps a rowversion column up to date.

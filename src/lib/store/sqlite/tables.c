@@ -11,6 +11,7 @@
 #include "store/sqlite/capture_sql.h"
 #include "store/sqlite/sql.h"
 #include "store/tables.h"
+#include "store/tx.h"
 
 static char *
 dup_col(sqlite3_stmt *st, int col)
@@ -422,4 +423,76 @@ int
 store_capture_remove(struct site *s, long long id, struct sp_error *err)
 {
 	return exec_owned(s, capture_sql_drop(id), err);
+}
+
+/* capture_version of the site: 1 and *version set, or -1. */
+static int
+capture_version(struct site *s, int *version, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT capture_version FROM "
+	    "syncpack_site WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 0 : site_sqlite_error(s, err, s->path);
+}
+
+static int
+capture_reinstall_all(struct site *s, struct sp_error *err)
+{
+	char **names;
+	int n, rc = 0;
+
+	if (store_tables_tracked(s, &names, &n, err) != 0)
+		return -1;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct tracked_table t;
+
+		int r = store_table_get(s, names[i], &t, err);
+
+		if (r != 1) {
+			rc = r < 0 ? -1 : sp_error_set(err, "table %s is "
+			    "listed as tracked but has no policy", names[i]);
+			break;
+		}
+		rc = store_capture_remove(s, t.id, err) != 0 ||
+		    store_capture_install(s, &t, err) != 0 ? -1 : 0;
+		tracked_table_free(&t);
+	}
+	tracked_columns_free(names, n);
+	return rc;
+}
+
+int
+store_capture_upgrade(struct site *s, struct sp_error *err)
+{
+	char sql[96];
+	int version;
+
+	if (capture_version(s, &version, err) != 0)
+		return -1;
+	if (version == CAPTURE_SQL_VERSION)
+		return 0;
+	/* Read again under the write lock: another tool may have upgraded
+	 * the site meanwhile. */
+	if (store_tx_begin(s, err) != 0)
+		return -1;
+	if (capture_version(s, &version, err) != 0)
+		goto rollback;
+	if (version != CAPTURE_SQL_VERSION) {
+		snprintf(sql, sizeof(sql), "UPDATE syncpack_site SET "
+		    "capture_version = %d WHERE id = 1", CAPTURE_SQL_VERSION);
+		if (capture_reinstall_all(s, err) != 0 ||
+		    site_exec(s, sql, err) != 0)
+			goto rollback;
+	}
+	if (store_tx_commit(s, err) == 0)
+		return 0;
+rollback:
+	store_tx_rollback(s);
+	return sp_error_prefix(err, "rebuilding the capture triggers");
 }
