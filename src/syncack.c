@@ -7,15 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "sync/ack.h"
 #include "sync/apply.h"
 #include "util/atomic_out.h"
 #include "sync/delivery.h"
 #include "net/inbox.h"
 #include "net/input.h"
-#include "store/sqlite/sql.h"
+#include "cli/listing.h"
 #include "cli/tool.h"
 
 static void
@@ -29,92 +27,48 @@ usage(FILE *f)
 	    "       syncack -d DB --transfers [GUID] [--json]\n");
 }
 
-/* Prints the rows of a query: tab-separated, or a JSON array of objects. */
-static void
-print_query(struct site *s, sqlite3_stmt *st, int as_json)
+/* Prints a listing of the flows, the protocol or the transfers. */
+static int
+show(struct tool_listing *l, int r, struct sp_error *err)
 {
-	json_t *all = as_json ? json_array() : NULL;
-	int n = sqlite3_column_count(st), r;
-
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = as_json ? json_object() : NULL;
-		for (int i = 0; i < n; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
-			if (as_json) {
-				int t = sqlite3_column_type(st, i);
-				json_object_set_new(o, sqlite3_column_name(st, i),
-				    t == SQLITE_INTEGER ? json_integer(
-				    sqlite3_column_int64(st, i)) : v ? json_string(v)
-				    : json_null());
-			} else
-				printf("%s%c", v ? v : "-", i + 1 < n ? '\t' : '\n');
-		}
-		if (as_json)
-			json_array_append_new(all, o);
-	}
-	if (r != SQLITE_DONE)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	if (as_json) {
-		json_dumpf(all, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(all);
-	}
+	if (r != 0)
+		tool_die(EXIT_TROUBLE, "%s", err->msg);
+	tool_listing_finish(l);
+	return EXIT_OK;
 }
 
 static int
 show_flows(struct site *s, const char *peer, int as_json)
 {
-	sqlite3_stmt *st;
+	struct tool_listing l;
+	struct sp_error err;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT direction, peer, flow, kind, link,"
-	    " status, executions, ready, started, ended, n_applied AS applied, "
-	    "n_skipped AS skipped, n_conflict AS conflicts, n_rejected AS "
-	    "rejected, n_held AS held, iif(acked, 'acked', '-') AS acked, file,"
-	    " sha256 FROM syncpack_flow WHERE ?1 IS NULL OR peer = ?1 ORDER BY "
-	    "coalesce(started, ready), direction, peer, flow", -1, &st, NULL)
-	    != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	if (peer != NULL)
-		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	print_query(s, st, as_json);
-	sqlite3_finalize(st);
-	return EXIT_OK;
+	tool_listing_start(&l, as_json);
+	return show(&l, store_list_flows(s, peer, tool_listing_row, &l, &err),
+	    &err);
 }
 
 static int
 show_protocol(struct site *s, const char *flow, const char *peer,
     int as_json)
 {
-	sqlite3_stmt *st;
+	struct tool_listing l;
+	struct sp_error err;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT direction, peer, flow, tbl AS "
-	    "\"table\", guid, outcome, reason FROM syncpack_protocol WHERE flow "
-	    "= ?1 AND (?2 IS NULL OR peer = ?2) ORDER BY direction, peer, rowid",
-	    -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	sqlite3_bind_int64(st, 1, atoll(flow));
-	if (peer != NULL)
-		sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	print_query(s, st, as_json);
-	sqlite3_finalize(st);
-	return EXIT_OK;
+	tool_listing_start(&l, as_json);
+	return show(&l, store_list_protocol(s, atoll(flow), peer,
+	    tool_listing_row, &l, &err), &err);
 }
 
 static int
 show_transfers(struct site *s, const char *guid, int as_json)
 {
-	sqlite3_stmt *st;
+	struct tool_listing l;
+	struct sp_error err;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT guid, tbl AS \"table\", from_site "
-	    "AS \"from\", to_site AS \"to\", flow, at, state FROM "
-	    "syncpack_transfer WHERE ?1 IS NULL OR guid = upper(?1) ORDER BY "
-	    "guid, at, rowid", -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	if (guid != NULL)
-		sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
-	print_query(s, st, as_json);
-	sqlite3_finalize(st);
-	return EXIT_OK;
+	tool_listing_start(&l, as_json);
+	return show(&l, store_list_transfers(s, guid, tool_listing_row, &l,
+	    &err), &err);
 }
 
 static int

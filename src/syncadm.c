@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "sxf/keys.h"
-#include "store/sqlite/sql.h"
+#include "store/peers.h"
+#include "cli/listing.h"
 #include "syncadm.h"
 #include "cli/tool.h"
 
@@ -173,24 +174,34 @@ syncadm_only_database(int argc, char **argv, int positional)
 	return tool_database(db, usage);
 }
 
+int
+syncadm_print(int argc, char **argv, store_listing_fn list)
+{
+	const char *db = syncadm_only_database(argc, argv, 0);
+	struct site s;
+
+	syncadm_open(&s, db);
+	tool_print_listing(&s, list);
+	site_close(&s);
+	return EXIT_OK;
+}
+
 static int
 cmd_peer_list(int argc, char **argv)
 {
 	const char *db = syncadm_only_database(argc, argv, 0);
-	sqlite3_stmt *st;
+	struct store_peer *peers;
+	struct sp_error err;
 	struct site s;
-	int r;
+	size_t n;
 
 	syncadm_open(&s, db);
-	if (sqlite3_prepare_v2(s.db, "SELECT site, coalesce(url, '-'), added "
-	    "FROM syncpack_peer ORDER BY site", -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", db, sqlite3_errmsg(s.db));
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		printf("%s\t%s\t%s\n", sqlite3_column_text(st, 0),
-		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		tool_die(EXIT_TROUBLE, "%s: %s", db, sqlite3_errmsg(s.db));
+	if (store_peers(&s, &peers, &n, &err) != 0)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		printf("%s\t%s\t%s\n", peers[i].site, peers[i].url ?
+		    peers[i].url : "-", peers[i].added);
+	store_peers_free(peers, n);
 	site_close(&s);
 	return EXIT_OK;
 }

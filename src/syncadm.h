@@ -4,13 +4,14 @@
 
 #include <stdio.h>
 
-#include "store/site.h"
+#include "store/listings.h"
 
 void syncadm_usage(FILE *f);
 void syncadm_common_option(int c) __attribute__((noreturn));
 void syncadm_open(struct site *s, const char *db);
 const char *syncadm_only_database(int argc, char **argv, int positional);
-int syncadm_print_rows(struct site *s, const char *sql);
+/* A subcommand that takes only -d and prints list's rows; returns 0. */
+int syncadm_print(int argc, char **argv, store_listing_fn list);
 
 int syncadm_cmd_conflicts(int argc, char **argv);
 int syncadm_cmd_held(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "sync/ack.h"
 #include "sync/status.h"
 #include "syncadm.h"
+#include "cli/listing.h"
 #include "cli/tool.h"
 
 static long long
@@ -139,14 +140,7 @@ syncadm_cmd_status(int argc, char **argv)
 int
 syncadm_cmd_held(int argc, char **argv)
 {
-	const char *db = syncadm_only_database(argc, argv, 0);
-	struct site s;
-
-	syncadm_open(&s, db);
-	syncadm_print_rows(&s, "SELECT tbl, guid, peer, flow, since, reason FROM "
-	    "syncpack_held ORDER BY since, tbl, guid");
-	site_close(&s);
-	return EXIT_OK;
+	return syncadm_print(argc, argv, store_list_held);
 }
 
 int
@@ -198,9 +192,7 @@ syncadm_cmd_conflicts(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 		syncadm_open(&s, db);
-		syncadm_print_rows(&s, "SELECT id, tbl, guid, peer, flow, detected, "
-		    "coalesce(resolved, 'unresolved') FROM syncpack_conflict "
-		    "ORDER BY id");
+		tool_print_listing(&s, store_list_conflicts);
 		site_close(&s);
 		return EXIT_OK;
 	}

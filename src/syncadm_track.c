@@ -8,7 +8,6 @@
 #include "sync/track.h"
 #include "syncadm.h"
 #include "cli/tool.h"
-#include "store/sqlite/sql.h"
 
 int
 syncadm_cmd_track(int argc, char **argv)
@@ -79,59 +78,16 @@ syncadm_cmd_untrack(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Prints every row of a query, columns separated by tabs. */
-int
-syncadm_print_rows(struct site *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int r, n;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	n = sqlite3_column_count(st);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		for (int i = 0; i < n; i++)
-			printf("%s%c", sqlite3_column_text(st, i) ?
-			    (const char *)sqlite3_column_text(st, i) : "-",
-			    i + 1 < n ? '\t' : '\n');
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	return EXIT_OK;
-}
-
 int
 syncadm_cmd_tables(int argc, char **argv)
 {
-	const char *db = syncadm_only_database(argc, argv, 0);
-	struct site s;
-	int rc;
-
-	syncadm_open(&s, db);
-	rc = syncadm_print_rows(&s, "SELECT name, 'owner=' || owner, 'route=' || route,"
-	    " 'conflict=' || conflict, 'key=' || key_kind || '(' || pk || ')',"
-	    " 'window=' || coalesce(window_column, '-'),"
-	    " coalesce(nullif(trim(iif(freeze, 'freeze ', '') ||"
-	    " iif(movable, 'movable ', '') || iif(rowversion_column,"
-	    " 'rowversion-column', '')), ''), '-'),"
-	    " iif(tracked, 'tracked', 'untracked')"
-	    " FROM syncpack_table ORDER BY name");
-	site_close(&s);
-	return rc;
+	return syncadm_print(argc, argv, store_list_tables);
 }
 
 int
 syncadm_cmd_locks(int argc, char **argv)
 {
-	const char *db = syncadm_only_database(argc, argv, 0);
-	struct site s;
-	int rc;
-
-	syncadm_open(&s, db);
-	rc = syncadm_print_rows(&s, "SELECT tbl, rkey, coalesce(locked_by, '-'), since"
-	    " FROM syncpack_lock ORDER BY tbl, rkey");
-	site_close(&s);
-	return rc;
+	return syncadm_print(argc, argv, store_list_locks);
 }
 
 static int

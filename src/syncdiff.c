@@ -14,7 +14,7 @@
 #include "sync/diff.h"
 #include "net/input.h"
 #include "sync/reconcile.h"
-#include "store/sqlite/sql.h"
+#include "store/peers.h"
 #include "cli/tool.h"
 
 static void
@@ -88,16 +88,17 @@ answer_sender(struct site *s, const char *path, char *peer, size_t len)
 	struct sxf_read_ops ops;
 	struct sxf_read_result rr;
 	struct sp_error err;
-	sqlite3_stmt *st;
 	int fd;
 
 	if (!s->hub) {
-		if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer "
-		    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		struct store_peer *peers;
+		size_t n;
+
+		if (store_peers(s, &peers, &n, &err) != 0)
 			return -1;
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(peer, len, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		if (n > 0)
+			snprintf(peer, len, "%s", peers[0].site);
+		store_peers_free(peers, n);
 		return peer[0] ? 0 : -1;
 	}
 	if (strcmp(path, "-") == 0 || (fd = input_open(path, &err)) < 0)

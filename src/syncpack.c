@@ -8,7 +8,7 @@
 #include "util/atomic_out.h"
 #include "sync/delivery.h"
 #include "sync/pack.h"
-#include "store/sqlite/sql.h"
+#include "store/peers.h"
 #include "cli/tool.h"
 
 static void
@@ -84,20 +84,19 @@ pack_for(struct site *s, const char *peer, const char *output,
 static int
 pack_all(struct site *s, const char *output, const struct pack_options *opt)
 {
-	sqlite3_stmt *st;
+	struct store_peer *peers;
+	struct sp_error err;
 	int rc = EXIT_OK;
+	size_t n;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer ORDER BY "
-	    "site", -1, &st, NULL) != SQLITE_OK)
-		tool_die(EXIT_TROUBLE, "%s: %s", s->path, sqlite3_errmsg(s->db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char *peer = strdup((const char *)sqlite3_column_text(st, 0));
-		int r = pack_for(s, peer, output, opt);
+	if (store_peers(s, &peers, &n, &err) != 0)
+		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		int r = pack_for(s, peers[i].site, output, opt);
 		if (r > rc)
 			rc = r;
-		free(peer);
 	}
-	sqlite3_finalize(st);
+	store_peers_free(peers, n);
 	return rc;
 }
 

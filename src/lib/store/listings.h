@@ -1,0 +1,87 @@
+/* listings.h: what a site has recorded, row by row, in the shape the tools
+ * show it: flows, the protocol of a flow, transfers of movable records,
+ * held records, conflicts, locks and tracked tables.
+ *
+ * Each listing calls back once per row, in the order documented, with the
+ * row's columns. The column names and the values (including the words some
+ * columns are given, such as "acked" or "owner=central") are part of the
+ * interface: the tools print them unchanged, as tab-separated lines and as
+ * the keys and values of JSON objects. This is the store interface; the
+ * SQLite backend implements it (store/sqlite/listings.c). */
+#ifndef SYNCPACK_STORE_LISTINGS_H
+#define SYNCPACK_STORE_LISTINGS_H
+
+#include "util/error.h"
+#include "store/site.h"
+
+enum store_cell_kind {
+	STORE_CELL_NULL,	/* no value */
+	STORE_CELL_INTEGER,	/* an integer; text has it in decimal */
+	STORE_CELL_TEXT		/* anything else, as text */
+};
+
+/* One column of a row. Everything is borrowed for the callback only. */
+struct store_cell {
+	const char *name;	/* the column's name */
+	enum store_cell_kind kind;
+	long long integer;	/* STORE_CELL_INTEGER only */
+	const char *text;	/* NULL exactly when kind is STORE_CELL_NULL */
+};
+
+/* Called for each row with its n columns in their documented order. A
+ * non-zero return (err set) stops the listing, which then returns -1. */
+typedef int (*store_row_cb)(void *ctx, const struct store_cell *cells,
+    int n, struct sp_error *err);
+
+/* A listing that takes nothing but the site, for the tools that print
+ * several of them the same way. */
+typedef int (*store_listing_fn)(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* Every listing returns 0 when all rows were given, -1 on error (rows may
+ * have been given before it). */
+
+/* The flows exchanged with peer (NULL: every peer), by coalesce(started,
+ * ready), direction, peer, flow. Columns: direction ("in" or "out"), peer,
+ * flow, kind, link, status, executions, ready, started, ended, applied,
+ * skipped, conflicts, rejected, held, acked ("acked" or "-"), file,
+ * sha256. */
+int store_list_flows(struct site *s, const char *peer, store_row_cb cb,
+    void *ctx, struct sp_error *err);
+
+/* The per-record outcomes of flow with peer (NULL: any peer), by
+ * direction, peer, then as recorded. Columns: direction, peer, flow,
+ * table, guid, outcome, reason. */
+int store_list_protocol(struct site *s, long long flow, const char *peer,
+    store_row_cb cb, void *ctx, struct sp_error *err);
+
+/* The transfers of movable records, of guid only when not NULL (in any
+ * letter case), by guid, at, then as recorded. Columns: guid, table, from,
+ * to, flow, at, state. */
+int store_list_transfers(struct site *s, const char *guid, store_row_cb cb,
+    void *ctx, struct sp_error *err);
+
+/* The incoming records held here, by since, table, guid. Columns: tbl,
+ * guid, peer, flow, since, reason. */
+int store_list_held(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* The conflicts kept for an operator, by id. Columns: id, tbl, guid, peer,
+ * flow, detected, resolved (the time, or "unresolved"). */
+int store_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* The locks, by table and key. Columns: tbl, rkey (the key as text),
+ * locked_by ("-" when nobody is named), since. */
+int store_list_locks(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* Every table ever tracked, by name, its policy as words. Columns: name,
+ * then "owner=O", "route=R", "conflict=C", "key=KIND(PK)", "window=COL"
+ * ("window=-" without one), the flags among "freeze", "movable" and
+ * "rowversion-column" separated by spaces ("-" for none), and "tracked" or
+ * "untracked". */
+int store_list_tables(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+#endif

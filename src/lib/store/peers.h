@@ -1,0 +1,26 @@
+/* peers.h: the registered peers as a list (registering and their keys are
+ * in store/site.h). This is the store interface; the SQLite backend
+ * implements it (store/sqlite/peers.c). */
+#ifndef SYNCPACK_STORE_PEERS_H
+#define SYNCPACK_STORE_PEERS_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+#include "store/site.h"
+
+struct store_peer {
+	char *site;	/* owned: the peer's site id */
+	char *url;	/* owned: its mailbox (syncadm peer add --url); NULL */
+	char *added;	/* owned: when it was first registered (ISO 8601 UTC) */
+};
+
+/* Every registered peer, by site id, read in full before the call returns
+ * so that the caller may write to the site while it walks them (a spoke
+ * has exactly one, the hub). Free *peers with store_peers_free, also when
+ * *count is 0. */
+int store_peers(struct site *s, struct store_peer **peers, size_t *count,
+    struct sp_error *err);
+void store_peers_free(struct store_peer *peers, size_t count);
+
+#endif
