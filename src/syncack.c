@@ -5,13 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sync/ack.h"
 #include "sync/apply.h"
 #include "util/atomic_out.h"
 #include "sync/delivery.h"
-#include "net/inbox.h"
 #include "net/input.h"
 #include "cli/listing.h"
 #include "cli/tool.h"
@@ -96,14 +94,17 @@ write_ack(struct site *s, const char *peer, const char *output)
 	return tool_delivery_finish(s, &d, &res.file, "ack", peer);
 }
 
-/* Ingests one ack file; returns 1 when it may be moved to done/. */
+/* Ingests one ack file (a tool_input_fn); returns 1 when it may be moved
+ * to done/. */
 static int
-ingest_one(struct site *s, const char *path, const char *label, int *rc)
+ingest_one(struct site *s, const char *path, const char *label, void *ctx,
+    int *rc)
 {
 	struct apply_result res;
 	struct sp_error err;
 	const char *name = label ? label : input_display_name(path);
 
+	(void)ctx;
 	if (apply_file(s, path, label, &sxf_default_limits, &res, &err) != 0) {
 		tool_warn("%s: %s", name, err.msg);
 		*rc = EXIT_TROUBLE;
@@ -120,56 +121,6 @@ ingest_one(struct site *s, const char *path, const char *label, int *rc)
 		fprintf(stderr, "%s: %s: ack flow %" PRIu64 " from %s ingested\n",
 		    tool_name, name, res.header.flow, res.header.from);
 	return 1;
-}
-
-static int
-ingest_one_cb(struct site *s, const char *path, const char *label,
-    void *ctx, int *rc)
-{
-	(void)ctx;
-	return ingest_one(s, path, label, rc);
-}
-
-/* Ingests ack files and folders of them. */
-static int
-ingest(struct site *s, char **paths, int n)
-{
-	int rc = EXIT_OK;
-
-	for (int i = 0; i < n; i++) {
-		struct inbox_file *files;
-		struct sp_error err;
-		struct stat st;
-		size_t count;
-
-		if (transport_is_url(paths[i])) {
-			int r = tool_mailbox_run(s, paths[i], ingest_one_cb, NULL);
-			if (r > rc)
-				rc = r;
-			continue;
-		}
-		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 ||
-		    !S_ISDIR(st.st_mode)) {
-			ingest_one(s, paths[i], NULL, &rc);
-			continue;
-		}
-		if (inbox_scan(s->id, paths[i], &sxf_default_limits, &files,
-		    &count, &err) != 0) {
-			tool_warn("%s", err.msg);
-			rc = EXIT_TROUBLE;
-			continue;
-		}
-		for (size_t j = 0; j < count; j++)
-			if (ingest_one(s, files[j].path, NULL, &rc) &&
-			    inbox_move_done(paths[i], files[j].path, &err) != 0) {
-				/* Ingested, but it stays: partly done. */
-				tool_warn("%s", err.msg);
-				if (rc < EXIT_PARTIAL)
-					rc = EXIT_PARTIAL;
-			}
-		inbox_free(files, count);
-	}
-	return rc;
 }
 
 int
@@ -243,7 +194,8 @@ main(int argc, char **argv)
 		rc = show_transfers(&s, optind < argc ? argv[optind] : NULL,
 		    as_json);
 	else
-		rc = ingest(&s, argv + optind, argc - optind);
+		rc = tool_inputs_run(&s, argv + optind, argc - optind,
+		    &sxf_default_limits, ingest_one, NULL);
 	site_close(&s);
 	return rc;
 }

@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sync/ack.h"
 #include "sync/apply.h"
 #include "util/atomic_out.h"
 #include "sync/delivery.h"
 #include "sync/exchange_file.h"
-#include "net/inbox.h"
 #include "net/input.h"
 #include "sync/pack.h"
 #include "store/site.h"
@@ -215,35 +213,14 @@ apply_one(struct run *r, const char *path, const char *label)
 	return 1;
 }
 
+/* apply_one as a tool_input_fn: the run keeps the exit code itself. */
 static int
-apply_mailbox_file(struct site *s, const char *path, const char *label,
+apply_input(struct site *s, const char *path, const char *label,
     void *ctx, int *rc)
 {
 	(void)s;
 	(void)rc;
 	return apply_one(ctx, path, label);
-}
-
-static void
-apply_dir(struct run *r, const char *dir)
-{
-	struct inbox_file *files;
-	struct sp_error err;
-	size_t n;
-
-	if (inbox_scan(r->site->id, dir, r->limits, &files, &n, &err) != 0) {
-		tool_warn("%s", err.msg);
-		worst(r, EXIT_TROUBLE);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (apply_one(r, files[i].path, NULL) &&
-		    inbox_move_done(dir, files[i].path, &err) != 0) {
-			/* Applied, but it stays: partly done, as for a mailbox. */
-			tool_warn("%s", err.msg);
-			worst(r, EXIT_PARTIAL);
-		}
-	inbox_free(files, n);
 }
 
 static unsigned long long
@@ -348,19 +325,8 @@ main(int argc, char **argv)
 		    db, released);
 	if (r.reply)
 		tool_outbox_flush(&s);
-	for (int i = optind; i < argc; i++) {
-		struct stat st;
-		if (transport_is_url(argv[i])) {
-			worst(&r, tool_mailbox_run(&s, argv[i], apply_mailbox_file,
-			    &r));
-			continue;
-		}
-		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 &&
-		    S_ISDIR(st.st_mode))
-			apply_dir(&r, argv[i]);
-		else
-			apply_one(&r, argv[i], NULL);
-	}
+	worst(&r, tool_inputs_run(&s, argv + optind, argc - optind, &limits,
+	    apply_input, &r));
 	site_close(&s);
 	return r.rc;
 }

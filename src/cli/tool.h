@@ -77,14 +77,24 @@ void tool_delivery_prepare(struct site *s, const char *output,
 int tool_delivery_finish(struct site *s, struct delivery *d,
     const struct exchange_written *w, const char *kind, const char *peer);
 
-/* Processes this site's mailbox under the URL root: downloads every file
- * into a private temporary folder, calls process for each in flow order
- * (label: the file's URL),
- * and moves each processed one (process returned 1) into done/ on the
- * server, or deletes it with --delete. Returns the worst exit code. */
-int tool_mailbox_run(struct site *s, const char *root,
-    int (*process)(struct site *s, const char *path, const char *label,
-    void *ctx, int *rc), void *ctx);
+struct sxf_limits;
+
+/* Processes one exchange file at path (label: its URL, or NULL to name it
+ * by path); raises *rc to the exit code it deserves. Returns 1 when the
+ * file is done with (it then moves into done/ or is deleted), 0 when it
+ * must stay where it is. */
+typedef int (*tool_input_fn)(struct site *s, const char *path,
+    const char *label, void *ctx, int *rc);
+
+/* Walks the FILE|DIR|URL|- arguments of a reading tool: a file or "-" is
+ * processed as it is; a folder's files for this site in flow order, each
+ * moved into its done/ folder once processed; a URL is this site's
+ * mailbox under it: every file is downloaded into a private temporary
+ * folder, processed in flow order, and moved into done/ on the server (or
+ * deleted with --delete) once processed. A file processed that cannot be
+ * moved makes the run partial. Returns the worst exit code. */
+int tool_inputs_run(struct site *s, char **inputs, int n,
+    const struct sxf_limits *limits, tool_input_fn process, void *ctx);
 
 /* Parses a size such as 1048576, 64K, 16M, 4G. Returns -1 when malformed. */
 int tool_parse_size(const char *s, unsigned long long *out);
