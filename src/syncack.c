@@ -69,29 +69,37 @@ show_transfers(struct site *s, const char *guid, int as_json)
 	    &err), &err);
 }
 
+struct ack_send {
+	const char *peer;
+	struct ack_result res;
+};
+
+static int
+ack_to_target(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct ack_send *a = ctx;
+
+	if (ack_write(s, a->peer, target, 0, &a->res, err) != 0)
+		return -1;
+	if (!a->res.written) {
+		fprintf(stderr, "%s: nothing to acknowledge to %s\n", tool_name,
+		    a->peer);
+		return 0;
+	}
+	fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s\n",
+	    tool_name, a->res.file.path, (unsigned long long)a->res.file.flow,
+	    a->res.flows, a->peer);
+	*file = &a->res.file;
+	return 1;
+}
+
 static int
 write_ack(struct site *s, const char *peer, const char *output)
 {
-	struct ack_result res;
-	struct delivery d;
-	struct sp_error err;
+	struct ack_send a = { .peer = peer };
 
-	tool_delivery_prepare(s, output, peer, &d);
-	if (ack_write(s, peer, d.target, 0, &res, &err) != 0) {
-		tool_warn("%s: %s", output ? output : d.target, err.msg);
-		delivery_free(&d);
-		return EXIT_TROUBLE;
-	}
-	if (!res.written) {
-		fprintf(stderr, "%s: nothing to acknowledge to %s\n", tool_name,
-		    peer);
-		delivery_free(&d);
-		return EXIT_OK;
-	}
-	fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s\n",
-	    tool_name, res.file.path, (unsigned long long)res.file.flow,
-	    res.flows, peer);
-	return tool_delivery_finish(s, &d, &res.file, "ack", peer);
+	return tool_send(s, output, peer, "ack", NULL, ack_to_target, &a);
 }
 
 /* Ingests one ack file (a tool_input_fn); returns 1 when it may be moved

@@ -199,6 +199,61 @@ cleanup:
 	return rc;
 }
 
+struct request_send {
+	const char *to, *since, *until;
+	struct recon_result res;
+};
+
+static int
+request_to_target(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct request_send *q = ctx;
+
+	if (recon_request(s, q->to, q->since, q->until, target, &q->res,
+	    err) != 0)
+		return -1;
+	fprintf(stderr, "%s: %s: request flow %llu to %s: %lld records from "
+	    "%s to %s\n", tool_name, q->res.file.path,
+	    (unsigned long long)q->res.file.flow, q->to, q->res.manifest,
+	    q->since, q->until);
+	*file = &q->res.file;
+	return 1;
+}
+
+struct answer_send {
+	const char *answer;
+	const char **aliases;
+	int naliases;
+	struct recon_result res;
+};
+
+static int
+answer_to_target(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct answer_send *a = ctx;
+	const struct recon_result *res = &a->res;
+	/* Moves and withheld records are named only when there are some,
+	 * so that the usual line stays as it was. */
+	char moved[64] = "", withheld[64] = "";
+
+	if (recon_answer(s, a->answer, a->aliases, a->naliases, target,
+	    &a->res, err) != 0)
+		return -1;
+	if (res->moved > 0)
+		snprintf(moved, sizeof(moved), ", %lld moved", res->moved);
+	if (res->withheld > 0)
+		snprintf(withheld, sizeof(withheld), ", %lld withheld by the "
+		    "rules", res->withheld);
+	fprintf(stderr, "%s: %s: answer flow %llu: %lld records, %lld wanted, "
+	    "%lld echoed%s%s\n", tool_name, res->file.path,
+	    (unsigned long long)res->file.flow, res->records, res->wanted,
+	    res->echoed, moved, withheld);
+	*file = &a->res.file;
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,8 +282,6 @@ main(int argc, char **argv)
 	const char *since = NULL, *until = NULL, *table = NULL;
 	const char *aliases[32];
 	struct printer p = { 0, 0, NULL };
-	struct recon_result res;
-	struct delivery d;
 	struct sp_error err;
 	struct site s;
 	char peer[SITEID_MAX + 1] = "";
@@ -295,46 +348,22 @@ main(int argc, char **argv)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	tool_outbox_flush(&s);
 	if (request) {
-		tool_delivery_prepare(&s, output, to, &d);
-		rc = recon_request(&s, to, since, until, d.target, &res, &err);
-		if (rc == 0)
-			fprintf(stderr, "%s: %s: request flow %llu to %s: %lld "
-			    "records from %s to %s\n", tool_name, res.file.path,
-			    (unsigned long long)res.file.flow, to, res.manifest,
-			    since, until);
+		struct request_send q = { .to = to, .since = since,
+		    .until = until };
+
+		rc = tool_send(&s, output, to, "request", NULL, request_to_target,
+		    &q);
 	} else {
+		struct answer_send a = { .answer = answer,
+		    .aliases = aliases, .naliases = naliases };
+
 		/* The answer goes to whoever wrote the input. */
 		if (answer_sender(&s, answer, peer, sizeof(peer)) != 0)
 			tool_die(EXIT_TROUBLE, "%s: cannot tell who sent it",
 			    input_display_name(answer));
-		tool_delivery_prepare(&s, output, peer, &d);
-		rc = recon_answer(&s, answer, aliases, naliases, d.target, &res,
-		    &err);
-		if (rc == 0) {
-			/* Moves and withheld records are named only when there
-			 * are some, so that the usual line stays as it was. */
-			char moved[64] = "", withheld[64] = "";
-			if (res.moved > 0)
-				snprintf(moved, sizeof(moved), ", %lld moved",
-				    res.moved);
-			if (res.withheld > 0)
-				snprintf(withheld, sizeof(withheld), ", %lld "
-				    "withheld by the rules", res.withheld);
-			fprintf(stderr, "%s: %s: answer flow %llu: %lld records, "
-			    "%lld wanted, %lld echoed%s%s\n", tool_name,
-			    res.file.path, (unsigned long long)res.file.flow,
-			    res.records, res.wanted, res.echoed, moved, withheld);
-		}
+		rc = tool_send(&s, output, peer, "answer",
+		    input_display_name(answer), answer_to_target, &a);
 	}
-	if (rc != 0) {
-		tool_warn("%s: %s", request ? (output ? output : d.target) :
-		    input_display_name(answer), err.msg);
-		delivery_free(&d);
-		rc = EXIT_TROUBLE;
-	} else
-		/* 0, 1 when the file waits in the outbox, or 2. */
-		rc = tool_delivery_finish(&s, &d, &res.file, request ? "request"
-		    : "answer", request ? to : peer);
 	site_close(&s);
 	for (int i = 0; i < naliases; i++)
 		free((char *)aliases[i]);

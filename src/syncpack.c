@@ -50,34 +50,43 @@ warn_held_back(void *ctx, const char *msg)
 }
 
 /* Packs for one peer; returns an exit code. */
+struct data_send {
+	const char *peer;
+	struct pack_options o;
+	struct pack_result res;
+};
+
+static int
+data_to_target(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct data_send *p = ctx;
+
+	if (pack_data(s, p->peer, target, &p->o, &p->res, err) != 0)
+		return -1;
+	if (!p->res.written) {
+		fprintf(stderr, "%s: nothing to send to %s\n", tool_name,
+		    p->peer);
+		return 0;
+	}
+	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records%s\n", tool_name,
+	    p->res.file.path, (unsigned long long)p->res.file.flow, p->peer,
+	    p->res.records, p->res.moved ? " (with moves)" : "");
+	*file = &p->res.file;
+	return 1;
+}
+
 static int
 pack_for(struct site *s, const char *peer, const char *output,
     const struct pack_options *opt)
 {
-	struct pack_options o = *opt;
-	struct pack_result res;
-	struct delivery d;
-	struct sp_error err;
+	struct data_send p = { .peer = peer, .o = *opt };
 	int rc;
 
-	o.warn = warn_held_back;
-	o.warn_ctx = (void *)s->path;
-	tool_delivery_prepare(s, output, peer, &d);
-	if (pack_data(s, peer, d.target, &o, &res, &err) != 0) {
-		tool_warn("%s: %s", output ? output : d.target, err.msg);
-		delivery_free(&d);
-		return EXIT_TROUBLE;
-	}
-	if (!res.written) {
-		fprintf(stderr, "%s: nothing to send to %s\n", tool_name, peer);
-		delivery_free(&d);
-		return res.held_back ? EXIT_PARTIAL : EXIT_OK;
-	}
-	fprintf(stderr, "%s: %s: flow %llu for %s, %lld records%s\n", tool_name,
-	    res.file.path, (unsigned long long)res.file.flow, peer, res.records,
-	    res.moved ? " (with moves)" : "");
-	rc = tool_delivery_finish(s, &d, &res.file, "data", peer);
-	return res.held_back && rc == EXIT_OK ? EXIT_PARTIAL : rc;
+	p.o.warn = warn_held_back;
+	p.o.warn_ctx = (void *)s->path;
+	rc = tool_send(s, output, peer, "data", NULL, data_to_target, &p);
+	return p.res.held_back && rc == EXIT_OK ? EXIT_PARTIAL : rc;
 }
 
 /* --all: one return per registered peer (the hub's deferred return). */

@@ -136,39 +136,59 @@ worst(struct run *r, int code)
 		r->rc = code;
 }
 
+struct reply_send {
+	const struct sxf_header *h;
+	struct ack_result ar;
+	struct pack_options po;
+	struct pack_result pr;
+};
+
+static int
+reply_ack(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct reply_send *rs = ctx;
+
+	if (ack_write(s, rs->h->from, target, rs->h->flow, &rs->ar, err) != 0)
+		return -1;
+	if (!rs->ar.written)
+		return 0;
+	fprintf(stderr, "%s: %s: ack of %d flows for %s\n", tool_name,
+	    rs->ar.file.path, rs->ar.flows, rs->h->from);
+	*file = &rs->ar.file;
+	return 1;
+}
+
+static int
+reply_data(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err)
+{
+	struct reply_send *rs = ctx;
+
+	if (pack_data(s, rs->h->from, target, &rs->po, &rs->pr, err) != 0)
+		return -1;
+	fprintf(stderr, "%s: %s: return flow %llu for %s, %lld records\n",
+	    tool_name, rs->pr.file.path, (unsigned long long)rs->pr.file.flow,
+	    rs->h->from, rs->pr.records);
+	*file = &rs->pr.file;
+	return 1;
+}
+
+/* --reply: the ack of what was applied, then the return, to the sender. */
 static void
 reply(struct run *r, const struct sxf_header *h)
 {
-	struct pack_options po = { .link = h->flow };
-	struct pack_result pr;
-	struct ack_result ar;
-	struct delivery d;
-	struct sp_error err;
+	struct reply_send rs = { .h = h, .po = { .link = h->flow } };
+	char label[512];
 
-	tool_delivery_prepare(r->site, r->reply_dir, h->from, &d);
-	if (ack_write(r->site, h->from, d.target, h->flow, &ar, &err) != 0) {
-		tool_warn("%s: ack for %s: %s", r->reply_dir, h->from, err.msg);
-		worst(r, EXIT_TROUBLE);
-		delivery_free(&d);
-	} else if (ar.written) {
-		fprintf(stderr, "%s: %s: ack of %d flows for %s\n", tool_name,
-		    ar.file.path, ar.flows, h->from);
-		worst(r, tool_delivery_finish(r->site, &d, &ar.file, "ack",
-		    h->from));
-	} else
-		delivery_free(&d);
-	tool_delivery_prepare(r->site, r->reply_dir, h->from, &d);
-	if (pack_data(r->site, h->from, d.target, &po, &pr, &err) != 0) {
-		tool_warn("%s: return for %s: %s", r->reply_dir, h->from, err.msg);
-		worst(r, EXIT_TROUBLE);
-		delivery_free(&d);
-	} else {
-		fprintf(stderr, "%s: %s: return flow %llu for %s, %lld records\n",
-		    tool_name, pr.file.path, (unsigned long long)pr.file.flow,
-		    h->from, pr.records);
-		worst(r, tool_delivery_finish(r->site, &d, &pr.file, "data",
-		    h->from));
-	}
+	snprintf(label, sizeof(label), "%s%sack for %s", r->reply_dir ?
+	    r->reply_dir : "", r->reply_dir ? ": " : "", h->from);
+	worst(r, tool_send(r->site, r->reply_dir, h->from, "ack", label,
+	    reply_ack, &rs));
+	snprintf(label, sizeof(label), "%s%sreturn for %s", r->reply_dir ?
+	    r->reply_dir : "", r->reply_dir ? ": " : "", h->from);
+	worst(r, tool_send(r->site, r->reply_dir, h->from, "data", label,
+	    reply_data, &rs));
 }
 
 /* Applies one file; returns 1 when it was processed (applied, already

@@ -186,34 +186,3 @@ tool_outbox_flush(struct site *s)
 		tool_warn("%s: %s", dir, err.msg);
 	free(dir);
 }
-
-void
-tool_delivery_prepare(struct site *s, const char *output, const char *peer,
-    struct delivery *d)
-{
-	struct sp_error err;
-
-	if (delivery_prepare(s, output, peer, tool_transport.outbox, d,
-	    &err) != 0) {
-		delivery_free(d);
-		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	}
-}
-
-int
-tool_delivery_finish(struct site *s, struct delivery *d,
-    const struct exchange_written *w, const char *kind, const char *peer)
-{
-	struct sp_error err;
-	int r;
-
-	err.msg[0] = '\0';
-	r = delivery_finish(s, d, w, kind, peer, &tool_transport.opts, &err);
-	if (r == 0 && d->url != NULL)
-		fprintf(stderr, "%s: %s: delivered to %s\n", tool_name, w->path,
-		    d->url);
-	else if (r != 0)
-		tool_warn("%s", err.msg);
-	delivery_free(d);
-	return r == 0 ? EXIT_OK : r > 0 ? EXIT_PARTIAL : EXIT_TROUBLE;
-}

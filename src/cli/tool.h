@@ -60,22 +60,27 @@ extern struct tool_transport tool_transport;
 int tool_transport_option(int c, const char *arg);
 
 struct site;
-struct delivery;
+struct sp_error;
 struct exchange_written;
 
 /* Uploads what earlier runs left in the outbox; warns about what still
  * waits. Every sending tool calls it first. */
 void tool_outbox_flush(struct site *s);
 
-/* Prepares the output for a file to peer (-o or the peer's URL); exits 2
- * on error. */
-void tool_delivery_prepare(struct site *s, const char *output,
-    const char *peer, struct delivery *d);
+/* Writes the file to target: -1 with err set, 0 when there is nothing to
+ * send (no file), or 1 with *file naming what it wrote. It prints its own
+ * line about what it wrote. */
+typedef int (*tool_write_fn)(struct site *s, const char *target, void *ctx,
+    const struct exchange_written **file, struct sp_error *err);
 
-/* Uploads a written file when its destination is a mailbox; returns the
- * exit code: 0, 1 (it waits in the outbox) or 2. Frees d. */
-int tool_delivery_finish(struct site *s, struct delivery *d,
-    const struct exchange_written *w, const char *kind, const char *peer);
+/* The send path of every tool that writes an exchange file of kind for
+ * peer: the destination is output (-o: a file, a folder, "-", a URL), else
+ * the peer's URL through the outbox; write writes there, and what it wrote
+ * is delivered. A failure is reported as "label: reason" (label NULL: the
+ * output or the target). Returns the exit code: 0 (also when there was
+ * nothing to send), 1 (the file waits in the outbox), 2. */
+int tool_send(struct site *s, const char *output, const char *peer,
+    const char *kind, const char *label, tool_write_fn write, void *ctx);
 
 struct sxf_limits;
 
