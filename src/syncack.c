@@ -137,16 +137,14 @@ main(int argc, char **argv)
 	enum { OPT_FLOWS = 256, OPT_JSON, OPT_PEER, OPT_PROTOCOL, OPT_TRANSFERS };
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
+		TOOL_COMMON_OPTIONS,
 		{ "flows", no_argument, NULL, OPT_FLOWS },
-		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "peer", required_argument, NULL, OPT_PEER },
 		{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 		{ "to", required_argument, NULL, 't' },
 		{ "transfers", no_argument, NULL, OPT_TRANSFERS },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -159,18 +157,16 @@ main(int argc, char **argv)
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
 		case 'o': output = optarg; break;
 		case 't': to = optarg; break;
-		case 'V': tool_version();
 		case OPT_FLOWS: flows = 1; break;
 		case OPT_JSON: as_json = 1; break;
 		case OPT_PEER: peer = optarg; break;
 		case OPT_PROTOCOL: protocol = optarg; break;
 		case OPT_TRANSFERS: transfers = 1; break;
 		default:
-			if (tool_transport_option(c, optarg))
+			if (tool_common_option(c, optarg, &db, usage) ||
+			    tool_transport_option(c, optarg))
 				break;
 			usage(stderr);
 			return EXIT_TROUBLE;

@@ -49,20 +49,15 @@ syncadm_open(struct site *s, const char *db)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 }
 
-/* Handles -h, -V and unknown options the same way in every subcommand. */
+/* Handles -d, -h, -V and unknown options the same way in every
+ * subcommand. */
 void
-syncadm_common_option(int c)
+syncadm_common_option(int c, const char **db)
 {
-	switch (c) {
-	case 'h':
-		usage(stdout);
-		exit(EXIT_OK);
-	case 'V':
-		tool_version();
-	default:
-		usage(stderr);
-		exit(EXIT_TROUBLE);
-	}
+	if (tool_common_option(c, optarg, db, usage))
+		return;
+	usage(stderr);
+	exit(EXIT_TROUBLE);
 }
 
 static int
@@ -70,13 +65,11 @@ cmd_init(int argc, char **argv)
 {
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_COMMON_OPTIONS,
 		{ "hub", no_argument, NULL, 'H' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pub", required_argument, NULL, 'p' },
 		{ "site", required_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *site = NULL, *key = NULL, *pub = NULL;
@@ -85,12 +78,11 @@ cmd_init(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
 		case 'H': hub = 1; break;
 		case 'k': key = optarg; break;
 		case 'p': pub = optarg; break;
 		case 's': site = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, usage);
 	if (site == NULL || optind != argc) {
@@ -109,12 +101,10 @@ cmd_peer_add(int argc, char **argv)
 {
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_COMMON_OPTIONS,
 		{ "key", required_argument, NULL, 'k' },
 		{ "site", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *peer = NULL, *keyfile = NULL, *url = NULL;
@@ -125,11 +115,10 @@ cmd_peer_add(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 's': peer = optarg; break;
 		case 'u': url = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, usage);
 	if (peer == NULL || keyfile == NULL || optind != argc) {
@@ -154,9 +143,7 @@ const char *
 syncadm_only_database(int argc, char **argv, int positional)
 {
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL;
@@ -164,8 +151,7 @@ syncadm_only_database(int argc, char **argv, int positional)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	if (argc - optind != positional) {
 		usage(stderr);

@@ -7,7 +7,7 @@
 #include "store/listings.h"
 
 void syncadm_usage(FILE *f);
-void syncadm_common_option(int c) __attribute__((noreturn));
+void syncadm_common_option(int c, const char **db);
 void syncadm_open(struct site *s, const char *db);
 const char *syncadm_only_database(int argc, char **argv, int positional);
 /* A subcommand that takes only -d and prints list's rows; returns 0. */

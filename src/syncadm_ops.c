@@ -74,11 +74,9 @@ syncadm_cmd_status(int argc, char **argv)
 	enum { OPT_JSON = 256, OPT_PROMETHEUS };
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_COMMON_OPTIONS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int prometheus = 0;
@@ -91,10 +89,9 @@ syncadm_cmd_status(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
 		case OPT_JSON: as_json = 1; break;
 		case OPT_PROMETHEUS: prometheus = 1; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, syncadm_usage);
 	if (optind != argc || (as_json && prometheus)) {
@@ -168,10 +165,8 @@ syncadm_cmd_conflicts(int argc, char **argv)
 	enum { OPT_KEEP = 256 };
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_COMMON_OPTIONS,
 		{ "keep", required_argument, NULL, OPT_KEEP },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *keep = NULL;
@@ -181,9 +176,8 @@ syncadm_cmd_conflicts(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
 		case OPT_KEEP: keep = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, syncadm_usage);
 	if (optind == argc || strcmp(argv[optind], "list") == 0) {

@@ -16,16 +16,14 @@ syncadm_cmd_track(int argc, char **argv)
 	    OPT_MOVABLE, OPT_WINDOW, OPT_KEY, OPT_ROWVERSION };
 	/* keep sorted */
 	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
 		{ "conflict", required_argument, NULL, OPT_CONFLICT },
-		{ "database", required_argument, NULL, 'd' },
 		{ "freeze", no_argument, NULL, OPT_FREEZE },
-		{ "help", no_argument, NULL, 'h' },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "movable", no_argument, NULL, OPT_MOVABLE },
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "route", required_argument, NULL, OPT_ROUTE },
 		{ "rowversion-column", no_argument, NULL, OPT_ROWVERSION },
-		{ "version", no_argument, NULL, 'V' },
 		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -37,7 +35,6 @@ syncadm_cmd_track(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
 		case OPT_CONFLICT: req.conflict = optarg; break;
 		case OPT_FREEZE: req.freeze = 1; break;
 		case OPT_KEY: req.key = optarg; break;
@@ -46,7 +43,7 @@ syncadm_cmd_track(int argc, char **argv)
 		case OPT_ROUTE: req.route = optarg; break;
 		case OPT_ROWVERSION: req.rowversion_column = 1; break;
 		case OPT_WINDOW: req.window = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, syncadm_usage);
 	if (argc - optind != 1) {
@@ -105,10 +102,8 @@ syncadm_cmd_lock(int argc, char **argv)
 {
 	/* keep sorted */
 	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
 		{ "by", required_argument, NULL, 'b' },
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *by = NULL;
@@ -119,8 +114,7 @@ syncadm_cmd_lock(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
 		case 'b': by = optarg; break;
-		case 'd': db = optarg; break;
-		default: syncadm_common_option(c);
+		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, syncadm_usage);
 	if (argc - optind != 2) {

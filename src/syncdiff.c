@@ -261,11 +261,10 @@ main(int argc, char **argv)
 	    OPT_SINCE, OPT_SUMMARY, OPT_TABLE, OPT_UNTIL };
 	/* keep sorted */
 	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
 		{ "alias", required_argument, NULL, OPT_ALIAS },
 		{ "answer", required_argument, NULL, OPT_ANSWER },
-		{ "database", required_argument, NULL, 'd' },
 		{ "days", required_argument, NULL, OPT_DAYS },
-		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "request", no_argument, NULL, OPT_REQUEST },
@@ -274,7 +273,6 @@ main(int argc, char **argv)
 		{ "table", required_argument, NULL, OPT_TABLE },
 		{ "to", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -291,11 +289,8 @@ main(int argc, char **argv)
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
 		case 'o': output = optarg; break;
 		case 't': to = optarg; break;
-		case 'V': tool_version();
 		case OPT_ALIAS: {
 			const char *eq = strchr(optarg, '=');
 			if (eq == NULL || naliases == 32)
@@ -316,7 +311,8 @@ main(int argc, char **argv)
 		case OPT_TABLE: table = optarg; break;
 		case OPT_UNTIL: until = optarg; break;
 		default:
-			if (tool_transport_option(c, optarg))
+			if (tool_common_option(c, optarg, &db, usage) ||
+			    tool_transport_option(c, optarg))
 				break;
 			usage(stderr);
 			return EXIT_TROUBLE;

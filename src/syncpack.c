@@ -115,15 +115,13 @@ main(int argc, char **argv)
 	enum { OPT_ALL = 256, OPT_IF_CHANGED, OPT_MOVE, OPT_REQUEST_MOVE };
 	/* keep sorted */
 	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
 		{ "all", no_argument, NULL, OPT_ALL },
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
 		{ "move", required_argument, NULL, OPT_MOVE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "request-move", required_argument, NULL, OPT_REQUEST_MOVE },
 		{ "to", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -137,11 +135,8 @@ main(int argc, char **argv)
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
 		case 'o': output = optarg; break;
 		case 't': to = optarg; break;
-		case 'V': tool_version();
 		case OPT_ALL: all = 1; break;
 		case OPT_IF_CHANGED: opt.if_changed = 1; break;
 		case OPT_MOVE:
@@ -153,7 +148,8 @@ main(int argc, char **argv)
 			    "--request-move");
 			break;
 		default:
-			if (tool_transport_option(c, optarg))
+			if (tool_common_option(c, optarg, &db, usage) ||
+			    tool_transport_option(c, optarg))
 				break;
 			usage(stderr);
 			return EXIT_TROUBLE;

@@ -260,8 +260,7 @@ main(int argc, char **argv)
 	    OPT_REFUSE_MOVES };
 	/* keep sorted */
 	static const struct option opts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_COMMON_OPTIONS,
 		{ "list", no_argument, NULL, 'l' },
 		{ "max-member-size", required_argument, NULL, OPT_MAX_MEMBER },
 		{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
@@ -270,7 +269,6 @@ main(int argc, char **argv)
 		{ "refuse-moves", no_argument, NULL, OPT_REFUSE_MOVES },
 		{ "reply", no_argument, NULL, OPT_REPLY },
 		{ "verify", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -285,12 +283,9 @@ main(int argc, char **argv)
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
 		case 'l': list = 1; break;
 		case 'o': output = optarg; break;
 		case 'v': verify = 1; break;
-		case 'V': tool_version();
 		case OPT_MAX_MEMBER:
 			limits.max_member = size_arg("--max-member-size", optarg);
 			break;
@@ -303,7 +298,8 @@ main(int argc, char **argv)
 		case OPT_REPLY: want_reply = 1; break;
 		case OPT_REFUSE_MOVES: apply_refuse_moves(1); break;
 		default:
-			if (tool_transport_option(c, optarg))
+			if (tool_common_option(c, optarg, &db, usage) ||
+			    tool_transport_option(c, optarg))
 				break;
 			usage(stderr);
 			return EXIT_TROUBLE;

@@ -101,6 +101,24 @@ tool_version(void)
 }
 
 int
+tool_common_option(int c, const char *arg, const char **db,
+    void (*usage)(FILE *))
+{
+	switch (c) {
+	case 'd':
+		*db = arg;
+		return 1;
+	case 'h':
+		usage(stdout);
+		exit(EXIT_OK);
+	case 'V':
+		tool_version();
+	default:
+		return 0;
+	}
+}
+
+int
 tool_parse_size(const char *s, unsigned long long *out)
 {
 	char *end;

@@ -28,6 +28,18 @@ const char *tool_database(const char *opt, void (*usage)(FILE *));
 /* Prints the version line to stdout and exits 0. */
 void tool_version(void) __attribute__((noreturn));
 
+/* The options every tool takes; put TOOL_COMMON_OPTIONS in its option
+ * table and hand option codes it does not know to tool_common_option. */
+#define TOOL_COMMON_OPTIONS \
+	{ "database", required_argument, NULL, 'd' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+/* 1 when c was -d (arg stored in *db); -h prints usage to stdout and exits
+ * 0, -V prints the version and exits 0; else 0. */
+int tool_common_option(int c, const char *arg, const char **db,
+    void (*usage)(FILE *));
+
 #include "net/transport.h"
 
 /* The transport options every tool that reads or writes exchange files
