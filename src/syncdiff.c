@@ -88,7 +88,7 @@ answer_sender(struct site *s, const char *path, char *peer, size_t len)
 	struct sxf_read_ops ops;
 	struct sxf_read_result rr;
 	struct sp_error err;
-	int fd;
+	int fd, stopped;
 
 	if (!s->hub) {
 		struct store_peer *peers;
@@ -106,7 +106,10 @@ answer_sender(struct site *s, const char *path, char *peer, size_t len)
 	memset(&ops, 0, sizeof(ops));
 	ops.on_header = stop_at_header;
 	ops.ctx = peer;
-	sxf_read_fd(fd, NULL, &ops, &rr, &err);
+	/* stop_at_header ends the read once the sender is known, so the
+	 * result is always a stop; peer says whether the header was read. */
+	stopped = sxf_read_fd(fd, NULL, &ops, &rr, &err);
+	(void)stopped;
 	input_close(fd);
 	return peer[0] ? 0 : -1;
 }

@@ -82,7 +82,13 @@ inbox_scan(const char *site_id, const char *dir, const struct sxf_limits *limits
 		ops.ctx = &f;
 		fd = input_open(f.path, &perr);
 		if (fd >= 0) {
-			sxf_read_fd(fd, limits, &ops, &rr, &perr);
+			/* peek_header stops the read once the header is in,
+			 * so its result says nothing; a file whose header
+			 * cannot be read stays listed, for its refusal to be
+			 * reported when it is processed. */
+			int stopped = sxf_read_fd(fd, limits, &ops, &rr, &perr);
+
+			(void)stopped;
 			input_close(fd);
 			if (rr.header_ok && strcmp(rr.header.to, site_id) != 0) {
 				free(f.path);

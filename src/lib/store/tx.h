@@ -11,10 +11,10 @@
 
 /* Starts a write transaction, taking the write lock at once so that what
  * is read inside it cannot change before the writes. */
-int store_tx_begin(struct site *s, struct sp_error *err);
+SP_MUST_CHECK int store_tx_begin(struct site *s, struct sp_error *err);
 
 /* Commits the transaction store_tx_begin started. */
-int store_tx_commit(struct site *s, struct sp_error *err);
+SP_MUST_CHECK int store_tx_commit(struct site *s, struct sp_error *err);
 
 /* Abandons the open transaction, if any; used on the way out of an error,
  * so it reports nothing. */

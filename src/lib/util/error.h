@@ -15,6 +15,10 @@ enum sp_error_kind {
 	SP_ERR_BUSY,		/* the database is locked by another writer */
 };
 
+/* On a function that reports failure in its result: ignoring it is a
+ * warning, so every failure is looked at. */
+#define SP_MUST_CHECK __attribute__((warn_unused_result))
+
 struct sp_error {
 	char msg[1024];
 	enum sp_error_kind kind;
