@@ -27,4 +27,8 @@ SP_MUST_CHECK int store_lock_add(struct site *s, const char *table, json_t *key,
 SP_MUST_CHECK int store_lock_remove(struct site *s, const char *table, json_t *key,
     struct sp_error *err);
 
+/* 1 when any record is locked here, 0 when none is, -1 on error; an apply
+ * skips looking up each record's lock (store_locked) when none is. */
+int store_locks_any(struct site *s, struct sp_error *err);
+
 #endif

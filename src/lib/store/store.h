@@ -2,7 +2,8 @@
  * records, so that a second backend can be added without touching it.
  *
  * Order of calls for applying: store_begin_apply, any number of
- * store_lookup / store_upsert / store_tombstone, then store_commit or
+ * store_lookup / store_upsert / store_tombstone (each write may sit between
+ * store_record_savepoint and store_record_release), then store_commit or
  * store_rollback. Changes made between begin_apply and commit are marked as
  * applied, never re-stamped as local changes by the capture triggers. */
 #ifndef SYNCPACK_STORE_H
@@ -42,6 +43,13 @@ struct store_ops {
 	int (*restamp)(struct store *st, const char *guid,
 	    const struct store_record *against, int revived,
 	    struct sp_error *err);
+	int (*savepoint)(struct store *st, struct sp_error *err);
+	int (*release)(struct store *st, struct sp_error *err);
+	int (*rollback_to)(struct store *st, struct sp_error *err);
+	int (*locked)(struct store *st, const char *table, const char *guid,
+	    struct sp_error *err);
+	int (*purged_take)(struct store *st, const char *guid,
+	    struct store_record *rec, struct sp_error *err);
 };
 
 struct store {
@@ -143,6 +151,49 @@ store_restamp(struct store *st, const char *guid,
     const struct store_record *against, int revived, struct sp_error *err)
 {
 	return st->ops->restamp(st, guid, against, revived, err);
+}
+
+/* Inside an apply, around the write of one record: what is written after
+ * store_record_savepoint is kept by store_record_release, or undone by
+ * store_record_rollback (which leaves the savepoint open: release it
+ * next), so that a record the database refuses leaves the rest of the
+ * transaction as it was. Not nested. */
+static inline int
+store_record_savepoint(struct store *st, struct sp_error *err)
+{
+	return st->ops->savepoint(st, err);
+}
+
+static inline int
+store_record_release(struct store *st, struct sp_error *err)
+{
+	return st->ops->release(st, err);
+}
+
+static inline int
+store_record_rollback(struct store *st, struct sp_error *err)
+{
+	return st->ops->rollback_to(st, err);
+}
+
+/* 1 when the record guid of table is reserved here (store/locks.h), 0
+ * when not, -1 on error. */
+static inline int
+store_locked(struct store *st, const char *table, const char *guid,
+    struct sp_error *err)
+{
+	return st->ops->locked(st, table, guid, err);
+}
+
+/* The tombstone of guid kept after the record's tombstone was purged: 1
+ * and fills rec's origin, owner, rowversion, hlc and hlc_site (the rest
+ * of rec is left alone) and forgets it, so that it is taken once; 0 when
+ * there is none; -1 on error. */
+static inline int
+store_purged_take(struct store *st, const char *guid,
+    struct store_record *rec, struct sp_error *err)
+{
+	return st->ops->purged_take(st, guid, rec, err);
 }
 
 #endif

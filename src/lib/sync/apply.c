@@ -1,5 +1,6 @@
 /* apply.c: applies one exchange file: flow tracking, streaming the
- * payload line by line into one transaction, held records, acks. */
+ * payload line by line into one transaction, the deletes set aside until
+ * its end, held records, acks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,10 @@
 #include "sync/apply.h"
 #include "sxf/wire_record.h"
 #include "sync/exchange_file.h"
+#include "store/deferred.h"
+#include "store/flows_in.h"
+#include "store/held.h"
+#include "store/protocol.h"
 #include "net/input.h"
 #include "util/line_buffer.h"
 
@@ -45,30 +50,11 @@ static int
 flow_state(struct site *s, const struct sxf_header *h, int *already,
     int *superseded, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r, reused = 0;
+	int reused;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM "
-	    "syncpack_flow WHERE peer = ?1 AND direction = 'in' AND flow = ?2 "
-	    "AND status IN ('applied', 'partial', 'superseded')), (SELECT "
-	    "count(*) FROM syncpack_flow WHERE peer = ?1 AND direction = 'in' "
-	    "AND kind = 'data' AND flow > ?2 AND status IN ('applied', "
-	    "'partial')), (SELECT count(*) FROM syncpack_flow WHERE peer = ?1 "
-	    "AND direction = 'in' AND flow = ?2 AND ready IS NOT ?3)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	sqlite3_bind_text(st, 3, h->created, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		*already = sqlite3_column_int(st, 0) > 0;
-		*superseded = sqlite3_column_int(st, 1) > 0;
-		reused = sqlite3_column_int(st, 2) > 0;
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW)
-		return site_sqlite_error(s, err, s->path);
+	if (store_flow_in_state(s, h->from, (long long)h->flow, h->created,
+	    already, superseded, &reused, err) != 0)
+		return -1;
 	if (reused) {
 		*already = 0;
 		if (exchange_note_restored(s, h->from, err) != 0)
@@ -87,68 +73,26 @@ static int
 flow_start(struct site *s, const struct sxf_header *h, const char *path,
     struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_flow(peer, "
-	    "direction, flow, kind, link, file, ready, started, executions, "
-	    "status) VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', 'now'), 1, 'running') ON CONFLICT(peer, "
-	    "direction, flow) DO UPDATE SET executions = executions + 1, "
-	    "file = ?5, started = coalesce(started, strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', 'now')), status = 'running'", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	sqlite3_bind_text(st, 3, h->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)h->link);
-	sqlite3_bind_text(st, 5, input_display_name(path), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, h->created, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+	return store_flow_in_start(s, h->from, (long long)h->flow, h->kind,
+	    (long long)h->link, input_display_name(path), h->created, err);
 }
 
 static int
 flow_finish(struct site *s, const struct sxf_header *h, const char *status,
     const struct apply_counts *n, const char *sha256, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
+	const char *lseq = sxf_header_extra(h, "lseq");
+	struct store_flow_counts c = { 0, 0, 0, 0, 0 };
 
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_flow SET status = ?3, "
-	    "ended = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), sha256 = "
-	    "coalesce(?4, sha256), n_applied = ?5, n_skipped = ?6, n_conflict ="
-	    " ?7, n_rejected = ?8, n_held = ?9, covered = ?10 WHERE peer = ?1 "
-	    "AND direction = 'in' AND flow = ?2", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-	if (sha256 != NULL && sha256[0])
-		sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, n ? n->applied : 0);
-	sqlite3_bind_int64(st, 6, n ? n->skipped : 0);
-	sqlite3_bind_int64(st, 7, n ? n->conflict : 0);
-	sqlite3_bind_int64(st, 8, n ? n->rejected : 0);
-	sqlite3_bind_int64(st, 9, n ? n->held : 0);
-	{
-		const char *lseq = sxf_header_extra(h, "lseq");
-		sqlite3_bind_int64(st, 10, lseq ? atoll(lseq) : 0);
+	if (n != NULL) {
+		c.applied = n->applied;
+		c.skipped = n->skipped;
+		c.conflict = n->conflict;
+		c.rejected = n->rejected;
+		c.held = n->held;
 	}
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return site_sqlite_error(s, err, s->path);
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET last_received "
-	    "= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+	return store_flow_in_finish(s, h->from, (long long)h->flow, status,
+	    sha256, n ? &c : NULL, lseq ? atoll(lseq) : 0, err);
 }
 
 static int
@@ -218,7 +162,6 @@ move_request_line(struct site *s, const char *peer, const char *line,
 	json_error_t jerr;
 	json_t *o = json_loadb(line, len, 0, &jerr);
 	const char *table, *guid;
-	char *sql;
 	int rc;
 
 	if (o == NULL || json_unpack(o, "{s:s, s:s}", "table", &table, "guid",
@@ -226,11 +169,7 @@ move_request_line(struct site *s, const char *peer, const char *line,
 		json_decref(o);
 		return sp_error_set(err, "malformed move request");
 	}
-	sql = sqlite3_mprintf("INSERT OR REPLACE INTO syncpack_move_request("
-	    "guid, tbl, peer, requested) VALUES (upper('%q'), '%q', '%q', "
-	    "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'))", guid, table, peer);
-	rc = site_exec(s, sql, err);
-	sqlite3_free(sql);
+	rc = store_move_requested(s, guid, table, peer, err);
 	json_decref(o);
 	return rc;
 }
@@ -367,4 +306,114 @@ apply_release_held(struct site *s, long long *released, struct sp_error *err)
 cleanup:
 	apply_ctx_free(&ac);
 	return rc;
+}
+
+struct deferred_pass_ctx {
+	struct apply_ctx *ac;
+	int progress;
+};
+
+static int
+deferred_one(void *ctx, long long id, const char *line, size_t len,
+    struct sp_error *err)
+{
+	struct deferred_pass_ctx *ps = ctx;
+	enum apply_outcome o;
+
+	if (apply_record(ps->ac, line, len, &o, err) != 0)
+		return -1;
+	if (o == OUTCOME_DEFERRED)
+		return 0;
+	ps->progress = 1;
+	return store_deferred_drop(ps->ac->store, id, err);
+}
+
+/* One pass over the deferred deletes: those no longer referenced are
+ * applied and dropped; *progress says whether any was. With
+ * defer_deletes 0, every one left is decided (brought back). */
+static int
+deferred_pass(struct apply_ctx *ac, int *progress, struct sp_error *err)
+{
+	struct deferred_pass_ctx ps = { ac, 0 };
+	int rc = store_deferred_each(ac->store, deferred_one, &ps, err);
+
+	*progress = ps.progress;
+	return rc == 0 ? 0 : -1;
+}
+
+int
+apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err)
+{
+	int progress = 1;
+
+	if (ac->ndeferred == 0) {
+		ac->defer_deletes = 0;
+		return 0;
+	}
+	/* Children deleted in the same file free their parents, in any
+	 * order: repeat until nothing changes, then the rest lose. */
+	ac->defer_deletes = 2;
+	while (progress)
+		if (deferred_pass(ac, &progress, err) != 0)
+			return -1;
+	ac->defer_deletes = 0;
+	if (deferred_pass(ac, &progress, err) != 0)
+		return -1;
+	ac->ndeferred = 0;
+	return 0;
+}
+
+struct release_pass {
+	struct apply_ctx *ac;
+	long long *released;
+	int progress;
+};
+
+static int
+release_one(void *ctx, const char *guid, const char *peer, long long flow,
+    const char *line, struct sp_error *err)
+{
+	struct release_pass *rp = ctx;
+	struct apply_ctx *ac = rp->ac;
+	struct apply_counts saved = ac->n;
+	char saved_peer[sizeof(ac->peer)];
+	long long saved_flow = ac->flow;
+	enum apply_outcome o;
+
+	memcpy(saved_peer, ac->peer, sizeof(saved_peer));
+	snprintf(ac->peer, sizeof(ac->peer), "%s", peer);
+	ac->flow = flow;
+	if (apply_record(ac, line, strlen(line), &o, err) != 0)
+		return -1;
+	memcpy(ac->peer, saved_peer, sizeof(saved_peer));
+	ac->flow = saved_flow;
+	ac->n = saved;	/* counted in its own flow already */
+	if (o != OUTCOME_HELD) {
+		/* A row left behind is applied again next time, as a
+		 * duplicate: not worth failing the file for. */
+		(void)store_held_release(ac->store, guid, NULL);
+		(*rp->released)++;
+		rp->progress = 1;
+	}
+	return 0;
+}
+
+int
+apply_release_held_in_txn(struct apply_ctx *ac, long long *released,
+    struct sp_error *err)
+{
+	struct release_pass rp = { ac, released, 1 };
+	int superseded = ac->superseded;
+
+	/* A held record is judged on its own, not as part of the (maybe
+	 * superseded) file that happens to release it. */
+	ac->superseded = 0;
+	*released = 0;
+	while (rp.progress) {
+		rp.progress = 0;
+		if (store_held_each(ac->store, release_one, &rp, err) != 0)
+			return -1;
+	}
+	ac->superseded = superseded;
+	return 0;
 }

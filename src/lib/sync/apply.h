@@ -4,7 +4,6 @@
 #ifndef SYNCPACK_APPLY_H
 #define SYNCPACK_APPLY_H
 
-#include "store/sqlite/sql.h"
 #include "store/store.h"
 #include "sxf/sxf_reader.h"
 #include "sxf/wire_record.h"
@@ -70,12 +69,11 @@ struct apply_ctx {
 	long long flow;
 	int superseded;		/* the flow is older than one applied */
 	int refuse_moves;	/* incoming moves are rejected */
-	int any_held;		/* syncpack_held may have rows */
-	int any_lock;		/* syncpack_lock has rows */
+	int any_held;		/* some record may be held */
+	int any_lock;		/* some record may be locked */
 	int defer_deletes;	/* 1: deletes of referenced rows wait for the
 				 * end of the file; 2: they are only tried */
-	long long ndeferred;	/* deletes waiting in temp.syncpack_deferred */
-	sqlite3_stmt *stmt[8];	/* owned: prepared once per apply */
+	long long ndeferred;	/* deletes set aside (store/deferred.h) */
 	struct apply_counts n;
 };
 

@@ -1,23 +1,17 @@
 /* apply_record.c: the decision for one incoming record: ownership,
- * locks, versions, conflicts by policy, parents, schema; then the write. */
+ * locks, versions, conflicts by policy, parents, schema; then the write.
+ * The order of versions is apply_decide.c's, the deletes decided apart
+ * apply_delete.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/apply.h"
+#include "store/conflicts.h"
+#include "store/held.h"
+#include "store/locks.h"
+#include "store/protocol.h"
+#include "sync/apply_record.h"
 #include "sync/track.h"
-
-/* Policies and columns of the tracked tables, loaded once per apply. */
-struct policy_entry {
-	struct tracked_table t;
-	char **columns;
-	int ncolumns;
-};
-
-struct policy_cache {
-	struct policy_entry *e;
-	int n;
-};
 
 const char *
 apply_outcome_name(enum apply_outcome o)
@@ -44,8 +38,7 @@ policy_cache_free(struct policy_cache *pc)
 	free(pc);
 }
 
-/* 1 and *out for a table tracked here, 0 when it is not, -1 on error. */
-static int
+int
 policy_find(struct apply_ctx *ac, const char *table, struct policy_entry **out,
     struct sp_error *err)
 {
@@ -106,69 +99,15 @@ lacks_columns(const struct policy_entry *e, const struct wire_record *w)
 	return 0;
 }
 
-/* The statements every record may run, prepared once per apply. */
-enum {
-	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_LOCKED, ST_DROP_HELD,
-	ST_COUNT
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-	"SAVEPOINT syncpack_record",
-	"RELEASE syncpack_record",
-	"ROLLBACK TO syncpack_record",
-	"SELECT 1 FROM syncpack_lock l JOIN syncpack_record r ON r.rkey = "
-	    "l.rkey WHERE r.guid = ? AND l.tbl = ?",
-	"DELETE FROM syncpack_held WHERE guid = ? AND json_extract(record, "
-	    "'$.rowversion') <= ?",
-};
-
-static sqlite3_stmt *
-stmt(struct apply_ctx *ac, int which, struct sp_error *err)
-{
-	if (ac->stmt[which] == NULL &&
-	    sqlite3_prepare_v3(ac->site->db, stmt_sql[which], -1,
-	    SQLITE_PREPARE_PERSISTENT, &ac->stmt[which], NULL) != SQLITE_OK) {
-		site_sqlite_error(ac->site, err, ac->site->path);
-		return NULL;
-	}
-	sqlite3_reset(ac->stmt[which]);
-	return ac->stmt[which];
-}
-
-static int
-run(struct apply_ctx *ac, int which, struct sp_error *err)
-{
-	sqlite3_stmt *st = stmt(ac, which, err);
-	int r;
-
-	if (st == NULL)
-		return -1;
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
-}
-
-static int
-table_has_rows(struct site *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int any = 1;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
-		any = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	return any;
-}
-
 int
 apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
 {
 	memset(ac, 0, sizeof(*ac));
 	ac->site = s;
-	ac->any_held = table_has_rows(s, "SELECT 1 FROM syncpack_held LIMIT 1");
-	ac->any_lock = table_has_rows(s, "SELECT 1 FROM syncpack_lock LIMIT 1");
+	/* Only a hint to skip per-record look-ups: when the answer is not
+	 * known, they are made. */
+	ac->any_held = store_held_any(s, NULL) != 0;
+	ac->any_lock = store_locks_any(s, NULL) != 0;
 	ac->policies = calloc(1, sizeof(*ac->policies));
 	if (ac->policies == NULL)
 		return sp_error_set(err, "out of memory");
@@ -184,18 +123,10 @@ apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
 void
 apply_ctx_free(struct apply_ctx *ac)
 {
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(ac->stmt[i]);
 	if (ac->store != NULL)
 		store_close(ac->store);
 	policy_cache_free(ac->policies);
 	memset(ac, 0, sizeof(*ac));
-}
-
-static int
-exec_simple(struct apply_ctx *ac, const char *sql, struct sp_error *err)
-{
-	return site_exec(ac->site, sql, err);
 }
 
 /* 1 when the record is reserved here, 0 when not, -1 on error. */
@@ -203,85 +134,9 @@ static int
 record_locked(struct apply_ctx *ac, const char *table, const char *guid,
     struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
-
 	if (!ac->any_lock)
 		return 0;
-	if ((st = stmt(ac, ST_LOCKED, err)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (r == SQLITE_ROW)
-		return 1;
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
-}
-
-/* (hlc, site) order: the newest change wins, the site id breaks ties. */
-static int
-newer(long long hlc_a, const char *site_a, long long hlc_b,
-    const char *site_b)
-{
-	if (hlc_a != hlc_b)
-		return hlc_a > hlc_b;
-	return strcmp(site_a, site_b) > 0;
-}
-
-/* Whether live version a holds a later write than live version b: the
- * stamps of the writes their values come from (a version kept alive
- * against a delete carries its values' own, syncpack(7)), then, for the
- * same write, the versions' stamps. */
-static int
-values_newer(const struct store_record *a, const struct store_record *b)
-{
-	long long ha = a->values_hlc ? a->values_hlc : a->hlc;
-	long long hb = b->values_hlc ? b->values_hlc : b->hlc;
-	const char *sa = a->values_hlc ? a->values_site : a->hlc_site;
-	const char *sb = b->values_hlc ? b->values_site : b->hlc_site;
-
-	if (ha != hb || strcmp(sa, sb) != 0)
-		return newer(ha, sa, hb, sb);
-	return newer(a->hlc, a->hlc_site, b->hlc, b->hlc_site);
-}
-
-/* The local version holds older values stamped anew to keep the record
- * alive, and the incoming live version a later write: the two are
- * concurrent whatever their rowversions and stamps say, and the later
- * write wins (syncpack(7)). */
-static int
-outdates_kept_values(const struct store_record *in,
-    const struct store_record *local)
-{
-	return !in->deleted && !local->deleted && local->values_hlc != 0 &&
-	    values_newer(in, local) && !(in->rowversion == local->rowversion &&
-	    in->hlc == local->hlc);
-}
-
-/* 1 when the incoming version wins a conflict under the table's policy;
- * -1 for the manual policy (nobody wins). Between two live versions,
- * last-writer-wins compares the writes their values come from. */
-static int
-incoming_wins(struct apply_ctx *ac, const struct policy_entry *p,
-    const struct store_record *local, const struct store_record *in)
-{
-	const char *policy = p->t.conflict;
-
-	if (strcmp(policy, "manual") == 0)
-		return -1;
-	if (strcmp(policy, "hub") == 0)
-		return !ac->site->hub;
-	if (strcmp(policy, "owner") == 0) {
-		int in_owner = strcmp(in->hlc_site, local->owner) == 0;
-		int local_owner = strcmp(local->hlc_site, local->owner) == 0;
-		if (in_owner != local_owner)
-			return in_owner;
-	}
-	if (!in->deleted && !local->deleted)
-		return values_newer(in, local);
-	return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site);
+	return store_locked(ac->store, table, guid, err);
 }
 
 /* Replaces each foreign key's value with the parent's local key; sets
@@ -350,68 +205,28 @@ static int
 save_protocol(struct apply_ctx *ac, const struct wire_record *w,
     enum apply_outcome o, const char *reason, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(ac->site->db, "INSERT OR REPLACE INTO "
-	    "syncpack_protocol(peer, direction, flow, guid, tbl, outcome, "
-	    "reason) VALUES (?, 'in', ?, ?, ?, ?, ?)", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, ac->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ac->flow);
-	sqlite3_bind_text(st, 3, w->rec.guid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, w->rec.table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, apply_outcome_name(o), -1, SQLITE_STATIC);
-	if (reason != NULL && reason[0])
-		sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
+	return store_protocol_note(ac->store, ac->peer, ac->flow, w->rec.guid,
+	    w->rec.table, apply_outcome_name(o), reason, err);
 }
 
 static int
 save_held(struct apply_ctx *ac, const struct wire_record *w,
     const char *line, size_t len, const char *reason, struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
+	int rc = store_held_put(ac->store, w->rec.guid, w->rec.table, ac->peer,
+	    ac->flow, w->rec.rowversion, reason, line, len, err);
 
-	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO syncpack_held(guid, "
-	    "peer, flow, tbl, reason, since, record) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?6) ON CONFLICT(guid) DO "
-	    "UPDATE SET peer = ?2, flow = ?3, reason = ?5, record = ?6 WHERE "
-	    "json_extract(record, '$.rowversion') <= ?7", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ac->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ac->flow);
-	sqlite3_bind_text(st, 4, w->rec.table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, line, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, w->rec.rowversion);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
 	ac->any_held = 1;
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
+	return rc;
 }
 
 static int
 drop_held(struct apply_ctx *ac, const struct wire_record *w,
     struct sp_error *err)
 {
-	sqlite3_stmt *st;
-
 	if (!ac->any_held)
 		return 0;
-	if ((st = stmt(ac, ST_DROP_HELD, err)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, w->rec.rowversion);
-	return run(ac, ST_DROP_HELD, err) == 0 ? 0 : -1;
+	return store_held_drop(ac->store, w->rec.guid, w->rec.rowversion, err);
 }
 
 static int
@@ -421,7 +236,6 @@ save_conflict(struct apply_ctx *ac, const struct wire_record *w,
 	struct store_record local;
 	json_t *row = NULL;
 	char *local_text = NULL;
-	sqlite3_stmt *st;
 	int r;
 
 	if (store_lookup(ac->store, w->rec.guid, &local, &row, err) < 0)
@@ -435,25 +249,10 @@ save_conflict(struct apply_ctx *ac, const struct wire_record *w,
 			return sp_error_set(err, "%s: cannot encode the local "
 			    "version of %s", ac->site->path, w->rec.guid);
 	}
-	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO syncpack_conflict("
-	    "guid, tbl, peer, flow, local, remote, detected) VALUES (?, ?, ?, "
-	    "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1, &st, NULL)
-	    != SQLITE_OK) {
-		free(local_text);
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	}
-	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->rec.table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ac->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, ac->flow);
-	if (local_text != NULL)
-		sqlite3_bind_text(st, 5, local_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, line, (int)len, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
+	r = store_conflict_put(ac->store, w->rec.guid, w->rec.table, ac->peer,
+	    ac->flow, local_text, line, len, err);
 	free(local_text);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
+	return r;
 }
 
 /* Writes the incoming version inside a savepoint, so that a constraint
@@ -486,80 +285,18 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	}
 	/* A moved record arrives writable: it lives here now. */
 	rec.flags = w->move ? 0 : have_local ? local->flags & ~8 : 0;
-	if (run(ac, ST_SAVEPOINT, err) != 0)
+	if (store_record_savepoint(ac->store, err) != 0)
 		return -1;
 	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)
 	    : store_upsert(ac->store, &rec, w->columns, &werr);
 	if (r != 0) {
 		snprintf(reason, rlen, "%.500s", werr.msg);
-		if (run(ac, ST_ROLLBACK_TO, err) != 0 ||
-		    run(ac, ST_RELEASE, err) != 0)
+		if (store_record_rollback(ac->store, err) != 0 ||
+		    store_record_release(ac->store, err) != 0)
 			return -1;
 		return 1;
 	}
-	return run(ac, ST_RELEASE, err);
-}
-
-/* Whether version v is the one that version of grew from: the same
- * rowversion and stamp, made at the same site where both say (sites at
- * the same HLC stamp, as two resolving a conflict in the same instant,
- * are told apart by it). */
-static int
-is_base(const struct store_record *v, const struct store_record *of)
-{
-	return v->rowversion == of->base && v->hlc == of->base_hlc &&
-	    (of->base_site[0] == '\0' || strcmp(v->hlc_site, of->base_site)
-	    == 0);
-}
-
-/* The sender brought the record back because its delete lost there. */
-static int
-revived(const struct wire_record *w)
-{
-	return json_is_true(json_object_get(w->root, "revived"));
-}
-
-/* A conflict between two live versions, one of them kept alive against a
- * delete (its values older than its stamp), settled for the one whose
- * values are the later write while the other has the later stamp: a site
- * that took the loser (or still holds the delete it beat) would keep it,
- * so the winner must be stamped past it, its values keeping their own
- * stamp (syncpack(7)). */
-static int
-winner_needs_stamp(const struct store_record *winner,
-    const struct store_record *loser)
-{
-	return !winner->deleted && !loser->deleted &&
-	    (winner->values_hlc != 0 || loser->values_hlc != 0) &&
-	    newer(loser->hlc, loser->hlc_site, winner->hlc, winner->hlc_site);
-}
-
-/* An incoming live version made against this site's own tombstone: the
- * delete made here lost elsewhere. */
-static int
-undoes_local_delete(struct apply_ctx *ac, const struct wire_record *w,
-    const struct store_record *local, int have_local)
-{
-	return have_local && local->deleted && !w->rec.deleted &&
-	    strcmp(local->hlc_site, ac->site->id) == 0 &&
-	    is_base(local, &w->rec);
-}
-
-/* Runs sql with guid bound to its one parameter. */
-static int
-site_exec_guid(struct apply_ctx *ac, const char *sql, const char *guid,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(ac->site->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-	    ac->site->path);
+	return store_record_release(ac->store, err);
 }
 
 /* 1 when the incoming upsert holds the values of the local row, with
@@ -625,172 +362,6 @@ same_content(struct apply_ctx *ac, const struct policy_entry *p,
 	}
 	json_decref(row);
 	return same && n == nlocal;
-}
-
-/* A version of a record unknown here whose tombstone was purged (a site
- * restored from an older backup sends it): if the delete is the later of
- * the two, it is stamped again past the incoming version and goes back to
- * every peer, the sender included; returns 1 then. A later version wins
- * over the delete, as it would have with the tombstone still here. */
-static int
-deleted_before(struct apply_ctx *ac, const struct wire_record *w,
-    char *reason, size_t rlen, struct sp_error *err)
-{
-	struct store_record rec;
-	sqlite3_stmt *st;
-	int r, later;
-
-	if (sqlite3_prepare_v2(ac->site->db, "SELECT origin, owner, rowversion, "
-	    "hlc, hlc_site FROM syncpack_purged WHERE guid = ?", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, w->rec.guid, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return r == SQLITE_DONE ? 0 : site_sqlite_error(ac->site, err,
-		    ac->site->path);
-	}
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.guid, sizeof(rec.guid), "%s", w->rec.guid);
-	snprintf(rec.table, sizeof(rec.table), "%s", w->rec.table);
-	snprintf(rec.origin, sizeof(rec.origin), "%s",
-	    sqlite3_column_text(st, 0));
-	snprintf(rec.owner, sizeof(rec.owner), "%s", sqlite3_column_text(st, 1));
-	rec.rowversion = sqlite3_column_int64(st, 2);
-	rec.hlc = sqlite3_column_int64(st, 3);
-	snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s",
-	    sqlite3_column_text(st, 4));
-	sqlite3_finalize(st);
-	later = newer(rec.hlc, rec.hlc_site, w->rec.hlc, w->rec.hlc_site);
-	if (site_exec_guid(ac, "DELETE FROM syncpack_purged WHERE guid = ?",
-	    w->rec.guid, err) != 0)
-		return -1;
-	if (!later)
-		return 0;
-	/* The delete again, made against the incoming version. */
-	if (w->rec.rowversion > rec.rowversion)
-		rec.rowversion = w->rec.rowversion;
-	rec.rowversion++;
-	if (w->rec.hlc > rec.hlc)
-		rec.hlc = w->rec.hlc;
-	rec.hlc++;
-	snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s", ac->site->id);
-	rec.base = w->rec.rowversion;
-	rec.base_hlc = w->rec.hlc;
-	snprintf(rec.base_site, sizeof(rec.base_site), "%s", w->rec.hlc_site);
-	rec.deleted = 1;
-	if (store_tombstone(ac->store, &rec, err) != 0)
-		return -1;
-	snprintf(reason, rlen, "deleted here later (its tombstone was purged); "
-	    "the delete goes back");
-	return 1;
-}
-
-/* Keeps an incoming delete aside until the end of the file, in the
- * connection's temporary database: children deleted later in the same
- * file (they come after their parents) must not keep the parent alive. */
-static int
-defer_delete(struct apply_ctx *ac, const char *line, size_t len,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if (site_exec(ac->site, "CREATE TEMP TABLE IF NOT EXISTS "
-	    "syncpack_deferred(line TEXT NOT NULL)", err) != 0)
-		return -1;
-	if (sqlite3_prepare_v2(ac->site->db, "INSERT INTO temp.syncpack_deferred"
-	    "(line) VALUES (?)", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	ac->ndeferred++;
-	return 0;
-}
-
-static enum apply_outcome
-decide(struct apply_ctx *ac, const struct policy_entry *p,
-    const struct wire_record *w, const struct store_record *local,
-    int have_local, char *reason, size_t rlen)
-{
-	const struct store_record *in = &w->rec;
-
-	if (w->move) {
-		/* A move hands the record over: the sender owned it. */
-		if (ac->refuse_moves) {
-			snprintf(reason, rlen, "move refused here");
-			return OUTCOME_REJECTED;
-		}
-		if (have_local && !local->deleted &&
-		    local->rowversion == in->rowversion && local->hlc == in->hlc)
-			return OUTCOME_DUPLICATE;
-		return OUTCOME_APPLIED;
-	}
-	if (ac->site->hub && revived(w) && have_local && !local->deleted &&
-	    (strcmp(p->t.owner, "central") == 0 ||
-	    (strcmp(p->t.owner, "creator") == 0 &&
-	    strcmp(local->owner, ac->peer) != 0)))
-		/* Brought back here already; the hub's version goes out. */
-		return OUTCOME_OLDER;
-	if (ac->site->hub && !(revived(w) && (!have_local || local->deleted))) {
-		/* The hub checks that the sending spoke may make the change;
-		 * bringing back a record whose delete lost (syncpack(7)) is
-		 * not a change of it. */
-		const char *owner = have_local ? local->owner : in->owner;
-		if (strcmp(p->t.owner, "central") == 0) {
-			snprintf(reason, rlen, "%s is a central table: only the "
-			    "hub may change it", p->t.name);
-			return OUTCOME_REJECTED;
-		}
-		if (strcmp(p->t.owner, "creator") == 0 &&
-		    strcmp(owner, ac->peer) != 0) {
-			snprintf(reason, rlen, "record owned by %s, not %s", owner,
-			    ac->peer);
-			return OUTCOME_REJECTED;
-		}
-		if (have_local && p->t.freeze && (local->flags & 1) &&
-		    !(local->rowversion == in->rowversion &&
-		    local->hlc == in->hlc)) {
-			snprintf(reason, rlen, "record is frozen: the hub has "
-			    "acknowledged it");
-			return OUTCOME_REJECTED;
-		}
-	}
-	if (!have_local)
-		/* A superseded file cannot prove a record unknown here is new
-		 * (its tombstone may have been purged): nothing older lands. */
-		return ac->superseded ? OUTCOME_OLDER : OUTCOME_APPLIED;
-	if (local->rowversion == in->rowversion && local->hlc == in->hlc &&
-	    strcmp(local->hlc_site, in->hlc_site) == 0 &&
-	    local->deleted == in->deleted)
-		return OUTCOME_DUPLICATE;
-	if (local->deleted && in->deleted)
-		/* Two deletes agree: the later stamp is kept, no conflict. */
-		return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site)
-		    ? OUTCOME_APPLIED : OUTCOME_OLDER;
-	/* The version the local one grew from, or one before it; a version
-	 * received and not changed here stands for its own ancestors. */
-	if (!outdates_kept_values(in, local) && (is_base(in, local) ||
-	    (in->rowversion < local->base && in->hlc <= local->base_hlc) ||
-	    (local->src[0] && in->rowversion < local->rowversion &&
-	    in->hlc <= local->hlc)))
-		return OUTCOME_OLDER;
-	/* The local version is the one the sender's change grew from, or
-	 * came from the sender and was not changed here since. */
-	if (is_base(local, in) &&
-	    in->rowversion > local->rowversion)
-		return OUTCOME_APPLIED;
-	if (strcmp(local->src, ac->peer) == 0) {
-		if (in->rowversion < local->rowversion)
-			return OUTCOME_OLDER;
-		if (in->rowversion > local->rowversion)
-			return OUTCOME_APPLIED;
-	}
-	return OUTCOME_CONFLICT_LOST;	/* settled by the caller's policy */
 }
 
 int
@@ -958,22 +529,12 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	}
 	/* A version made from the local one settles the conflicts kept here
 	 * for the record: another site's operator resolved it. */
-	if (have_local && is_base(&local, &w.rec) && site_exec_guid(ac,
-	    "UPDATE syncpack_conflict SET resolved = strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', 'now') WHERE guid = ? AND resolved IS NULL",
-	    w.rec.guid, err) != 0)
+	if (have_local && is_base(&local, &w.rec) &&
+	    store_conflicts_resolve(ac->store, w.rec.guid, err) != 0)
 		goto cleanup;
-	if (w.move) {
-		char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO "
-		    "syncpack_transfer(guid, tbl, from_site, to_site, flow, at, "
-		    "state) VALUES ('%q', '%q', '%q', '%q', %lld, strftime("
-		    "'%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'), 'done')", w.rec.guid,
-		    w.rec.table, ac->peer, ac->site->id, ac->flow);
-		r = site_exec(ac->site, sql, err);
-		sqlite3_free(sql);
-		if (r != 0)
-			goto cleanup;
-	}
+	if (w.move && store_transfer_done(ac->store, w.rec.guid, w.rec.table,
+	    ac->peer, ac->flow, err) != 0)
+		goto cleanup;
 outcome:
 	if (o == OUTCOME_CONFLICT_LOST && have_local && !w.move &&
 	    winner_needs_stamp(&local, &w.rec)) {
@@ -1017,121 +578,4 @@ outcome:
 cleanup:
 	wire_record_free(&w);
 	return rc;
-}
-
-/* One pass over the deferred deletes: those no longer referenced are
- * applied and dropped; *progress says whether any was. With
- * defer_deletes 0, every one left is decided (brought back). */
-static int
-deferred_pass(struct apply_ctx *ac, int *progress, struct sp_error *err)
-{
-	sqlite3_stmt *st, *drop;
-	int r, rc = 0;
-
-	*progress = 0;
-	if (sqlite3_prepare_v2(ac->site->db, "SELECT rowid, line FROM "
-	    "temp.syncpack_deferred ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	if (sqlite3_prepare_v2(ac->site->db, "DELETE FROM temp.syncpack_deferred"
-	    " WHERE rowid = ?", -1, &drop, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return site_sqlite_error(ac->site, err, ac->site->path);
-	}
-	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		enum apply_outcome o;
-		rc = apply_record(ac, (const char *)sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1), &o, err);
-		if (rc != 0 || o == OUTCOME_DEFERRED)
-			continue;
-		*progress = 1;
-		sqlite3_bind_int64(drop, 1, sqlite3_column_int64(st, 0));
-		if (sqlite3_step(drop) != SQLITE_DONE)
-			rc = site_sqlite_error(ac->site, err, ac->site->path);
-		sqlite3_reset(drop);
-	}
-	if (rc == 0 && r != SQLITE_DONE)
-		rc = site_sqlite_error(ac->site, err, ac->site->path);
-	sqlite3_finalize(drop);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err)
-{
-	int progress = 1;
-
-	if (ac->ndeferred == 0) {
-		ac->defer_deletes = 0;
-		return 0;
-	}
-	/* Children deleted in the same file free their parents, in any
-	 * order: repeat until nothing changes, then the rest lose. */
-	ac->defer_deletes = 2;
-	while (progress)
-		if (deferred_pass(ac, &progress, err) != 0)
-			return -1;
-	ac->defer_deletes = 0;
-	if (deferred_pass(ac, &progress, err) != 0)
-		return -1;
-	ac->ndeferred = 0;
-	return 0;
-}
-
-int
-apply_release_held_in_txn(struct apply_ctx *ac, long long *released,
-    struct sp_error *err)
-{
-	int progress = 1, superseded = ac->superseded;
-
-	/* A held record is judged on its own, not as part of the (maybe
-	 * superseded) file that happens to release it. */
-	ac->superseded = 0;
-	*released = 0;
-	while (progress) {
-		sqlite3_stmt *st;
-		progress = 0;
-		if (sqlite3_prepare_v2(ac->site->db, "SELECT guid, peer, flow, "
-		    "record FROM syncpack_held ORDER BY since, rowid", -1, &st,
-		    NULL) != SQLITE_OK)
-			return site_sqlite_error(ac->site, err, ac->site->path);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct apply_counts saved = ac->n;
-			char saved_peer[sizeof(ac->peer)];
-			long long saved_flow = ac->flow;
-			enum apply_outcome o;
-			char *line = strdup((const char *)sqlite3_column_text(st, 3));
-			char guid[33];
-
-			snprintf(guid, sizeof(guid), "%s", sqlite3_column_text(st, 0));
-			memcpy(saved_peer, ac->peer, sizeof(saved_peer));
-			snprintf(ac->peer, sizeof(ac->peer), "%s",
-			    sqlite3_column_text(st, 1));
-			ac->flow = sqlite3_column_int64(st, 2);
-			if (line == NULL || apply_record(ac, line, strlen(line), &o,
-			    err) != 0) {
-				free(line);
-				sqlite3_finalize(st);
-				return -1;
-			}
-			free(line);
-			memcpy(ac->peer, saved_peer, sizeof(saved_peer));
-			ac->flow = saved_flow;
-			ac->n = saved;	/* counted in its own flow already */
-			if (o != OUTCOME_HELD) {
-				char *sql = sqlite3_mprintf("DELETE FROM "
-				    "syncpack_held WHERE guid = '%q'; UPDATE "
-				    "syncpack_protocol SET outcome = 'released' "
-				    "WHERE direction = 'in' AND guid = '%q' AND "
-				    "outcome = 'held'", guid, guid);
-				exec_simple(ac, sql, NULL);
-				sqlite3_free(sql);
-				(*released)++;
-				progress = 1;
-			}
-		}
-		sqlite3_finalize(st);
-	}
-	ac->superseded = superseded;
-	return 0;
 }

@@ -46,3 +46,10 @@ store_lock_remove(struct site *s, const char *table, json_t *key,
 	return lock_change(s, "DELETE FROM syncpack_lock WHERE tbl = ?1 AND "
 	    "rkey = ?2", table, key, NULL, err);
 }
+
+int
+store_locks_any(struct site *s, struct sp_error *err)
+{
+	return site_step_text(s, "SELECT 1 FROM syncpack_lock LIMIT 1", NULL,
+	    err);
+}

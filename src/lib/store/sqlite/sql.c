@@ -37,6 +37,18 @@ site_exec(struct site *s, const char *sql, struct sp_error *err)
 }
 
 int
+site_exec_owned(struct site *s, char *sql, struct sp_error *err)
+{
+	int rc;
+
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	rc = site_exec(s, sql, err);
+	sqlite3_free(sql);
+	return rc;
+}
+
+int
 site_step_text(struct site *s, const char *sql, const char *arg,
     struct sp_error *err)
 {

@@ -16,6 +16,10 @@ int site_step_text(struct site *s, const char *sql, const char *arg,
 /* Runs one SQL statement without results; err gets the SQLite message. */
 int site_exec(struct site *s, const char *sql, struct sp_error *err);
 
+/* Runs sql, built with sqlite3_mprintf (NULL: it ran out of memory), as
+ * site_exec does, and frees it. */
+int site_exec_owned(struct site *s, char *sql, struct sp_error *err);
+
 /* Sets err from the connection's last SQLite error and returns -1. */
 int site_sqlite_error(struct site *s, struct sp_error *err, const char *what);
 

@@ -6,6 +6,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
+#include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
 #include "store/tables.h"
 
@@ -22,8 +23,8 @@ struct table_info {
 #define STMT_CACHE 32
 
 struct store_sqlite {
-	struct store base;
-	struct site *site;
+	struct store_sqlite_slots h;	/* first: the handle starts with it */
+	struct site *site;		/* h.site */
 	struct table_info *tables;
 	int ntables;
 	/* Prepared statements by SQL text: records of one table share a
@@ -831,6 +832,7 @@ sqlite_rollback(struct store *base)
 	for (int i = 0; i < STMT_CACHE; i++)
 		if (ss->cache_stmt[i])
 			sqlite3_reset(ss->cache_stmt[i]);
+	store_sqlite_slots_reset(&ss->h);
 	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	ss->clock_loaded = 0;
 	sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
@@ -845,6 +847,7 @@ sqlite_close(struct store *base)
 		sqlite3_finalize(ss->cache_stmt[i]);
 		free(ss->cache_sql[i]);
 	}
+	store_sqlite_slots_free(&ss->h);
 	tables_free(ss);
 	free(ss);
 }
@@ -861,6 +864,11 @@ static const struct store_ops sqlite_ops = {
 	.tombstone = sqlite_tombstone,
 	.referenced = sqlite_referenced,
 	.restamp = sqlite_restamp,
+	.savepoint = store_sqlite_savepoint,
+	.release = store_sqlite_release,
+	.rollback_to = store_sqlite_rollback_to,
+	.locked = store_sqlite_locked,
+	.purged_take = store_sqlite_purged_take,
 };
 
 struct store *
@@ -872,11 +880,11 @@ store_sqlite_open(struct site *s, struct sp_error *err)
 		sp_error_set(err, "out of memory");
 		return NULL;
 	}
-	ss->base.ops = &sqlite_ops;
-	ss->site = s;
+	ss->h.base.ops = &sqlite_ops;
+	ss->site = ss->h.site = s;
 	if (load_tables(ss, err) != 0) {
-		sqlite_close(&ss->base);
+		sqlite_close(&ss->h.base);
 		return NULL;
 	}
-	return &ss->base;
+	return &ss->h.base;
 }

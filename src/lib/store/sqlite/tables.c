@@ -333,24 +333,10 @@ store_table_save(struct site *s, struct tracked_table *t, struct sp_error *err)
 	return r == SQLITE_ROW ? 0 : site_sqlite_error(s, err, s->path);
 }
 
-/* Runs sql, built with sqlite3_mprintf (NULL: it ran out of memory), and
- * frees it. */
-static int
-exec_owned(struct site *s, char *sql, struct sp_error *err)
-{
-	int rc;
-
-	if (sql == NULL)
-		return sp_error_set(err, "out of memory");
-	rc = site_exec(s, sql, err);
-	sqlite3_free(sql);
-	return rc;
-}
-
 int
 store_table_untrack(struct site *s, long long id, struct sp_error *err)
 {
-	return exec_owned(s, sqlite3_mprintf("UPDATE syncpack_table SET "
+	return site_exec_owned(s, sqlite3_mprintf("UPDATE syncpack_table SET "
 	    "tracked = 0 WHERE id = %lld", id), err);
 }
 
@@ -387,17 +373,17 @@ store_table_adopt(struct site *s, const struct tracked_table *t,
 	    "r.rkey);", t->id, t->pk, t->name, t->id, t->pk, t->id, t->id,
 	    t->name, t->pk);
 
-	if (exec_owned(s, sql, err) != 0 || capture_fold(s, err) != 0)
+	if (site_exec_owned(s, sql, err) != 0 || capture_fold(s, err) != 0)
 		return -1;
 	if (!t->rowversion_column)
 		return 0;
 	snprintf(col, sizeof(col), "%s_rowversion", t->name);
 	if ((has = store_column_exists(s, t->name, col, err)) < 0)
 		return -1;
-	if (!has && exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD "
+	if (!has && site_exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD "
 	    "COLUMN \"%w\" INTEGER NOT NULL DEFAULT 1", t->name, col), err) != 0)
 		return -1;
-	return exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
+	return site_exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
 	    "\"%w_rowversion\" = (SELECT rowversion FROM syncpack_record r "
 	    "WHERE r.tbl = %lld AND r.rkey = +\"%w\".\"%w\")", t->name, t->name,
 	    t->id, t->name, t->pk), err);
@@ -413,7 +399,7 @@ store_capture_install(struct site *s, const struct tracked_table *t,
 	/* The triggers take the table's references as declared now. */
 	if (declared_refs(s, t->name, &refs, &nrefs, err) != 0)
 		return -1;
-	rc = exec_owned(s, capture_sql_create(t, s->id, s->hub, refs, nrefs),
+	rc = site_exec_owned(s, capture_sql_create(t, s->id, s->hub, refs, nrefs),
 	    err);
 	tracked_fks_free(refs, nrefs);
 	return rc;
@@ -422,7 +408,7 @@ store_capture_install(struct site *s, const struct tracked_table *t,
 int
 store_capture_remove(struct site *s, long long id, struct sp_error *err)
 {
-	return exec_owned(s, capture_sql_drop(id), err);
+	return site_exec_owned(s, capture_sql_drop(id), err);
 }
 
 /* capture_version of the site: 1 and *version set, or -1. */

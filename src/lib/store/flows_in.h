@@ -1,0 +1,41 @@
+/* flows_in.h: the incoming flows as the store keeps them: one row per
+ * sender and flow id, with its state and counts, and when each peer was
+ * last heard from.
+ *
+ * What a flow's state means for applying it again is decided in
+ * sync/apply.c; these calls only keep the rows. */
+#ifndef SYNCPACK_STORE_FLOWS_IN_H
+#define SYNCPACK_STORE_FLOWS_IN_H
+
+#include "util/error.h"
+#include "store/site.h"
+
+/* How a flow's records went (sync/apply.h counts them). */
+struct store_flow_counts {
+	long long applied, skipped, conflict, rejected, held;
+};
+
+/* What is recorded of flow of peer, whose file says it was made at
+ * created: *applied when it was applied (fully, partly or as superseded),
+ * *later when a later data flow of peer was applied (fully or partly),
+ * *reused when a row for this flow id records another making time. */
+int store_flow_in_state(struct site *s, const char *peer, long long flow,
+    const char *created, int *applied, int *later, int *reused,
+    struct sp_error *err);
+
+/* Records that an apply of flow of peer (kind, link, from file, made at
+ * created) starts now: status running, one more execution. */
+int store_flow_in_start(struct site *s, const char *peer, long long flow,
+    const char *kind, long long link, const char *file, const char *created,
+    struct sp_error *err);
+
+/* Records how the apply of flow of peer ended: status, now, the file's
+ * sha256 (NULL or "": the one recorded stays), the counts (NULL: all 0)
+ * and the sender's lseq the flow covers; and that peer was heard from
+ * now. */
+int store_flow_in_finish(struct site *s, const char *peer, long long flow,
+    const char *status, const char *sha256,
+    const struct store_flow_counts *n, long long covered,
+    struct sp_error *err);
+
+#endif

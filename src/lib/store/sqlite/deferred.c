@@ -1,0 +1,63 @@
+/* deferred.c: deletes set aside during an apply (store/deferred.h), in a
+ * table of the connection's temporary database: scratch that no other
+ * connection sees and that is never written to the file. */
+#include "store/deferred.h"
+#include "store/sqlite/sql.h"
+#include "store/sqlite/store_sqlite.h"
+
+int
+store_deferred_put(struct store *st, const char *line, size_t len,
+    struct sp_error *err)
+{
+	sqlite3_stmt *stmt;
+
+	/* Made before the statement is prepared, which needs the table. */
+	if (site_exec(store_sqlite_site(st), "CREATE TEMP TABLE IF NOT EXISTS "
+	    "syncpack_deferred(line TEXT NOT NULL)", err) != 0)
+		return -1;
+	stmt = store_sqlite_slot(st, SLOT_DEFERRED_PUT, "INSERT INTO "
+	    "temp.syncpack_deferred(line) VALUES (?)", err);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, line, (int)len, SQLITE_STATIC);
+	return store_sqlite_step(st, stmt, err) < 0 ? -1 : 0;
+}
+
+int
+store_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	struct site *s = store_sqlite_site(st);
+	sqlite3_stmt *stmt;
+	int r, rc = 0;
+
+	if (site_exec(s, "CREATE TEMP TABLE IF NOT EXISTS syncpack_deferred("
+	    "line TEXT NOT NULL)", err) != 0)
+		return -1;
+	/* Prepared for each walk, not kept: the callback applies records,
+	 * which reuses the kept statements while this one is open. */
+	if (sqlite3_prepare_v2(s->db, "SELECT rowid, line FROM "
+	    "temp.syncpack_deferred ORDER BY rowid", -1, &stmt, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	while (rc == 0 && (r = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = cb(ctx, sqlite3_column_int64(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (size_t)sqlite3_column_bytes(stmt, 1), err);
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_deferred_drop(struct store *st, long long id, struct sp_error *err)
+{
+	sqlite3_stmt *stmt = store_sqlite_slot(st, SLOT_DEFERRED_DROP, "DELETE "
+	    "FROM temp.syncpack_deferred WHERE rowid = ?", err);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	return store_sqlite_step(st, stmt, err) < 0 ? -1 : 0;
+}

@@ -1,0 +1,72 @@
+/* apply_record.h: what the files deciding one incoming record share
+ * (apply_record.c, apply_decide.c, apply_delete.c); not for other
+ * callers, who use apply.h. */
+#ifndef SYNCPACK_SYNC_APPLY_RECORD_H
+#define SYNCPACK_SYNC_APPLY_RECORD_H
+
+#include "store/tables.h"
+#include "sync/apply.h"
+
+/* Policies and columns of the tracked tables, loaded once per apply. */
+struct policy_entry {
+	struct tracked_table t;
+	char **columns;
+	int ncolumns;
+};
+
+struct policy_cache {
+	struct policy_entry *e;
+	int n;
+};
+
+/* 1 and *out for a table tracked here, 0 when it is not, -1 on error.
+ * *out stays valid until the next call, which may grow the cache. */
+int policy_find(struct apply_ctx *ac, const char *table,
+    struct policy_entry **out, struct sp_error *err);
+
+/* Version order (apply_decide.c). */
+
+/* (hlc, site) order: the newest change wins, the site id breaks ties. */
+int newer(long long hlc_a, const char *site_a, long long hlc_b,
+    const char *site_b);
+
+/* Whether version v is the one that version of grew from. */
+int is_base(const struct store_record *v, const struct store_record *of);
+
+/* The sender brought the record back because its delete lost there. */
+int revived(const struct wire_record *w);
+
+/* Whether the winner of a conflict between two live versions must be
+ * stamped past the loser (syncpack(7)). */
+int winner_needs_stamp(const struct store_record *winner,
+    const struct store_record *loser);
+
+/* An incoming live version made against this site's own tombstone. */
+int undoes_local_delete(struct apply_ctx *ac, const struct wire_record *w,
+    const struct store_record *local, int have_local);
+
+/* 1 when the incoming version wins a conflict under the table's policy;
+ * -1 for the manual policy (nobody wins). */
+int incoming_wins(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct store_record *local, const struct store_record *in);
+
+/* The outcome for w against the local version (have_local: there is
+ * one) before the write; OUTCOME_CONFLICT_LOST stands for a conflict the
+ * caller settles by policy. Sets reason for a rejection. */
+enum apply_outcome decide(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct wire_record *w, const struct store_record *local,
+    int have_local, char *reason, size_t rlen);
+
+/* Deletes (apply_delete.c). */
+
+/* For a version of a record unknown here: 1 (reason set) when a purged
+ * tombstone of it is later and was stamped again, 0 when not, -1 on
+ * error. */
+int deleted_before(struct apply_ctx *ac, const struct wire_record *w,
+    char *reason, size_t rlen, struct sp_error *err);
+
+/* Sets an incoming delete aside until the end of the file. */
+int defer_delete(struct apply_ctx *ac, const char *line, size_t len,
+    struct sp_error *err);
+
+#endif
