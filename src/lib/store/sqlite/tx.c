@@ -9,6 +9,12 @@ store_tx_begin(struct site *s, struct sp_error *err)
 }
 
 int
+store_tx_begin_read(struct site *s, struct sp_error *err)
+{
+	return site_exec(s, "BEGIN", err);
+}
+
+int
 store_tx_commit(struct site *s, struct sp_error *err)
 {
 	return site_exec(s, "COMMIT", err);
