@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "sync/ack.h"
+#include "sync/conflicts.h"
 #include "sync/status.h"
 #include "syncadm.h"
 #include "cli/listing.h"

@@ -12,7 +12,8 @@
 #include "sync/manifest.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
-#include "store/sqlite/sql.h"
+#include "store/manifest.h"
+#include "store/tables.h"
 
 int
 manifest_order(const struct manifest_entry *a, const struct manifest_entry *b)
@@ -49,19 +50,6 @@ manifest_entry_parse(const char *line, size_t len, struct manifest_entry *e,
 	return 0;
 }
 
-/* One column of the canonical encoding. */
-struct column {
-	char *name;
-	int fk;			/* value is the parent's GUID (or NULL) */
-};
-
-static int
-column_order(const void *a, const void *b)
-{
-	return strcmp(((const struct column *)a)->name,
-	    ((const struct column *)b)->name);
-}
-
 /* Digest updates; a failure is remembered in *bad, checked once per
  * record. */
 static void
@@ -77,168 +65,63 @@ update_str(EVP_MD_CTX *h, const char *s, int *bad)
 	update_bytes(h, s, strlen(s), bad);
 }
 
-/* Appends "name=typed value\n" for column col of st. The type comes first
- * and text and blobs carry their length, so that every distinct SQLite
- * value (text or blob of the same bytes, '' or NULL, any byte at all in
- * text) gives a distinct line, from the stored bytes only. */
+/* Appends "name=typed value\n" for v. The type comes first and text and
+ * blobs carry their length, so that every distinct stored value (text or
+ * blob of the same bytes, '' or NULL, any byte at all in text) gives a
+ * distinct line, from the stored bytes only. */
 static void
-update_value(EVP_MD_CTX *h, sqlite3_stmt *st, int col, const char *name,
+update_value(EVP_MD_CTX *h, const struct store_value *v, const char *name,
     int fk, int *bad)
 {
 	char num[64];
-	const void *bytes;
-	size_t n;
 
 	update_str(h, name, bad);
 	update_str(h, "=", bad);
-	switch (sqlite3_column_type(st, col)) {
-	case SQLITE_NULL:
+	switch (v->kind) {
+	case STORE_VALUE_NULL:
 		update_str(h, fk ? "g:null" : "null", bad);
 		break;
-	case SQLITE_INTEGER:
-		snprintf(num, sizeof(num), "i:%lld",
-		    (long long)sqlite3_column_int64(st, col));
+	case STORE_VALUE_INTEGER:
+		snprintf(num, sizeof(num), "i:%lld", v->integer);
 		update_str(h, num, bad);
 		break;
-	case SQLITE_FLOAT: {
-		double d = sqlite3_column_double(st, col);
-
+	case STORE_VALUE_REAL:
 		/* Spelled out rather than left to the C library's %g. */
-		if (isinf(d))
-			snprintf(num, sizeof(num), "r:%s", d > 0 ? "inf" : "-inf");
+		if (isinf(v->real))
+			snprintf(num, sizeof(num), "r:%s", v->real > 0 ? "inf" :
+			    "-inf");
 		else
-			snprintf(num, sizeof(num), "r:%.17g", d);
+			snprintf(num, sizeof(num), "r:%.17g", v->real);
 		update_str(h, num, bad);
 		break;
-	}
-	case SQLITE_TEXT:
-		/* Text before its length, as sqlite3_column_bytes asks. */
-		bytes = sqlite3_column_text(st, col);
-		n = (size_t)sqlite3_column_bytes(st, col);
-		if (bytes == NULL)
+	case STORE_VALUE_TEXT:
+		if (v->bytes == NULL)
 			*bad = 1;
 		if (fk) {
 			update_str(h, "g:", bad);
-			update_bytes(h, bytes, n, bad);
+			update_bytes(h, v->bytes, v->n, bad);
 			break;
 		}
-		snprintf(num, sizeof(num), "t:%zu:", n);
+		snprintf(num, sizeof(num), "t:%zu:", v->n);
 		update_str(h, num, bad);
-		update_bytes(h, bytes, n, bad);
+		update_bytes(h, v->bytes, v->n, bad);
 		break;
 	default:
-		bytes = sqlite3_column_blob(st, col);
-		n = (size_t)sqlite3_column_bytes(st, col);
-		if (bytes == NULL && n > 0)
+		if (v->bytes == NULL && v->n > 0)
 			*bad = 1;
-		snprintf(num, sizeof(num), "b:%zu:", n);
+		snprintf(num, sizeof(num), "b:%zu:", v->n);
 		update_str(h, num, bad);
-		update_bytes(h, bytes, n, bad);
+		update_bytes(h, v->bytes, v->n, bad);
 		break;
 	}
 	update_str(h, "\n", bad);
 }
 
-/* Builds the query of one table: metadata, then the canonical columns in
- * byte order of their names, foreign keys replaced by the parent's GUID.
- * "+r.tbl" keeps SQLite on the GUID-ordered table itself: a sort of the
- * (tbl, rkey) index would grow with the table. */
-static char *
-table_query(struct site *s, const struct tracked_table *t,
-    struct column **cols, int *ncols, struct sp_error *err)
+static int
+column_order(const void *a, const void *b)
 {
-	struct tracked_fk *fks = NULL;
-	sqlite3_stmt *st;
-	char *sql, *select = sqlite3_mprintf("%s", ""), *joins =
-	    sqlite3_mprintf("%s", "");
-	int nfks = 0, n = 0;
-
-	*cols = NULL;
-	if (tracked_fks_load(s, t->name, &fks, &nfks, err) != 0)
-		return NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info(?)",
-	    -1, &st, NULL) != SQLITE_OK) {
-		tracked_fks_free(fks, nfks);
-		site_sqlite_error(s, err, s->path);
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		struct column *grown;
-		char rv[300];
-
-		snprintf(rv, sizeof(rv), "%s_rowversion", t->name);
-		/* Local keys and the rowversion column are local matters. */
-		if ((strcmp(t->key, "local") == 0 && strcmp(name, t->pk) == 0) ||
-		    (t->rowversion_column && strcmp(name, rv) == 0))
-			continue;
-		grown = realloc(*cols, (size_t)(n + 1) * sizeof(**cols));
-		if (grown != NULL)
-			*cols = grown;
-		if (grown == NULL || ((*cols)[n].name = strdup(name)) == NULL) {
-			for (int i = 0; i < n; i++)
-				free((*cols)[i].name);
-			free(*cols);
-			*cols = NULL;
-			sqlite3_finalize(st);
-			tracked_fks_free(fks, nfks);
-			sqlite3_free(select);
-			sqlite3_free(joins);
-			sp_error_set(err, "out of memory");
-			return NULL;
-		}
-		(*cols)[n].fk = 0;
-		for (int i = 0; i < nfks; i++)
-			if (strcmp(fks[i].col, name) == 0)
-				(*cols)[n].fk = i + 1;
-		n++;
-	}
-	sqlite3_finalize(st);
-	qsort(*cols, (size_t)n, sizeof(**cols), column_order);
-	for (int i = 0; i < n; i++) {
-		char *next;
-		if ((*cols)[i].fk) {
-			int f = (*cols)[i].fk - 1;
-			next = sqlite3_mprintf("%s, p%d.guid", select, i);
-			sqlite3_free(select);
-			select = next;
-			next = sqlite3_mprintf("%s LEFT JOIN syncpack_record p%d ON "
-			    "p%d.tbl = (SELECT id FROM syncpack_table WHERE name = "
-			    "'%q') AND p%d.rkey = +x.\"%w\"", joins, i, i,
-			    fks[f].parent, i, (*cols)[i].name);
-			sqlite3_free(joins);
-			joins = next;
-		} else {
-			next = sqlite3_mprintf("%s, x.\"%w\"", select,
-			    (*cols)[i].name);
-			sqlite3_free(select);
-			select = next;
-		}
-	}
-	tracked_fks_free(fks, nfks);
-	*ncols = n;
-	sql = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, r.deleted%s"
-	    " FROM syncpack_record r LEFT JOIN \"%w\" x ON x.\"%w\" = r.rkey%s "
-	    "WHERE +r.tbl = %lld AND (?1 IS NULL OR r.owner = ?1) AND (?2 IS "
-	    "NULL OR r.owner <> ?2) AND (?5 = 0 OR NOT r.deleted) AND (?6 = 0 OR "
-	    "NOT (r.flags & 2))", select, t->name,
-	    t->pk, joins, t->id);
-	if (t->window != NULL) {
-		char *next = sqlite3_mprintf("%s AND (r.deleted OR ((?3 IS NULL OR "
-		    "date(x.\"%w\") >= ?3) AND (?4 IS NULL OR date(x.\"%w\") <= "
-		    "?4)))", sql, t->window, t->window);
-		sqlite3_free(sql);
-		sql = next;
-	}
-	{
-		char *next = sqlite3_mprintf("%s ORDER BY r.guid", sql);
-		sqlite3_free(sql);
-		sql = next;
-	}
-	sqlite3_free(select);
-	sqlite3_free(joins);
-	return sql;
+	return strcmp(((const struct store_manifest_column *)a)->name,
+	    ((const struct store_manifest_column *)b)->name);
 }
 
 int
@@ -264,22 +147,30 @@ struct manifest_iter {
 	struct manifest_filter f;
 	struct tracked_table *tables;
 	int ntables, current;
-	sqlite3_stmt *st;	/* the current table's query */
-	struct column *cols;
+	struct store_manifest_scan *scan;	/* the current table's */
+	struct store_manifest_column *cols;
 	int ncols;
+	char **names;		/* the current table's columns */
+	int nnames;
+	struct tracked_fk *fks;
+	int nfks;
 	EVP_MD_CTX *h;
 };
 
 static void
 close_table(struct manifest_iter *it)
 {
-	sqlite3_finalize(it->st);
-	it->st = NULL;
-	for (int c = 0; c < it->ncols; c++)
-		free(it->cols[c].name);
+	store_manifest_scan_close(it->scan);
+	it->scan = NULL;
 	free(it->cols);
 	it->cols = NULL;
 	it->ncols = 0;
+	tracked_columns_free(it->names, it->nnames);
+	it->names = NULL;
+	it->nnames = 0;
+	tracked_fks_free(it->fks, it->nfks);
+	it->fks = NULL;
+	it->nfks = 0;
 }
 
 static int
@@ -314,6 +205,43 @@ manifest_open(struct site *s, const struct manifest_filter *f,
 	return it;
 }
 
+/* The columns of t's canonical encoding (sxf(5)) in byte order of their
+ * names, a reference to a tracked table named with its parent (borrowed
+ * from it->fks, as the names are from it->names). */
+static int
+table_columns(struct manifest_iter *it, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	char rv[300];
+	int n = 0;
+
+	if (tracked_fks_load(it->site, t->name, &it->fks, &it->nfks, err) != 0
+	    || tracked_columns_load(it->site, t->name, &it->names,
+	    &it->nnames, err) != 0)
+		return -1;
+	if (it->nnames > 0 && (it->cols = calloc((size_t)it->nnames,
+	    sizeof(*it->cols))) == NULL)
+		return sp_error_set(err, "out of memory");
+	snprintf(rv, sizeof(rv), "%s_rowversion", t->name);
+	for (int c = 0; c < it->nnames; c++) {
+		const char *name = it->names[c];
+
+		/* Local keys and the rowversion column are local matters. */
+		if ((strcmp(t->key, "local") == 0 && strcmp(name, t->pk) == 0) ||
+		    (t->rowversion_column && strcmp(name, rv) == 0))
+			continue;
+		it->cols[n].name = name;
+		it->cols[n].parent = NULL;
+		for (int i = 0; i < it->nfks; i++)
+			if (strcmp(it->fks[i].col, name) == 0)
+				it->cols[n].parent = it->fks[i].parent;
+		n++;
+	}
+	qsort(it->cols, (size_t)n, sizeof(*it->cols), column_order);
+	it->ncols = n;
+	return 0;
+}
+
 /* Moves to the next table the filter covers; 0 when there is none. */
 static int
 next_table(struct manifest_iter *it, struct sp_error *err)
@@ -323,7 +251,7 @@ next_table(struct manifest_iter *it, struct sp_error *err)
 	close_table(it);
 	while (++it->current < it->ntables) {
 		const struct tracked_table *t = &it->tables[it->current];
-		char *sql;
+		struct store_manifest_query q = { 0 };
 
 		if (f->table != NULL && strcmp(f->table, t->name) != 0)
 			continue;
@@ -331,31 +259,20 @@ next_table(struct manifest_iter *it, struct sp_error *err)
 		 * reconciliation would leave it on two. */
 		if (f->reconciled && t->movable)
 			continue;
-		sql = table_query(it->site, t, &it->cols, &it->ncols, err);
-		if (sql == NULL)
+		if (table_columns(it, t, err) != 0)
 			return -1;
-		if (sqlite3_prepare_v2(it->site->db, sql, -1, &it->st, NULL)
-		    != SQLITE_OK) {
-			sqlite3_free(sql);
-			return site_sqlite_error(it->site, err, it->site->path);
-		}
-		sqlite3_free(sql);
 		/* With aliases the owner test is made here, in C. */
-		if (f->owner && f->naliases == 0)
-			sqlite3_bind_text(it->st, 1, f->owner, -1, SQLITE_STATIC);
-		if (f->not_owner && f->naliases == 0)
-			sqlite3_bind_text(it->st, 2, f->not_owner, -1,
-			    SQLITE_STATIC);
-		if (f->since)
-			sqlite3_bind_text(it->st, 3, f->since, -1, SQLITE_STATIC);
-		if (f->until)
-			sqlite3_bind_text(it->st, 4, f->until, -1, SQLITE_STATIC);
-		/* ?3 and ?4 exist only with a window column; ?5 and ?6 are
-		 * in every query. */
-		if (sqlite3_bind_int(it->st, 5, f->live_only) != SQLITE_OK ||
-		    sqlite3_bind_int(it->st, 6, f->reconciled) != SQLITE_OK)
-			return site_sqlite_error(it->site, err, it->site->path);
-		return 1;
+		if (f->naliases == 0) {
+			q.owner = f->owner;
+			q.not_owner = f->not_owner;
+		}
+		q.since = f->since;
+		q.until = f->until;
+		q.live_only = f->live_only;
+		q.not_in_transit = f->reconciled;
+		it->scan = store_manifest_scan_open(it->site, t, it->cols,
+		    it->ncols, &q, err);
+		return it->scan == NULL ? -1 : 1;
 	}
 	return 0;
 }
@@ -368,30 +285,29 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 
 	for (;;) {
 		const struct tracked_table *t;
+		struct store_manifest_row row;
 		unsigned char digest[32];
 		int r, mine, bad;
 
-		if (it->st == NULL) {
+		if (it->scan == NULL) {
 			r = next_table(it, err);
 			if (r <= 0)
 				return r;
 		}
-		r = sqlite3_step(it->st);
-		if (r == SQLITE_DONE) {
+		r = store_manifest_scan_next(it->scan, &row, err);
+		if (r == 0) {
 			close_table(it);
 			continue;
 		}
-		if (r != SQLITE_ROW)
-			return site_sqlite_error(it->site, err, it->site->path);
+		if (r < 0)
+			return -1;
 		t = &it->tables[it->current];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->table, sizeof(e->table), "%s", t->name);
-		snprintf(e->guid, sizeof(e->guid), "%s",
-		    sqlite3_column_text(it->st, 0));
-		snprintf(e->owner, sizeof(e->owner), "%s",
-		    sqlite3_column_text(it->st, 1));
-		e->rowversion = sqlite3_column_int64(it->st, 2);
-		e->deleted = sqlite3_column_int(it->st, 3);
+		snprintf(e->guid, sizeof(e->guid), "%s", row.guid);
+		snprintf(e->owner, sizeof(e->owner), "%s", row.owner);
+		e->rowversion = row.rowversion;
+		e->deleted = row.deleted;
 		if (f->naliases > 0) {
 			int alias = is_alias(f, e->owner);
 			const char *me = f->owner ? f->owner : f->not_owner;
@@ -415,8 +331,9 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 			update_str(it->h, "deleted\n", &bad);
 		else
 			for (int c = 0; c < it->ncols; c++)
-				update_value(it->h, it->st, 4 + c, it->cols[c].name,
-				    it->cols[c].fk, &bad);
+				update_value(it->h, &row.values[c],
+				    it->cols[c].name, it->cols[c].parent != NULL,
+				    &bad);
 		if (EVP_DigestFinal_ex(it->h, digest, NULL) != 1 || bad)
 			return sp_error_set(err, "%s %s: cannot compute the "
 			    "checksum (out of memory)", t->name, e->guid);

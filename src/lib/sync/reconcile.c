@@ -12,7 +12,7 @@
 #include "store/store.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
-#include "store/sqlite/sql.h"
+#include "store/reconcile.h"
 
 /* Writes one manifest line. GUIDs and checksums are hexadecimal and need
  * no escaping; the table name is encoded by jansson once per table. */
@@ -410,24 +410,6 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 }
 
 static int
-already_answered(struct site *s, const struct sxf_header *h,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM syncpack_flow WHERE peer ="
-	    " ? AND direction = 'out' AND kind = 'answer' AND link = ?", -1,
-	    &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_ROW;
-}
-
-static int
 on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 {
 	struct answer_ctx *ac = ctx;
@@ -445,7 +427,8 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		    h->kind, ac->site->hub ? "the hub" : "spoke", ac->site->id);
 	if (exchange_note_seen(ac->site, h, err) != 0)
 		return -1;
-	if (already_answered(ac->site, h, err))
+	/* An error reads as answered: nothing is answered twice. */
+	if (store_recon_answered(ac->site, h->from, h->flow, err) != 0)
 		return sp_error_set(err, "flow %llu from %s was already answered",
 		    (unsigned long long)h->flow, h->from);
 	f.since = since;
@@ -463,20 +446,9 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		if (ac->wants == NULL)
 			return sp_error_set(err, "cannot create a temporary file");
 	} else {
-		sqlite3_stmt *st;
-		int applied = 0;
-
 		/* The echo is answered with the state after the spoke's records
-		 * were applied here. */
-		if (sqlite3_prepare_v2(ac->site->db, "SELECT 1 FROM syncpack_flow "
-		    "WHERE peer = ? AND direction = 'in' AND flow = ? AND status IN"
-		    " ('applied', 'partial')", -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-			applied = sqlite3_step(st) == SQLITE_ROW;
-			sqlite3_finalize(st);
-		}
-		if (!applied)
+		 * were applied here; an error reads as not applied. */
+		if (store_recon_applied(ac->site, h->from, h->flow, err) != 1)
 			return sp_error_set(err, "apply it with syncunpack first "
 			    "(step 3 answers the state after applying)");
 		f.not_owner = h->from;
@@ -520,6 +492,29 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 	return line_buffer_flush(&ac->lines, process_line, ac, err);
 }
 
+/* One record in transit to the answer's receiver, as its move. */
+static int
+write_move(void *ctx, const char *guid, struct sp_error *err)
+{
+	struct answer_ctx *ac = ctx;
+	json_t *o;
+	int rc;
+
+	/* The receiver owns it once it lands, as in a pack. */
+	if (pack_record_by_guid(ac->site, ac->store, guid, ac->h.from, &o,
+	    err) != 0)
+		return -1;
+	if (o == NULL)
+		return 0;
+	if (json_object_set_new(o, "op", json_string("move")) != 0)
+		rc = sp_error_set(err, "out of memory");
+	else
+		rc = write_json_line(ac->w, o, err);
+	json_decref(o);
+	ac->res->moved++;
+	return rc;
+}
+
 /* The records in transit from this site to the answer's receiver, as
  * moves. The receiver acknowledges an answer as it does a data file, and
  * the acknowledgement of a file completes every move to it that an earlier
@@ -530,48 +525,11 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 static int
 write_moves(struct answer_ctx *ac, struct sp_error *err)
 {
-	const char *peer = ac->h.from;
-
-	for (int i = 0; i < ac->ntables; i++) {
-		sqlite3_stmt *st;
-		int r = SQLITE_DONE, rc = 0;
-
-		if (!ac->tables[i].movable)
-			continue;
-		if (sqlite3_prepare_v2(ac->site->db, "SELECT r.guid FROM "
-		    "syncpack_record r JOIN syncpack_transfer t ON t.guid = r.guid"
-		    " WHERE r.tbl = ?1 AND r.rkey IS NOT NULL AND t.from_site = ?2"
-		    " AND t.to_site = ?3 AND t.state = 'in transit' ORDER BY "
-		    "r.lseq", -1, &st, NULL) != SQLITE_OK)
-			return site_sqlite_error(ac->site, err, ac->site->path);
-		if (sqlite3_bind_int64(st, 1, ac->tables[i].id) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, ac->site->id, -1, SQLITE_STATIC)
-		    != SQLITE_OK || sqlite3_bind_text(st, 3, peer, -1,
-		    SQLITE_STATIC) != SQLITE_OK) {
-			sqlite3_finalize(st);
-			return site_sqlite_error(ac->site, err, ac->site->path);
-		}
-		while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
-			json_t *o;
-
-			/* The receiver owns it once it lands, as in a pack. */
-			rc = pack_record_by_guid(ac->site, ac->store, (const char *)
-			    sqlite3_column_text(st, 0), peer, &o, err);
-			if (rc != 0 || o == NULL)
-				continue;
-			if (json_object_set_new(o, "op", json_string("move")) != 0)
-				rc = sp_error_set(err, "out of memory");
-			else
-				rc = write_json_line(ac->w, o, err);
-			json_decref(o);
-			ac->res->moved++;
-		}
-		if (rc == 0 && r != SQLITE_DONE)
-			rc = site_sqlite_error(ac->site, err, ac->site->path);
-		sqlite3_finalize(st);
-		if (rc != 0)
+	for (int i = 0; i < ac->ntables; i++)
+		if (ac->tables[i].movable && store_recon_moves(ac->site,
+		    ac->tables[i].id, ac->site->id, ac->h.from, write_move, ac,
+		    err) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -580,19 +538,10 @@ write_moves(struct answer_ctx *ac, struct sp_error *err)
 static int
 note_moves(struct answer_ctx *ac, uint64_t flow, struct sp_error *err)
 {
-	char *sql;
-	int r;
-
 	if (ac->res->moved == 0)
 		return 0;
-	sql = sqlite3_mprintf("UPDATE syncpack_transfer SET flow = %llu WHERE "
-	    "from_site = '%q' AND to_site = '%q' AND state = 'in transit' AND "
-	    "flow = 0", (unsigned long long)flow, ac->site->id, ac->h.from);
-	if (sql == NULL)
-		return sp_error_set(err, "out of memory");
-	r = site_exec(ac->site, sql, err);
-	sqlite3_free(sql);
-	return r;
+	return store_recon_moves_sent(ac->site, ac->site->id, ac->h.from, flow,
+	    err);
 }
 
 /* The rest of the merge once the input has ended, then the moves. */
@@ -637,32 +586,6 @@ write_wants_and_echo(struct answer_ctx *ac, struct sp_error *err)
 	return ac->res->echoed < 0 ? -1 : 0;
 }
 
-static int
-log_incoming_request(struct site *s, const struct sxf_header *h,
-    const char *input, const char *sha, struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO syncpack_flow("
-	    "peer, direction, flow, kind, link, file, sha256, ready, started, "
-	    "ended, executions, status) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', 'now'), 1, 'answered')", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)h->flow);
-	sqlite3_bind_text(st, 3, h->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)h->link);
-	sqlite3_bind_text(st, 5, input, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, h->created, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
-}
-
 int
 recon_answer(struct site *s, const char *input, const char *const *aliases,
     int naliases, const char *target, struct recon_result *res,
@@ -701,7 +624,7 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 		    "until", until ? until : "", NULL };
 		struct exchange_meta m = { "answer", ac.h.from, ac.h.flow, 0,
 		    extra };
-		if (ac.step == 2 && log_incoming_request(s, &ac.h, input,
+		if (ac.step == 2 && store_recon_log_request(s, &ac.h, input,
 		    rr.file_sha256, err) != 0)
 			goto cleanup;
 		if (exchange_file_write(s, ac.w, &m, target, &res->file, err) != 0)

@@ -13,9 +13,4 @@
  * "verdict": "ok"|"attention", "reason"}. */
 json_t *site_status(struct site *s, struct sp_error *err);
 
-/* Resolves conflict id by keeping the local or the remote version; the
- * kept version becomes a new local change that supersedes both. */
-int conflict_resolve(struct site *s, long long id, int keep_remote,
-    struct sp_error *err);
-
 #endif

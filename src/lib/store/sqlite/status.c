@@ -1,0 +1,105 @@
+/* status.c: the counts of a site's status (store/status.h) over a site's
+ * SQLite connection. */
+#include "store/status.h"
+#include "store/sqlite/sql.h"
+
+/* Runs a count query: ?1 is the peer (when given), ?2 whether this site is
+ * the hub, ?3 this site's id, each bound only when the query uses it.
+ * Returns the count, or -1 with err set. */
+static long long
+count(struct site *s, const char *sql, const char *peer,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+	int params, r = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		return -1;
+	}
+	params = sqlite3_bind_parameter_count(st);
+	if (peer != NULL && params >= 1)
+		r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK && params >= 2)
+		r = sqlite3_bind_int(st, 2, s->hub);
+	if (r == SQLITE_OK && params >= 3)
+		r = sqlite3_bind_text(st, 3, s->id, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The routing of regular exchange, as pack.c applies it, is spelled out
+ * here again in SQL so that the count is one query. */
+static const char waiting_sql[] =
+    "SELECT (SELECT count(*) FROM syncpack_record r JOIN syncpack_table t ON"
+    " t.id = r.tbl, syncpack_peer p WHERE p.site = ?1 AND t.tracked AND NOT "
+    "t.movable AND r.lseq > p.acked_lseq AND (r.src IS NULL OR r.src <> ?1)"
+    " AND NOT (?2 AND t.route = 'none') AND NOT (?2 AND t.route = 'owner' "
+    "AND r.owner <> ?1) AND NOT (NOT ?2 AND t.owner = 'central') AND NOT "
+    "(r.flags & 2) AND NOT EXISTS (SELECT 1 FROM syncpack_lock l WHERE "
+    "l.tbl = t.name AND l.rkey = r.rkey)) + (SELECT count(*) FROM "
+    "syncpack_transfer x JOIN syncpack_record r ON r.guid = x.guid JOIN "
+    "syncpack_table t ON t.id = r.tbl WHERE x.from_site = ?3 AND x.to_site "
+    "= ?1 AND x.state = 'in transit' AND t.tracked AND t.movable AND "
+    "r.rkey IS NOT NULL)";
+
+static const char rejections_sql[] =
+    "SELECT count(*) FROM syncpack_protocol p JOIN syncpack_flow f ON "
+    "f.peer = p.peer AND f.direction = 'out' AND f.flow = p.flow JOIN "
+    "syncpack_record r ON r.guid = p.guid WHERE p.peer = ?1 AND "
+    "p.direction = 'out' AND p.outcome = 'rejected' AND r.lseq <= f.covered";
+
+int
+store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r = SQLITE_DONE, rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT site, last_sent, last_received, "
+	    "last_acked FROM syncpack_peer ORDER BY site", -1, &st, NULL)
+	    != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_peer_status p;
+
+		p.peer = (const char *)sqlite3_column_text(st, 0);
+		p.held = count(s, "SELECT count(*) FROM syncpack_held WHERE "
+		    "peer = ?1", p.peer, err);
+		p.conflicts = p.held < 0 ? -1 : count(s, "SELECT count(*) FROM "
+		    "syncpack_conflict WHERE peer = ?1 AND resolved IS NULL",
+		    p.peer, err);
+		p.rejections = p.conflicts < 0 ? -1 : count(s, rejections_sql,
+		    p.peer, err);
+		p.waiting = p.rejections < 0 ? -1 : count(s, waiting_sql, p.peer,
+		    err);
+		if (p.waiting < 0) {
+			rc = -1;
+			break;
+		}
+		p.last_sent = (const char *)sqlite3_column_text(st, 1);
+		p.last_received = (const char *)sqlite3_column_text(st, 2);
+		p.last_acked = (const char *)sqlite3_column_text(st, 3);
+		rc = cb(ctx, &p, err);
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = site_sqlite_error(s, err, s->path);
+	sqlite3_finalize(st);
+	return rc != 0 ? -1 : 0;
+}
+
+int
+store_status_failed_flows(struct site *s, long long *n, struct sp_error *err)
+{
+	*n = count(s, "SELECT count(*) FROM syncpack_flow f WHERE direction = "
+	    "'in' AND status IN ('refused', 'failed', 'running') AND NOT EXISTS "
+	    "(SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
+	    "g.direction = 'in' AND g.flow > f.flow AND g.status IN ('applied', "
+	    "'partial'))", NULL, err);
+	return *n < 0 ? -1 : 0;
+}

@@ -1,0 +1,46 @@
+/* status.h: the counts a site's status (sync/status.c) is made of: per
+ * peer what was exchanged and what waits, and the incoming files that
+ * failed. The verdict drawn from them is sync/status.c's.
+ *
+ * This is the store interface; the SQLite backend implements it
+ * (store/sqlite/status.c). */
+#ifndef SYNCPACK_STORE_STATUS_H
+#define SYNCPACK_STORE_STATUS_H
+
+#include "util/error.h"
+#include "store/site.h"
+
+/* One peer's state; the strings are borrowed for the callback. */
+struct store_peer_status {
+	const char *peer;
+	const char *last_sent;		/* times, or NULL for never */
+	const char *last_received;
+	const char *last_acked;
+	/* Records the next pack for the peer would carry, as pack.c chooses
+	 * them (changes since the peer's ack routed to it, not echoed back,
+	 * neither locked nor moving, none of a movable table), plus the
+	 * moves in transit to it, which every pack repeats until the peer
+	 * acknowledges one. */
+	long long waiting;
+	long long held;		/* records from the peer held here */
+	long long conflicts;	/* unresolved conflicts with the peer */
+	/* Rejections the peer reported that still stand: the record has not
+	 * changed here since the flow that carried it. */
+	long long rejections;
+};
+
+/* Called for each peer; a non-zero return (err set) stops the listing,
+ * which then returns -1. */
+typedef int (*store_peer_status_cb)(void *ctx,
+    const struct store_peer_status *p, struct sp_error *err);
+
+/* Every registered peer by id, with its counts; 0, or -1 on error. */
+int store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* *n: the incoming files refused, failed or left running that no later
+ * file from the same peer has made up for by being applied. */
+int store_status_failed_flows(struct site *s, long long *n,
+    struct sp_error *err);
+
+#endif
