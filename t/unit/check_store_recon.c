@@ -1,0 +1,526 @@
+/* check_store_recon.c: conformance tests for the manifest scans, the
+ * reconciliation's flows and moves, the status counts and the conflict
+ * statements of the store interface (store/manifest.h, store/reconcile.h,
+ * store/status.h, store/conflicts.h). The cases use the interface only;
+ * the application's statements and the protocol rows that other
+ * operations write (flows, transfers, conflicts) go through app(), the one
+ * part a second backend replaces. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/conflicts.h"
+#include "store/listings.h"
+#include "store/manifest.h"
+#include "store/reconcile.h"
+#include "store/site.h"
+#include "store/status.h"
+#include "store/store.h"
+#include "store/tables.h"
+#include "store/tx.h"
+
+static char dir[64];
+static char path[128];
+static struct site site;
+
+static void
+app(const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+	    "%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+/* Reopens the site: opening folds what the capture logged. */
+static void
+reopen(void)
+{
+	struct sp_error err;
+
+	site_close(&site);
+	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+}
+
+static void
+track(const char *table, const char *window)
+{
+	struct tracked_table t;
+	struct sp_error err;
+
+	memset(&t, 0, sizeof(t));
+	t.name = strdup(table);
+	t.pk = strdup("id");
+	t.window = window ? strdup(window) : NULL;
+	ck_assert(t.name && t.pk && (window == NULL || t.window));
+	t.pk_integer = 1;
+	strcpy(t.owner, "shared");
+	strcpy(t.route, "all");
+	strcpy(t.conflict, "manual");
+	strcpy(t.key, "local");
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_msg(store_table_save(&site, &t, &err) == 0 &&
+	    store_fks_refresh(&site, &err) == 0 &&
+	    store_table_adopt(&site, &t, &err) == 0 &&
+	    store_capture_install(&site, &t, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
+	tracked_table_free(&t);
+}
+
+static void
+setup(void)
+{
+	struct sp_error err;
+
+	strcpy(dir, "/tmp/check_store_recon.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hub.db", dir);
+	ck_assert_int_eq(site_init(path, "HUB", 1, NULL, NULL, &err), 0);
+	app("CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);"
+	    "CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER "
+	    "REFERENCES parent(id), label, day TEXT, amount);"
+	    "INSERT INTO parent VALUES (1, 'p1'), (2, 'p2');"
+	    "INSERT INTO child VALUES (1, 1, 'a', '2024-01-05', 1.5),"
+	    " (2, NULL, x'00ff', '2024-02-01', NULL)");
+	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	track("parent", NULL);
+	track("child", "day");
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	site_close(&site);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The GUID of table's row of local key id. */
+static void
+guid_of(const char *table, long long id, char guid[33])
+{
+	struct sp_error err;
+	struct store *st = store_sqlite_open(&site, &err);
+	struct store_record rec;
+	json_t *key = json_integer(id);
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_lookup_key(st, table, key, &rec, &err), 1);
+	strcpy(guid, rec.guid);
+	json_decref(key);
+	store_close(st);
+}
+
+/* The record guid: 1 and *rec (and *row, a new reference) if known. */
+static int
+lookup(const char *guid, struct store_record *rec, json_t **row)
+{
+	struct sp_error err;
+	struct store *st = store_sqlite_open(&site, &err);
+	int found;
+
+	ck_assert_ptr_nonnull(st);
+	found = store_lookup(st, guid, rec, row, &err);
+	store_close(st);
+	ck_assert_int_ge(found, 0);
+	return found;
+}
+
+static const struct store_manifest_column child_cols[] = {
+	{ "amount", NULL }, { "day", NULL }, { "label", NULL },
+	{ "parent_id", "parent" }
+};
+
+/* Scans child with q; the rows are summarised one line each. */
+static int
+scan(const struct store_manifest_query *q, char *out, size_t size)
+{
+	struct tracked_table t;
+	struct sp_error err;
+	struct store_manifest_scan *sc;
+	struct store_manifest_row row;
+	char last[33] = "";
+	int n = 0, r;
+
+	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
+	sc = store_manifest_scan_open(&site, &t, child_cols, 4, q, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	out[0] = '\0';
+	while ((r = store_manifest_scan_next(sc, &row, &err)) == 1) {
+		size_t len = strlen(out);
+
+		/* By GUID. */
+		ck_assert_int_lt(strcmp(last, row.guid), 0);
+		snprintf(last, sizeof(last), "%s", row.guid);
+		snprintf(out + len, size - len, "%s rv=%lld del=%d;", row.owner,
+		    row.rowversion, row.deleted);
+		n++;
+	}
+	ck_assert_msg(r == 0, "%s", err.msg);
+	store_manifest_scan_close(sc);
+	tracked_table_free(&t);
+	return n;
+}
+
+START_TEST(manifest_values_are_typed)
+{
+	struct store_manifest_query q = { 0 };
+	struct store_manifest_scan *sc;
+	struct store_manifest_row row;
+	struct tracked_table t;
+	struct sp_error err;
+	char p1[33], c1[33];
+	int seen = 0;
+
+	guid_of("parent", 1, p1);
+	guid_of("child", 1, c1);
+	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
+	sc = store_manifest_scan_open(&site, &t, child_cols, 4, &q, &err);
+	ck_assert_ptr_nonnull(sc);
+	while (store_manifest_scan_next(sc, &row, &err) == 1) {
+		const struct store_value *v = row.values;
+
+		ck_assert_str_eq(row.owner, "HUB");
+		ck_assert_int_eq(row.rowversion, 1);
+		ck_assert_int_eq(row.deleted, 0);
+		if (strcmp(row.guid, c1) == 0) {
+			ck_assert_int_eq(v[0].kind, STORE_VALUE_REAL);
+			ck_assert(v[0].real == 1.5);
+			ck_assert_int_eq(v[1].kind, STORE_VALUE_TEXT);
+			ck_assert_uint_eq(v[1].n, 10);
+			ck_assert(memcmp(v[1].bytes, "2024-01-05", 10) == 0);
+			ck_assert_int_eq(v[2].kind, STORE_VALUE_TEXT);
+			ck_assert_uint_eq(v[2].n, 1);
+			/* A reference reads as the parent's GUID. */
+			ck_assert_int_eq(v[3].kind, STORE_VALUE_TEXT);
+			ck_assert_uint_eq(v[3].n, 32);
+			ck_assert(memcmp(v[3].bytes, p1, 32) == 0);
+		} else {
+			ck_assert_int_eq(v[0].kind, STORE_VALUE_NULL);
+			ck_assert_int_eq(v[2].kind, STORE_VALUE_BLOB);
+			ck_assert_uint_eq(v[2].n, 2);
+			ck_assert(memcmp(v[2].bytes, "\x00\xff", 2) == 0);
+			ck_assert_int_eq(v[3].kind, STORE_VALUE_NULL);
+		}
+		seen++;
+	}
+	ck_assert_int_eq(seen, 2);
+	store_manifest_scan_close(sc);
+	tracked_table_free(&t);
+}
+END_TEST
+
+START_TEST(manifest_query_filters)
+{
+	struct store_manifest_query q = { 0 };
+	char out[512];
+
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 2);
+	q.owner = "HUB";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 2);
+	q.owner = "SP01";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 0);
+	q.owner = NULL;
+	q.not_owner = "HUB";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 0);
+	q.not_owner = NULL;
+	q.since = "2024-02-01";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 1);
+	q.since = NULL;
+	q.until = "2024-01-31";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 1);
+	q.since = "2024-01-06";
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 0);
+
+	/* A tombstone stays in whatever the window, unless live only. */
+	app("DELETE FROM child WHERE id = 2");
+	reopen();
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, "HUB rv=2 del=1;");
+	q.live_only = 1;
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 0);
+
+	/* A record in transit is left out on request only. */
+	app("UPDATE syncpack_record SET flags = flags | 2");
+	memset(&q, 0, sizeof(q));
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 2);
+	q.not_in_transit = 1;
+	ck_assert_int_eq(scan(&q, out, sizeof(out)), 0);
+}
+END_TEST
+
+struct guids {
+	char text[512];
+	int stop;
+};
+
+static int
+collect_guid(void *ctx, const char *guid, struct sp_error *err)
+{
+	struct guids *g = ctx;
+
+	strcat(g->text, guid);
+	strcat(g->text, ";");
+	return g->stop ? sp_error_set(err, "stopped") : 0;
+}
+
+static int
+collect_cells(void *ctx, const struct store_cell *cells, int n,
+    struct sp_error *err)
+{
+	char *out = ctx;
+
+	(void)err;
+	for (int i = 0; i < n; i++) {
+		strcat(out, cells[i].text ? cells[i].text : "NULL");
+		strcat(out, i + 1 < n ? " " : ";");
+	}
+	return 0;
+}
+
+START_TEST(reconcile_flows_and_moves)
+{
+	struct sxf_header h;
+	struct tracked_table t;
+	struct sp_error err;
+	struct guids g = { "", 0 };
+	char p1[33], p2[33], want[512], out[1024] = "";
+
+	memset(&h, 0, sizeof(h));
+	strcpy(h.kind, "request");
+	strcpy(h.from, "SP01");
+	strcpy(h.created, "2024-03-01T00:00:00Z");
+	h.flow = 5;
+	ck_assert_int_eq(store_recon_answered(&site, "SP01", 5, &err), 0);
+	ck_assert_int_eq(store_recon_log_request(&site, &h, "r.sxf", "abc",
+	    &err), 0);
+	/* A second log of the same request leaves the first. */
+	ck_assert_int_eq(store_recon_log_request(&site, &h, "other.sxf", "d",
+	    &err), 0);
+	ck_assert_int_eq(store_list_flows(&site, "SP01", collect_cells, out,
+	    &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "in SP01 5 request 0 answered 1 "));
+	ck_assert_ptr_nonnull(strstr(out, " r.sxf abc;"));
+	ck_assert_ptr_null(strstr(out, "other.sxf"));
+	/* Answered, not applied. */
+	ck_assert_int_eq(store_recon_applied(&site, "SP01", 5, &err), 0);
+	app("INSERT INTO syncpack_flow(peer, direction, flow, kind, link, "
+	    "status) VALUES ('SP01', 'out', 1, 'answer', 5, 'sent'), "
+	    "('SP01', 'in', 6, 'answer', 1, 'partial'), "
+	    "('SP01', 'in', 7, 'answer', 1, 'failed')");
+	ck_assert_int_eq(store_recon_answered(&site, "SP01", 5, &err), 1);
+	ck_assert_int_eq(store_recon_answered(&site, "SP02", 5, &err), 0);
+	ck_assert_int_eq(store_recon_applied(&site, "SP01", 6, &err), 1);
+	ck_assert_int_eq(store_recon_applied(&site, "SP01", 7, &err), 0);
+
+	/* Moves: live records of the table in transit, by lseq. */
+	guid_of("parent", 1, p1);
+	guid_of("parent", 2, p2);
+	snprintf(want, sizeof(want), "INSERT INTO syncpack_transfer(guid, tbl,"
+	    " from_site, to_site, flow, at, state) VALUES ('%s', 'parent', "
+	    "'HUB', 'SP01', 0, '2024-01-01', 'in transit'), ('%s', 'parent', "
+	    "'HUB', 'SP01', 0, '2024-01-01', 'in transit')", p2, p1);
+	app(want);
+	ck_assert_int_eq(store_table_get(&site, "parent", &t, &err), 1);
+	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP01",
+	    collect_guid, &g, &err), 0);
+	snprintf(want, sizeof(want), "%s;%s;", p1, p2);
+	ck_assert_str_eq(g.text, want);
+	g.text[0] = '\0';
+	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP02",
+	    collect_guid, &g, &err), 0);
+	ck_assert_str_eq(g.text, "");
+	g.stop = 1;
+	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP01",
+	    collect_guid, &g, &err), -1);
+	ck_assert_str_eq(err.msg, "stopped");
+	tracked_table_free(&t);
+
+	ck_assert_int_eq(store_recon_moves_sent(&site, "HUB", "SP01", 9, &err),
+	    0);
+	out[0] = '\0';
+	ck_assert_int_eq(store_list_transfers(&site, p1, collect_cells, out,
+	    &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "HUB SP01 9 "));
+}
+END_TEST
+
+struct peers {
+	int n;
+	struct store_peer_status last;
+};
+
+static int
+collect_peer(void *ctx, const struct store_peer_status *p,
+    struct sp_error *err)
+{
+	struct peers *ps = ctx;
+
+	(void)err;
+	ck_assert_str_eq(p->peer, "SP01");
+	ck_assert_ptr_null(p->last_sent);
+	ps->last = *p;
+	ps->last.peer = NULL;
+	ps->n++;
+	return 0;
+}
+
+START_TEST(status_counts)
+{
+	struct sp_error err;
+	struct peers ps = { 0 };
+	long long failed = -1;
+	char *pem = site_public_pem(&site, &err);
+
+	ck_assert_ptr_nonnull(pem);
+	ck_assert_int_eq(site_peer_add(&site, "SP01", pem, NULL, &err), 0);
+	free(pem);
+	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
+	ck_assert_int_eq(ps.n, 1);
+	/* Every record waits for a peer that acknowledged none. */
+	ck_assert_int_eq(ps.last.waiting, 4);
+	ck_assert_int_eq(ps.last.held, 0);
+	ck_assert_int_eq(ps.last.conflicts, 0);
+	ck_assert_int_eq(ps.last.rejections, 0);
+	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
+	ck_assert_int_eq(failed, 0);
+
+	app("INSERT INTO syncpack_held(guid, peer, flow, tbl, reason, since, "
+	    "record) VALUES ('H1', 'SP01', 3, 'parent', 'parent', '2024-01-01',"
+	    " '{}');"
+	    "INSERT INTO syncpack_conflict(id, guid, tbl, peer, flow, remote, "
+	    "detected, resolved) VALUES (1, 'C1', 'parent', 'SP01', 3, '{}', "
+	    "'2024-01-01', NULL), (2, 'C2', 'parent', 'SP01', 3, '{}', "
+	    "'2024-01-01', '2024-01-02');"
+	    "INSERT INTO syncpack_flow(peer, direction, flow, kind, status) "
+	    "VALUES ('SP01', 'in', 3, 'data', 'failed')");
+	ps.n = 0;
+	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
+	ck_assert_int_eq(ps.last.held, 1);
+	ck_assert_int_eq(ps.last.conflicts, 1);
+	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
+	ck_assert_int_eq(failed, 1);
+	/* A later file applied makes up for it. */
+	app("INSERT INTO syncpack_flow(peer, direction, flow, kind, status) "
+	    "VALUES ('SP01', 'in', 4, 'data', 'applied')");
+	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
+	ck_assert_int_eq(failed, 0);
+}
+END_TEST
+
+/* Runs the write, folds, and returns the record afterwards. */
+static void
+write_folded(const char *guid, json_t *key, json_t *values,
+    struct store_record *rec, json_t **row)
+{
+	struct sp_error err;
+
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_msg(store_conflict_write(&site, "parent", "id", guid, key,
+	    values, &err) == 0 && store_conflict_fold(&site, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
+	ck_assert_int_eq(lookup(guid, rec, row), 1);
+}
+
+START_TEST(conflict_statements)
+{
+	struct store_conflict c;
+	struct store_record rec;
+	struct sp_error err;
+	json_t *row = NULL, *key = json_integer(1), *values;
+	char p1[33], p2[33], sql[512];
+
+	guid_of("parent", 1, p1);
+	guid_of("parent", 2, p2);
+	snprintf(sql, sizeof(sql), "INSERT INTO syncpack_conflict(id, guid, "
+	    "tbl, peer, flow, remote, detected) VALUES (1, '%s', 'parent', "
+	    "'SP01', 3, '{\"rowversion\":7,\"hlc\":123,\"hlc_site\":\"SP01\"}',"
+	    " '2024-01-01')", p1);
+	app(sql);
+	ck_assert_int_eq(store_conflict_get(&site, 2, &c, &err), 0);
+	ck_assert_int_eq(store_conflict_get(&site, 1, &c, &err), 1);
+	ck_assert_str_eq(c.guid, p1);
+	ck_assert_str_eq(c.table, "parent");
+	ck_assert_ptr_nonnull(strstr(c.remote, "\"hlc\":123"));
+	ck_assert_int_eq(c.remote_rowversion, 7);
+	ck_assert_int_eq(c.remote_hlc, 123);
+	ck_assert_str_eq(c.remote_site, "SP01");
+
+	/* An update is a local change: a new version with the values. */
+	values = json_pack("{s:s}", "name", "remote");
+	write_folded(p1, key, values, &rec, &row);
+	ck_assert_int_eq(rec.rowversion, 2);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "name")),
+	    "remote");
+	json_decref(row);
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_int_eq(store_conflict_settle(&site, &c, &err), 0);
+	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
+	ck_assert_int_eq(lookup(p1, &rec, NULL), 1);
+	ck_assert_int_eq(rec.rowversion, 8);
+	ck_assert_int_eq(rec.base, 7);
+	ck_assert_int_eq(rec.base_hlc, 123);
+	ck_assert_str_eq(rec.base_site, "SP01");
+	store_conflict_free(&c);
+	ck_assert_int_eq(store_conflict_get(&site, 1, &c, &err), 0);
+
+	/* Touched, the row keeps its values in a new version. */
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_int_eq(store_conflict_touch(&site, p2, &err), 0);
+	ck_assert_int_eq(store_conflict_fold(&site, &err), 0);
+	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
+	ck_assert_int_eq(lookup(p2, &rec, NULL), 1);
+	ck_assert_int_eq(rec.rowversion, 2);
+
+	/* Deleted, then inserted again under the same GUID. */
+	json_integer_set(key, 2);
+	write_folded(p2, key, NULL, &rec, &row);
+	ck_assert_int_eq(rec.deleted, 1);
+	ck_assert_ptr_null(row);
+	json_object_set_new(values, "name", json_string("back"));
+	write_folded(p2, NULL, values, &rec, &row);
+	ck_assert_int_eq(rec.deleted, 0);
+	ck_assert_int_gt(rec.rowversion, 3);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "name")),
+	    "back");
+	json_decref(row);
+
+	/* A value that cannot be written is an error, not a NULL. */
+	json_object_set_new(values, "name", json_true());
+	ck_assert_int_eq(store_conflict_write(&site, "parent", "id", p1, key,
+	    values, &err), -1);
+	json_decref(values);
+	json_decref(key);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("store_recon");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, manifest_values_are_typed);
+	tcase_add_test(tc, manifest_query_filters);
+	tcase_add_test(tc, reconcile_flows_and_moves);
+	tcase_add_test(tc, status_counts);
+	tcase_add_test(tc, conflict_statements);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
