@@ -1,5 +1,5 @@
 /* check_store_recon.c: conformance tests for the manifest scans, the
- * reconciliation's flows and moves, the status counts and the conflict
+ * reconciliation's flows, the status counts and the conflict
  * statements of the store interface (store/manifest.h, store/reconcile.h,
  * store/status.h, store/conflicts.h). The cases use the interface only;
  * the application's statements and the protocol rows that other
@@ -257,21 +257,6 @@ START_TEST(manifest_query_filters)
 }
 END_TEST
 
-struct guids {
-	char text[512];
-	int stop;
-};
-
-static int
-collect_guid(void *ctx, const char *guid, struct sp_error *err)
-{
-	struct guids *g = ctx;
-
-	strcat(g->text, guid);
-	strcat(g->text, ";");
-	return g->stop ? sp_error_set(err, "stopped") : 0;
-}
-
 static int
 collect_cells(void *ctx, const struct store_cell *cells, int n,
     struct sp_error *err)
@@ -286,13 +271,11 @@ collect_cells(void *ctx, const struct store_cell *cells, int n,
 	return 0;
 }
 
-START_TEST(reconcile_flows_and_moves)
+START_TEST(reconcile_flows)
 {
 	struct sxf_header h;
-	struct tracked_table t;
 	struct sp_error err;
-	struct guids g = { "", 0 };
-	char p1[33], p2[33], want[512], out[1024] = "";
+	char out[1024] = "";
 
 	memset(&h, 0, sizeof(h));
 	strcpy(h.kind, "request");
@@ -320,36 +303,6 @@ START_TEST(reconcile_flows_and_moves)
 	ck_assert_int_eq(store_recon_answered(&site, "SP02", 5, &err), 0);
 	ck_assert_int_eq(store_recon_applied(&site, "SP01", 6, &err), 1);
 	ck_assert_int_eq(store_recon_applied(&site, "SP01", 7, &err), 0);
-
-	/* Moves: live records of the table in transit, by lseq. */
-	guid_of("parent", 1, p1);
-	guid_of("parent", 2, p2);
-	snprintf(want, sizeof(want), "INSERT INTO syncpack_transfer(guid, tbl,"
-	    " from_site, to_site, flow, at, state) VALUES ('%s', 'parent', "
-	    "'HUB', 'SP01', 0, '2024-01-01', 'in transit'), ('%s', 'parent', "
-	    "'HUB', 'SP01', 0, '2024-01-01', 'in transit')", p2, p1);
-	app(want);
-	ck_assert_int_eq(store_table_get(&site, "parent", &t, &err), 1);
-	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP01",
-	    collect_guid, &g, &err), 0);
-	snprintf(want, sizeof(want), "%s;%s;", p1, p2);
-	ck_assert_str_eq(g.text, want);
-	g.text[0] = '\0';
-	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP02",
-	    collect_guid, &g, &err), 0);
-	ck_assert_str_eq(g.text, "");
-	g.stop = 1;
-	ck_assert_int_eq(store_recon_moves(&site, t.id, "HUB", "SP01",
-	    collect_guid, &g, &err), -1);
-	ck_assert_str_eq(err.msg, "stopped");
-	tracked_table_free(&t);
-
-	ck_assert_int_eq(store_recon_moves_sent(&site, "HUB", "SP01", 9, &err),
-	    0);
-	out[0] = '\0';
-	ck_assert_int_eq(store_list_transfers(&site, p1, collect_cells, out,
-	    &err), 0);
-	ck_assert_ptr_nonnull(strstr(out, "HUB SP01 9 "));
 }
 END_TEST
 
@@ -514,7 +467,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, manifest_values_are_typed);
 	tcase_add_test(tc, manifest_query_filters);
-	tcase_add_test(tc, reconcile_flows_and_moves);
+	tcase_add_test(tc, reconcile_flows);
 	tcase_add_test(tc, status_counts);
 	tcase_add_test(tc, conflict_statements);
 	suite_add_tcase(s, tc);

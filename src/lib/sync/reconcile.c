@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "sync/track.h"
 #include "sxf/wire_record.h"
+#include "store/moving.h"
 #include "store/reconcile.h"
 
 /* Writes one manifest line. GUIDs and checksums are hexadecimal and need
@@ -492,29 +493,6 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 	return line_buffer_flush(&ac->lines, process_line, ac, err);
 }
 
-/* One record in transit to the answer's receiver, as its move. */
-static int
-write_move(void *ctx, const char *guid, struct sp_error *err)
-{
-	struct answer_ctx *ac = ctx;
-	json_t *o;
-	int rc;
-
-	/* The receiver owns it once it lands, as in a pack. */
-	if (pack_record_by_guid(ac->site, ac->store, guid, ac->h.from, &o,
-	    err) != 0)
-		return -1;
-	if (o == NULL)
-		return 0;
-	if (json_object_set_new(o, "op", json_string("move")) != 0)
-		rc = sp_error_set(err, "out of memory");
-	else
-		rc = write_json_line(ac->w, o, err);
-	json_decref(o);
-	ac->res->moved++;
-	return rc;
-}
-
 /* The records in transit from this site to the answer's receiver, as
  * moves. The receiver acknowledges an answer as it does a data file, and
  * the acknowledgement of a file completes every move to it that an earlier
@@ -525,23 +503,37 @@ write_move(void *ctx, const char *guid, struct sp_error *err)
 static int
 write_moves(struct answer_ctx *ac, struct sp_error *err)
 {
-	for (int i = 0; i < ac->ntables; i++)
-		if (ac->tables[i].movable && store_recon_moves(ac->site,
-		    ac->tables[i].id, ac->site->id, ac->h.from, write_move, ac,
+	const char *peer = ac->h.from;
+
+	for (int i = 0; i < ac->ntables; i++) {
+		struct store_guids g;
+		int rc = 0;
+
+		if (!ac->tables[i].movable)
+			continue;
+		if (store_moves_outgoing(ac->site, peer, ac->tables[i].id, &g,
 		    err) != 0)
 			return -1;
-	return 0;
-}
+		for (int k = 0; rc == 0 && k < g.count; k++) {
+			json_t *o;
 
-/* The moves carried by the answer just written count from its flow, as
- * pack_data does for the moves it carries first. */
-static int
-note_moves(struct answer_ctx *ac, uint64_t flow, struct sp_error *err)
-{
-	if (ac->res->moved == 0)
-		return 0;
-	return store_recon_moves_sent(ac->site, ac->site->id, ac->h.from, flow,
-	    err);
+			/* The receiver owns it once it lands, as in a pack. */
+			rc = pack_record_by_guid(ac->site, ac->store, g.guid[k],
+			    peer, &o, err);
+			if (rc != 0 || o == NULL)
+				continue;
+			if (json_object_set_new(o, "op", json_string("move")) != 0)
+				rc = sp_error_set(err, "out of memory");
+			else
+				rc = write_json_line(ac->w, o, err);
+			json_decref(o);
+			ac->res->moved++;
+		}
+		store_guids_free(&g);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The rest of the merge once the input has ended, then the moves. */
@@ -630,9 +622,12 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 		if (exchange_file_write(s, ac.w, &m, target, &res->file, err) != 0)
 			goto cleanup;
 	}
-	/* On failure the file is out all the same: its moves repeat in the
-	 * next file to that peer. */
-	if (note_moves(&ac, res->file.flow, err) != 0)
+	/* The moves carried by the answer just written count from its flow,
+	 * as pack_data does for the moves it carries first. On failure the
+	 * file is out all the same: its moves repeat in the next file to that
+	 * peer. */
+	if (res->moved > 0 && store_moves_set_flow(s, ac.h.from,
+	    res->file.flow, err) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:

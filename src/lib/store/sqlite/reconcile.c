@@ -1,4 +1,4 @@
-/* reconcile.c: the flows and moves of a reconciliation
+/* reconcile.c: the flows of a reconciliation
  * (store/reconcile.h) over a site's SQLite connection. */
 #include "store/reconcile.h"
 #include "store/sqlite/sql.h"
@@ -71,47 +71,4 @@ store_recon_log_request(struct site *s, const struct sxf_header *h,
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
-}
-
-int
-store_recon_moves(struct site *s, long long table_id, const char *from,
-    const char *to, store_guid_cb cb, void *ctx, struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int r = SQLITE_DONE, rc = 0;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT r.guid FROM syncpack_record r "
-	    "JOIN syncpack_transfer t ON t.guid = r.guid WHERE r.tbl = ?1 AND "
-	    "r.rkey IS NOT NULL AND t.from_site = ?2 AND t.to_site = ?3 AND "
-	    "t.state = 'in transit' ORDER BY r.lseq", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	if (sqlite3_bind_int64(st, 1, table_id) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return site_sqlite_error(s, err, s->path);
-	}
-	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW)
-		rc = cb(ctx, (const char *)sqlite3_column_text(st, 0), err);
-	if (rc == 0 && r != SQLITE_DONE)
-		rc = site_sqlite_error(s, err, s->path);
-	sqlite3_finalize(st);
-	return rc != 0 ? -1 : 0;
-}
-
-int
-store_recon_moves_sent(struct site *s, const char *from, const char *to,
-    uint64_t flow, struct sp_error *err)
-{
-	char *sql = sqlite3_mprintf("UPDATE syncpack_transfer SET flow = %llu "
-	    "WHERE from_site = '%q' AND to_site = '%q' AND state = 'in transit'"
-	    " AND flow = 0", (unsigned long long)flow, from, to);
-	int r;
-
-	if (sql == NULL)
-		return sp_error_set(err, "out of memory");
-	r = site_exec(s, sql, err);
-	sqlite3_free(sql);
-	return r;
 }
