@@ -194,13 +194,10 @@ cleanup:
 	return rc;
 }
 
-int
-store_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
+/* Runs sql, made by sqlite3_mprintf (NULL: out of memory), and frees it. */
+static int
+exec_made(struct site *s, char *sql, struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("INSERT INTO syncpack_change(tbl, rkey, "
-	    "okey, op, ms) SELECT tbl, rkey, rkey, 2, CAST((julianday('now') - "
-	    "2440587.5) * 86400000.0 AS INTEGER) FROM syncpack_record WHERE "
-	    "guid = '%q' AND rkey IS NOT NULL", guid);
 	int r;
 
 	if (sql == NULL)
@@ -208,6 +205,15 @@ store_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
 	r = site_exec(s, sql, err);
 	sqlite3_free(sql);
 	return r;
+}
+
+int
+store_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
+{
+	return exec_made(s, sqlite3_mprintf("INSERT INTO syncpack_change(tbl, "
+	    "rkey, okey, op, ms) SELECT tbl, rkey, rkey, 2, CAST((julianday("
+	    "'now') - 2440587.5) * 86400000.0 AS INTEGER) FROM syncpack_record "
+	    "WHERE guid = '%q' AND rkey IS NOT NULL", guid), err);
 }
 
 int
@@ -220,18 +226,11 @@ int
 store_conflict_settle(struct site *s, const struct store_conflict *c,
     struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("UPDATE syncpack_record SET base = %lld, "
-	    "base_hlc = %lld, base_site = %Q, rowversion = max(rowversion, "
-	    "%lld + 1) WHERE guid = '%q'; UPDATE syncpack_conflict SET "
-	    "resolved = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE guid "
-	    "= '%q' AND resolved IS NULL", c->remote_rowversion, c->remote_hlc,
+	return exec_made(s, sqlite3_mprintf("UPDATE syncpack_record SET base = "
+	    "%lld, base_hlc = %lld, base_site = %Q, rowversion = max(rowversion,"
+	    " %lld + 1) WHERE guid = '%q'; UPDATE syncpack_conflict SET resolved "
+	    "= strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE guid = '%q' AND "
+	    "resolved IS NULL", c->remote_rowversion, c->remote_hlc,
 	    c->remote_site[0] ? c->remote_site : NULL, c->remote_rowversion,
-	    c->guid, c->guid);
-	int r;
-
-	if (sql == NULL)
-		return sp_error_set(err, "out of memory");
-	r = site_exec(s, sql, err);
-	sqlite3_free(sql);
-	return r;
+	    c->guid, c->guid), err);
 }
