@@ -1,0 +1,428 @@
+/* records_write.c: the record store's writes: incoming versions, tombstones,
+ * restamps, and the clock they advance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/sqlite/capture_fold.h"
+#include "store/sqlite/row_json.h"
+#include "store/sqlite/sql.h"
+#include "store/sqlite/store_sqlite.h"
+#include "store/store.h"
+#include "store/tables.h"
+#include "store/sqlite/records.h"
+
+static int
+tick_clock(struct store_sqlite *ss, long long seen_hlc, long long *lseq,
+    struct sp_error *err)
+{
+	if (!ss->clock_loaded) {
+		sqlite3_stmt *st = rec_cached(ss, "SELECT lseq, hlc FROM "
+		    "syncpack_clock WHERE id = 1", err);
+		if (st == NULL)
+			return -1;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return rec_db_error(ss, err);
+		}
+		ss->clock_lseq = sqlite3_column_int64(st, 0);
+		ss->clock_hlc = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		ss->clock_loaded = 1;
+	}
+	/* Receiving a stamp moves this site's clock past it (HLC rule). */
+	if (seen_hlc > ss->clock_hlc)
+		ss->clock_hlc = seen_hlc;
+	*lseq = ++ss->clock_lseq;
+	return 0;
+}
+
+int
+rec_clock_write_back(struct store_sqlite *ss, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!ss->clock_loaded)
+		return 0;
+	st = rec_cached(ss, "UPDATE syncpack_clock SET lseq = max(lseq, ?), hlc = "
+	    "max(hlc, ?) WHERE id = 1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ss->clock_lseq);
+	sqlite3_bind_int64(st, 2, ss->clock_hlc);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	ss->clock_loaded = 0;
+	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
+}
+
+static int
+save_metadata(struct store_sqlite *ss, const struct table_info *t,
+    const struct store_record *rec, sqlite3_value *rkey, long long lseq,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st = rec_cached(ss, "INSERT INTO syncpack_record(guid, tbl, "
+	    "rkey, origin, owner, rowversion, hlc, hlc_site, lseq, deleted, "
+	    "flags, src, base, base_hlc, base_site, values_hlc, values_site) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, nullif(?12, "
+	    "''), ?13, ?14, nullif(?15, ''), ?16, nullif(?17, '')) ON "
+	    "CONFLICT(guid) DO UPDATE SET tbl = ?2, rkey = ?3, origin = ?4, "
+	    "owner = ?5, rowversion = ?6, hlc = ?7, hlc_site = ?8, lseq = ?9, "
+	    "deleted = ?10, flags = ?11, src = nullif(?12, ''), base = ?13, "
+	    "base_hlc = ?14, base_site = nullif(?15, ''), values_hlc = ?16, "
+	    "values_site = nullif(?17, '')",
+	    err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, rec->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->id);
+	if (rkey != NULL)
+		sqlite3_bind_value(st, 3, rkey);
+	sqlite3_bind_text(st, 4, rec->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rec->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, rec->rowversion);
+	sqlite3_bind_int64(st, 7, rec->hlc);
+	sqlite3_bind_text(st, 8, rec->hlc_site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, lseq);
+	sqlite3_bind_int(st, 10, rkey == NULL);
+	sqlite3_bind_int(st, 11, rec->flags);
+	sqlite3_bind_text(st, 12, rec->src, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, rec->base);
+	sqlite3_bind_int64(st, 14, rec->base_hlc);
+	sqlite3_bind_text(st, 15, rec->base_site, -1, SQLITE_STATIC);
+	/* A tombstone has no values: it is compared by its own stamp. */
+	sqlite3_bind_int64(st, 16, rkey == NULL ? 0 : rec->values_hlc);
+	sqlite3_bind_text(st, 17, rkey == NULL ? "" : rec->values_site, -1,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return rec_db_error(ss, err);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Builds INSERT (rkey NULL) or UPDATE (of the row with key rkey) for the
+ * columns of row, binds and runs it, and returns the row's key. */
+static int
+write_row(struct store_sqlite *ss, const struct table_info *t,
+    const struct store_record *rec, json_t *row, sqlite3_value *rkey,
+    sqlite3_value **new_key, struct sp_error *err)
+{
+	const char *col;
+	json_t *v;
+	char *sql, *cols = sqlite3_mprintf("%s", ""), *vals = NULL;
+	sqlite3_stmt *st;
+	int n = 0, idx, r;
+
+	json_object_foreach(row, col, v) {
+		if (!rec_has_column(t, col))
+			return sqlite3_free(cols), sp_error_set(err, "%s has no "
+			    "column %s (schema differs)", t->name, col);
+		if ((t->local_key && strcmp(col, t->pk) == 0) ||
+		    (t->rowversion_column && strcmp(col, t->rowversion_column) == 0))
+			continue;
+		if (rkey == NULL) {
+			char *next = sqlite3_mprintf("%s%s\"%w\"", cols,
+			    n ? ", " : "", col);
+			sqlite3_free(cols);
+			cols = next;
+		} else {
+			char *next = sqlite3_mprintf("%s%s\"%w\" = ?%d", cols,
+			    n ? ", " : "", col, n + 1);
+			sqlite3_free(cols);
+			cols = next;
+		}
+		n++;
+	}
+	if (t->rowversion_column) {
+		char *next = rkey == NULL
+		    ? sqlite3_mprintf("%s%s\"%w\"", cols, n ? ", " : "",
+		    t->rowversion_column)
+		    : sqlite3_mprintf("%s%s\"%w\" = ?%d", cols, n ? ", " : "",
+		    t->rowversion_column, n + 1);
+		sqlite3_free(cols);
+		cols = next;
+		n++;
+	}
+	if (rkey == NULL) {
+		vals = sqlite3_mprintf("%s", "");
+		for (int i = 1; i <= n; i++) {
+			char *next = sqlite3_mprintf("%s%s?%d", vals,
+			    i > 1 ? ", " : "", i);
+			sqlite3_free(vals);
+			vals = next;
+		}
+		sql = n ? sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES (%s) "
+		    "RETURNING \"%w\"", t->name, cols, vals, t->pk)
+		    : sqlite3_mprintf("INSERT INTO \"%w\" DEFAULT VALUES "
+		    "RETURNING \"%w\"", t->name, t->pk);
+	} else
+		sql = n ? sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE \"%w\" = "
+		    "?%d RETURNING \"%w\"", t->name, cols, t->pk, n + 1, t->pk)
+		    : sqlite3_mprintf("SELECT \"%w\" FROM \"%w\" WHERE \"%w\" = "
+		    "?%d", t->pk, t->name, t->pk, n + 1);
+	sqlite3_free(cols);
+	sqlite3_free(vals);
+	st = sql ? rec_cached(ss, sql, err) : NULL;
+	sqlite3_free(sql);
+	if (st == NULL)
+		return -1;
+	idx = 1;
+	json_object_foreach(row, col, v) {
+		if ((t->local_key && strcmp(col, t->pk) == 0) ||
+		    (t->rowversion_column && strcmp(col, t->rowversion_column) == 0))
+			continue;
+		if (row_json_bind(st, idx++, v, err) != 0)
+			return sp_error_prefix(err, "%s.%s", t->name, col);
+	}
+	if (t->rowversion_column)
+		sqlite3_bind_int64(st, idx++, rec->rowversion);
+	if (rkey != NULL)
+		sqlite3_bind_value(st, idx, rkey);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			return sp_error_set(err, "%s: row of %s vanished",
+			    t->name, rec->guid);
+		return rec_db_error(ss, err);
+	}
+	*new_key = sqlite3_value_dup(sqlite3_column_value(st, 0));
+	sqlite3_reset(st);
+	return *new_key ? 0 : sp_error_set(err, "out of memory");
+}
+
+/* The tracked table of rec and the local key of its row (NULL when the
+ * record is unknown here or a tombstone); the caller frees *rkey. */
+static int
+target_of(struct store_sqlite *ss, const struct store_record *rec,
+    struct table_info **t, sqlite3_value **rkey, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	*rkey = NULL;
+	*t = rec_table_by_name(ss, rec->table);
+	if (*t == NULL)
+		return sp_error_set(err, "%s is not a tracked table here",
+		    rec->table);
+	found = rec_find_record(ss, rec->guid, &st, err);
+	if (found < 0)
+		return -1;
+	if (found) {
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			*rkey = sqlite3_value_dup(sqlite3_column_value(st, 2));
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+int
+rec_upsert(struct store *base, const struct store_record *rec, json_t *row,
+    struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_value *rkey = NULL, *new_key = NULL;
+	long long lseq;
+	int rc = -1;
+
+	if (target_of(ss, rec, &t, &rkey, err) != 0)
+		return -1;
+	if (write_row(ss, t, rec, row, rkey, &new_key, err) != 0 ||
+	    tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
+	    save_metadata(ss, t, rec, new_key, lseq, err) != 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	sqlite3_value_free(rkey);
+	sqlite3_value_free(new_key);
+	return rc;
+}
+
+int
+rec_tombstone(struct store *base, const struct store_record *rec,
+    struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_value *rkey = NULL;
+	long long lseq;
+	int rc = -1;
+
+	if (target_of(ss, rec, &t, &rkey, err) != 0)
+		return -1;
+	if (rkey != NULL) {
+		char *sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
+		    t->name, t->pk);
+		sqlite3_stmt *del = sql ? rec_cached(ss, sql, err) : NULL;
+		sqlite3_free(sql);
+		if (del == NULL)
+			goto cleanup;
+		sqlite3_bind_value(del, 1, rkey);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			sqlite3_reset(del);
+			rec_db_error(ss, err);
+			goto cleanup;
+		}
+		sqlite3_reset(del);
+	}
+	if (tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
+	    save_metadata(ss, t, rec, NULL, lseq, err) != 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	sqlite3_value_free(rkey);
+	return rc;
+}
+
+int
+rec_referenced(struct store *base, const char *guid, char *by,
+    size_t bylen, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *parent;
+	sqlite3_stmt *rec, *fk;
+	sqlite3_value *rkey = NULL;
+	int found = rec_find_record(ss, guid, &rec, err), r, hit = 0;
+
+	if (found <= 0)
+		return found;
+	parent = rec_table_by_id(ss, sqlite3_column_int64(rec, 1));
+	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
+		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
+	sqlite3_reset(rec);
+	if (parent == NULL || rkey == NULL) {
+		sqlite3_value_free(rkey);
+		return 0;
+	}
+	fk = rec_cached(ss, "SELECT c.name, c.pk, f.col, f.parent_col FROM "
+	    "syncpack_fk f JOIN syncpack_table c ON c.id = f.tbl WHERE f.parent"
+	    " = ? AND c.tracked", err);
+	if (fk == NULL) {
+		sqlite3_value_free(rkey);
+		return -1;
+	}
+	sqlite3_bind_int64(fk, 1, parent->id);
+	while (!hit && (r = sqlite3_step(fk)) == SQLITE_ROW) {
+		const char *child = (const char *)sqlite3_column_text(fk, 0);
+		/* A row referring to itself does not keep itself alive. */
+		char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\" c WHERE c.\"%w\""
+		    " = (SELECT p.\"%w\" FROM \"%w\" p WHERE p.\"%w\" = ?1) AND "
+		    "NOT (%d AND c.\"%w\" IS ?1) LIMIT 1", child,
+		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 3),
+		    parent->name, parent->pk, strcmp(child, parent->name) == 0,
+		    sqlite3_column_text(fk, 1));
+		sqlite3_stmt *st;
+
+		if (sql == NULL ||
+		    sqlite3_prepare_v2(ss->site->db, sql, -1, &st, NULL)
+		    != SQLITE_OK) {
+			sqlite3_free(sql);
+			sqlite3_reset(fk);
+			sqlite3_value_free(rkey);
+			return rec_db_error(ss, err);
+		}
+		sqlite3_free(sql);
+		sqlite3_bind_value(st, 1, rkey);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r == SQLITE_ROW) {
+			hit = 1;
+			snprintf(by, bylen, "%s", child);
+		} else if (r != SQLITE_DONE) {
+			sqlite3_reset(fk);
+			sqlite3_value_free(rkey);
+			return rec_db_error(ss, err);
+		}
+	}
+	sqlite3_reset(fk);
+	sqlite3_value_free(rkey);
+	if (!hit && r != SQLITE_DONE)
+		return rec_db_error(ss, err);
+	return hit;
+}
+
+int
+rec_restamp(struct store *base, const char *guid,
+    const struct store_record *deleted, int revived, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_stmt *rec, *st;
+	sqlite3_value *rkey = NULL;
+	long long lseq, hlc, rowversion;
+	int found = rec_find_record(ss, guid, &rec, err), rc = -1;
+
+	if (found <= 0)
+		return found < 0 ? -1 : sp_error_set(err, "record %s vanished",
+		    guid);
+	/* Stamped just past both versions, not at the wall clock: the new
+	 * version undoes the one that did not land, and still loses to a
+	 * change another site made after it. Kept alive (revived), the
+	 * values keep the stamp of the write that made them, so that
+	 * between live versions the latest write still wins (syncpack(7)):
+	 * the new stamp only has to beat the delete; values that already
+	 * carry their own stamp keep it through any restamp. */
+	hlc = sqlite3_column_int64(rec, 6);
+	if (deleted->hlc > hlc)
+		hlc = deleted->hlc;
+	hlc++;
+	t = rec_table_by_id(ss, sqlite3_column_int64(rec, 1));
+	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
+		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
+	sqlite3_reset(rec);
+	if (t == NULL || rkey == NULL) {
+		sqlite3_value_free(rkey);
+		return sp_error_set(err, "record %s has no row to keep", guid);
+	}
+	if (tick_clock(ss, hlc, &lseq, err) != 0)
+		goto cleanup;
+	st = rec_cached(ss, "UPDATE syncpack_record SET rowversion = max(rowversion,"
+	    " ?2) + 1, hlc = ?3, hlc_site = ?4, lseq = ?5, src = NULL, base = "
+	    "?2, base_hlc = ?6, base_site = ?8, flags = flags | ?7, values_hlc = "
+	    "iif(values_hlc = 0 AND ?7 <> 0, hlc, values_hlc), values_site = "
+	    "iif(values_hlc = 0 AND ?7 <> 0, hlc_site, values_site) WHERE guid "
+	    "= ?1 RETURNING rowversion", err);
+	if (st == NULL)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, deleted->rowversion);
+	sqlite3_bind_int64(st, 3, hlc);
+	sqlite3_bind_text(st, 4, ss->site->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, lseq);
+	sqlite3_bind_int64(st, 6, deleted->hlc);
+	sqlite3_bind_int(st, 7, revived ? 8 : 0);
+	sqlite3_bind_text(st, 8, deleted->hlc_site, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		rec_db_error(ss, err);
+		goto cleanup;
+	}
+	rowversion = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (t->rowversion_column) {
+		/* The application's copy of the rowversion follows. */
+		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = ? WHERE "
+		    "\"%w\" = ?", t->name, t->rowversion_column, t->pk);
+		st = sql ? rec_cached(ss, sql, err) : NULL;
+		sqlite3_free(sql);
+		if (st == NULL)
+			goto cleanup;
+		sqlite3_bind_int64(st, 1, rowversion);
+		sqlite3_bind_value(st, 2, rkey);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			rec_db_error(ss, err);
+			goto cleanup;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+cleanup:
+	sqlite3_value_free(rkey);
+	return rc;
+}
+
