@@ -19,12 +19,14 @@ struct inbox_file {
  * cannot be read, so that their refusal is reported), in flow order per
  * sender. Hidden files (partial writes) and files for other sites are
  * left alone. Free with inbox_free. */
-SP_MUST_CHECK int inbox_scan(const char *site_id, const char *dir,
+SP_MUST_CHECK
+int inbox_scan(const char *site_id, const char *dir,
     const struct sxf_limits *limits, struct inbox_file **files,
     size_t *count, struct sp_error *err);
 void inbox_free(struct inbox_file *files, size_t count);
 
 /* Moves a processed file into dir/done/: kept, never deleted. */
-SP_MUST_CHECK int inbox_move_done(const char *dir, const char *path, struct sp_error *err);
+SP_MUST_CHECK
+int inbox_move_done(const char *dir, const char *path, struct sp_error *err);
 
 #endif

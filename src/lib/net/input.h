@@ -6,7 +6,8 @@
 
 /* Returns an fd for path ("-": stdin) or -1 with err set. Close it with
  * input_close, which leaves stdin open. */
-SP_MUST_CHECK int input_open(const char *path, struct sp_error *err);
+SP_MUST_CHECK
+int input_open(const char *path, struct sp_error *err);
 void input_close(int fd);
 
 /* The name messages use for path: "stdin" for "-". */

@@ -33,22 +33,26 @@ int transport_is_url(const char *s);
 /* Returns "url/sub/" (one slash between, one at the end); caller frees. */
 char *transport_join(const char *url, const char *sub);
 
-SP_MUST_CHECK int transport_put(const struct transport_opts *o, const char *dir_url,
+SP_MUST_CHECK
+int transport_put(const struct transport_opts *o, const char *dir_url,
     const char *name, const char *local_path, struct sp_error *err);
 
 /* Lists the file names in dir_url (no folders, no hidden files). Free
  * with transport_names_free. */
-SP_MUST_CHECK int transport_list(const struct transport_opts *o, const char *dir_url,
+SP_MUST_CHECK
+int transport_list(const struct transport_opts *o, const char *dir_url,
     char ***names, size_t *count, struct sp_error *err);
 void transport_names_free(char **names, size_t count);
 
 /* Downloads dir_url/name into out (truncated first). */
-SP_MUST_CHECK int transport_get(const struct transport_opts *o, const char *dir_url,
+SP_MUST_CHECK
+int transport_get(const struct transport_opts *o, const char *dir_url,
     const char *name, FILE *out, struct sp_error *err);
 
 /* Moves dir_url/name into dir_url/done/ (created when missing), or deletes
  * it. */
-SP_MUST_CHECK int transport_done(const struct transport_opts *o, const char *dir_url,
+SP_MUST_CHECK
+int transport_done(const struct transport_opts *o, const char *dir_url,
     const char *name, int delete_it, struct sp_error *err);
 
 #endif

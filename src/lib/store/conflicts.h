@@ -49,7 +49,8 @@ struct store_conflict {
 
 /* 1 and fills *c with unresolved conflict id, 0 when there is no such
  * unresolved conflict, -1 on error. Free with store_conflict_free. */
-SP_MUST_CHECK int store_conflict_get(struct site *s, long long id,
+SP_MUST_CHECK
+int store_conflict_get(struct site *s, long long id,
     struct store_conflict *c, struct sp_error *err);
 
 static inline void
@@ -66,23 +67,27 @@ store_conflict_free(struct store_conflict *c)
  * values, the row is updated; with key and values NULL, it is deleted;
  * with key NULL, a new row with the values is inserted and takes the
  * record guid, a tombstone, again. */
-SP_MUST_CHECK int store_conflict_write(struct site *s, const char *table,
+SP_MUST_CHECK
+int store_conflict_write(struct site *s, const char *table,
     const char *pk, const char *guid, json_t *key, json_t *values,
     struct sp_error *err);
 
 /* Logs a local update of guid's live row without changing it, so that
  * its values become a new version. */
-SP_MUST_CHECK int store_conflict_touch(struct site *s, const char *guid,
+SP_MUST_CHECK
+int store_conflict_touch(struct site *s, const char *guid,
     struct sp_error *err);
 
 /* Turns the local changes logged so far into new versions of their
  * records (the capture's fold), as every tool does on opening a site. */
-SP_MUST_CHECK int store_conflict_fold(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_conflict_fold(struct site *s, struct sp_error *err);
 
 /* Makes guid's version a successor of the remote version c names (its
  * base, and a rowversion past it) and marks every unresolved conflict of
  * guid resolved now. */
-SP_MUST_CHECK int store_conflict_settle(struct site *s,
+SP_MUST_CHECK
+int store_conflict_settle(struct site *s,
     const struct store_conflict *c, struct sp_error *err);
 
 #endif

@@ -46,34 +46,40 @@ typedef int (*store_listing_fn)(struct site *s, store_row_cb cb, void *ctx,
  * flow, kind, link, status, executions, ready, started, ended, applied,
  * skipped, conflicts, rejected, held, acked ("acked" or "-"), file,
  * sha256. */
-SP_MUST_CHECK int store_list_flows(struct site *s, const char *peer, store_row_cb cb,
+SP_MUST_CHECK
+int store_list_flows(struct site *s, const char *peer, store_row_cb cb,
     void *ctx, struct sp_error *err);
 
 /* The per-record outcomes of flow with peer (NULL: any peer), by
  * direction, peer, then as recorded. Columns: direction, peer, flow,
  * table, guid, outcome, reason. */
-SP_MUST_CHECK int store_list_protocol(struct site *s, long long flow, const char *peer,
+SP_MUST_CHECK
+int store_list_protocol(struct site *s, long long flow, const char *peer,
     store_row_cb cb, void *ctx, struct sp_error *err);
 
 /* The transfers of movable records, of guid only when not NULL (in any
  * letter case), by guid, at, then as recorded. Columns: guid, table, from,
  * to, flow, at, state. */
-SP_MUST_CHECK int store_list_transfers(struct site *s, const char *guid, store_row_cb cb,
+SP_MUST_CHECK
+int store_list_transfers(struct site *s, const char *guid, store_row_cb cb,
     void *ctx, struct sp_error *err);
 
 /* The incoming records held here, by since, table, guid. Columns: tbl,
  * guid, peer, flow, since, reason. */
-SP_MUST_CHECK int store_list_held(struct site *s, store_row_cb cb, void *ctx,
+SP_MUST_CHECK
+int store_list_held(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
 /* The conflicts kept for an operator, by id. Columns: id, tbl, guid, peer,
  * flow, detected, resolved (the time, or "unresolved"). */
-SP_MUST_CHECK int store_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
+SP_MUST_CHECK
+int store_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
 /* The locks, by table and key. Columns: tbl, rkey (the key as text),
  * locked_by ("-" when nobody is named), since. */
-SP_MUST_CHECK int store_list_locks(struct site *s, store_row_cb cb, void *ctx,
+SP_MUST_CHECK
+int store_list_locks(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
 /* Every table ever tracked, by name, its policy as words. Columns: name,
@@ -81,7 +87,8 @@ SP_MUST_CHECK int store_list_locks(struct site *s, store_row_cb cb, void *ctx,
  * ("window=-" without one), the flags among "freeze", "movable" and
  * "rowversion-column" separated by spaces ("-" for none), and "tracked" or
  * "untracked". */
-SP_MUST_CHECK int store_list_tables(struct site *s, store_row_cb cb, void *ctx,
+SP_MUST_CHECK
+int store_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
 #endif

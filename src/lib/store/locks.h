@@ -19,12 +19,14 @@
  * record's key, so 1 and "1" are two keys. key stays the caller's. Returns
  * 1 when the lock was taken, 0 when the record was already locked (that
  * lock is left as it was), -1 on error. */
-SP_MUST_CHECK int store_lock_add(struct site *s, const char *table, json_t *key,
+SP_MUST_CHECK
+int store_lock_add(struct site *s, const char *table, json_t *key,
     const char *by, struct sp_error *err);
 
 /* Releases the lock on the record of table whose key is key: 1 when it was
  * locked and is not any more, 0 when it was not locked, -1 on error. */
-SP_MUST_CHECK int store_lock_remove(struct site *s, const char *table, json_t *key,
+SP_MUST_CHECK
+int store_lock_remove(struct site *s, const char *table, json_t *key,
     struct sp_error *err);
 
 /* 1 when any record is locked here, 0 when none is, -1 on error; an apply

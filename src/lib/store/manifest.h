@@ -79,14 +79,16 @@ struct store_manifest_scan;
  * and its key; t->window the window column) reading the ncols columns
  * cols, which are borrowed and must outlive the scan. NULL with err set on
  * error. */
-SP_MUST_CHECK struct store_manifest_scan *store_manifest_scan_open(
+SP_MUST_CHECK
+struct store_manifest_scan *store_manifest_scan_open(
     struct site *s, const struct tracked_table *t,
     const struct store_manifest_column *cols, int ncols,
     const struct store_manifest_query *q, struct sp_error *err);
 
 /* 1 with row filled with the next record by GUID, 0 after the last, -1 on
  * error. */
-SP_MUST_CHECK int store_manifest_scan_next(struct store_manifest_scan *sc,
+SP_MUST_CHECK
+int store_manifest_scan_next(struct store_manifest_scan *sc,
     struct store_manifest_row *row, struct sp_error *err);
 
 /* Ends a scan; NULL is allowed. */

@@ -23,29 +23,35 @@ struct store_outbox_file {
 /* The URL syncadm peer add --url gave for peer: 1 with *url set (the
  * caller frees it), 0 when the peer is unknown or has none (*url NULL), -1
  * on error. */
-SP_MUST_CHECK int store_peer_url(struct site *s, const char *peer, char **url,
+SP_MUST_CHECK
+int store_peer_url(struct site *s, const char *peer, char **url,
     struct sp_error *err);
 
 /* Records that the file name waits for peer's mailbox url; a file of the
  * same name already listed is replaced. */
-SP_MUST_CHECK int store_outbox_add(struct site *s, const char *name, const char *peer,
+SP_MUST_CHECK
+int store_outbox_add(struct site *s, const char *name, const char *peer,
     const char *kind, const char *url, struct sp_error *err);
 
 /* Forgets name (delivered, superseded or gone); no error when it is not
  * listed. */
-SP_MUST_CHECK int store_outbox_forget(struct site *s, const char *name,
+SP_MUST_CHECK
+int store_outbox_forget(struct site *s, const char *name,
     struct sp_error *err);
 
 /* 1 when name is listed, 0 when not, -1 on error. */
-SP_MUST_CHECK int store_outbox_has(struct site *s, const char *name, struct sp_error *err);
+SP_MUST_CHECK
+int store_outbox_has(struct site *s, const char *name, struct sp_error *err);
 
 /* 1 when any file is listed, 0 when none is, -1 on error. */
-SP_MUST_CHECK int store_outbox_any(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_outbox_any(struct site *s, struct sp_error *err);
 
 /* Every listed file, in no particular order, read in full before the call
  * returns so that the caller may forget files while it walks them. Free
  * *files with store_outbox_files_free. */
-SP_MUST_CHECK int store_outbox_list(struct site *s, struct store_outbox_file **files,
+SP_MUST_CHECK
+int store_outbox_list(struct site *s, struct store_outbox_file **files,
     size_t *count, struct sp_error *err);
 void store_outbox_files_free(struct store_outbox_file *files, size_t count);
 

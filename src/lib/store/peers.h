@@ -19,7 +19,8 @@ struct store_peer {
  * so that the caller may write to the site while it walks them (a spoke
  * has exactly one, the hub). Free *peers with store_peers_free, also when
  * *count is 0. */
-SP_MUST_CHECK int store_peers(struct site *s, struct store_peer **peers, size_t *count,
+SP_MUST_CHECK
+int store_peers(struct site *s, struct store_peer **peers, size_t *count,
     struct sp_error *err);
 void store_peers_free(struct store_peer *peers, size_t count);
 

@@ -16,17 +16,20 @@
 
 /* 1 when this site already sent peer an answer linked to flow (its
  * request or answer), 0 when not, -1 on error. */
-SP_MUST_CHECK int store_recon_answered(struct site *s, const char *peer,
+SP_MUST_CHECK
+int store_recon_answered(struct site *s, const char *peer,
     uint64_t flow, struct sp_error *err);
 
 /* 1 when flow from peer came in and was applied here, in full or in part;
  * 0 when not; -1 on error. */
-SP_MUST_CHECK int store_recon_applied(struct site *s, const char *peer,
+SP_MUST_CHECK
+int store_recon_applied(struct site *s, const char *peer,
     uint64_t flow, struct sp_error *err);
 
 /* Logs the incoming request h, read from file (its SHA-256 sha), as
  * answered now; a request already logged stays as it is. */
-SP_MUST_CHECK int store_recon_log_request(struct site *s,
+SP_MUST_CHECK
+int store_recon_log_request(struct site *s,
     const struct sxf_header *h, const char *file, const char *sha,
     struct sp_error *err);
 

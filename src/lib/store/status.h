@@ -35,12 +35,14 @@ typedef int (*store_peer_status_cb)(void *ctx,
     const struct store_peer_status *p, struct sp_error *err);
 
 /* Every registered peer by id, with its counts; 0, or -1 on error. */
-SP_MUST_CHECK int store_status_peers(struct site *s, store_peer_status_cb cb,
+SP_MUST_CHECK
+int store_status_peers(struct site *s, store_peer_status_cb cb,
     void *ctx, struct sp_error *err);
 
 /* *n: the incoming files refused, failed or left running that no later
  * file from the same peer has made up for by being applied. */
-SP_MUST_CHECK int store_status_failed_flows(struct site *s, long long *n,
+SP_MUST_CHECK
+int store_status_failed_flows(struct site *s, long long *n,
     struct sp_error *err);
 
 #endif

@@ -75,45 +75,53 @@ tracked_columns_free(char **columns, int count)
 /* 1 and fills *t with the recorded policy of table, tracked or not, the
  * words exactly as stored (unchecked); 0 when table was never tracked; -1
  * on error. Free with tracked_table_free. */
-SP_MUST_CHECK int store_table_get(struct site *s, const char *table,
+SP_MUST_CHECK
+int store_table_get(struct site *s, const char *table,
     struct tracked_table *t, struct sp_error *err);
 
 /* The names of the tracked tables in the order they were first tracked;
  * free with tracked_columns_free. */
-SP_MUST_CHECK int store_tables_tracked(struct site *s, char ***names, int *count,
+SP_MUST_CHECK
+int store_tables_tracked(struct site *s, char ***names, int *count,
     struct sp_error *err);
 
 /* The ids of the tracked tables that table id's recorded foreign keys
  * point to, itself excluded, each once; the caller frees *parents. */
-SP_MUST_CHECK int store_table_parents(struct site *s, long long id, long long **parents,
+SP_MUST_CHECK
+int store_table_parents(struct site *s, long long id, long long **parents,
     int *count, struct sp_error *err);
 
 /* The recorded foreign keys of table that point to their parent's key, by
  * column; free with tracked_fks_free. */
-SP_MUST_CHECK int tracked_fks_load(struct site *s, const char *table,
+SP_MUST_CHECK
+int tracked_fks_load(struct site *s, const char *table,
     struct tracked_fk **fks, int *count, struct sp_error *err);
 
 /* The schema of application tables. */
 
 /* The columns of table as the database declares them, in their order;
  * free with tracked_columns_free. */
-SP_MUST_CHECK int tracked_columns_load(struct site *s, const char *table, char ***columns,
+SP_MUST_CHECK
+int tracked_columns_load(struct site *s, const char *table, char ***columns,
     int *count, struct sp_error *err);
 
 /* 1 when the database has an application or internal table named table,
  * 0 when not, -1 on error. */
-SP_MUST_CHECK int store_table_exists(struct site *s, const char *table,
+SP_MUST_CHECK
+int store_table_exists(struct site *s, const char *table,
     struct sp_error *err);
 
 /* 1 when table has the column, 0 when not, -1 on error. */
-SP_MUST_CHECK int store_column_exists(struct site *s, const char *table,
+SP_MUST_CHECK
+int store_column_exists(struct site *s, const char *table,
     const char *column, struct sp_error *err);
 
 /* *ncols: how many columns make up table's primary key (0: none). When
  * there is at least one, *pk gets the first (owned by the caller) and
  * *pk_integer whether it is declared INTEGER (a local, per-site number);
  * otherwise *pk is NULL. */
-SP_MUST_CHECK int store_table_primary_key(struct site *s, const char *table, char **pk,
+SP_MUST_CHECK
+int store_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err);
 
 /* Changing what is recorded; each call belongs inside the caller's
@@ -121,32 +129,38 @@ SP_MUST_CHECK int store_table_primary_key(struct site *s, const char *table, cha
 
 /* Records t's policy (t->name, t->pk and the policy fields) as tracked,
  * keeping the id a table tracked before already has; sets t->id. */
-SP_MUST_CHECK int store_table_save(struct site *s, struct tracked_table *t,
+SP_MUST_CHECK
+int store_table_save(struct site *s, struct tracked_table *t,
     struct sp_error *err);
 
 /* Marks table id as no longer tracked; its policy and the metadata of its
  * rows stay, so that tracking it again keeps every GUID. */
-SP_MUST_CHECK int store_table_untrack(struct site *s, long long id, struct sp_error *err);
+SP_MUST_CHECK
+int store_table_untrack(struct site *s, long long id, struct sp_error *err);
 
 /* Re-reads the foreign keys between tracked tables from the schema, for
  * every table at once: tracking a parent makes its children's references
  * travel as GUIDs. Only single-column references are recorded. */
-SP_MUST_CHECK int store_fks_refresh(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_fks_refresh(struct site *s, struct sp_error *err);
 
 /* Gives every row of t without metadata a GUID, owner this site and
  * rowversion 1, and turns the metadata of rows deleted while t was not
  * tracked into tombstones, both through the change log like any other
  * change. With t->rowversion_column, adds the TABLE_rowversion column if
  * missing and sets it from the metadata. */
-SP_MUST_CHECK int store_table_adopt(struct site *s, const struct tracked_table *t,
+SP_MUST_CHECK
+int store_table_adopt(struct site *s, const struct tracked_table *t,
     struct sp_error *err);
 
 /* Installs t's change capture and the guards of its policy for this site
  * (hub or spoke); t->id must be set (store_table_save). */
-SP_MUST_CHECK int store_capture_install(struct site *s, const struct tracked_table *t,
+SP_MUST_CHECK
+int store_capture_install(struct site *s, const struct tracked_table *t,
     struct sp_error *err);
 
 /* Removes whatever capture and guards table id has; none is no error. */
-SP_MUST_CHECK int store_capture_remove(struct site *s, long long id, struct sp_error *err);
+SP_MUST_CHECK
+int store_capture_remove(struct site *s, long long id, struct sp_error *err);
 
 #endif

@@ -11,15 +11,18 @@
 
 /* Starts a write transaction, taking the write lock at once so that what
  * is read inside it cannot change before the writes. */
-SP_MUST_CHECK int store_tx_begin(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_tx_begin(struct site *s, struct sp_error *err);
 
 /* Starts a read transaction: what is read inside it is one state of the
  * database. It takes no write lock until it writes. */
-SP_MUST_CHECK int store_tx_begin_read(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_tx_begin_read(struct site *s, struct sp_error *err);
 
 /* Commits the transaction store_tx_begin or store_tx_begin_read
  * started. */
-SP_MUST_CHECK int store_tx_commit(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int store_tx_commit(struct site *s, struct sp_error *err);
 
 /* Abandons the open transaction, if any; used on the way out of an error,
  * so it reports nothing. */

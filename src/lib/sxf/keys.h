@@ -10,30 +10,38 @@
 #define SIGNATURE_LEN 64
 
 /* Returns a new Ed25519 key pair; the caller frees it with EVP_PKEY_free. */
-SP_MUST_CHECK EVP_PKEY *key_generate(struct sp_error *err);
+SP_MUST_CHECK
+EVP_PKEY *key_generate(struct sp_error *err);
 
 /* Writes the private key as PKCS#8 PEM to a new file created with mode 0600;
  * refuses to replace an existing file. */
-SP_MUST_CHECK int key_write_private(EVP_PKEY *key, const char *path, struct sp_error *err);
+SP_MUST_CHECK
+int key_write_private(EVP_PKEY *key, const char *path, struct sp_error *err);
 
 /* Writes the public key as SubjectPublicKeyInfo PEM (mode 0644, new file). */
-SP_MUST_CHECK int key_write_public(EVP_PKEY *key, const char *path, struct sp_error *err);
+SP_MUST_CHECK
+int key_write_public(EVP_PKEY *key, const char *path, struct sp_error *err);
 
 /* Returns the public key as a NUL-terminated PEM string; caller frees. */
-SP_MUST_CHECK char *key_public_pem(EVP_PKEY *key, struct sp_error *err);
+SP_MUST_CHECK
+char *key_public_pem(EVP_PKEY *key, struct sp_error *err);
 
 /* Loads a private key file; only Ed25519 keys are accepted. */
-SP_MUST_CHECK EVP_PKEY *key_load_private(const char *path, struct sp_error *err);
+SP_MUST_CHECK
+EVP_PKEY *key_load_private(const char *path, struct sp_error *err);
 
 /* Parses a public key PEM; only Ed25519 keys are accepted. */
-SP_MUST_CHECK EVP_PKEY *key_parse_public(const char *pem, struct sp_error *err);
+SP_MUST_CHECK
+EVP_PKEY *key_parse_public(const char *pem, struct sp_error *err);
 
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer
  * the caller frees. */
-SP_MUST_CHECK char *file_read_small(const char *path, size_t max, size_t *len,
+SP_MUST_CHECK
+char *file_read_small(const char *path, size_t max, size_t *len,
     struct sp_error *err);
 
-SP_MUST_CHECK int key_sign(EVP_PKEY *key, const void *msg, size_t len,
+SP_MUST_CHECK
+int key_sign(EVP_PKEY *key, const void *msg, size_t len,
     unsigned char sig[SIGNATURE_LEN], struct sp_error *err);
 
 /* 1 when sig is a valid signature of msg by key, 0 otherwise. */

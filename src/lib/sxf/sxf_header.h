@@ -30,10 +30,12 @@ struct sxf_header {
 void sxf_header_stamp_now(struct sxf_header *h);
 
 /* Returns the HEADER bytes in a buffer the caller frees. */
-SP_MUST_CHECK char *sxf_header_format(const struct sxf_header *h, size_t *len,
+SP_MUST_CHECK
+char *sxf_header_format(const struct sxf_header *h, size_t *len,
     struct sp_error *err);
 
-SP_MUST_CHECK int sxf_header_parse(const char *buf, size_t len, struct sxf_header *h,
+SP_MUST_CHECK
+int sxf_header_parse(const char *buf, size_t len, struct sxf_header *h,
     struct sp_error *err);
 
 /* Returns the value of an extra header key, or NULL. */
@@ -49,7 +51,8 @@ struct sxf_manifest_entry {
 };
 
 /* Parses MANIFEST (sha256sum format) into a new array the caller frees. */
-SP_MUST_CHECK int sxf_manifest_parse(const char *buf, size_t len,
+SP_MUST_CHECK
+int sxf_manifest_parse(const char *buf, size_t len,
     struct sxf_manifest_entry **entries, size_t *count, size_t max_count,
     struct sp_error *err);
 

@@ -59,7 +59,8 @@ struct sxf_read_result {
 };
 
 /* Reads the whole file from fd. Returns 0 when every check passed. */
-SP_MUST_CHECK int sxf_read_fd(int fd, const struct sxf_limits *limits,
+SP_MUST_CHECK
+int sxf_read_fd(int fd, const struct sxf_limits *limits,
     const struct sxf_read_ops *ops, struct sxf_read_result *result,
     struct sp_error *err);
 

@@ -17,12 +17,16 @@
 
 struct sxf_writer;
 
-SP_MUST_CHECK struct sxf_writer *sxf_writer_new(struct sp_error *err);
-SP_MUST_CHECK int sxf_writer_member_begin(struct sxf_writer *w, const char *name,
+SP_MUST_CHECK
+struct sxf_writer *sxf_writer_new(struct sp_error *err);
+SP_MUST_CHECK
+int sxf_writer_member_begin(struct sxf_writer *w, const char *name,
     struct sp_error *err);
-SP_MUST_CHECK int sxf_writer_member_write(struct sxf_writer *w, const void *buf, size_t len,
+SP_MUST_CHECK
+int sxf_writer_member_write(struct sxf_writer *w, const void *buf, size_t len,
     struct sp_error *err);
-SP_MUST_CHECK int sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err);
+SP_MUST_CHECK
+int sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err);
 
 /* Total payload bytes spooled so far (uncompressed). */
 uint64_t sxf_writer_payload_bytes(const struct sxf_writer *w);
@@ -30,7 +34,8 @@ uint64_t sxf_writer_payload_bytes(const struct sxf_writer *w);
 /* Signs HEADER+MANIFEST with key and writes the gzip pax archive to fd;
  * file_sha256 (65 bytes, may be NULL) receives the SHA-256 of the bytes
  * written, as sha256sum would print it for the file. */
-SP_MUST_CHECK int sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
+SP_MUST_CHECK
+int sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
     EVP_PKEY *key, int fd, char *file_sha256, struct sp_error *err);
 
 void sxf_writer_free(struct sxf_writer *w);

@@ -43,13 +43,15 @@ struct value {
 
 /* Returns a new reference to the JSON form of v; NULL with err set when v
  * has none (a NaN) or memory runs out. Never drops a value silently. */
-SP_MUST_CHECK json_t *value_to_json(const struct value *v, struct sp_error *err);
+SP_MUST_CHECK
+json_t *value_to_json(const struct value *v, struct sp_error *err);
 
 /* Reads the value a JSON value stands for; -1 with err set when it stands
  * for none (arrays, booleans, unknown objects, bad base64). v->bytes points
  * into j or into v->owned: j must outlive v, and value_release frees what
  * v owns. */
-SP_MUST_CHECK int value_from_json(json_t *j, struct value *v, struct sp_error *err);
+SP_MUST_CHECK
+int value_from_json(json_t *j, struct value *v, struct sp_error *err);
 void value_release(struct value *v);
 
 /* 1 when the n bytes at s are UTF-8 as RFC 3629 defines it (no overlong

@@ -18,7 +18,8 @@ struct wire_record {
 };
 
 /* Parses one JSON line strictly; free with wire_record_free. */
-SP_MUST_CHECK int wire_record_parse(const char *line, size_t len, struct wire_record *w,
+SP_MUST_CHECK
+int wire_record_parse(const char *line, size_t len, struct wire_record *w,
     struct sp_error *err);
 void wire_record_free(struct wire_record *w);
 

@@ -47,6 +47,7 @@ struct apply_result {
  * as the URL a file was downloaded from. Returns 0 when the file was
  * applied, ingested or already applied; -1 when nothing was applied (err
  * says why). */
+SP_MUST_CHECK
 int apply_file(struct site *s, const char *path, const char *label,
     const struct sxf_limits *limits, struct apply_result *res,
     struct sp_error *err);
@@ -55,6 +56,7 @@ int apply_file(struct site *s, const char *path, const char *label,
 void apply_refuse_moves(int refuse);
 
 /* Applies held records whose reason is gone, in one transaction. */
+SP_MUST_CHECK
 int apply_release_held(struct site *s, long long *released,
     struct sp_error *err);
 
@@ -77,6 +79,7 @@ struct apply_ctx {
 	struct apply_counts n;
 };
 
+SP_MUST_CHECK
 int apply_ctx_init(struct apply_ctx *ac, struct site *s,
     struct sp_error *err);
 void apply_ctx_free(struct apply_ctx *ac);
@@ -85,16 +88,19 @@ void apply_ctx_free(struct apply_ctx *ac);
  * apply transaction; records its protocol row and, when held, its held
  * row. Returns -1 only on a database error; a bad record is an outcome
  * (rejected). */
+SP_MUST_CHECK
 int apply_record(struct apply_ctx *ac, const char *line, size_t len,
     enum apply_outcome *outcome, struct sp_error *err);
 
 /* Inside an open apply transaction, after a file's records: decides the
  * deletes apply_record deferred (defer_deletes) now that the whole file is
  * in, and stops deferring. */
+SP_MUST_CHECK
 int apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err);
 
 /* Inside an open apply transaction: applies every held record whose reason
  * is gone, repeating while that releases more. */
+SP_MUST_CHECK
 int apply_release_held_in_txn(struct apply_ctx *ac, long long *released,
     struct sp_error *err);
 

@@ -21,6 +21,7 @@ struct policy_cache {
 
 /* 1 and *out for a table tracked here, 0 when it is not, -1 on error.
  * *out stays valid until the next call, which may grow the cache. */
+SP_MUST_CHECK
 int policy_find(struct apply_ctx *ac, const char *table,
     struct policy_entry **out, struct sp_error *err);
 
@@ -62,10 +63,12 @@ enum apply_outcome decide(struct apply_ctx *ac, const struct policy_entry *p,
 /* For a version of a record unknown here: 1 (reason set) when a purged
  * tombstone of it is later and was stamped again, 0 when not, -1 on
  * error. */
+SP_MUST_CHECK
 int deleted_before(struct apply_ctx *ac, const struct wire_record *w,
     char *reason, size_t rlen, struct sp_error *err);
 
 /* Sets an incoming delete aside until the end of the file. */
+SP_MUST_CHECK
 int defer_delete(struct apply_ctx *ac, const char *line, size_t len,
     struct sp_error *err);
 

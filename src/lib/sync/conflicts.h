@@ -7,6 +7,7 @@
 
 /* Resolves conflict id by keeping the local or the remote version; the
  * kept version becomes a new local change that supersedes both. */
+SP_MUST_CHECK
 int conflict_resolve(struct site *s, long long id, int keep_remote,
     struct sp_error *err);
 

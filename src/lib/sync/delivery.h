@@ -23,14 +23,16 @@ struct delivery {
 };
 
 /* output: -o as given (NULL: the peer's URL from syncadm peer add). */
-SP_MUST_CHECK int delivery_prepare(struct site *s, const char *output, const char *peer,
+SP_MUST_CHECK
+int delivery_prepare(struct site *s, const char *output, const char *peer,
     const char *outbox, struct delivery *d, struct sp_error *err);
 
 /* After the file was written: queue and upload it (and anything waiting);
  * a data file for a local destination supersedes the waiting ones.
  * Returns 0 when nothing waits, 1 when files wait in the outbox (err says
  * why), -1 on error. */
-SP_MUST_CHECK int delivery_finish(struct site *s, struct delivery *d,
+SP_MUST_CHECK
+int delivery_finish(struct site *s, struct delivery *d,
     const struct exchange_written *w, const char *kind, const char *peer,
     const struct transport_opts *o, struct sp_error *err);
 
@@ -45,7 +47,8 @@ long outbox_deliver(struct site *s, const char *outbox,
  * into the local folder dir; box receives the mailbox URL, names the file
  * names (free with transport_names_free). Nothing is removed from the
  * server: transport_done does that once a file has been processed. */
-SP_MUST_CHECK int mailbox_download(struct site *s, const char *root,
+SP_MUST_CHECK
+int mailbox_download(struct site *s, const char *root,
     const struct transport_opts *o, const char *dir, char *box,
     size_t boxlen, char ***names, size_t *count, struct sp_error *err);
 

@@ -10,12 +10,14 @@ enum diff_kind { DIFF_ONLY_A, DIFF_ONLY_B, DIFF_DIFFERS };
 struct diff_source;
 
 /* A site database, through the manifest filter f. */
+SP_MUST_CHECK
 struct diff_source *diff_source_db(struct site *s,
     const struct manifest_filter *f, struct sp_error *err);
 
 /* The manifest carried by an exchange file (request.jsonl of a request,
  * echo.jsonl of an answer); with s non-NULL the file is verified against
  * the site's peers first. table limits it to one table. */
+SP_MUST_CHECK
 struct diff_source *diff_source_file(struct site *s, const char *path,
     const char *table, struct sp_error *err);
 
@@ -29,6 +31,7 @@ struct diff_counts {
 };
 
 /* Calls cb for every difference, in table then GUID order. */
+SP_MUST_CHECK
 int diff_run(struct diff_source *a, struct diff_source *b, diff_cb cb,
     void *ctx, struct diff_counts *n, struct sp_error *err);
 

@@ -12,9 +12,11 @@ enum lock_result { LOCK_DONE, LOCK_REFUSED, LOCK_ERROR };
 
 /* LOCK_REFUSED (with the reason in err) when the record is already locked,
  * or, for unlock, not locked. */
-SP_MUST_CHECK enum lock_result lock_record(struct site *s, const char *table,
+SP_MUST_CHECK
+enum lock_result lock_record(struct site *s, const char *table,
     const char *key, const char *by, struct sp_error *err);
-SP_MUST_CHECK enum lock_result unlock_record(struct site *s, const char *table,
+SP_MUST_CHECK
+enum lock_result unlock_record(struct site *s, const char *table,
     const char *key, struct sp_error *err);
 
 #endif

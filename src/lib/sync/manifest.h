@@ -43,13 +43,16 @@ struct manifest_iter;
 /* Iterates every record the filter selects, ordered by table name then
  * GUID, so that two manifests merge in one pass in bounded memory.
  * manifest_next returns 1 with e filled, 0 at the end, -1 on error. */
+SP_MUST_CHECK
 struct manifest_iter *manifest_open(struct site *s,
     const struct manifest_filter *f, struct sp_error *err);
+SP_MUST_CHECK
 int manifest_next(struct manifest_iter *it, struct manifest_entry *e,
     struct sp_error *err);
 void manifest_close(struct manifest_iter *it);
 
 /* Parses one manifest line of a request or an echo, strictly. */
+SP_MUST_CHECK
 int manifest_entry_parse(const char *line, size_t len,
     struct manifest_entry *e, struct sp_error *err);
 

@@ -12,7 +12,8 @@
 /* In one write transaction: puts the records moves names (nmoves of them)
  * in transit to peer, and at the hub the records peer asked for that are
  * here, marking those requests answered. All or nothing. */
-SP_MUST_CHECK int moves_mark(struct site *s, const char *peer,
+SP_MUST_CHECK
+int moves_mark(struct site *s, const char *peer,
     const struct pack_ref *moves, int nmoves, struct sp_error *err);
 
 #endif

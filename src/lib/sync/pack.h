@@ -34,6 +34,7 @@ struct pack_result {
 	struct exchange_written file;
 };
 
+SP_MUST_CHECK
 int pack_data(struct site *s, const char *peer, const char *target,
     const struct pack_options *opt, struct pack_result *res,
     struct sp_error *err);
@@ -43,6 +44,7 @@ struct store;
 /* Builds the wire form (sxf(5)) of record guid as this site holds it, as a
  * new JSON reference in *out (NULL when unknown here). owner, when not
  * NULL, replaces the record's owner (a spoke's sub-site aliases). */
+SP_MUST_CHECK
 int pack_record_by_guid(struct site *s, struct store *store,
     const char *guid, const char *owner, json_t **out, struct sp_error *err);
 
@@ -50,6 +52,7 @@ struct store_record;
 
 /* 1 and fills rec with the tombstone of guid if it was purged here but is
  * remembered (syncpack_purged), 0 if not, -1 on error. */
+SP_MUST_CHECK
 int pack_purged_lookup(struct site *s, const char *guid,
     struct store_record *rec, struct sp_error *err);
 

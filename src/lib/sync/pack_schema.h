@@ -10,7 +10,8 @@
 #include "sxf/sxf_writer.h"
 
 /* Writes schema.json for the n tables into w, as one whole member. */
-SP_MUST_CHECK int pack_write_schema(struct site *s, struct sxf_writer *w,
+SP_MUST_CHECK
+int pack_write_schema(struct site *s, struct sxf_writer *w,
     const struct tracked_table *tables, int n, struct sp_error *err);
 
 #endif

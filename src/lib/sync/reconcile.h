@@ -18,12 +18,14 @@ struct recon_result {
 
 /* Step 1, at the hub: the manifest of spoke's records in the window
  * [since, until] (YYYY-MM-DD), written to target. */
+SP_MUST_CHECK
 int recon_request(struct site *s, const char *spoke, const char *since,
     const char *until, const char *target, struct recon_result *res,
     struct sp_error *err);
 
 /* Steps 2 and 3: answers the request or answer file input. aliases are
  * sub-site ids counted as this site (step 2). */
+SP_MUST_CHECK
 int recon_answer(struct site *s, const char *input,
     const char *const *aliases, int naliases, const char *target,
     struct recon_result *res, struct sp_error *err);

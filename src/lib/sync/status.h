@@ -11,6 +11,7 @@
  * "last_sent", "last_received", "last_acked", "waiting", "held",
  * "conflicts", "rejections"}], "held", "conflicts", "rejections",
  * "verdict": "ok"|"attention", "reason"}. */
+SP_MUST_CHECK
 json_t *site_status(struct site *s, struct sp_error *err);
 
 #endif

@@ -18,9 +18,11 @@ struct atomic_out {
 
 /* target: "-", an existing folder (the file is named dir_name inside it), or
  * a file path. */
-SP_MUST_CHECK int atomic_out_open(struct atomic_out *o, const char *target,
+SP_MUST_CHECK
+int atomic_out_open(struct atomic_out *o, const char *target,
     const char *dir_name, struct sp_error *err);
-SP_MUST_CHECK int atomic_out_commit(struct atomic_out *o, struct sp_error *err);
+SP_MUST_CHECK
+int atomic_out_commit(struct atomic_out *o, struct sp_error *err);
 void atomic_out_abort(struct atomic_out *o);
 
 /* 0 when a file of size bytes fits the file system (type as statfs(2)

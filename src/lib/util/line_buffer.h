@@ -16,11 +16,13 @@ struct line_buffer {
 };
 
 /* Feeds a chunk; calls cb for each complete line (without its newline). */
-SP_MUST_CHECK int line_buffer_feed(struct line_buffer *lb, const void *buf, size_t len,
+SP_MUST_CHECK
+int line_buffer_feed(struct line_buffer *lb, const void *buf, size_t len,
     line_cb cb, void *ctx, struct sp_error *err);
 
 /* At the end of a member: calls cb for a last line without a newline. */
-SP_MUST_CHECK int line_buffer_flush(struct line_buffer *lb, line_cb cb, void *ctx,
+SP_MUST_CHECK
+int line_buffer_flush(struct line_buffer *lb, line_cb cb, void *ctx,
     struct sp_error *err);
 
 void line_buffer_free(struct line_buffer *lb);
