@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "sync/ack.h"
 #include "sync/conflicts.h"
+#include "sync/vacuum.h"
 #include "sync/status.h"
 #include "syncadm.h"
 #include "cli/listing.h"

@@ -1,7 +1,7 @@
 /* ack.h: acknowledgements: written for the flows applied from a peer, with
  * their protocol; ingested to move the ack mark, freeze acknowledged
- * records and keep the peer's protocol. Also the vacuum that purges
- * metadata every peer has acknowledged. */
+ * records and keep the peer's protocol. The vacuum that follows an
+ * ingest is sync/vacuum.c's. */
 #ifndef SYNCPACK_ACK_H
 #define SYNCPACK_ACK_H
 
@@ -15,23 +15,24 @@ struct ack_result {
 
 /* Writes an ack file for every flow applied from peer and not yet
  * acknowledged. */
+SP_MUST_CHECK
 int ack_write(struct site *s, const char *peer, const char *target,
     uint64_t link, struct ack_result *res, struct sp_error *err);
 
 /* Ingests one line of an ack file from peer (inside the apply
  * transaction). */
+SP_MUST_CHECK
 int ack_ingest_line(struct site *s, const char *peer, const char *line,
     size_t len, struct sp_error *err);
 
 /* Ingests one line of an ack file's transfers.jsonl: hops of moved
  * records as the peer knows them. */
+SP_MUST_CHECK
 int ack_transfer_line(struct site *s, const char *line, size_t len,
     struct sp_error *err);
 
 /* After an ack file's lines: freeze and vacuum (inside the transaction). */
+SP_MUST_CHECK
 int ack_after_ingest(struct site *s, const char *peer, struct sp_error *err);
-
-/* Purges tombstones every peer has acknowledged. */
-int site_vacuum(struct site *s, long long *purged, struct sp_error *err);
 
 #endif

@@ -7,40 +7,17 @@
 #include "util/atomic_out.h"
 #include "sync/exchange_file.h"
 #include "net/input.h"
-#include "store/sqlite/sql.h"
+#include "store/flows.h"
 
 static int
 log_outgoing(struct site *s, const struct exchange_meta *m, uint64_t flow,
     const char *path, const char *sha256, struct sp_error *err)
 {
-	const char *peer = m->peer;
-	sqlite3_stmt *st;
-	int r;
+	struct store_flow_out f = { m->peer, flow, m->kind, m->link, path,
+	    sha256, m->covered };
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_flow(peer, "
-	    "direction, flow, kind, link, file, sha256, ready, status, covered)"
-	    " VALUES (?, 'out', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    "'now'), 'sent', ?)", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)flow);
-	sqlite3_bind_text(st, 3, m->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)m->link);
-	sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, m->covered);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return site_sqlite_error(s, err, s->path);
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_peer SET last_sent = "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+	return store_flow_add_out(s, &f, err) != 0 ||
+	    store_peer_sent(s, m->peer, err) != 0 ? -1 : 0;
 }
 
 /* seen, seen_sha256: the highest flow received from the recipient and
@@ -50,31 +27,24 @@ static int
 add_seen(struct site *s, const char *peer, struct sxf_header *h,
     struct sp_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
+	long long flow;
+	char *sha;
+	int r = store_flow_last_in(s, peer, &flow, &sha, err);
 
-	if (sqlite3_prepare_v2(s->db, "SELECT flow, sha256 FROM syncpack_flow "
-	    "WHERE peer = ? AND direction = 'in' ORDER BY flow DESC LIMIT 1", -1,
-	    &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	if (r == 1) {
 		strcpy(h->extra_key[h->nextra], "seen");
 		snprintf(h->extra_value[h->nextra], sizeof(h->extra_value[0]),
-		    "%lld", (long long)sqlite3_column_int64(st, 0));
+		    "%lld", flow);
 		h->nextra++;
-		if (sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+		if (sha != NULL) {
 			strcpy(h->extra_key[h->nextra], "seen_sha256");
 			snprintf(h->extra_value[h->nextra],
-			    sizeof(h->extra_value[0]), "%s",
-			    sqlite3_column_text(st, 1));
+			    sizeof(h->extra_value[0]), "%s", sha);
 			h->nextra++;
 		}
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 :
-	    site_sqlite_error(s, err, s->path);
+	free(sha);
+	return r < 0 ? -1 : 0;
 }
 
 /* restored: 1 on the answers of a site that found it was restored from a
@@ -88,13 +58,13 @@ static int
 add_restored(struct site *s, const char *peer, struct sxf_header *h,
     struct sp_error *err)
 {
+	long long mark;
 	int r;
 
 	if (strcmp(h->kind, "answer") != 0)
 		return 0;
-	r = site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ? AND "
-	    "acked_lseq < 0", peer, err);
-	if (r == 1) {
+	r = store_peer_mark(s, peer, &mark, err);
+	if (r == 1 && mark < 0) {
 		strcpy(h->extra_key[h->nextra], "restored");
 		strcpy(h->extra_value[h->nextra], "1");
 		h->nextra++;
@@ -176,15 +146,8 @@ static int
 forget_acks(struct site *s, const char *peer, long long mark,
     struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("UPDATE syncpack_peer SET acked_lseq = "
-	    "min(acked_lseq, %lld) WHERE site = '%q'; UPDATE syncpack_flow SET "
-	    "covered = -1 WHERE peer = '%q' AND direction = 'out'", mark, peer,
-	    peer);
-	int r = sql ? site_exec(s, sql, err) : sp_error_set(err,
-	    "out of memory");
-
-	sqlite3_free(sql);
-	return r;
+	return store_peer_mark_lower(s, peer, mark, err) != 0 ||
+	    store_flows_out_uncover(s, peer, err) != 0 ? -1 : 0;
 }
 
 int
@@ -193,13 +156,38 @@ exchange_note_restored(struct site *s, const char *peer, struct sp_error *err)
 	return forget_acks(s, peer, 0, err);
 }
 
+/* 1 when the peer that sent h has seen flows of this site that this site
+ * has not written yet, or another file under one of its flow ids (a
+ * checksum other than that of the file logged, or one logged without a
+ * checksum); 0 when not, -1 on error. */
+static int
+seen_unknown(struct site *s, const struct sxf_header *h, long long seen,
+    struct sp_error *err)
+{
+	const char *seen_sha = sxf_header_extra(h, "seen_sha256");
+	long long next;
+	char *sha;
+	int r;
+
+	if ((r = store_next_flow_peek(s, &next, err)) < 0)
+		return -1;
+	if (r == 1 && seen >= next)
+		return 1;
+	if (seen_sha == NULL)
+		return 0;
+	r = store_flow_out_sha256(s, h->from, seen, &sha, err);
+	if (r == 1)
+		r = sha == NULL || strcmp(sha, seen_sha) != 0;
+	free(sha);
+	return r;
+}
+
 int
 exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err)
 {
 	const char *seen = sxf_header_extra(h, "seen");
-	sqlite3_stmt *st;
-	int r, restored = 0;
+	int restored;
 
 	if (seen == NULL)
 		return 0;
@@ -209,31 +197,11 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
 	 * peer acknowledged no longer counts; this site sends everything
 	 * again, and its files say so (since -1, restored) until the peer
 	 * acknowledges one. */
-	if (sqlite3_prepare_v2(s->db, "SELECT ?2 >= (SELECT next_flow FROM "
-	    "syncpack_site WHERE id = 1) OR EXISTS (SELECT 1 FROM syncpack_flow"
-	    " WHERE peer = ?1 AND direction = 'out' AND flow = ?2 AND sha256 IS "
-	    "NOT ?3 AND ?3 IS NOT NULL)", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, h->from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, atoll(seen));
-	if (sxf_header_extra(h, "seen_sha256") != NULL)
-		sqlite3_bind_text(st, 3, sxf_header_extra(h, "seen_sha256"), -1,
-		    SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		restored = sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW)
-		return site_sqlite_error(s, err, s->path);
+	if ((restored = seen_unknown(s, h, atoll(seen), err)) < 0)
+		return -1;
 	if (restored && forget_acks(s, h->from, -1, err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET next_flow = "
-	    "max(next_flow, ? + 1) WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_int64(st, 1, atoll(seen));
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
+	return store_next_flow_raise(s, atoll(seen), err);
 }
 
 int

@@ -31,12 +31,14 @@ struct exchange_meta {
 /* Gives the payload spooled in w a flow id and a header, writes it to
  * target (file, folder or "-"), and logs the outgoing flow. w is left to
  * the caller to free. */
+SP_MUST_CHECK
 int exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err);
 
 /* Moves this site's next flow id past the "seen" header of a verified file
  * from a peer (the peer's highest flow applied from this site). */
+SP_MUST_CHECK
 int exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err);
 
@@ -53,12 +55,14 @@ int exchange_file_read(struct site *s, const char *path,
  * mark drops to 0, acknowledgements of files written to it so far no
  * longer move it, and from 0 a pack sends the peer its own versions too,
  * and the deletes whose tombstones were purged (pack.c). */
+SP_MUST_CHECK
 int exchange_note_restored(struct site *s, const char *peer,
     struct sp_error *err);
 
 /* The sender of the verified file h says it was restored from a backup:
  * a data file with since -1, an answer with restored: 1. Notes it
  * (exchange_note_restored); 0 when h says nothing of the kind. */
+SP_MUST_CHECK
 int exchange_sender_restored(struct site *s, const struct sxf_header *h,
     struct sp_error *err);
 

@@ -5,6 +5,7 @@
 
 #include "sync/ack.h"
 #include "sync/moves.h"
+#include "sync/vacuum.h"
 #include "sync/pack.h"
 #include "sync/pack_schema.h"
 #include "sync/routing.h"

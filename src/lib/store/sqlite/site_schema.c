@@ -204,9 +204,10 @@ const char site_schema_sql[] =
     " END;";
 
 /* Tombstones every peer acknowledged, kept out of syncpack_record for
- * SITE_PURGED_DAYS: a site restored from an older backup still learns of
- * those deletes, and does not bring the records back. site_open creates
- * it, in new sites and in those made before it existed. */
+ * STORE_PURGED_DAYS (store/vacuum.h): a site restored from an older
+ * backup still learns of those deletes, and does not bring the records
+ * back. site_open creates it, in new sites and in those made before it
+ * existed. */
 const char site_purged_sql[] =
     "CREATE TABLE IF NOT EXISTS syncpack_purged("
     " guid TEXT PRIMARY KEY,"

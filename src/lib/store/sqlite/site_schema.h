@@ -4,9 +4,6 @@
 
 #define SITE_SCHEMA_VERSION 1
 
-/* How long a purged tombstone is remembered (syncpack_purged). */
-#define SITE_PURGED_DAYS 400
-
 /* syncpack_purged (site_open runs it on every site). */
 extern const char site_purged_sql[];
 
