@@ -45,6 +45,7 @@ int exchange_note_seen(struct site *s, const struct sxf_header *h,
 /* Reads path ("-": stdin) through the container reader. With s non-NULL the
  * signature is checked against the registered peer key and the file must be
  * addressed to s; with s NULL neither is checked (listing). */
+SP_MUST_CHECK
 int exchange_file_read(struct site *s, const char *path,
     const struct sxf_limits *limits, struct sxf_read_ops *ops,
     struct sxf_read_result *result, struct sp_error *err);
