@@ -7,6 +7,7 @@
 
 #include "store/deferred.h"
 #include "sync/apply_record.h"
+#include "util/clock.h"
 
 /* A version of a record unknown here whose tombstone was purged (a site
  * restored from an older backup sends it): if the delete is the later of
@@ -33,9 +34,7 @@ deleted_before(struct apply_ctx *ac, const struct wire_record *w,
 	if (w->rec.rowversion > rec.rowversion)
 		rec.rowversion = w->rec.rowversion;
 	rec.rowversion++;
-	if (w->rec.hlc > rec.hlc)
-		rec.hlc = w->rec.hlc;
-	rec.hlc++;
+	rec.hlc = clock_past_hlc(rec.hlc, w->rec.hlc);
 	snprintf(rec.hlc_site, sizeof(rec.hlc_site), "%s", ac->site->id);
 	rec.base = w->rec.rowversion;
 	rec.base_hlc = w->rec.hlc;

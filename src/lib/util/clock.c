@@ -50,3 +50,15 @@ clock_next_hlc(long long last, long long wall_ms)
 
 	return wall > last ? wall : last + 1;
 }
+
+long long
+clock_observe_hlc(long long clock, long long seen)
+{
+	return seen > clock ? seen : clock;
+}
+
+long long
+clock_past_hlc(long long a, long long b)
+{
+	return (a > b ? a : b) + 1;
+}

@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "store/tables.h"
 #include "store/sqlite/records.h"
+#include "util/clock.h"
 
 static int
 tick_clock(struct store_sqlite *ss, long long seen_hlc, long long *lseq,
@@ -29,9 +30,7 @@ tick_clock(struct store_sqlite *ss, long long seen_hlc, long long *lseq,
 		sqlite3_reset(st);
 		ss->clock_loaded = 1;
 	}
-	/* Receiving a stamp moves this site's clock past it (HLC rule). */
-	if (seen_hlc > ss->clock_hlc)
-		ss->clock_hlc = seen_hlc;
+	ss->clock_hlc = clock_observe_hlc(ss->clock_hlc, seen_hlc);
 	*lseq = ++ss->clock_lseq;
 	return 0;
 }
@@ -366,10 +365,7 @@ rec_restamp(struct store *base, const char *guid,
 	 * between live versions the latest write still wins (syncpack(7)):
 	 * the new stamp only has to beat the delete; values that already
 	 * carry their own stamp keep it through any restamp. */
-	hlc = sqlite3_column_int64(rec, 6);
-	if (deleted->hlc > hlc)
-		hlc = deleted->hlc;
-	hlc++;
+	hlc = clock_past_hlc(sqlite3_column_int64(rec, 6), deleted->hlc);
 	t = rec_table_by_id(ss, sqlite3_column_int64(rec, 1));
 	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
 		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
