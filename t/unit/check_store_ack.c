@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "store_fixture.h"
 #include "store/flows.h"
 #include "store/protocol.h"
 #include "store/site.h"
@@ -35,11 +36,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 static void
@@ -358,8 +356,6 @@ main(void)
 {
 	Suite *s = suite_create("store_ack");
 	TCase *flows = tcase_create("flows"), *other = tcase_create("other");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(flows, setup, teardown);
 	tcase_add_test(flows, outgoing_flows_keep_their_checksum);
@@ -374,9 +370,5 @@ main(void)
 	tcase_add_test(other, refused_moves_are_reported_again);
 	tcase_add_test(other, nothing_to_purge);
 	suite_add_tcase(s, other);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return fixture_run(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_fixture.h"
 #include "store/conflicts.h"
 #include "store/deferred.h"
 #include "store/flows_in.h"
@@ -45,13 +46,10 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	store_rollback(store);
 	store_close(store);
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 #define OK(call) ck_assert_msg((call) == 0, "%s: %s", #call, err.msg)
@@ -336,8 +334,6 @@ main(void)
 	Suite *s = suite_create("store_apply");
 	TCase *held = tcase_create("held");
 	TCase *rest = tcase_create("rest");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(held, setup, teardown);
 	tcase_add_test(held, nothing_held);
@@ -353,9 +349,5 @@ main(void)
 	tcase_add_test(rest, conflicts_protocol_and_moves_are_written);
 	tcase_add_test(rest, incoming_flows);
 	suite_add_tcase(s, rest);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(s);
 }

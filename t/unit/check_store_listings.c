@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_fixture.h"
 #include "store/listings.h"
 #include "store/peers.h"
 #include "store/site.h"
@@ -84,11 +85,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 /* Each row as one line of name=value pairs; integers as #N, no value as
@@ -368,8 +366,6 @@ main(void)
 {
 	Suite *s = suite_create("store_listings");
 	TCase *tc = tcase_create("listings");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_empty);
@@ -381,9 +377,5 @@ main(void)
 	tcase_add_test(tc, test_stop);
 	tcase_add_test(tc, test_peers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(s);
 }

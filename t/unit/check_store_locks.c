@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_fixture.h"
 #include "store/locks.h"
 #include "store/outbox.h"
 #include "store/site.h"
@@ -30,11 +31,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 static int
@@ -246,8 +244,6 @@ main(void)
 {
 	Suite *s = suite_create("store_locks");
 	TCase *locks = tcase_create("locks"), *outbox = tcase_create("outbox");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(locks, setup, teardown);
 	tcase_add_test(locks, lock_once_unlock_once);
@@ -261,9 +257,5 @@ main(void)
 	tcase_add_test(outbox, adding_a_name_again_replaces_it);
 	tcase_add_test(outbox, peer_urls);
 	suite_add_tcase(s, outbox);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return fixture_run(s);
 }

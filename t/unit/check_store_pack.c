@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_fixture.h"
 #include "store/moving.h"
 #include "store/packing.h"
 #include "store/site.h"
@@ -26,14 +27,7 @@ static long long parent_id, line_id;
 static void
 app(const char *sql)
 {
-	sqlite3 *db;
-	char *msg = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
-	    "%s: %s", sql, msg ? msg : "?");
-	sqlite3_close(db);
+	fixture_app(path, sql);
 }
 
 /* The one integer sql gives. */
@@ -116,11 +110,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 /* The GUID of table's record whose local key is id. */
@@ -416,8 +407,6 @@ main(void)
 {
 	Suite *s = suite_create("store_pack");
 	TCase *tc = tcase_create("pack");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, peer_marks_and_advance);
@@ -427,9 +416,5 @@ main(void)
 	tcase_add_test(tc, move_requests);
 	tcase_add_test(tc, read_transaction);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(s);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_fixture.h"
 #include "store/conflicts.h"
 #include "store/listings.h"
 #include "store/manifest.h"
@@ -26,16 +27,11 @@ static char dir[64];
 static char path[128];
 static struct site site;
 
+/* The application's own statements, on a connection of its own. */
 static void
 app(const char *sql)
 {
-	sqlite3 *db;
-	char *msg = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
-	    "%s: %s", sql, msg ? msg : "?");
-	sqlite3_close(db);
+	fixture_app(path, sql);
 }
 
 /* Reopens the site: opening folds what the capture logged. */
@@ -96,11 +92,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 /* The GUID of table's row of local key id. */
@@ -461,8 +454,6 @@ main(void)
 {
 	Suite *s = suite_create("store_recon");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, manifest_values_are_typed);
@@ -471,9 +462,5 @@ main(void)
 	tcase_add_test(tc, status_counts);
 	tcase_add_test(tc, conflict_statements);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store_fixture.h"
 #include "store/site.h"
 #include "store/store.h"
 #include "store/tables.h"
@@ -22,13 +23,7 @@ static struct site site;
 static void
 app(const char *sql)
 {
-	sqlite3 *db;
-	char *msg = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
-	    "%s: %s", sql, msg ? msg : "?");
-	sqlite3_close(db);
+	fixture_app(path, sql);
 }
 
 static void
@@ -52,11 +47,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	site_close(&site);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_dir_remove(dir);
 }
 
 /* Reopens the site: opening folds what the capture logged. */
@@ -332,8 +324,6 @@ main(void)
 {
 	Suite *s = suite_create("store_tables");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, schema_is_read_as_declared);
@@ -342,9 +332,5 @@ main(void)
 	tcase_add_test(tc, tracked_tables_and_foreign_keys);
 	tcase_add_test(tc, adopt_and_capture);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(s);
 }
