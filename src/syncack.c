@@ -103,7 +103,7 @@ write_ack(struct site *s, const char *peer, const char *output)
 }
 
 /* Ingests one ack file (a tool_input_fn); returns 1 when it may be moved
- * to done/. */
+ * to done/, else as tool_input_failed. */
 static int
 ingest_one(struct site *s, const char *path, const char *label, void *ctx,
     int *rc)
@@ -116,7 +116,7 @@ ingest_one(struct site *s, const char *path, const char *label, void *ctx,
 	if (apply_file(s, path, label, &sxf_default_limits, &res, &err) != 0) {
 		tool_warn("%s: %s", name, err.msg);
 		*rc = EXIT_TROUBLE;
-		return 0;
+		return tool_input_failed(&err);
 	}
 	if (res.status == APPLY_ALREADY)
 			fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s already "

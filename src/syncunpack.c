@@ -192,7 +192,8 @@ reply(struct run *r, const struct sxf_header *h)
 }
 
 /* Applies one file; returns 1 when it was processed (applied, already
- * applied or ingested) and may be moved to done/. */
+ * applied or ingested) and may be moved to done/, else as
+ * tool_input_failed. */
 static int
 apply_one(struct run *r, const char *path, const char *label)
 {
@@ -204,7 +205,7 @@ apply_one(struct run *r, const char *path, const char *label)
 	if (apply_file(r->site, path, label, r->limits, &res, &err) != 0) {
 		tool_warn("%s: %s", name, err.msg);
 		worst(r, EXIT_TROUBLE);
-		return 0;
+		return tool_input_failed(&err);
 	}
 	switch (res.status) {
 	case APPLY_ALREADY:

@@ -30,6 +30,40 @@ test_expect_success 'a file applied but not moved into done/ exits 1' '
 	grep -q "cannot move into usb/done" err
 '
 
+# hold_write DB SECONDS: another writer (the application) holds DB's write
+# lock for SECONDS in the background; returns once it has it.
+hold_write() {
+	rm -f held &&
+	printf "BEGIN IMMEDIATE;\nINSERT INTO customer(name) VALUES (1);\n.shell touch held; sleep %s\nROLLBACK;\n" "$2" |
+		sqlite3 "$1" >/dev/null 2>&1 &
+	n=0
+	while ! test -f held; do
+		n=$((n + 1)); test $n -lt 100 || return 1; sleep 0.1
+	done
+}
+
+test_expect_success 'a busy database stops the walk at the first file; the rest stay' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"B\")" &&
+	sqlite3 c.db "insert into customer(name) values (\"C\")" &&
+	send b.db ASOC && send c.db ASOC &&
+	hold_write hub.db 6 &&
+	expect_code 2 env SYNCPACK_BUSY_TIMEOUT=1 syncunpack -d hub.db usb &&
+	wait &&
+	test $(grep -c "sxf: hub.db: database is locked" err) -eq 1 &&
+	grep -q "stopping here: the database is busy; this file and 1 more stay for the next run" err &&
+	test $(ls usb/*.sxf | wc -l) -eq 2 &&
+	test "$(sqlite3 hub.db "select count(*) from customer")" = 0 &&
+	syncunpack -d hub.db usb 2>>log &&
+	test "$(sqlite3 hub.db "select group_concat(name) from (select name from customer order by name)")" = B,C
+'
+
+test_expect_success 'SYNCPACK_BUSY_TIMEOUT must be a number of seconds' '
+	make_sites &&
+	expect_code 2 env SYNCPACK_BUSY_TIMEOUT=soon syncadm status -d hub.db &&
+	expect_err "SYNCPACK_BUSY_TIMEOUT: soon: not a number of seconds"
+'
+
 test_expect_success 'output that cannot be written is trouble' '
 	make_sites &&
 	expect_code 2 sh -c "syncadm key -d hub.db >/dev/full" &&

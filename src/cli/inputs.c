@@ -12,13 +12,29 @@
 #include "store/site.h"
 #include "sync/delivery.h"
 
+int
+tool_input_failed(const struct sp_error *err)
+{
+	return err->kind == SP_ERR_BUSY ? -1 : 0;
+}
+
+/* The walk ends at file (a path or URL) of a folder or mailbox, with left
+ * more files after it. */
+static void
+walk_stopped(const char *file, size_t left)
+{
+	tool_warn("%s: stopping here: the database is busy; this file and %zu "
+	    "more stay for the next run", file, left);
+}
+
 /* This site's mailbox under the URL root: downloads every file into a
  * private temporary folder, hands each to process in flow order (label:
  * the file's URL), and moves each processed one into done/ on the server,
  * or deletes it with --delete. */
 static int
 mailbox_run(struct site *s, const char *root,
-    const struct sxf_limits *limits, tool_input_fn process, void *ctx)
+    const struct sxf_limits *limits, tool_input_fn process, void *ctx,
+    int *stop)
 {
 	char dir[1024], box[2048];
 	const char *tmp = getenv("TMPDIR");
@@ -51,6 +67,12 @@ mailbox_run(struct site *s, const char *root,
 		if (asprintf(&label, "%s%s", box, name) < 0)
 			label = NULL;
 		processed = process(s, files[i].path, label, ctx, &rc);
+		if (processed < 0) {
+			walk_stopped(label ? label : name, count - i - 1);
+			free(label);
+			*stop = 1;
+			break;
+		}
 		free(label);
 		/* Verified and applied before anything leaves the server. */
 		if (processed &&
@@ -79,7 +101,7 @@ mailbox_run(struct site *s, const char *root,
  * into done/ once processed. */
 static int
 folder_run(struct site *s, const char *dir, const struct sxf_limits *limits,
-    tool_input_fn process, void *ctx)
+    tool_input_fn process, void *ctx, int *stop)
 {
 	struct inbox_file *files;
 	struct sp_error err;
@@ -90,14 +112,22 @@ folder_run(struct site *s, const char *dir, const struct sxf_limits *limits,
 		tool_warn("%s", err.msg);
 		return EXIT_TROUBLE;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (process(s, files[i].path, NULL, ctx, &rc) &&
+	for (size_t i = 0; i < count; i++) {
+		int processed = process(s, files[i].path, NULL, ctx, &rc);
+
+		if (processed < 0) {
+			walk_stopped(files[i].path, count - i - 1);
+			*stop = 1;
+			break;
+		}
+		if (processed &&
 		    inbox_move_done(dir, files[i].path, &err) != 0) {
 			/* Processed, but it stays: partly done. */
 			tool_warn("%s", err.msg);
 			if (rc < EXIT_PARTIAL)
 				rc = EXIT_PARTIAL;
 		}
+	}
 	inbox_free(files, count);
 	return rc;
 }
@@ -106,19 +136,25 @@ int
 tool_inputs_run(struct site *s, char **inputs, int n,
     const struct sxf_limits *limits, tool_input_fn process, void *ctx)
 {
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, stop = 0;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !stop; i++) {
 		struct stat st;
 		int r = EXIT_OK;
 
 		if (transport_is_url(inputs[i]))
-			r = mailbox_run(s, inputs[i], limits, process, ctx);
+			r = mailbox_run(s, inputs[i], limits, process, ctx,
+			    &stop);
 		else if (strcmp(inputs[i], "-") != 0 &&
 		    stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
-			r = folder_run(s, inputs[i], limits, process, ctx);
-		else
-			process(s, inputs[i], NULL, ctx, &r);
+			r = folder_run(s, inputs[i], limits, process, ctx,
+			    &stop);
+		else if (process(s, inputs[i], NULL, ctx, &r) < 0 &&
+		    i + 1 < n) {
+			tool_warn("stopping here: the database is busy; %d more "
+			    "inputs stay for the next run", n - i - 1);
+			stop = 1;
+		}
 		if (r > rc)
 			rc = r;
 	}

@@ -99,9 +99,14 @@ struct sxf_limits;
 /* Processes one exchange file at path (label: its URL, or NULL to name it
  * by path); raises *rc to the exit code it deserves. Returns 1 when the
  * file is done with (it then moves into done/ or is deleted), 0 when it
- * must stay where it is. */
+ * must stay where it is, -1 when it stays and so must every file after it
+ * (the database is busy: the next files would wait in vain). */
 typedef int (*tool_input_fn)(struct site *s, const char *path,
     const char *label, void *ctx, int *rc);
+
+/* What a tool_input_fn returns for a file that failed with err: -1 when
+ * the next files cannot fare better (the database is busy), else 0. */
+int tool_input_failed(const struct sp_error *err);
 
 /* Walks the FILE|DIR|URL|- arguments of a reading tool: a file or "-" is
  * processed as it is; a folder's files for this site in flow order, each
@@ -109,7 +114,8 @@ typedef int (*tool_input_fn)(struct site *s, const char *path,
  * mailbox under it: every file is downloaded into a private temporary
  * folder, processed in flow order, and moved into done/ on the server (or
  * deleted with --delete) once processed. A file processed that cannot be
- * moved makes the run partial. Returns the worst exit code. */
+ * moved makes the run partial. The walk stops at a file process says -1
+ * of, leaving it and the rest in place. Returns the worst exit code. */
 int tool_inputs_run(struct site *s, char **inputs, int n,
     const struct sxf_limits *limits, tool_input_fn process, void *ctx);
 

@@ -38,7 +38,7 @@ setup(void)
 	ck_assert_msg(site_init(path, "HUB", 1, NULL, NULL, &err) == 0, "%s",
 	    err.msg);
 	ck_assert_msg(site_open(&site, path, 0, &err) == 0, "%s", err.msg);
-	store = store_sqlite_open(&site, &err);
+	store = store_open(&site, &err);
 	ck_assert_msg(store != NULL, "%s", err.msg);
 	ck_assert_msg(store_begin_apply(store, &err) == 0, "%s", err.msg);
 }

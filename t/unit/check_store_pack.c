@@ -6,7 +6,6 @@
  * exchange leave (purged deletes, requests), go through app() and
  * app_int(), the part a second backend replaces. */
 #include <check.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +33,7 @@ app(const char *sql)
 static long long
 app_int(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return fixture_app_int(path, sql);
 }
 
 static long long
@@ -119,7 +108,7 @@ static void
 guid_of(const char *table, long long id, char guid[33])
 {
 	struct sp_error err;
-	struct store *st = store_sqlite_open(&site, &err);
+	struct store *st = store_open(&site, &err);
 	struct store_record rec;
 	json_t *key = json_integer(id);
 

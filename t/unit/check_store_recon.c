@@ -6,7 +6,6 @@
  * operations write (flows, transfers, conflicts) go through app(), the one
  * part a second backend replaces. */
 #include <check.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +100,7 @@ static void
 guid_of(const char *table, long long id, char guid[33])
 {
 	struct sp_error err;
-	struct store *st = store_sqlite_open(&site, &err);
+	struct store *st = store_open(&site, &err);
 	struct store_record rec;
 	json_t *key = json_integer(id);
 
@@ -117,7 +116,7 @@ static int
 lookup(const char *guid, struct store_record *rec, json_t **row)
 {
 	struct sp_error err;
-	struct store *st = store_sqlite_open(&site, &err);
+	struct store *st = store_open(&site, &err);
 	int found;
 
 	ck_assert_ptr_nonnull(st);

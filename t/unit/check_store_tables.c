@@ -3,7 +3,6 @@
  * only; what the application does to its own tables goes through app(),
  * the one part a second backend replaces. */
 #include <check.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +109,7 @@ static int
 records(const char *table)
 {
 	struct sp_error err;
-	struct store *st = store_sqlite_open(&site, &err);
+	struct store *st = store_open(&site, &err);
 	int n = 0;
 
 	ck_assert_ptr_nonnull(st);

@@ -56,9 +56,11 @@ struct store {
 	const struct store_ops *ops;
 };
 
-/* The SQLite backend over an open site; the site stays owned by the caller
- * and must outlive the store. */
-struct store *store_sqlite_open(struct site *s, struct sp_error *err);
+/* The record store of an open site, of the backend the site was opened
+ * with; the site stays owned by the caller and must outlive the store.
+ * Close with store_close. */
+SP_MUST_CHECK
+struct store *store_open(struct site *s, struct sp_error *err);
 
 static inline void
 store_close(struct store *st)

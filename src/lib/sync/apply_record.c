@@ -111,7 +111,7 @@ apply_ctx_init(struct apply_ctx *ac, struct site *s, struct sp_error *err)
 	ac->policies = calloc(1, sizeof(*ac->policies));
 	if (ac->policies == NULL)
 		return sp_error_set(err, "out of memory");
-	ac->store = store_sqlite_open(s, err);
+	ac->store = store_open(s, err);
 	if (ac->store == NULL) {
 		free(ac->policies);
 		ac->policies = NULL;

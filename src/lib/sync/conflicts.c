@@ -145,7 +145,7 @@ conflict_resolve(struct site *s, long long id, int keep_remote,
 			sp_error_set(err, "no unresolved conflict %lld", id);
 		goto rollback;
 	}
-	if ((store = store_sqlite_open(s, err)) == NULL)
+	if ((store = store_open(s, err)) == NULL)
 		goto rollback;
 	if (keep_remote) {
 		if (write_values(s, store, c.table, c.remote, c.guid, err) != 0)

@@ -61,7 +61,7 @@ static int
 record_exists(struct site *s, const char *table, json_t *key,
     struct sp_error *err)
 {
-	struct store *st = store_sqlite_open(s, err);
+	struct store *st = store_open(s, err);
 	struct store_record rec;
 	int r;
 

@@ -490,7 +490,7 @@ pack_data(struct site *s, const char *peer, const char *target,
 		return -1;
 	in_txn = 1;
 	if (pack_begin(&ps, err) != 0 ||
-	    (ps.store = store_sqlite_open(s, err)) == NULL ||
+	    (ps.store = store_open(s, err)) == NULL ||
 	    (ps.w = sxf_writer_new(err)) == NULL ||
 	    pack_write_schema(s, ps.w, ps.tables, ps.ntables, err) != 0 ||
 	    sxf_writer_member_begin(ps.w, "data.jsonl", err) != 0)

@@ -596,7 +596,7 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 	ac.aliases = aliases;
 	ac.naliases = naliases;
 	if (tracked_tables_load(s, &ac.tables, &ac.ntables, err) != 0 ||
-	    (ac.store = store_sqlite_open(s, err)) == NULL ||
+	    (ac.store = store_open(s, err)) == NULL ||
 	    (ac.w = sxf_writer_new(err)) == NULL)
 		goto cleanup;
 	ops.on_header = on_header;

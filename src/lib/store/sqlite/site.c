@@ -21,10 +21,32 @@ has_metadata(struct site *s, struct sp_error *err)
 	    "'table' AND name = 'syncpack_site'", NULL, err);
 }
 
+/* How long a tool waits for another writer (the application) to let go of
+ * the database: SYNCPACK_BUSY_TIMEOUT seconds, 30 when not set. */
+static int
+busy_timeout_ms(int *ms, struct sp_error *err)
+{
+	const char *v = getenv("SYNCPACK_BUSY_TIMEOUT");
+	char *end;
+	long secs;
+
+	*ms = 30000;
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	secs = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || secs < 0 || secs > 86400)
+		return sp_error_setk(err, SP_ERR_USAGE, 0, "SYNCPACK_BUSY_TIMEOUT"
+		    ": %s: not a number of seconds from 0 to 86400", v);
+	*ms = (int)secs * 1000;
+	return 0;
+}
+
 static int
 open_db(struct site *s, const char *path, int create, struct sp_error *err)
 {
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	int busy_ms;
 
 	memset(s, 0, sizeof(*s));
 	if (!create && access(path, F_OK) != 0)
@@ -40,7 +62,11 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 		site_close(s);
 		return sp_error_set(err, "out of memory");
 	}
-	sqlite3_busy_timeout(s->db, 30000);
+	if (busy_timeout_ms(&busy_ms, err) != 0) {
+		site_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* The tool's own connection gets a larger page cache: index upkeep
 	 * on GUIDs dominates bulk work (see the performance notes). Only
@@ -417,9 +443,11 @@ site_peer_key(struct site *s, const char *peer, struct sp_error *err)
 	    "site = ?", peer, &qerr);
 
 	if (pem == NULL) {
-		if (strcmp(qerr.msg, "not found") == 0)
-			sp_error_set(err, "unknown signer %s (not a registered "
-			    "peer of %s)", peer, s->id);
+		/* query_text's "not found" is the one error of kind other;
+		 * the database's own are database or busy. */
+		if (qerr.kind == SP_ERR_OTHER)
+			sp_error_setk(err, SP_ERR_REFUSED, 0, "unknown signer "
+			    "%s (not a registered peer of %s)", peer, s->id);
 		else if (err != NULL)
 			*err = qerr;
 		return NULL;

@@ -6,6 +6,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
 #include "store/tables.h"
