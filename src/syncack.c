@@ -122,9 +122,17 @@ ingest_one(struct site *s, const char *path, const char *label, void *ctx,
 			fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s already "
 			    "ingested\n", tool_name, name, res.header.flow,
 			    res.header.from);
-	else if (res.status != APPLY_ACK)
+	else if (res.status != APPLY_ACK) {
 		fprintf(stderr, "%s: %s: a %s file, applied as syncunpack "
-		    "would\n", tool_name, name, res.header.kind);
+		    "would: applied %lld, skipped %lld, conflicts %lld, rejected "
+		    "%lld, held %lld\n", tool_name, name, res.header.kind,
+		    res.n.applied, res.n.skipped, res.n.conflict,
+		    res.n.rejected, res.n.held);
+		/* The same answer syncunpack would give for it. */
+		if ((res.n.rejected || res.n.held || res.n.conflict) &&
+		    *rc < EXIT_PARTIAL)
+			*rc = EXIT_PARTIAL;
+	}
 	else
 		fprintf(stderr, "%s: %s: ack flow %" PRIu64 " from %s ingested\n",
 		    tool_name, name, res.header.flow, res.header.from);

@@ -30,6 +30,17 @@ test_expect_success 'a file applied but not moved into done/ exits 1' '
 	grep -q "cannot move into usb/done" err
 '
 
+test_expect_success 'syncack applying a data file with held records exits 1, as syncunpack' '
+	make_shop &&
+	sqlite3 hub.db "insert into customer(name) values (\"A\")" && round &&
+	syncadm lock -d b.db customer 1 &&
+	sqlite3 hub.db "update customer set city = \"Metz\"" &&
+	syncpack -d hub.db --to BSOC -o usb 2>/dev/null &&
+	expect_code 1 syncack -d b.db usb &&
+	grep -q "applied as syncunpack would: .* held 1" err &&
+	test -z "$(sqlite3 b.db "select city from customer")"
+'
+
 # hold_write DB SECONDS: another writer (the application) holds DB's write
 # lock for SECONDS in the background; returns once it has it.
 hold_write() {
