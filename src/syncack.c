@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sync/ack.h"
 #include "sync/apply.h"
@@ -20,9 +21,35 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: syncack -d DB --to PEER [-o FILE|DIR|URL|-]\n"
 	    "       syncack -d DB FILE|DIR|URL|- ... [--delete]\n"
-	    "       syncack -d DB --flows [--peer PEER] [--json]\n"
+	    "       syncack -d DB --flows [--peer PEER] [--since DATE] [--status S]"
+	    " [--json]\n"
 	    "       syncack -d DB --protocol FLOW [--peer PEER] [--json]\n"
 	    "       syncack -d DB --transfers [GUID] [--json]\n");
+}
+
+/* A --since value: a date, or a date and an ISO 8601 time after it. */
+static int
+date_like(const char *v)
+{
+	struct tm tm;
+	const char *rest = strptime(v, "%Y-%m-%d", &tm);
+
+	return rest != NULL && (*rest == '\0' || *rest == 'T');
+}
+
+/* The statuses a flow can be in, as syncack(1) lists them. */
+static int
+flow_status_known(const char *v)
+{
+	static const char *const known[] = {
+		"sent", "running", "applied", "partial", "superseded",
+		"refused", "failed", "complete",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(v, known[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* Prints a listing of the flows, the protocol or the transfers. */
@@ -36,13 +63,13 @@ show(struct tool_listing *l, int r, struct sp_error *err)
 }
 
 static int
-show_flows(struct site *s, const char *peer, int as_json)
+show_flows(struct site *s, const struct store_flow_filter *f, int as_json)
 {
 	struct tool_listing l;
 	struct sp_error err;
 
 	tool_listing_start(&l, as_json);
-	return show(&l, store_list_flows(s, peer, tool_listing_row, &l, &err),
+	return show(&l, store_list_flows(s, f, tool_listing_row, &l, &err),
 	    &err);
 }
 
@@ -142,7 +169,10 @@ ingest_one(struct site *s, const char *path, const char *label, void *ctx,
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FLOWS = 256, OPT_JSON, OPT_PEER, OPT_PROTOCOL, OPT_TRANSFERS };
+	enum {
+		OPT_FLOWS = 256, OPT_JSON, OPT_PEER, OPT_PROTOCOL, OPT_SINCE,
+		OPT_STATUS, OPT_TRANSFERS
+	};
 	/* keep sorted */
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
@@ -151,13 +181,15 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "peer", required_argument, NULL, OPT_PEER },
 		{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "to", required_argument, NULL, 't' },
 		{ "transfers", no_argument, NULL, OPT_TRANSFERS },
 		TOOL_TRANSPORT_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *to = NULL, *output = NULL, *peer = NULL;
-	const char *protocol = NULL;
+	const char *protocol = NULL, *since = NULL, *status = NULL;
 	struct sp_error err;
 	struct site s;
 	int c, flows = 0, as_json = 0, transfers = 0, modes, rc;
@@ -171,6 +203,8 @@ main(int argc, char **argv)
 		case OPT_JSON: as_json = 1; break;
 		case OPT_PEER: peer = optarg; break;
 		case OPT_PROTOCOL: protocol = optarg; break;
+		case OPT_SINCE: since = optarg; break;
+		case OPT_STATUS: status = optarg; break;
 		case OPT_TRANSFERS: transfers = 1; break;
 		default:
 			if (tool_common_option(c, optarg, &db, usage) ||
@@ -184,6 +218,21 @@ main(int argc, char **argv)
 	    (optind < argc && !transfers);
 	if (transfers && argc - optind > 1)
 		modes = 2;
+	if ((since != NULL || status != NULL) && !flows) {
+		tool_warn("--since and --status filter --flows");
+		modes = 0;
+	}
+	if (since != NULL && !date_like(since)) {
+		tool_warn("--since %s: not a date (YYYY-MM-DD, or an ISO 8601 "
+		    "time)", since);
+		modes = 0;
+	}
+	if (status != NULL && !flow_status_known(status)) {
+		tool_warn("--status %s: not a flow status (sent, running, "
+		    "applied, partial, superseded, refused, failed, complete)",
+		    status);
+		modes = 0;
+	}
 	if (modes != 1 || (output != NULL && to == NULL)) {
 		if (modes > 1)
 			tool_warn("--to, --flows, --protocol and FILE arguments "
@@ -199,7 +248,8 @@ main(int argc, char **argv)
 		rc = write_ack(&s, to, output);
 	}
 	else if (flows)
-		rc = show_flows(&s, peer, as_json);
+		rc = show_flows(&s, &(struct store_flow_filter){ peer, since,
+		    status }, as_json);
 	else if (protocol != NULL)
 		rc = show_protocol(&s, protocol, peer, as_json);
 	else if (transfers)

@@ -17,20 +17,20 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: syncadm init -d DB --site ID [--hub] [--key FILE] [--pub FILE]\n"
 	    "       syncadm peer add -d DB --site ID --key PUB.pem [--url URL]\n"
-	    "       syncadm peer list -d DB\n"
+	    "       syncadm peer list -d DB [--json]\n"
 	    "       syncadm key -d DB\n"
 	    "       syncadm track -d DB TABLE [--owner central|creator|shared]\n"
 	    "               [--route all|owner|none] [--conflict lww|hub|owner|manual]\n"
 	    "               [--freeze] [--movable] [--window COL] [--key local|natural]\n"
 	    "               [--rowversion-column]\n"
 	    "       syncadm untrack -d DB TABLE\n"
-	    "       syncadm tables -d DB\n"
+	    "       syncadm tables -d DB [--json]\n"
 	    "       syncadm lock -d DB TABLE KEY [--by NAME]\n"
 	    "       syncadm unlock -d DB TABLE KEY\n"
-	    "       syncadm locks -d DB\n"
+	    "       syncadm locks -d DB [--json]\n"
 	    "       syncadm status -d DB [--json | --prometheus]\n"
-	    "       syncadm held -d DB\n"
-	    "       syncadm conflicts -d DB [list | resolve ID --keep local|remote]\n"
+	    "       syncadm held -d DB [--json]\n"
+	    "       syncadm conflicts -d DB [list [--json] | resolve ID --keep local|remote]\n"
 	    "       syncadm vacuum -d DB\n");
 }
 
@@ -163,31 +163,27 @@ syncadm_only_database(int argc, char **argv, int positional)
 int
 syncadm_print(int argc, char **argv, store_listing_fn list)
 {
-	const char *db = syncadm_only_database(argc, argv, 0);
+	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL;
 	struct site s;
+	int c, as_json = 0;
 
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'j': as_json = 1; break;
+		default: syncadm_common_option(c, &db);
+		}
+	if (optind != argc) {
+		usage(stderr);
+		exit(EXIT_TROUBLE);
+	}
+	db = tool_database(db, usage);
 	syncadm_open(&s, db);
-	tool_print_listing(&s, list);
-	site_close(&s);
-	return EXIT_OK;
-}
-
-static int
-cmd_peer_list(int argc, char **argv)
-{
-	const char *db = syncadm_only_database(argc, argv, 0);
-	struct store_peer *peers;
-	struct sp_error err;
-	struct site s;
-	size_t n;
-
-	syncadm_open(&s, db);
-	if (store_peers(&s, &peers, &n, &err) != 0)
-		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	for (size_t i = 0; i < n; i++)
-		printf("%s\t%s\t%s\n", peers[i].site, peers[i].url ?
-		    peers[i].url : "-", peers[i].added);
-	store_peers_free(peers, n);
+	tool_print_listing(&s, list, as_json);
 	site_close(&s);
 	return EXIT_OK;
 }
@@ -215,7 +211,7 @@ cmd_peer(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_peer_add(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return cmd_peer_list(argc - 1, argv + 1);
+		return syncadm_print(argc - 1, argv + 1, store_list_peers);
 	usage(stderr);
 	return EXIT_TROUBLE;
 }

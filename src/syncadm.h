@@ -10,7 +10,8 @@ void syncadm_usage(FILE *f);
 void syncadm_common_option(int c, const char **db);
 void syncadm_open(struct site *s, const char *db);
 const char *syncadm_only_database(int argc, char **argv, int positional);
-/* A subcommand that takes only -d and prints list's rows; returns 0. */
+/* A subcommand that takes only -d and --json and prints list's rows;
+ * returns 0. */
 int syncadm_print(int argc, char **argv, store_listing_fn list);
 
 int syncadm_cmd_conflicts(int argc, char **argv);

@@ -163,20 +163,22 @@ syncadm_cmd_vacuum(int argc, char **argv)
 int
 syncadm_cmd_conflicts(int argc, char **argv)
 {
-	enum { OPT_KEEP = 256 };
+	enum { OPT_KEEP = 256, OPT_JSON };
 	/* keep sorted */
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "keep", required_argument, NULL, OPT_KEEP },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *keep = NULL;
 	struct sp_error err;
 	struct site s;
-	int c;
+	int c, as_json = 0;
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
+		case OPT_JSON: as_json = 1; break;
 		case OPT_KEEP: keep = optarg; break;
 		default: syncadm_common_option(c, &db);
 		}
@@ -187,11 +189,12 @@ syncadm_cmd_conflicts(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 		syncadm_open(&s, db);
-		tool_print_listing(&s, store_list_conflicts);
+		tool_print_listing(&s, store_list_conflicts, as_json);
 		site_close(&s);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[optind], "resolve") != 0 || argc - optind != 2 ||
+	    as_json ||
 	    keep == NULL || (strcmp(keep, "local") && strcmp(keep, "remote"))) {
 		tool_warn("conflicts resolve needs ID and --keep local|remote");
 		syncadm_usage(stderr);

@@ -67,10 +67,13 @@ test_expect_success 'syncadm key prints the public key' '
 test_expect_success 'peer add and peer list' '
 	make_sites &&
 	expect_code 0 syncadm peer list -d hub.db &&
-	test "$(cut -f1 out | tr "\n" " ")" = "BSOC CSOC " &&
+	grep -q "^PEER  *URL  *ADDED$" out &&
+	test "$(sed 1d out | cut -d" " -f1 | tr "\n" " ")" = "BSOC CSOC " &&
+	syncadm peer list -d hub.db --json >peers.json &&
+	test "$(jq -r ".[].peer" peers.json | tr "\n" " ")" = "BSOC CSOC " &&
 	expect_code 0 syncadm peer add -d hub.db --site DSOC --key c.db.pub --url sftp://sync@example.org/box/ &&
 	expect_code 0 syncadm peer list -d hub.db &&
-	grep -q "^DSOC	sftp://sync@example.org/box/	" out
+	grep -q "^DSOC  *sftp://sync@example.org/box/  *20" out
 '
 
 test_expect_success 'a spoke has exactly one peer, the hub' '
@@ -78,7 +81,7 @@ test_expect_success 'a spoke has exactly one peer, the hub' '
 	expect_code 2 syncadm peer add -d b.db --site CSOC --key c.db.pub &&
 	expect_err "exactly one peer" &&
 	expect_code 0 syncadm peer list -d b.db &&
-	test "$(cat out | cut -f1)" = ASOC
+	test "$(sed 1d out | cut -d" " -f1)" = ASOC
 '
 
 test_expect_success 'peer add refuses keys that are not Ed25519 public keys' '

@@ -64,9 +64,10 @@ test_expect_success 'shared customers edited on both sides: last writer wins eve
 	done &&
 	content hub.db customer >h && content b.db customer >b && content c.db customer >c &&
 	cmp h b && cmp h c &&
-	test "$(syncack -d hub.db --flows | cut -f1,4,13 | grep -c "^in	data	1$")" = 1 &&
-	test "$(syncack -d b.db --flows | cut -f1,4,13 | grep -c "^in	data	1$")" = 1 &&
-	test -z "$(syncack -d c.db --flows | cut -f13 | grep -v "^0$")" &&
+	for db in hub.db b.db c.db; do
+		syncack -d $db --flows --json | jq "[.[] | select(.direction == \"in\" and .kind == \"data\" and .conflicts == 1)] | length" || return 1
+	done | tr "\n" " " >conflicted &&
+	test "$(cat conflicted)" = "1 1 0 " &&
 	for db in hub.db b.db c.db; do
 		expect_code 0 syncadm status -d $db || return 1
 	done
@@ -359,9 +360,22 @@ test_expect_success 'flows: one line per file with executions, status and counts
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
 	expect_code 0 syncack -d hub.db --flows &&
-	grep -q "^in	BSOC	1	data	0	applied	1	" out &&
+	head -1 out | grep -q "^PEER  *DIRECTION  *FLOW  *LINK  *KIND  *READY  *STARTED  *ENDED  *EXECUTIONS  *STATUS  *APPLIED  *SKIPPED  *CONFLICTS  *REJECTED  *HELD  *ACKED  *FILE  *SHA256$" &&
+	grep -q "^BSOC  *in  *1  *0  *data  .* 1  *applied  *1  *0  *0  *0  *0  " out &&
 	expect_code 0 syncack -d hub.db --flows --json &&
-	grep -q "\"executions\": 1" out &&
+	test "$(jq -r ".[] | select(.peer == \"BSOC\" and .direction == \"in\" and .kind == \"data\") | [.peer, .flow, .executions, .status, .applied] | @tsv" out)" = "BSOC	1	1	applied	1" &&
+	expect_code 0 syncack -d hub.db --flows --status applied --json &&
+	test "$(jq "[.[] | select(.status != \"applied\")] | length" out)" = 0 &&
+	test "$(jq length out)" -ge 1 &&
+	expect_code 0 syncack -d hub.db --flows --since 2999-01-01 &&
+	test ! -s out &&
+	expect_code 0 syncack -d hub.db --flows --peer CSOC --since 2000-01-01 --json &&
+	test "$(jq "[.[] | select(.peer != \"CSOC\")] | length" out)" = 0 &&
+	expect_code 2 syncack -d hub.db --flows --status bogus &&
+	grep -q "not a flow status" err &&
+	expect_code 2 syncack -d hub.db --flows --since yesterday &&
+	grep -q "not a date" err &&
+	expect_code 2 syncack -d hub.db --protocol 1 --status applied &&
 	expect_code 2 syncack -d hub.db --flows --to BSOC -o x
 '
 

@@ -44,7 +44,7 @@ test_expect_success 'a hub and two spokes exchange over HTTPS with basic auth' '
 	cycle "$https_opts" "$root" && cycle "$https_opts" "$root" &&
 	test "$(sqlite3 b.db "select name from customer")" = "from C" &&
 	test -n "$(ls "$SERVERS/www/box/h1/ASOC/done/")" &&
-	syncack -d hub.db --flows | grep -q "	${root}ASOC/BSOC_ASOC_000001_data.sxf	"
+	syncack -d hub.db --flows | grep -q "  ${root}ASOC/BSOC_ASOC_000001_data.sxf  "
 '
 
 test_expect_success 'the peer URL is the default destination; --delete removes processed files' '

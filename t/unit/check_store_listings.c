@@ -141,13 +141,15 @@ reset(void)
 START_TEST(test_empty)
 {
 	static const store_listing_fn plain[] = { store_list_held,
-	    store_list_conflicts, store_list_locks, store_list_tables };
+	    store_list_conflicts, store_list_locks, store_list_tables,
+	    store_list_peers };
+	static const struct store_flow_filter all = { NULL, NULL, NULL };
 	struct store_peer *peers;
 	struct sp_error err;
 	size_t n = 99;
 
 	reset();
-	ck_assert_int_eq(store_list_flows(&site, NULL, collect, &rows, &err),
+	ck_assert_int_eq(store_list_flows(&site, &all, collect, &rows, &err),
 	    0);
 	ck_assert_int_eq(store_list_protocol(&site, 1, NULL, collect, &rows,
 	    &err), 0);
@@ -164,33 +166,47 @@ END_TEST
 
 START_TEST(test_flows)
 {
+	static const struct store_flow_filter all = { NULL, NULL, NULL },
+	    sp01 = { "SP01", NULL, NULL },
+	    since = { NULL, "2024-01-02", NULL },
+	    sent = { NULL, NULL, "sent" }, none = { "NONE", NULL, NULL };
 	struct sp_error err;
 
 	fixture();
 	reset();
-	ck_assert_int_eq(store_list_flows(&site, NULL, collect, &rows, &err),
+	ck_assert_int_eq(store_list_flows(&site, &all, collect, &rows, &err),
 	    0);
 	ck_assert_str_eq(rows.text,
-	    "direction=in peer=SP01 flow=#4 kind=ack link=#0 status=applied "
-	    "executions=#0 ready=2024-01-01 started=NULL ended=NULL applied=#0 "
-	    "skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=- file=NULL "
+	    "peer=SP01 direction=in flow=#4 link=#0 kind=ack ready=2024-01-01 "
+	    "started=NULL ended=NULL executions=#0 status=applied applied=#0 "
+	    "skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=no file=NULL "
 	    "sha256=NULL\n"
-	    "direction=in peer=SP02 flow=#3 kind=data link=#0 status=applied "
-	    "executions=#0 ready=NULL started=2024-01-02 ended=NULL "
-	    "applied=#12 skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=- "
+	    "peer=SP02 direction=in flow=#3 link=#0 kind=data ready=NULL "
+	    "started=2024-01-02 ended=NULL executions=#0 status=applied "
+	    "applied=#12 skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=no "
 	    "file=NULL sha256=NULL\n"
-	    "direction=out peer=SP01 flow=#7 kind=data link=#0 status=sent "
-	    "executions=#0 ready=2024-01-03 started=NULL ended=NULL applied=#0 "
-	    "skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=acked "
-	    "file=a.sxf sha256=NULL\n");
+	    "peer=SP01 direction=out flow=#7 link=#0 kind=data "
+	    "ready=2024-01-03 started=NULL ended=NULL executions=#0 "
+	    "status=sent applied=#0 skipped=#0 conflicts=#0 rejected=#0 "
+	    "held=#0 acked=yes file=a.sxf sha256=NULL\n");
 	reset();
-	ck_assert_int_eq(store_list_flows(&site, "SP01", collect, &rows,
-	    &err), 0);
+	ck_assert_int_eq(store_list_flows(&site, &sp01, collect, &rows, &err),
+	    0);
 	ck_assert_int_eq(rows.count, 2);
 	ck_assert_ptr_null(strstr(rows.text, "SP02"));
 	reset();
-	ck_assert_int_eq(store_list_flows(&site, "NONE", collect, &rows,
+	ck_assert_int_eq(store_list_flows(&site, &since, collect, &rows,
 	    &err), 0);
+	ck_assert_int_eq(rows.count, 2);
+	ck_assert_ptr_null(strstr(rows.text, "flow=#4 "));
+	reset();
+	ck_assert_int_eq(store_list_flows(&site, &sent, collect, &rows, &err),
+	    0);
+	ck_assert_int_eq(rows.count, 1);
+	ck_assert_ptr_nonnull(strstr(rows.text, "flow=#7 "));
+	reset();
+	ck_assert_int_eq(store_list_flows(&site, &none, collect, &rows, &err),
+	    0);
 	ck_assert_int_eq(rows.count, 0);
 }
 END_TEST
@@ -284,15 +300,12 @@ START_TEST(test_tables)
 	reset();
 	ck_assert_int_eq(store_list_tables(&site, collect, &rows, &err), 0);
 	ck_assert_str_eq(rows.text,
-	    "name=country owner=owner=central route=route=all "
-	    "conflict=conflict=lww key=key=natural(code) window=window=- "
-	    "flags=- tracked=untracked\n"
-	    "name=customer owner=owner=creator route=route=owner "
-	    "conflict=conflict=manual key=key=local(id) window=window=day "
-	    "flags=freeze movable tracked=tracked\n"
-	    "name=item owner=owner=shared route=route=none "
-	    "conflict=conflict=hub key=key=local(id) window=window=- "
-	    "flags=rowversion-column tracked=tracked\n");
+	    "table=country owner=central route=all conflict=lww "
+	    "key=natural(code) window=NULL flags=NULL state=untracked\n"
+	    "table=customer owner=creator route=owner conflict=manual "
+	    "key=local(id) window=day flags=freeze movable state=tracked\n"
+	    "table=item owner=shared route=none conflict=hub key=local(id) "
+	    "window=NULL flags=rowversion-column state=tracked\n");
 }
 END_TEST
 
@@ -355,6 +368,13 @@ START_TEST(test_peers)
 		ck_assert_uint_eq(strlen(peers[i].added), 20);
 		ck_assert_int_eq(peers[i].added[10], 'T');
 	}
+	reset();
+	ck_assert_int_eq(store_list_peers(&site, collect, &rows, &err), 0);
+	ck_assert_int_eq(rows.count, 2);
+	ck_assert_ptr_nonnull(strstr(rows.text, "peer=SPA url=sftp://box/in "
+	    "added="));
+	ck_assert_ptr_nonnull(strstr(rows.text, "peer=SPB url=NULL added="));
+	ck_assert_ptr_eq(strstr(rows.text, "SPA"), rows.text + 5);
 	store_peers_free(peers, n);
 }
 END_TEST

@@ -4,9 +4,9 @@
  *
  * Each listing calls back once per row, in the order documented, with the
  * row's columns. The column names and the values (including the words some
- * columns are given, such as "acked" or "owner=central") are part of the
- * interface: the tools print them unchanged, as tab-separated lines and as
- * the keys and values of JSON objects. This is the store interface; the
+ * columns are given, such as "yes" or "unresolved") are part of the
+ * interface: the tools print them unchanged, as aligned columns under a
+ * header and as the keys and values of JSON objects. This is the store interface; the
  * SQLite backend implements it (store/sqlite/listings.c). */
 #ifndef SYNCPACK_STORE_LISTINGS_H
 #define SYNCPACK_STORE_LISTINGS_H
@@ -41,14 +41,22 @@ typedef int (*store_listing_fn)(struct site *s, store_row_cb cb, void *ctx,
 /* Every listing returns 0 when all rows were given, -1 on error (rows may
  * have been given before it). */
 
-/* The flows exchanged with peer (NULL: every peer), by coalesce(started,
- * ready), direction, peer, flow. Columns: direction ("in" or "out"), peer,
- * flow, kind, link, status, executions, ready, started, ended, applied,
- * skipped, conflicts, rejected, held, acked ("acked" or "-"), file,
+/* Which flows store_list_flows gives: NULL members do not filter. */
+struct store_flow_filter {
+	const char *peer;	/* exchanged with this peer */
+	const char *since;	/* started (or, never started, ready) at or
+				 * after this date or ISO 8601 time */
+	const char *status;	/* in this status */
+};
+
+/* The flows f lets through, by coalesce(started, ready), direction, peer,
+ * flow. Columns: peer, direction ("in" or "out"), flow, link (the flow it
+ * answers), kind, ready, started, ended, executions, status, applied,
+ * skipped, conflicts, rejected, held, acked ("yes" or "no"), file,
  * sha256. */
 SP_MUST_CHECK
-int store_list_flows(struct site *s, const char *peer, store_row_cb cb,
-    void *ctx, struct sp_error *err);
+int store_list_flows(struct site *s, const struct store_flow_filter *f,
+    store_row_cb cb, void *ctx, struct sp_error *err);
 
 /* The per-record outcomes of flow with peer (NULL: any peer), by
  * direction, peer, then as recorded. Columns: direction, peer, flow,
@@ -82,13 +90,19 @@ SP_MUST_CHECK
 int store_list_locks(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
-/* Every table ever tracked, by name, its policy as words. Columns: name,
- * then "owner=O", "route=R", "conflict=C", "key=KIND(PK)", "window=COL"
- * ("window=-" without one), the flags among "freeze", "movable" and
- * "rowversion-column" separated by spaces ("-" for none), and "tracked" or
- * "untracked". */
+/* Every table ever tracked, by name, with its policy. Columns: table,
+ * owner, route, conflict, key ("KIND(PK)"), window (its column, or no
+ * value), flags (among "freeze", "movable" and "rowversion-column",
+ * separated by spaces; no value for none) and state ("tracked" or
+ * "untracked"). */
 SP_MUST_CHECK
 int store_list_tables(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* Every registered peer, by site id. Columns: peer, url (its mailbox, or
+ * no value), added (ISO 8601 UTC). */
+SP_MUST_CHECK
+int store_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
 
 #endif

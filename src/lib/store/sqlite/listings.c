@@ -106,16 +106,26 @@ list_by(struct site *s, const char *sql, const char *arg, store_row_cb cb,
 }
 
 int
-store_list_flows(struct site *s, const char *peer, store_row_cb cb,
-    void *ctx, struct sp_error *err)
+store_list_flows(struct site *s, const struct store_flow_filter *f,
+    store_row_cb cb, void *ctx, struct sp_error *err)
 {
-	return list_by(s, "SELECT direction, peer, flow, kind, link, status, "
-	    "executions, ready, started, ended, n_applied AS applied, "
+	sqlite3_stmt *st;
+
+	if (prepare(s, "SELECT peer, direction, flow, link, kind, ready, "
+	    "started, ended, executions, status, n_applied AS applied, "
 	    "n_skipped AS skipped, n_conflict AS conflicts, n_rejected AS "
-	    "rejected, n_held AS held, iif(acked, 'acked', '-') AS acked, file,"
-	    " sha256 FROM syncpack_flow WHERE ?1 IS NULL OR peer = ?1 ORDER BY "
-	    "coalesce(started, ready), direction, peer, flow", peer, cb, ctx,
-	    err);
+	    "rejected, n_held AS held, iif(acked, 'yes', 'no') AS acked, file,"
+	    " sha256 FROM syncpack_flow WHERE (?1 IS NULL OR peer = ?1) AND "
+	    "(?2 IS NULL OR coalesce(started, ready) >= ?2) AND (?3 IS NULL OR "
+	    "status = ?3) ORDER BY coalesce(started, ready), direction, peer, "
+	    "flow", &st, err) != 0)
+		return -1;
+	if (bind_text(s, st, 1, f->peer, err) != 0 ||
+	    bind_text(s, st, 2, f->since, err) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	return give_rows_by(s, st, 3, f->status, cb, ctx, err);
 }
 
 int
@@ -176,13 +186,19 @@ int
 store_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
-	return list(s, "SELECT name, 'owner=' || owner AS owner, 'route=' || "
-	    "route AS route, 'conflict=' || conflict AS conflict, 'key=' || "
-	    "key_kind || '(' || pk || ')' AS key, 'window=' || "
-	    "coalesce(window_column, '-') AS window,"
-	    " coalesce(nullif(trim(iif(freeze, 'freeze ', '') ||"
+	return list(s, "SELECT name AS \"table\", owner, route, conflict, "
+	    "key_kind || '(' || pk || ')' AS key, window_column AS window,"
+	    " nullif(trim(iif(freeze, 'freeze ', '') ||"
 	    " iif(movable, 'movable ', '') || iif(rowversion_column,"
-	    " 'rowversion-column', '')), ''), '-') AS flags,"
-	    " iif(tracked, 'tracked', 'untracked') AS tracked"
+	    " 'rowversion-column', '')), '') AS flags,"
+	    " iif(tracked, 'tracked', 'untracked') AS state"
 	    " FROM syncpack_table ORDER BY name", cb, ctx, err);
+}
+
+int
+store_list_peers(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list(s, "SELECT site AS peer, url, added FROM syncpack_peer "
+	    "ORDER BY site", cb, ctx, err);
 }
