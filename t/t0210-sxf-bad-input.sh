@@ -80,10 +80,10 @@ test_expect_success 'garbage, empty and non-gzip input' "$setup"'&&
 	: >empty.sxf &&
 	(cd x && tar --format=pax -cf ../plain.sxf HEADER MANIFEST SIGNATURE data.jsonl) &&
 	refused empty.sxf "empty input" &&
-	refused plain.sxf "not a gzip file" &&
+	refused plain.sxf "not a gzip or zstd file" &&
 	refused garbage2.sxf "(corrupt gzip data|truncated gzip stream)" &&
 	if [ "$(head -c 2 garbage.sxf | od -An -tx1 | tr -d " ")" != 1f8b ]; then
-		refused garbage.sxf "not a gzip file"
+		refused garbage.sxf "not a gzip or zstd file"
 	fi
 '
 
@@ -227,7 +227,7 @@ test_expect_success 'a wrong-size signature' "$setup"'&&
 test_expect_success 'stdin is named "stdin" in messages' "$setup"'&&
 	echo junk >junk &&
 	syncunpack --verify -d hub.db - <junk >out 2>err; test $? = 2 &&
-	expect_err "^syncunpack: stdin: not a gzip file"
+	expect_err "^syncunpack: stdin: not a gzip or zstd file"
 '
 
 test_done

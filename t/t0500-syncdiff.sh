@@ -165,7 +165,7 @@ test_expect_success 'comparison output: --summary, --json, manifests, exit codes
 	expect_code 2 syncdiff nosuch.db hub.db &&
 	echo garbage >g.sxf &&
 	expect_code 2 syncdiff g.sxf r1.sxf &&
-	expect_err "g.sxf: not a gzip file"
+	expect_err "g.sxf: not a gzip or zstd file"
 '
 
 test_done
