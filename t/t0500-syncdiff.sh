@@ -82,7 +82,7 @@ test_expect_success 'the owner holding the older version gets the winning one ba
 '
 
 test_expect_success 'step files tampered, replayed or sent to the wrong site are refused' '
-	make_shop &&
+	make_shop && no_seal_all &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
 	syncdiff -d hub.db --request --to BSOC -o req.sxf 2>/dev/null &&
 	expect_code 2 syncdiff -d c.db --answer req.sxf -o usb &&
@@ -158,6 +158,11 @@ test_expect_success 'comparison output: --summary, --json, manifests, exit codes
 	expect_code 1 syncdiff hub.db c.db --json &&
 	grep -q "\"difference\": \"only-in-B\"" out &&
 	expect_code 0 syncdiff hub.db b.db &&
+	syncdiff -d hub.db --request --to BSOC -o r1.sxf 2>/dev/null &&
+	syncdiff -d hub.db --request --to CSOC -o r2.sxf 2>/dev/null &&
+	expect_code 2 syncdiff r1.sxf r2.sxf &&
+	expect_err "r1.sxf: sealed to BSOC: only its recipient.s database opens it" &&
+	no_seal_all &&
 	syncdiff -d hub.db --request --to BSOC -o r1.sxf 2>/dev/null &&
 	syncdiff -d hub.db --request --to CSOC -o r2.sxf 2>/dev/null &&
 	expect_code 0 syncdiff r1.sxf r2.sxf &&

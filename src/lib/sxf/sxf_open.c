@@ -38,6 +38,12 @@ sxf_seal_outer_header(const struct sxf_header *h, EVP_PKEY *recipient,
 	strcpy(outer->extra_value[0], SEAL_SCHEME);
 	strcpy(outer->extra_key[1], "sealed_to");
 	outer->nextra = 2;
+	/* An outbox decides on it without opening the file (it cannot). */
+	if (sxf_header_extra(h, "requests") != NULL) {
+		strcpy(outer->extra_key[2], "requests");
+		strcpy(outer->extra_value[2], sxf_header_extra(h, "requests"));
+		outer->nextra = 3;
+	}
 	return seal_key_fingerprint(recipient, outer->extra_value[1], err);
 }
 
@@ -191,6 +197,9 @@ read_inner_header(struct inner *in, uint64_t size, struct sp_error *err)
 		return refuse(err, "the sealed HEADER differs from the outer "
 		    "one");
 	in->result->header = h;
+	if (in->ops->check_header != NULL && in->ops->check_header(
+	    in->ops->key_ctx, &h, 1, err) != 0)
+		return -1;
 	if (in->ops->on_header != NULL &&
 	    in->ops->on_header(in->ops->ctx, &h, err) != 0)
 		return -1;

@@ -134,8 +134,12 @@ verify_signature(struct reader_state *st, struct sp_error *err)
 		return refuse(err, "addressed to %s, not to this site (%s)",
 		    h->to, ops->expect_to);
 	/* A sealed file's header goes out once opened (sxf_open.c). */
-	if (!st->open_sealed && ops->on_header != NULL &&
-	    ops->on_header(ops->ctx, h, err) != 0)
+	if (st->open_sealed)
+		return 0;
+	if (ops->check_header != NULL && ops->check_header(ops->key_ctx, h,
+	    st->result->sealed, err) != 0)
+		return -1;
+	if (ops->on_header != NULL && ops->on_header(ops->ctx, h, err) != 0)
 		return -1;
 	return 0;
 }

@@ -42,6 +42,11 @@ struct sxf_read_ops {
 	 * sealed file is read as it stands, its one member "sealed" handed
 	 * out unopened. */
 	EVP_PKEY *(*sealing_key)(void *key_ctx, struct sp_error *err);
+	/* Called with key_ctx on the verified header (of a sealed file, the
+	 * opened one) before on_header; a non-zero return refuses the file.
+	 * sealed: whether the file was sealed. May be NULL. */
+	int (*check_header)(void *key_ctx, const struct sxf_header *h,
+	    int sealed, struct sp_error *err);
 	/* When set, a file whose "to" differs is refused. */
 	const char *expect_to;
 	/* Each callback may be NULL; a non-zero return stops the read. */
