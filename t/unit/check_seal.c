@@ -8,12 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <openssl/evp.h>
 
 #include "util/hexenc.h"
 #include "sxf/keys.h"
 #include "sxf/seal.h"
 #include "sxf/seal_keys.h"
+#include "sxf/sxf_open.h"
 #include "sxf/sxf_reader.h"
 #include "sxf/sxf_writer.h"
 
@@ -378,6 +381,138 @@ START_TEST(zstd_file_round_trip)
 }
 END_TEST
 
+static la_ssize_t
+archive_to_buf(struct archive *a, void *ctx, const void *buf, size_t len)
+{
+	struct sp_error err;
+
+	(void)a;
+	return to_buf(ctx, buf, len, &err) == 0 ? (la_ssize_t)len : -1;
+}
+
+static void
+add_member(struct archive *a, const char *name, const void *buf, size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	if (len > 0)
+		ck_assert_int_eq(archive_write_data(a, buf, len), (la_ssize_t)len);
+	archive_entry_free(e);
+}
+
+/* A gzip pax tar written into out, as syncpack writes one. */
+static struct archive *
+gzip_tar(struct buf *out)
+{
+	struct archive *a = archive_write_new();
+
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_pax(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	ck_assert_int_eq(archive_write_open(a, out, NULL, archive_to_buf,
+	    NULL), ARCHIVE_OK);
+	return a;
+}
+
+/* A file from HUB to S1, flow 7, whose sealed plaintext is the gzip tar
+ * of one HEADER member inner_header, followed by the bytes extra; signed
+ * by sign_key. */
+static FILE *
+craft(EVP_PKEY *rec, const char *inner_header, const char *extra)
+{
+	struct buf plain = { NULL, 0, 0 }, sealed = { NULL, 0, 0 };
+	struct buf file = { NULL, 0, 0 };
+	struct sxf_header h, outer;
+	struct sp_error err;
+	struct seal_writer *w;
+	struct archive *a;
+	unsigned char digest[32], sig[SIGNATURE_LEN];
+	char info[128], hex[65], manifest[128], *header, *signed_bytes;
+	size_t hlen;
+	FILE *f = tmpfile();
+
+	a = gzip_tar(&plain);
+	add_member(a, "HEADER", inner_header, strlen(inner_header));
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	to_buf(&plain, extra, strlen(extra), &err);
+	static const char routing[] = "format: sxf 1\nkind: data\n"
+	    "from: HUB\nto: S1\nflow: 7\nlink: 0\ncreated: "
+	    "2026-11-22T04:15:37Z\n";
+
+	ck_assert_int_eq(sxf_header_parse(routing, strlen(routing), &h, &err),
+	    0);
+	w = seal_writer_new(rec, NULL, info, sxf_seal_info(&h, info,
+	    sizeof(info)), to_buf, &sealed, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(seal_writer_write(w, plain.p, plain.len, &err), 0);
+	ck_assert_int_eq(seal_writer_finish(w, &err), 0);
+	seal_writer_free(w);
+	ck_assert_int_eq(sxf_seal_outer_header(&h, rec, &outer, &err), 0);
+	header = sxf_header_format(&outer, &hlen, &err);
+	EVP_Digest(sealed.p, sealed.len, digest, NULL, EVP_sha256(), NULL);
+	hex_encode(digest, 32, hex);
+	snprintf(manifest, sizeof(manifest), "%s  sealed\n", hex);
+	signed_bytes = malloc(hlen + strlen(manifest));
+	memcpy(signed_bytes, header, hlen);
+	memcpy(signed_bytes + hlen, manifest, strlen(manifest));
+	ck_assert_int_eq(key_sign(sign_key, signed_bytes, hlen +
+	    strlen(manifest), sig, &err), 0);
+	a = gzip_tar(&file);
+	add_member(a, "HEADER", header, hlen);
+	add_member(a, "MANIFEST", manifest, strlen(manifest));
+	add_member(a, "SIGNATURE", sig, sizeof(sig));
+	add_member(a, "sealed", sealed.p, sealed.len);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_uint_eq(fwrite(file.p, 1, file.len, f), file.len);
+	fflush(f);
+	free(signed_bytes);
+	free(header);
+	free(plain.p);
+	free(sealed.p);
+	free(file.p);
+	return f;
+}
+
+START_TEST(sealed_inside_is_checked)
+{
+	static const char good[] = "format: sxf 1\nkind: data\nfrom: HUB\n"
+	    "to: S1\nflow: 7\nlink: 0\ncreated: 2026-11-22T04:15:37Z\n"
+	    "records: 3\n";
+	EVP_PKEY *rec = fixed_key(0x01);
+	struct sxf_read_result r;
+	struct sp_error err;
+	struct seen s;
+	FILE *f;
+
+	open_key = rec;
+	f = craft(rec, good, "");
+	ck_assert_msg(read_file(f, 1, &s, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(s.records, "3");
+	fclose(f);
+	/* The sealed HEADER must repeat the outer routing fields. */
+	f = craft(rec, "format: sxf 1\nkind: data\nfrom: HUB\nto: S1\n"
+	    "flow: 8\nlink: 0\ncreated: 2026-11-22T04:15:37Z\n", "");
+	ck_assert_int_eq(read_file(f, 1, &s, &r, &err), -1);
+	ck_assert_str_eq(err.msg, "the sealed HEADER differs from the outer "
+	    "one");
+	ck_assert_str_eq(s.records, "");
+	fclose(f);
+	/* Nothing may follow the compressed stream inside. */
+	f = craft(rec, good, "x");
+	ck_assert_int_eq(read_file(f, 1, &s, &r, &err), -1);
+	ck_assert_str_eq(err.msg, "trailing data after the gzip stream");
+	fclose(f);
+	EVP_PKEY_free(rec);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -393,6 +528,7 @@ main(void)
 	tcase_add_test(tc, opener_detects_tampering);
 	tcase_add_test(tc, sealed_file_round_trip);
 	tcase_add_test(tc, zstd_file_round_trip);
+	tcase_add_test(tc, sealed_inside_is_checked);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
