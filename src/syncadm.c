@@ -17,8 +17,11 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: syncadm init -d DB --site ID [--hub] [--key FILE] [--pub FILE]\n"
 	    "       syncadm peer add -d DB --site ID --key PUB.pem [--url URL]\n"
+	    "               [--compress gzip|zstd]\n"
+	    "       syncadm peer set -d DB --site ID [--key PUB.pem]\n"
+	    "               [--compress gzip|zstd] [--seal | --no-seal]\n"
 	    "       syncadm peer list -d DB [--json]\n"
-	    "       syncadm key -d DB\n"
+	    "       syncadm key -d DB [--add-sealing]\n"
 	    "       syncadm track -d DB TABLE [--owner central|creator|shared]\n"
 	    "               [--route all|owner|none] [--conflict lww|hub|owner|manual]\n"
 	    "               [--freeze] [--movable] [--window COL] [--key local|natural]\n"
@@ -100,14 +103,17 @@ static int
 cmd_peer_add(int argc, char **argv)
 {
 	/* keep sorted */
+	enum { OPT_COMPRESS = 256 };
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "key", required_argument, NULL, 'k' },
 		{ "site", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *peer = NULL, *keyfile = NULL, *url = NULL;
+	const char *compress = NULL;
 	struct sp_error err;
 	struct site s;
 	char *pem;
@@ -115,6 +121,7 @@ cmd_peer_add(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
+		case OPT_COMPRESS: compress = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 's': peer = optarg; break;
 		case 'u': url = optarg; break;
@@ -133,7 +140,9 @@ cmd_peer_add(int argc, char **argv)
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", keyfile, err.msg);
 	}
+	syncadm_peer_keys(&s, peer, keyfile, pem);
 	free(pem);
+	syncadm_peer_compression(&s, peer, compress);
 	site_close(&s);
 	return EXIT_OK;
 }
@@ -189,27 +198,12 @@ syncadm_print(int argc, char **argv, store_listing_fn list)
 }
 
 static int
-cmd_key(int argc, char **argv)
-{
-	const char *db = syncadm_only_database(argc, argv, 0);
-	struct sp_error err;
-	struct site s;
-	char *pem;
-
-	syncadm_open(&s, db);
-	if ((pem = site_public_pem(&s, &err)) == NULL)
-		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
-	fputs(pem, stdout);
-	free(pem);
-	site_close(&s);
-	return EXIT_OK;
-}
-
-static int
 cmd_peer(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_peer_add(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return syncadm_cmd_peer_set(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return syncadm_print(argc - 1, argv + 1, store_list_peers);
 	usage(stderr);
@@ -224,7 +218,7 @@ static const struct {
 	{ "conflicts", syncadm_cmd_conflicts },
 	{ "held", syncadm_cmd_held },
 	{ "init", cmd_init },
-	{ "key", cmd_key },
+	{ "key", syncadm_cmd_key },
 	{ "lock", syncadm_cmd_lock },
 	{ "locks", syncadm_cmd_locks },
 	{ "peer", cmd_peer },

@@ -14,6 +14,17 @@ const char *syncadm_only_database(int argc, char **argv, int positional);
  * returns 0. */
 int syncadm_print(int argc, char **argv, store_listing_fn list);
 
+struct site;
+/* Registers the keys in keyfile (its text pem) for peer, saying when it
+ * has no sealing key; exits on failure. */
+void syncadm_peer_keys(struct site *s, const char *peer, const char *keyfile,
+    const char *pem);
+/* Sets how files to peer are compressed (name NULL: unchanged). */
+void syncadm_peer_compression(struct site *s, const char *peer,
+    const char *name);
+int syncadm_cmd_key(int argc, char **argv);
+int syncadm_cmd_peer_set(int argc, char **argv);
+
 int syncadm_cmd_conflicts(int argc, char **argv);
 int syncadm_cmd_held(int argc, char **argv);
 int syncadm_cmd_lock(int argc, char **argv);

@@ -61,6 +61,15 @@ make_sites() {
 	syncadm peer add -d c.db --site ASOC --key hub.db.pub
 }
 
+# no_seal_all: files between the sites of make_sites travel unsealed, for
+# tests that take files apart with tar and build them again by hand.
+no_seal_all() {
+	syncadm peer set -d hub.db --site BSOC --no-seal &&
+	syncadm peer set -d hub.db --site CSOC --no-seal &&
+	syncadm peer set -d b.db --site ASOC --no-seal &&
+	syncadm peer set -d c.db --site ASOC --no-seal
+}
+
 # fold DB: what every tool does first, turning the change log the triggers
 # wrote into record metadata (GUIDs, rowversions, tombstones).
 fold() {

@@ -67,10 +67,14 @@ test_expect_success 'syncadm key prints the public key' '
 test_expect_success 'peer add and peer list' '
 	make_sites &&
 	expect_code 0 syncadm peer list -d hub.db &&
-	grep -q "^PEER  *URL  *ADDED$" out &&
+	grep -q "^PEER  *URL  *ADDED  *COMPRESS  *SEAL$" out &&
 	test "$(sed 1d out | cut -d" " -f1 | tr "\n" " ")" = "BSOC CSOC " &&
 	syncadm peer list -d hub.db --json >peers.json &&
 	test "$(jq -r ".[].peer" peers.json | tr "\n" " ")" = "BSOC CSOC " &&
+	test "$(jq -r ".[] | .compress + \" \" + .seal" peers.json | sort -u)" = "gzip sealed" &&
+	expect_code 0 syncadm peer set -d hub.db --site CSOC --compress zstd --no-seal &&
+	syncadm peer list -d hub.db --json >peers.json &&
+	test "$(jq -r ".[] | select(.peer == \"CSOC\") | .compress + \" \" + .seal" peers.json)" = "zstd off" &&
 	expect_code 0 syncadm peer add -d hub.db --site DSOC --key c.db.pub --url sftp://sync@example.org/box/ &&
 	expect_code 0 syncadm peer list -d hub.db &&
 	grep -q "^DSOC  *sftp://sync@example.org/box/  *20" out

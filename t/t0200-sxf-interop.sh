@@ -14,16 +14,35 @@ test_expect_success 'tar, sha256sum and openssl verify a syncpack file' '
 	tar -xzf $F -C dir && cd dir && sha256sum -c MANIFEST && cat HEADER MANIFEST > signed && openssl pkeyutl -verify -pubin -inkey ../sender.pub -rawin -in signed -sigfile SIGNATURE
 '
 
-test_expect_success 'the check passes on a data file carrying records too' '
+test_expect_success 'the check passes on an unsealed data file carrying records too' '
 	make_sites &&
 	sqlite3 b.db "create table customer(id integer primary key, name text, photo blob)" &&
 	syncadm track -d b.db customer &&
 	sqlite3 b.db "insert into customer(name, photo) values (\"Dupont\", x'"'"'00ff'"'"')" &&
-	syncpack -d b.db --to ASOC -o out.sxf 2>/dev/null &&
+	syncadm peer set -d b.db --site ASOC --no-seal &&
+	syncpack -d b.db --to ASOC -o out.sxf 2>err &&
+	grep -q "out.sxf: not sealed: ASOC is set --no-seal" err &&
 	cp b.db.pub sender.pub && F=$PWD/out.sxf && mkdir dir &&
 	tar -xzf $F -C dir && cd dir && sha256sum -c MANIFEST && cat HEADER MANIFEST > signed && openssl pkeyutl -verify -pubin -inkey ../sender.pub -rawin -in signed -sigfile SIGNATURE &&
 	grep -q "\"name\":\"Dupont\"" data.jsonl &&
 	grep -q "\"photo\":{\"base64\":\"AP8=\"}" data.jsonl
+'
+
+test_expect_success 'a sealed file verifies the same way, and shows nothing of its records' '
+	make_sites &&
+	sqlite3 b.db "create table customer(id integer primary key, name text)" &&
+	syncadm track -d b.db customer &&
+	sqlite3 b.db "insert into customer(name) values (\"Dupont\")" &&
+	syncpack -d b.db --to ASOC -o out.sxf 2>err &&
+	! grep -q "not sealed" err &&
+	cp b.db.pub sender.pub && F=$PWD/out.sxf && mkdir dir &&
+	tar -xzf $F -C dir && cd dir && sha256sum -c MANIFEST && cat HEADER MANIFEST > signed && openssl pkeyutl -verify -pubin -inkey ../sender.pub -rawin -in signed -sigfile SIGNATURE &&
+	test "$(ls | sort | tr "\n" " ")" = "HEADER MANIFEST SIGNATURE sealed signed " &&
+	grep -qx "seal: x25519-hkdf-sha256-chacha20poly1305-64k" HEADER &&
+	grep -Eqx "sealed_to: [0-9a-f]{64}" HEADER &&
+	test "$(wc -l <HEADER)" = 9 &&
+	! grep -q "records\|lseq\|since\|seen" HEADER &&
+	! grep -aq Dupont sealed && ! zcat -f sealed 2>/dev/null | grep -aq Dupont
 '
 
 test_expect_success 'the same check fails against another site key' '

@@ -3,8 +3,9 @@
 # and the reason, exit 2, and nothing written.
 . "$SYNCPACK_SRC/t/lib.sh"
 
-# A valid file f.sxf from BSOC to ASOC, unpacked into x/.
-setup='make_sites && syncpack -d b.db --to ASOC -o f.sxf 2>/dev/null &&
+# A valid file f.sxf from BSOC to ASOC, unpacked into x/ (unsealed: the
+# cases take it apart; t0460-seal covers sealed files).
+setup='make_sites && no_seal_all && syncpack -d b.db --to ASOC -o f.sxf 2>/dev/null &&
 	mkdir x && tar -xzf f.sxf -C x'
 
 # retar OUT MEMBER...: a gzip pax tar of members of x/, in that order.
@@ -80,10 +81,10 @@ test_expect_success 'garbage, empty and non-gzip input' "$setup"'&&
 	: >empty.sxf &&
 	(cd x && tar --format=pax -cf ../plain.sxf HEADER MANIFEST SIGNATURE data.jsonl) &&
 	refused empty.sxf "empty input" &&
-	refused plain.sxf "not a gzip file" &&
+	refused plain.sxf "not a gzip or zstd file" &&
 	refused garbage2.sxf "(corrupt gzip data|truncated gzip stream)" &&
 	if [ "$(head -c 2 garbage.sxf | od -An -tx1 | tr -d " ")" != 1f8b ]; then
-		refused garbage.sxf "not a gzip file"
+		refused garbage.sxf "not a gzip or zstd file"
 	fi
 '
 
@@ -92,6 +93,17 @@ test_expect_success 'trailing bytes after the gzip stream' "$setup"'&&
 	refused trail.sxf "trailing data after the gzip stream" &&
 	{ cat f.sxf; cat f.sxf; } >twice.sxf &&
 	refused twice.sxf "trailing data after the gzip stream"
+'
+
+test_expect_success 'zstd: a valid file verifies; cut, trailing and corrupt ones are refused' "$setup"'&&
+	(cd x && tar --format=pax -cf - HEADER MANIFEST SIGNATURE schema.json data.jsonl) | zstd -q >z.sxf &&
+	expect_code 0 syncunpack --verify -d hub.db z.sxf &&
+	head -c $(($(stat -c %s z.sxf) - 3)) z.sxf >cut.sxf &&
+	refused cut.sxf "truncated zstd stream" &&
+	{ cat z.sxf; cat z.sxf; } >twice.sxf &&
+	refused twice.sxf "trailing data after the zstd stream" &&
+	{ printf "\050\265\057\375"; head -c 200 /dev/zero | tr "\000" "\377"; } >bad.sxf &&
+	refused bad.sxf "corrupt zstd data"
 '
 
 test_expect_success 'a damaged gzip trailer (CRC) is refused' "$setup"'&&
@@ -227,7 +239,7 @@ test_expect_success 'a wrong-size signature' "$setup"'&&
 test_expect_success 'stdin is named "stdin" in messages' "$setup"'&&
 	echo junk >junk &&
 	syncunpack --verify -d hub.db - <junk >out 2>err; test $? = 2 &&
-	expect_err "^syncunpack: stdin: not a gzip file"
+	expect_err "^syncunpack: stdin: not a gzip or zstd file"
 '
 
 test_done

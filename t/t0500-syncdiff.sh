@@ -82,7 +82,7 @@ test_expect_success 'the owner holding the older version gets the winning one ba
 '
 
 test_expect_success 'step files tampered, replayed or sent to the wrong site are refused' '
-	make_shop &&
+	make_shop && no_seal_all &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
 	syncdiff -d hub.db --request --to BSOC -o req.sxf 2>/dev/null &&
 	expect_code 2 syncdiff -d c.db --answer req.sxf -o usb &&
@@ -160,12 +160,17 @@ test_expect_success 'comparison output: --summary, --json, manifests, exit codes
 	expect_code 0 syncdiff hub.db b.db &&
 	syncdiff -d hub.db --request --to BSOC -o r1.sxf 2>/dev/null &&
 	syncdiff -d hub.db --request --to CSOC -o r2.sxf 2>/dev/null &&
+	expect_code 2 syncdiff r1.sxf r2.sxf &&
+	expect_err "r1.sxf: sealed to BSOC: only its recipient.s database opens it" &&
+	no_seal_all &&
+	syncdiff -d hub.db --request --to BSOC -o r1.sxf 2>/dev/null &&
+	syncdiff -d hub.db --request --to CSOC -o r2.sxf 2>/dev/null &&
 	expect_code 0 syncdiff r1.sxf r2.sxf &&
 	expect_code 2 syncdiff hub.db r1.sxf &&
 	expect_code 2 syncdiff nosuch.db hub.db &&
 	echo garbage >g.sxf &&
 	expect_code 2 syncdiff g.sxf r1.sxf &&
-	expect_err "g.sxf: not a gzip file"
+	expect_err "g.sxf: not a gzip or zstd file"
 '
 
 test_done

@@ -28,6 +28,8 @@ tool_send(struct site *s, const char *output, const char *peer,
 		delivery_free(&d);
 		return r < 0 ? EXIT_TROUBLE : EXIT_OK;
 	}
+	if (file->unsealed[0] != '\0')
+		tool_warn("%s: %s", file->path, file->unsealed);
 	err.msg[0] = '\0';
 	r = delivery_finish(s, &d, file, kind, peer, &tool_transport.opts,
 	    &err);

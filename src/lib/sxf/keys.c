@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "sxf/keys.h"
 
-static int
+int
 openssl_error(struct sp_error *err, const char *what)
 {
 	unsigned long e = ERR_get_error();
@@ -113,23 +114,54 @@ require_ed25519(EVP_PKEY *key, const char *what, struct sp_error *err)
 }
 
 EVP_PKEY *
+key_load_private_type(const char *path, int type, int *absent,
+    struct sp_error *err)
+{
+	EVP_PKEY *key = NULL;
+	size_t len;
+	char *pem = file_read_small(path, 64 * 1024, &len, err);
+	BIO *bio;
+
+	if (absent != NULL)
+		*absent = 0;
+	if (pem == NULL)
+		return NULL;
+	/* The file's bytes are wiped as soon as the keys are parsed. */
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL)
+		sp_error_set(err, "out of memory");
+	else {
+		EVP_PKEY *k;
+		int blocks = 0;
+
+		while ((k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL))
+		    != NULL) {
+			blocks++;
+			if (key == NULL && EVP_PKEY_get_id(k) == type)
+				key = k;
+			else
+				EVP_PKEY_free(k);
+		}
+		ERR_clear_error();
+		if (key == NULL && blocks == 0) {
+			sp_error_set(err, "%s: not a PEM private key", path);
+		} else if (key == NULL) {
+			if (absent != NULL)
+				*absent = 1;
+			sp_error_set(err, "%s: no %s key in the file", path,
+			    type == EVP_PKEY_ED25519 ? "Ed25519" : "X25519");
+		}
+		BIO_free(bio);
+	}
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	return key;
+}
+
+EVP_PKEY *
 key_load_private(const char *path, struct sp_error *err)
 {
-	EVP_PKEY *key;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		sp_error_io(err, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (key == NULL) {
-		openssl_error(err, "not a PEM private key");
-		sp_error_prefix(err, "%s", path);
-		return NULL;
-	}
-	return require_ed25519(key, path, err);
+	return key_load_private_type(path, EVP_PKEY_ED25519, NULL, err);
 }
 
 EVP_PKEY *
@@ -163,6 +195,8 @@ file_read_small(const char *path, size_t max, size_t *len,
 		sp_error_io(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	/* Unbuffered: no copy of a key file stays in stdio's buffer. */
+	setvbuf(f, NULL, _IONBF, 0);
 	buf = malloc(max + 1);
 	if (buf == NULL) {
 		fclose(f);

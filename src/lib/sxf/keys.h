@@ -9,6 +9,10 @@
 
 #define SIGNATURE_LEN 64
 
+/* Sets err to what, with OpenSSL's first queued error, which it clears;
+ * returns -1. */
+int openssl_error(struct sp_error *err, const char *what);
+
 /* Returns a new Ed25519 key pair; the caller frees it with EVP_PKEY_free. */
 SP_MUST_CHECK
 EVP_PKEY *key_generate(struct sp_error *err);
@@ -26,9 +30,16 @@ int key_write_public(EVP_PKEY *key, const char *path, struct sp_error *err);
 SP_MUST_CHECK
 char *key_public_pem(EVP_PKEY *key, struct sp_error *err);
 
-/* Loads a private key file; only Ed25519 keys are accepted. */
+/* Loads a private key file: its first Ed25519 key (the signing key). */
 SP_MUST_CHECK
 EVP_PKEY *key_load_private(const char *path, struct sp_error *err);
+
+/* The first key of type (EVP_PKEY_ED25519, EVP_PKEY_X25519) in a file of
+ * PEM private keys; *absent (may be NULL) is 1 when the file is readable
+ * but holds none of that type. The file's bytes are wiped after use. */
+SP_MUST_CHECK
+EVP_PKEY *key_load_private_type(const char *path, int type, int *absent,
+    struct sp_error *err);
 
 /* Parses a public key PEM; only Ed25519 keys are accepted. */
 SP_MUST_CHECK

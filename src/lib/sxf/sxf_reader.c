@@ -5,13 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include <archive.h>
 #include <archive_entry.h>
 
 #include "util/hexenc.h"
+#include "sxf/compress.h"
 #include "sxf/keys.h"
+#include "sxf/seal.h"
+#include "sxf/sxf_open.h"
 #include "sxf/sxf_reader.h"
 
 /* The file itself is wrong: not an sxf, forged, truncated, over a limit. */
@@ -25,133 +26,9 @@ const struct sxf_limits sxf_default_limits = {
 
 #define BLOCK 65536
 
-/* The gzip layer is zlib's, not libarchive's filter, so the reader can tell
- * "not gzip" from "not tar", insist on a complete gzip stream with a valid
- * CRC after the tar end, refuse trailing bytes, and count decompressed bytes
- * itself. libarchive sees plain tar. */
-struct gzip_source {
-	int fd;
-	z_stream z;
-	int z_ready;
-	int ended;		/* Z_STREAM_END seen */
-	int eof;		/* the fd has no more bytes */
-	uint64_t out_total;	/* decompressed bytes so far */
-	uint64_t max_total;
-	EVP_MD_CTX *file_hash;	/* of the compressed bytes, as read */
-	const char *problem;	/* why the stream failed, for messages */
-	int problem_errno;	/* the errno of a read error, else 0 */
-	unsigned char in[BLOCK];
-	unsigned char out[BLOCK];
-};
-
-/* The stream's own failure: reading the input, or what was read. */
-static int
-stream_problem(const struct gzip_source *src, struct sp_error *err)
-{
-	if (src->problem_errno != 0)
-		return sp_error_setk(err, SP_ERR_IO, src->problem_errno,
-		    "%s: %s", src->problem, strerror(src->problem_errno));
-	return refuse(err, "%s", src->problem);
-}
-
-static int
-gzip_fill(struct gzip_source *src)
-{
-	ssize_t n;
-
-	do
-		n = read(src->fd, src->in, sizeof(src->in));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		src->problem = "read error";
-		src->problem_errno = errno;
-		return -1;
-	}
-	if (n == 0)
-		src->eof = 1;
-	else
-		EVP_DigestUpdate(src->file_hash, src->in, (size_t)n);
-	src->z.next_in = src->in;
-	src->z.avail_in = (uInt)n;
-	return 0;
-}
-
-/* Inflates into out; returns the bytes produced, 0 at the end of the gzip
- * stream, -1 on error with src->problem set. */
-static ssize_t
-gzip_inflate(struct gzip_source *src)
-{
-	src->z.next_out = src->out;
-	src->z.avail_out = sizeof(src->out);
-	while (src->z.avail_out == sizeof(src->out) && !src->ended) {
-		int r;
-
-		if (src->z.avail_in == 0) {
-			if (src->eof) {
-				src->problem = "truncated gzip stream";
-				return -1;
-			}
-			if (gzip_fill(src) != 0)
-				return -1;
-			if (src->eof) {
-				src->problem = "truncated gzip stream";
-				return -1;
-			}
-		}
-		r = inflate(&src->z, Z_NO_FLUSH);
-		if (r == Z_STREAM_END)
-			src->ended = 1;
-		else if (r == Z_DATA_ERROR) {
-			src->problem = "corrupt gzip data";
-			return -1;
-		} else if (r == Z_MEM_ERROR) {
-			src->problem = "out of memory";
-			return -1;
-		} else if (r != Z_OK && r != Z_BUF_ERROR) {
-			src->problem = "gzip error";
-			return -1;
-		}
-	}
-	src->out_total += sizeof(src->out) - src->z.avail_out;
-	if (src->out_total > src->max_total) {
-		src->problem = "decompressed size over the limit";
-		return -1;
-	}
-	return (ssize_t)(sizeof(src->out) - src->z.avail_out);
-}
-
-static la_ssize_t
-gzip_source_read(struct archive *a, void *data, const void **out)
-{
-	struct gzip_source *src = data;
-	ssize_t n = gzip_inflate(src);
-
-	*out = src->out;
-	if (n < 0) {
-		archive_set_error(a, EINVAL, "%s", src->problem);
-		return -1;
-	}
-	return n;
-}
-
-/* After the tar end: the rest of the gzip stream must inflate cleanly to
- * its trailer, and nothing may follow it. */
-static int
-gzip_finish(struct gzip_source *src, struct sp_error *err)
-{
-	while (!src->ended)
-		if (gzip_inflate(src) < 0)
-			return stream_problem(src, err);
-	if (src->z.avail_in == 0 && !src->eof && gzip_fill(src) != 0)
-		return stream_problem(src, err);
-	if (src->z.avail_in != 0)
-		return refuse(err, "trailing data after the gzip stream");
-	return 0;
-}
-
 struct reader_state {
 	struct archive *a;
-	struct gzip_source *gz;
+	struct sxf_source *src;
 	const struct sxf_limits *limits;
 	const struct sxf_read_ops *ops;
 	struct sxf_read_result *result;
@@ -164,6 +41,7 @@ struct reader_state {
 	struct sxf_manifest_entry *manifest;
 	size_t manifest_count;
 	size_t next_payload;	/* index into manifest of the next member */
+	int open_sealed;	/* sealed, and the key to open it is at hand */
 };
 
 static int
@@ -171,8 +49,8 @@ archive_problem(struct reader_state *st, struct sp_error *err)
 {
 	const char *msg = archive_error_string(st->a);
 
-	if (st->gz->problem != NULL)
-		return stream_problem(st->gz, err);
+	if (sxf_source_failed(st->src))
+		return sxf_source_error(st->src, err);
 	if (msg == NULL)
 		msg = "unknown error";
 	if (st->entries == 0 && strstr(msg, "Unrecognized archive format"))
@@ -255,8 +133,38 @@ verify_signature(struct reader_state *st, struct sp_error *err)
 	if (ops->expect_to != NULL && strcmp(ops->expect_to, h->to) != 0)
 		return refuse(err, "addressed to %s, not to this site (%s)",
 		    h->to, ops->expect_to);
+	/* A sealed file's header goes out once opened (sxf_open.c). */
+	if (st->open_sealed)
+		return 0;
+	if (ops->check_header != NULL && ops->check_header(ops->key_ctx, h,
+	    st->result->sealed, err) != 0)
+		return -1;
 	if (ops->on_header != NULL && ops->on_header(ops->ctx, h, err) != 0)
 		return -1;
+	return 0;
+}
+
+/* A sealed file names its scheme and has exactly its one member. */
+static int
+check_sealed(struct reader_state *st, int manifest_read,
+    struct sp_error *err)
+{
+	const char *seal = sxf_header_extra(&st->result->header, "seal");
+
+	if (seal == NULL)
+		return 0;
+	if (!manifest_read) {
+		if (strcmp(seal, SEAL_SCHEME) != 0)
+			return refuse(err, "unknown seal scheme \"%.60s\"",
+			    seal);
+		st->result->sealed = 1;
+		st->open_sealed = st->ops->sealing_key != NULL;
+		return 0;
+	}
+	if (st->manifest_count != 1 ||
+	    strcmp(st->manifest[0].name, SXF_SEALED_MEMBER) != 0)
+		return refuse(err, "a sealed file has exactly one member, %s",
+		    SXF_SEALED_MEMBER);
 	return 0;
 }
 
@@ -297,10 +205,26 @@ read_fixed_member(struct reader_state *st, const char *name, uint64_t size,
 		    err) != 0)
 			return -1;
 		st->result->header_ok = 1;
-		return 0;
+		return check_sealed(st, 0, err);
 	}
-	return sxf_manifest_parse(buf, (size_t)size, &st->manifest,
-	    &st->manifest_count, st->limits->max_members, err);
+	if (sxf_manifest_parse(buf, (size_t)size, &st->manifest,
+	    &st->manifest_count, st->limits->max_members, err) != 0)
+		return -1;
+	return check_sealed(st, 1, err);
+}
+
+static int
+open_sealed(struct reader_state *st, uint64_t size, struct sp_error *err)
+{
+	EVP_PKEY *key = st->ops->sealing_key(st->ops->key_ctx, err);
+	int rc;
+
+	if (key == NULL)
+		return -1;
+	rc = sxf_open_sealed(st->a, st->hash, size, key, st->limits, st->ops,
+	    st->result, err);
+	EVP_PKEY_free(key);
+	return rc;
 }
 
 static int
@@ -333,11 +257,15 @@ read_payload_member(struct reader_state *st, const char *name, uint64_t size,
 		return refuse(err, "member %s is %llu bytes, over the "
 		    "limit of %llu", name, (unsigned long long)size,
 		    (unsigned long long)st->limits->max_member);
-	if (ops->on_member_begin != NULL &&
+	EVP_DigestInit_ex(st->hash, EVP_sha256(), NULL);
+	if (st->open_sealed) {
+		if (open_sealed(st, size, err) != 0)
+			return -1;
+		got = size;
+	} else if (ops->on_member_begin != NULL &&
 	    ops->on_member_begin(ops->ctx, name, size, err) != 0)
 		return -1;
-	EVP_DigestInit_ex(st->hash, EVP_sha256(), NULL);
-	for (;;) {
+	while (!st->open_sealed) {
 		la_ssize_t n = archive_read_data(st->a, buf, sizeof(buf));
 		if (n < 0)
 			return archive_problem(st, err);
@@ -355,6 +283,8 @@ read_payload_member(struct reader_state *st, const char *name, uint64_t size,
 	if (memcmp(digest, m->sha256, 32) != 0)
 		return refuse(err, "hash mismatch in member %s", name);
 	st->next_payload++;
+	if (st->open_sealed)
+		return 0;
 	st->result->members++;
 	st->result->payload_bytes += size;
 	if (ops->on_member_end != NULL &&
@@ -417,7 +347,6 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
     struct sp_error *err)
 {
 	struct reader_state st;
-	struct gzip_source *src;
 	int rc = -1;
 
 	memset(&st, 0, sizeof(st));
@@ -425,84 +354,36 @@ sxf_read_fd(int fd, const struct sxf_limits *limits,
 	st.limits = limits ? limits : &sxf_default_limits;
 	st.ops = ops;
 	st.result = result;
-	src = calloc(1, sizeof(*src));
-	st.gz = src;
 	st.hash = EVP_MD_CTX_new();
-	if (src == NULL || st.hash == NULL) {
+	if (st.hash == NULL) {
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
-	src->fd = fd;
-	src->max_total = st.limits->max_total;
-	src->file_hash = EVP_MD_CTX_new();
-	if (src->file_hash == NULL ||
-	    EVP_DigestInit_ex(src->file_hash, EVP_sha256(), NULL) != 1) {
-		sp_error_set(err, "out of memory");
+	if ((st.src = sxf_source_open(fd, st.limits->max_total, err)) == NULL)
 		goto cleanup;
-	}
-	if (gzip_fill(src) != 0) {
-		sp_error_io(err, "read error: %s",
-		    strerror(errno));
-		goto cleanup;
-	}
-	if (src->eof) {
-		refuse(err, "empty input");
-		goto cleanup;
-	}
-	while (src->z.avail_in < 2 && !src->eof) {
-		/* A pipe may deliver a single byte first. */
-		unsigned char first = src->in[0];
-		if (gzip_fill(src) != 0)
-			break;
-		if (src->z.avail_in > 0) {
-			memmove(src->in + 1, src->in, src->z.avail_in);
-			src->in[0] = first;
-			src->z.avail_in++;
-		} else {
-			src->in[0] = first;
-			src->z.avail_in = 1;
-		}
-	}
-	if (src->z.avail_in < 2 || src->in[0] != 0x1f || src->in[1] != 0x8b) {
-		refuse(err, "not a gzip file");
-		goto cleanup;
-	}
-	/* 16 + MAX_WBITS: gzip wrapper only, with its CRC-32 checked. */
-	if (inflateInit2(&src->z, 16 + MAX_WBITS) != Z_OK) {
-		refuse(err, "cannot start gzip decompression");
-		goto cleanup;
-	}
-	src->z_ready = 1;
 	st.a = archive_read_new();
 	if (st.a == NULL) {
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
 	archive_read_support_format_tar(st.a);
-	if (archive_read_open(st.a, src, NULL, gzip_source_read, NULL)
+	if (archive_read_open(st.a, st.src, NULL, sxf_source_archive_read, NULL)
 	    != ARCHIVE_OK) {
 		archive_problem(&st, err);
 		goto cleanup;
 	}
 	if (read_entries(&st, err) != 0)
 		goto cleanup;
-	rc = gzip_finish(src, err);
-	if (rc == 0) {
-		unsigned char digest[32];
-		EVP_DigestFinal_ex(src->file_hash, digest, NULL);
-		hex_encode(digest, sizeof(digest), result->file_sha256);
-	}
+	rc = sxf_source_finish(st.src, err);
+	if (rc == 0)
+		sxf_source_digest(st.src, result->file_sha256);
 cleanup:
-	if (src != NULL)
-		EVP_MD_CTX_free(src->file_hash);
 	if (st.a != NULL)
 		archive_read_free(st.a);
-	if (src != NULL && src->z_ready)
-		inflateEnd(&src->z);
+	sxf_source_free(st.src);
 	EVP_MD_CTX_free(st.hash);
 	free(st.meta[0]);
 	free(st.meta[1]);
 	free(st.manifest);
-	free(src);
 	return rc;
 }

@@ -36,6 +36,17 @@ struct sxf_read_ops {
 	EVP_PKEY *(*signer_key)(void *key_ctx, const char *site,
 	    struct sp_error *err);
 	void *key_ctx;
+	/* Returns this site's X25519 private key (the reader frees it) to
+	 * open a sealed file, whose inner header then goes to on_header and
+	 * whose inner members to the member callbacks. NULL callback: a
+	 * sealed file is read as it stands, its one member "sealed" handed
+	 * out unopened. */
+	EVP_PKEY *(*sealing_key)(void *key_ctx, struct sp_error *err);
+	/* Called with key_ctx on the verified header (of a sealed file, the
+	 * opened one) before on_header; a non-zero return refuses the file.
+	 * sealed: whether the file was sealed. May be NULL. */
+	int (*check_header)(void *key_ctx, const struct sxf_header *h,
+	    int sealed, struct sp_error *err);
 	/* When set, a file whose "to" differs is refused. */
 	const char *expect_to;
 	/* Each callback may be NULL; a non-zero return stops the read. */
@@ -53,6 +64,7 @@ struct sxf_read_result {
 	struct sxf_header header;
 	int header_ok;		/* header parsed, even if reading failed later */
 	int signature_checked;
+	int sealed;		/* the file is sealed (sxf/sxf_open.h) */
 	size_t members;		/* payload members verified */
 	uint64_t payload_bytes;
 	char file_sha256[65];	/* of the bytes read, once all were read */

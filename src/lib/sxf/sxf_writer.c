@@ -11,6 +11,8 @@
 
 #include "util/hexenc.h"
 #include "sxf/keys.h"
+#include "sxf/seal.h"
+#include "sxf/sxf_open.h"
 #include "sxf/sxf_writer.h"
 
 struct spooled_member {
@@ -26,6 +28,9 @@ struct sxf_writer {
 	EVP_MD_CTX *hash;	/* hash of the member being written */
 	int open;		/* a member is between begin and end */
 	uint64_t payload_bytes;
+	enum sxf_compression compression;
+	EVP_PKEY *seal_to;	/* owned: the recipient's X25519 key */
+	EVP_PKEY *ephemeral;	/* owned: a test vector's, else NULL */
 };
 
 struct sxf_writer *
@@ -107,6 +112,26 @@ sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err)
 	EVP_DigestFinal_ex(w->hash, m->sha256, NULL);
 	if (fflush(m->spool) != 0)
 		return sp_error_io(err, "spool file: %s", strerror(errno));
+	return 0;
+}
+
+void
+sxf_writer_set_compression(struct sxf_writer *w, enum sxf_compression c)
+{
+	w->compression = c;
+}
+
+int
+sxf_writer_seal_to(struct sxf_writer *w, EVP_PKEY *recipient,
+    EVP_PKEY *ephemeral, struct sp_error *err)
+{
+	if (EVP_PKEY_up_ref(recipient) != 1 ||
+	    (ephemeral != NULL && EVP_PKEY_up_ref(ephemeral) != 1))
+		return sp_error_set(err, "cannot keep the sealing key");
+	EVP_PKEY_free(w->seal_to);
+	EVP_PKEY_free(w->ephemeral);
+	w->seal_to = recipient;
+	w->ephemeral = ephemeral;
 	return 0;
 }
 
@@ -200,6 +225,19 @@ write_spooled(struct archive *a, struct archive_entry *e,
 	return 0;
 }
 
+/* The payload members, then the archive's end. */
+static int
+write_members(struct archive *a, struct archive_entry *e,
+    struct sxf_writer *w, time_t mtime, struct sp_error *err)
+{
+	for (size_t i = 0; i < w->count; i++)
+		if (write_spooled(a, e, &w->members[i], mtime, err) != 0)
+			return -1;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		return archive_fail(a, err);
+	return 0;
+}
+
 /* Output through libarchive's callbacks so the file's bytes can be hashed
  * on their way to the descriptor. */
 struct hashed_fd {
@@ -229,6 +267,144 @@ hashed_fd_write(struct archive *a, void *data, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
+/* The compressed inner archive of a sealed file, on its way through the
+ * sealed stream into the spool of the member "sealed". */
+struct sealed_out {
+	struct seal_writer *sw;
+	struct spooled_member *m;
+	EVP_MD_CTX *hash;
+	struct sp_error err;
+};
+
+static int
+sealed_spool_write(void *ctx, const void *buf, size_t len,
+    struct sp_error *err)
+{
+	struct sealed_out *o = ctx;
+
+	if (fwrite(buf, 1, len, o->m->spool) != len)
+		return sp_error_io(err, "spool file: %s", strerror(errno));
+	EVP_DigestUpdate(o->hash, buf, len);
+	o->m->size += len;
+	return 0;
+}
+
+static la_ssize_t
+inner_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct sealed_out *o = data;
+
+	if (seal_writer_write(o->sw, buf, len, &o->err) != 0) {
+		archive_set_error(a, EIO, "%s", o->err.msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int
+set_compression(struct archive *a, enum sxf_compression c, const char *level)
+{
+	if (c == SXF_ZSTD)
+		return archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
+		    archive_write_set_filter_option(a, "zstd",
+		    "compression-level", level) != ARCHIVE_OK ? -1 : 0;
+	return archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(a, "gzip", "compression-level",
+	    level) != ARCHIVE_OK ? -1 : 0;
+}
+
+static int write_small(struct archive *a, struct archive_entry *e,
+    const char *name, const void *buf, size_t len, time_t mtime,
+    struct sp_error *err);
+static int write_members(struct archive *a, struct archive_entry *e,
+    struct sxf_writer *w, time_t mtime, struct sp_error *err);
+
+/* Writes the inner archive (HEADER h, then the members) sealed into m. */
+static int
+seal_into(struct sxf_writer *w, const struct sxf_header *h,
+    struct sealed_out *o, time_t mtime, struct sp_error *err)
+{
+	char info[128], *header = NULL;
+	size_t info_len = sxf_seal_info(h, info, sizeof(info)), hlen;
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	int rc = -1;
+
+	if (a == NULL || e == NULL ||
+	    (header = sxf_header_format(h, &hlen, err)) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto cleanup;
+	}
+	o->sw = seal_writer_new(w->seal_to, w->ephemeral, info, info_len,
+	    sealed_spool_write, o, err);
+	if (o->sw == NULL)
+		goto cleanup;
+	if (set_compression(a, w->compression, w->compression == SXF_ZSTD ?
+	    "3" : "1") != 0 || archive_write_set_format_pax(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open(a, o, NULL, inner_write, NULL) != ARCHIVE_OK) {
+		archive_fail(a, err);
+		goto cleanup;
+	}
+	if (write_small(a, e, "HEADER", header, hlen, mtime, err) != 0)
+		goto cleanup;
+	if (write_members(a, e, w, mtime, err) != 0)
+		goto cleanup;
+	rc = seal_writer_finish(o->sw, err);
+cleanup:
+	if (a != NULL)
+		archive_write_free(a);
+	archive_entry_free(e);
+	free(header);
+	seal_writer_free(o->sw);
+	return rc;
+}
+
+/* Replaces the members with the one sealed member and h with the outer
+ * header (routing and seal fields only). */
+static int
+seal_members(struct sxf_writer *w, const struct sxf_header *h,
+    struct sxf_header *outer, time_t mtime, struct sp_error *err)
+{
+	struct spooled_member sealed;
+	struct sealed_out o;
+
+	memset(&sealed, 0, sizeof(sealed));
+	memset(&o, 0, sizeof(o));
+	strcpy(sealed.name, SXF_SEALED_MEMBER);
+	o.m = &sealed;
+	if (sxf_seal_outer_header(h, w->seal_to, outer, err) != 0)
+		return -1;
+	if ((sealed.spool = tmpfile()) == NULL)
+		return sp_error_io(err, "cannot create a spool file: %s",
+		    strerror(errno));
+	if ((o.hash = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(o.hash, EVP_sha256(), NULL) != 1 ||
+	    seal_into(w, h, &o, mtime, err) != 0 ||
+	    fflush(sealed.spool) != 0) {
+		EVP_MD_CTX_free(o.hash);
+		fclose(sealed.spool);
+		return -1;
+	}
+	EVP_DigestFinal_ex(o.hash, sealed.sha256, NULL);
+	EVP_MD_CTX_free(o.hash);
+	for (size_t i = 0; i < w->count; i++)
+		fclose(w->members[i].spool);
+	if (w->cap == 0) {
+		struct spooled_member *one = malloc(sizeof(*one));
+		if (one == NULL) {
+			fclose(sealed.spool);
+			w->count = 0;
+			return sp_error_set(err, "out of memory");
+		}
+		w->members = one;
+		w->cap = 1;
+	}
+	w->members[0] = sealed;
+	w->count = 1;
+	return 0;
+}
+
 int
 sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
     EVP_PKEY *key, int fd, char *file_sha256, struct sp_error *err)
@@ -242,6 +418,7 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 	unsigned char sig[SIGNATURE_LEN];
 	struct tm tm;
 	time_t mtime = time(NULL);
+	struct sxf_header outer;
 	int rc = -1;
 
 	if (w->open)
@@ -249,6 +426,11 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 	memset(&tm, 0, sizeof(tm));
 	if (strptime(h->created, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
 		mtime = timegm(&tm);
+	if (w->seal_to != NULL) {
+		if (seal_members(w, h, &outer, mtime, err) != 0)
+			return -1;
+		h = &outer;
+	}
 	header = sxf_header_format(h, &hlen, err);
 	manifest = manifest_format(w, &mlen);
 	if (header == NULL || manifest == NULL ||
@@ -273,9 +455,10 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
-	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "gzip", "compression-level",
-	    "1") != ARCHIVE_OK ||
+	/* Sealed bytes do not compress: the outer layer only stores. */
+	if (set_compression(a, w->compression, w->seal_to == NULL ?
+	    (w->compression == SXF_ZSTD ? "3" : "1") :
+	    (w->compression == SXF_ZSTD ? "1" : "0")) != 0 ||
 	    archive_write_set_format_pax(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &out, NULL, hashed_fd_write, NULL)
@@ -287,13 +470,8 @@ sxf_writer_finish(struct sxf_writer *w, const struct sxf_header *h,
 	    write_small(a, e, "MANIFEST", manifest, mlen, mtime, err) != 0 ||
 	    write_small(a, e, "SIGNATURE", sig, sizeof(sig), mtime, err) != 0)
 		goto cleanup;
-	for (size_t i = 0; i < w->count; i++)
-		if (write_spooled(a, e, &w->members[i], mtime, err) != 0)
-			goto cleanup;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		archive_fail(a, err);
+	if (write_members(a, e, w, mtime, err) != 0)
 		goto cleanup;
-	}
 	EVP_DigestFinal_ex(out.hash, digest, NULL);
 	if (file_sha256 != NULL)
 		hex_encode(digest, sizeof(digest), file_sha256);
@@ -319,5 +497,7 @@ sxf_writer_free(struct sxf_writer *w)
 			fclose(w->members[i].spool);
 	free(w->members);
 	EVP_MD_CTX_free(w->hash);
+	EVP_PKEY_free(w->seal_to);
+	EVP_PKEY_free(w->ephemeral);
 	free(w);
 }

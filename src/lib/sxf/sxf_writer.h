@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "util/error.h"
+#include "sxf/compress.h"
 #include "sxf/sxf_header.h"
 
 struct sxf_writer;
@@ -27,6 +28,17 @@ int sxf_writer_member_write(struct sxf_writer *w, const void *buf, size_t len,
     struct sp_error *err);
 SP_MUST_CHECK
 int sxf_writer_member_end(struct sxf_writer *w, struct sp_error *err);
+
+/* gzip unless told otherwise. */
+void sxf_writer_set_compression(struct sxf_writer *w, enum sxf_compression c);
+
+/* Seals the file to recipient (an X25519 public key; the writer keeps a
+ * reference): its payload becomes the one member "sealed" and HEADER
+ * keeps only the routing fields (sxf/sxf_open.h). ephemeral: NULL, or a
+ * fixed X25519 key for a test vector. */
+SP_MUST_CHECK
+int sxf_writer_seal_to(struct sxf_writer *w, EVP_PKEY *recipient,
+    EVP_PKEY *ephemeral, struct sp_error *err);
 
 /* Total payload bytes spooled so far (uncompressed). */
 uint64_t sxf_writer_payload_bytes(const struct sxf_writer *w);

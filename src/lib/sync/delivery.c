@@ -174,7 +174,9 @@ carries_requests(const char *path)
 	unreadable = exchange_file_read(NULL, path, &sxf_default_limits, &ops,
 	    &rr, &err);
 	(void)unreadable;
-	return found;
+	/* A sealed file is not ours to open: its header says. */
+	return found || (rr.sealed &&
+	    sxf_header_extra(&rr.header, "requests") != NULL);
 }
 
 /* Removes a file from the outbox: the file first, so that a failure in

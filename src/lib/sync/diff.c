@@ -92,7 +92,13 @@ diff_source_file(struct site *s, const char *path, const char *table,
 	if (!sc.found) {
 		fclose(sc.spool);
 		free(src);
-		sp_error_set(err, "a %s file carries no manifest", rr.header.kind);
+		if (rr.sealed && s == NULL)
+			sp_error_setk(err, SP_ERR_USAGE, 0, "sealed to %s: only "
+			    "its recipient's database opens it (-d)",
+			    rr.header.to);
+		else
+			sp_error_set(err, "a %s file carries no manifest",
+			    rr.header.kind);
 		return NULL;
 	}
 	rewind(sc.spool);

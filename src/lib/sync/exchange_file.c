@@ -8,6 +8,7 @@
 #include "sync/exchange_file.h"
 #include "net/input.h"
 #include "store/flows.h"
+#include "sync/seal_policy.h"
 
 static int
 log_outgoing(struct site *s, const struct exchange_meta *m, uint64_t flow,
@@ -110,6 +111,9 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 		snprintf(h.extra_value[h.nextra], sizeof(h.extra_value[0]), "%s",
 		    m->extra[i + 1]);
 	}
+	if (seal_policy_outgoing(s, peer, w, &h, out->unsealed,
+	    sizeof(out->unsealed), err) != 0)
+		goto cleanup;
 	sxf_header_stamp_now(&h);
 	if (sxf_file_name(name, sizeof(name), s->id, peer, h.flow, kind) != 0) {
 		sp_error_set(err, "file name too long");
@@ -239,6 +243,8 @@ exchange_file_read(struct site *s, const char *path,
 		ops->signer_key = site_signer_key;
 		ops->key_ctx = s;
 		ops->expect_to = s->id;
+		ops->sealing_key = seal_policy_key;
+		ops->check_header = seal_policy_check;
 	}
 	fd = input_open(path, err);
 	if (fd < 0) {
@@ -247,5 +253,8 @@ exchange_file_read(struct site *s, const char *path,
 	}
 	rc = sxf_read_fd(fd, limits, ops, result, err);
 	input_close(fd);
+	/* What the verified file says of the sender's sealing. */
+	if (rc == 0 && s != NULL)
+		rc = seal_policy_note(s, &result->header, result->sealed, err);
 	return rc;
 }

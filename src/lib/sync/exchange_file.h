@@ -16,6 +16,7 @@
 struct exchange_written {
 	uint64_t flow;
 	char path[4096];	/* where the file went ("-" for stdout) */
+	char unsealed[256];	/* why the file is not sealed, or empty */
 };
 
 /* What a writer of an exchange file says about it besides the payload. */

@@ -549,7 +549,8 @@ pack_data(struct site *s, const char *peer, const char *target,
 		/* since: where this file starts; -1 from a site that found it
 		 * was restored from a backup (exchange_note_seen). */
 		const char *extra[] = { "lseq", covered_text, "records",
-		    records_text, "since", since_text, NULL };
+		    records_text, "since", since_text,
+		    opt->nrequests > 0 ? "requests" : NULL, "1", NULL };
 		struct exchange_meta m = { "data", peer, opt->link, covered,
 		    extra };
 		if (exchange_file_write(s, ps.w, &m, target, &res->file, err) != 0)

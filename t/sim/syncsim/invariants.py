@@ -80,6 +80,8 @@ def expected_sites(table, w, model, hub, spokes):
 
 def check(net, model, left_open=()):
     snaps, problems = {}, []
+    for name in net.unsealed:
+        problems.append("sealed: %s went out unsealed" % name)
     for s in net.sites:
         snaps[s.id], p = snapshot(s)
         problems += p

@@ -4,6 +4,7 @@ delay or reorder)."""
 import os
 import re
 import shutil
+import tarfile
 import signal
 import sqlite3
 import subprocess
@@ -132,6 +133,9 @@ class Network:
         self.kills = 0
         self.files_sent = 0
         self.files_lost = 0
+        # Sites made by this version seal every file (sxf(5)): the
+        # names of the files that went out unsealed.
+        self.unsealed = []
         self.files_dup = 0
         self.files_delayed = 0
         self.wire = []
@@ -183,6 +187,8 @@ class Network:
             parts = key.split("_")
             receiver = parts[1] if len(parts) >= 4 else None
             self.files_sent += 1
+            if not _sealed(src):
+                self.unsealed.append(name)
             fate = fates.get(key, {}) if fates is not None else {}
             if fate.get("lose"):
                 self.files_lost += 1
@@ -243,3 +249,15 @@ class Network:
             s.inbox = left
         for name in os.listdir(site.outdir):
             os.unlink(os.path.join(site.outdir, name))
+
+
+def _sealed(path):
+    """Whether the exchange file at path is sealed (its HEADER names the
+    seal); a file a fault broke is not the writer's, and counts as
+    sealed."""
+    try:
+        with tarfile.open(path, "r:gz") as t:
+            f = t.extractfile("HEADER")
+            return f is None or b"\nseal: " in f.read()
+    except (tarfile.TarError, OSError, KeyError, EOFError):
+        return True

@@ -199,6 +199,7 @@ int
 store_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
-	return list(s, "SELECT site AS peer, url, added FROM syncpack_peer "
-	    "ORDER BY site", cb, ctx, err);
+	return list(s, "SELECT site AS peer, url, added, compress, "
+	    "iif(no_seal, 'off', iif(seal_pub IS NULL, 'no-key', 'sealed')) "
+	    "AS seal FROM syncpack_peer ORDER BY site", cb, ctx, err);
 }

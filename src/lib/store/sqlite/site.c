@@ -9,6 +9,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/capture_sql.h"
 #include "sxf/keys.h"
+#include "sxf/seal_keys.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
 
@@ -114,7 +115,8 @@ add_column(struct site *s, const char *table, const char *name,
 }
 
 /* What sites made by earlier versions lack: base_site, values_hlc,
- * values_site, syncpack_purged, capture_version; and triggers of the
+ * values_site, syncpack_purged, capture_version, the sealing keys and
+ * per-peer file settings (store/peer_keys.h); and triggers of the
  * current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
@@ -126,6 +128,14 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    site_exec(s, site_purged_sql, err) ||
 	    add_column(s, "syncpack_site", "capture_version",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_site", "seal_pub", "TEXT", err) ||
+	    add_column(s, "syncpack_peer", "seal_pub", "TEXT", err) ||
+	    add_column(s, "syncpack_peer", "no_seal",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_peer", "sealed_seen",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_peer", "compress",
+	    "TEXT NOT NULL DEFAULT 'gzip'", err) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 
@@ -236,8 +246,9 @@ site_init(const char *path, const char *site_id, int hub,
 {
 	struct site s;
 	sqlite3_stmt *st = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *seal = NULL;
 	char *kpath = NULL, *ppath = NULL, *abs_key = NULL, *pem = NULL;
+	char *seal_pem = NULL;
 	int rc = -1, wrote_key = 0, wrote_pub = 0;
 
 	if (!siteid_valid(site_id))
@@ -266,14 +277,16 @@ site_init(const char *path, const char *site_id, int hub,
 		goto rollback;
 	}
 	if ((key = key_generate(err)) == NULL ||
-	    (pem = key_public_pem(key, err)) == NULL)
+	    (pem = key_public_pem(key, err)) == NULL ||
+	    (seal = seal_key_generate(err)) == NULL ||
+	    (seal_pem = key_public_pem(seal, err)) == NULL)
 		goto rollback;
 	if (site_exec(&s, site_schema_sql, err) != 0)
 		goto rollback;
 	if (sqlite3_prepare_v2(s.db, "INSERT INTO syncpack_site(id, site, hub,"
-	    " schema_version, created, key_path, pubkey, capture_version) "
-	    "VALUES (1, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, "
-	    "?)", -1, &st, NULL)
+	    " schema_version, created, key_path, pubkey, capture_version, "
+	    "seal_pub) VALUES (1, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "'now'), ?, ?, ?, ?)", -1, &st, NULL)
 	    != SQLITE_OK) {
 		site_sqlite_error(&s, err, path);
 		goto rollback;
@@ -284,6 +297,7 @@ site_init(const char *path, const char *site_id, int hub,
 	sqlite3_bind_text(st, 4, abs_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, pem, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, CAPTURE_SQL_VERSION);
+	sqlite3_bind_text(st, 7, seal_pem, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		site_sqlite_error(&s, err, path);
 		goto rollback;
@@ -291,7 +305,9 @@ site_init(const char *path, const char *site_id, int hub,
 	if (key_write_private(key, kpath, err) != 0)
 		goto rollback;
 	wrote_key = 1;
-	if (key_write_public(key, ppath, err) != 0)
+	/* The sealing key follows the signing key in both files. */
+	if (seal_key_append_private(seal, kpath, err) != 0 ||
+	    seal_keys_write_public(key, seal, ppath, err) != 0)
 		goto rollback;
 	wrote_pub = 1;
 	if (site_exec(&s, "COMMIT", err) != 0)
@@ -309,7 +325,9 @@ rollback:
 cleanup:
 	sqlite3_finalize(st);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(seal);
 	free(pem);
+	free(seal_pem);
 	free(kpath);
 	free(ppath);
 	free(abs_key);

@@ -13,7 +13,10 @@ const char site_schema_sql[] =
     " pubkey TEXT NOT NULL,"
     " next_flow INTEGER NOT NULL DEFAULT 1,"
     /* CAPTURE_SQL_VERSION of the tracked tables' triggers. */
-    " capture_version INTEGER NOT NULL DEFAULT 0);"
+    " capture_version INTEGER NOT NULL DEFAULT 0,"
+    /* The X25519 sealing public key PEM; NULL in sites made before
+     * sealing existed until syncadm key --add-sealing. */
+    " seal_pub TEXT);"
     /* The last local sequence number and HLC stamp given out, and the
      * marker that silences the ownership triggers: 1 while syncunpack
      * applies, 2 while a trigger keeps a rowversion column up to date.
@@ -43,7 +46,14 @@ const char site_schema_sql[] =
     " acked_lseq INTEGER NOT NULL DEFAULT 0,"
     " last_sent TEXT,"
     " last_received TEXT,"
-    " last_acked TEXT);"
+    " last_acked TEXT,"
+    /* Its X25519 sealing key PEM (NULL: files to it are not sealed),
+     * syncadm peer set --no-seal, whether a sealed file from it was
+     * read here, and how files to it are compressed. */
+    " seal_pub TEXT,"
+    " no_seal INTEGER NOT NULL DEFAULT 0,"
+    " sealed_seen INTEGER NOT NULL DEFAULT 0,"
+    " compress TEXT NOT NULL DEFAULT 'gzip');"
     /* One row per exchange file written (out) or read (in). covered is
      * the sender's lseq the file covers (data files); acked marks an
      * outgoing flow the peer acknowledged, or an incoming one this site

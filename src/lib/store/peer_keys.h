@@ -1,0 +1,53 @@
+/* peer_keys.h: sealing keys and per-peer file settings: how files to a
+ * peer are compressed and sealed. The store interface; the SQLite backend
+ * implements it (store/sqlite/peer_keys.c). */
+#ifndef SYNCPACK_STORE_PEER_KEYS_H
+#define SYNCPACK_STORE_PEER_KEYS_H
+
+#include "util/error.h"
+#include "store/site.h"
+#include "sxf/compress.h"
+
+struct store_peer_settings {
+	enum sxf_compression compression;
+	char *seal_pub;		/* owned: its X25519 public key PEM; NULL */
+	int no_seal;		/* syncadm peer set --no-seal */
+	int sealed_seen;	/* a sealed file from it was read here */
+};
+
+/* The settings of a registered peer; free with
+ * store_peer_settings_free. */
+SP_MUST_CHECK
+int store_peer_settings(struct site *s, const char *peer,
+    struct store_peer_settings *out, struct sp_error *err);
+void store_peer_settings_free(struct store_peer_settings *p);
+
+SP_MUST_CHECK
+int store_peer_set_compression(struct site *s, const char *peer,
+    enum sxf_compression c, struct sp_error *err);
+SP_MUST_CHECK
+int store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+    struct sp_error *err);
+/* Records the peer's sealing key (NULL: none); a new key, or none, also
+ * forgets that a sealed file was seen from it. */
+SP_MUST_CHECK
+int store_peer_set_seal_pub(struct site *s, const char *peer,
+    const char *pem, struct sp_error *err);
+SP_MUST_CHECK
+int store_peer_note_sealed(struct site *s, const char *peer,
+    struct sp_error *err);
+/* Replaces the peer's signing key: files signed with the old one are
+ * refused from then on. */
+SP_MUST_CHECK
+int store_peer_set_signing_pub(struct site *s, const char *peer,
+    const char *pem, struct sp_error *err);
+
+/* This site's own sealing public key PEM in *pem (caller frees): 1, or
+ * 0 when it has none (a site made before sealing existed). */
+SP_MUST_CHECK
+int store_site_seal_pub(struct site *s, char **pem, struct sp_error *err);
+SP_MUST_CHECK
+int store_site_set_seal_pub(struct site *s, const char *pem,
+    struct sp_error *err);
+
+#endif
