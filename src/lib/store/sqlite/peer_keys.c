@@ -18,14 +18,19 @@ store_peer_settings(struct site *s, const char *peer,
 	    "sealed_seen FROM syncpack_peer WHERE site = ?", -1, &st, NULL)
 	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
+	r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(st, 0);
 		const char *pem = (const char *)sqlite3_column_text(st, 1);
 
-		if (c == NULL || sxf_compression_parse(c, &out->compression))
-			out->compression = SXF_GZIP;
+		if (c == NULL || sxf_compression_parse(c, &out->compression)
+		    != 0) {
+			sqlite3_finalize(st);
+			return sp_error_set(err, "%s: peer %s has an unknown "
+			    "compression \"%s\"", s->path, peer, c ? c : "");
+		}
 		out->no_seal = sqlite3_column_int(st, 2);
 		out->sealed_seen = sqlite3_column_int(st, 3);
 		if (pem != NULL && (out->seal_pub = strdup(pem)) == NULL)
@@ -59,11 +64,15 @@ update_peer(struct site *s, const char *sql, const char *text, int num,
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	if (text != NULL)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		r = sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else if (num >= 0)
-		sqlite3_bind_int(st, 1, num);
-	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
+		r = sqlite3_bind_int(st, 1, num);
+	else
+		r = SQLITE_OK;
+	if (r == SQLITE_OK)
+		r = sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
@@ -146,8 +155,9 @@ store_site_set_seal_pub(struct site *s, const char *pem,
 	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_site SET seal_pub = ? "
 	    "WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, pem, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
+	r = sqlite3_bind_text(st, 1, pem, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
