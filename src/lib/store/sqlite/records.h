@@ -10,6 +10,13 @@
 #include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
 
+/* A prepared write of a table's columns in one order (row_write.c). */
+struct row_shape {
+	sqlite3_stmt *st;
+	char **cols;
+	int ncols;
+};
+
 struct table_info {
 	long long id;
 	char *name;
@@ -18,6 +25,7 @@ struct table_info {
 	char *rowversion_column;	/* NULL when the table has none */
 	char **columns;
 	int ncolumns;
+	struct row_shape insert, update;
 };
 
 #define STMT_CACHE 32
@@ -73,5 +81,15 @@ int rec_referenced(struct store *base, const char *guid, char *by,
     size_t bylen, struct sp_error *err);
 int rec_restamp(struct store *base, const char *guid,
     const struct store_record *deleted, int revived, struct sp_error *err);
+
+/* row_write.c: INSERT (rkey NULL) or UPDATE (of the row with key rkey)
+ * of row's columns, through the table's kept statement; *new_key is the
+ * row's key (the caller frees it). */
+int row_write(struct store_sqlite *ss, struct table_info *t,
+    const struct store_record *rec, json_t *row, sqlite3_value *rkey,
+    sqlite3_value **new_key, struct sp_error *err);
+/* Finalizes the kept statements of every table (before
+ * rec_tables_free). */
+void row_shapes_free(struct store_sqlite *ss);
 
 #endif

@@ -102,97 +102,6 @@ save_metadata(struct store_sqlite *ss, const struct table_info *t,
 	return 0;
 }
 
-/* Builds INSERT (rkey NULL) or UPDATE (of the row with key rkey) for the
- * columns of row, binds and runs it, and returns the row's key. */
-static int
-write_row(struct store_sqlite *ss, const struct table_info *t,
-    const struct store_record *rec, json_t *row, sqlite3_value *rkey,
-    sqlite3_value **new_key, struct sp_error *err)
-{
-	const char *col;
-	json_t *v;
-	char *sql, *cols = sqlite3_mprintf("%s", ""), *vals = NULL;
-	sqlite3_stmt *st;
-	int n = 0, idx, r;
-
-	json_object_foreach(row, col, v) {
-		if (!rec_has_column(t, col))
-			return sqlite3_free(cols), sp_error_set(err, "%s has no "
-			    "column %s (schema differs)", t->name, col);
-		if ((t->local_key && strcmp(col, t->pk) == 0) ||
-		    (t->rowversion_column && strcmp(col, t->rowversion_column) == 0))
-			continue;
-		if (rkey == NULL) {
-			char *next = sqlite3_mprintf("%s%s\"%w\"", cols,
-			    n ? ", " : "", col);
-			sqlite3_free(cols);
-			cols = next;
-		} else {
-			char *next = sqlite3_mprintf("%s%s\"%w\" = ?%d", cols,
-			    n ? ", " : "", col, n + 1);
-			sqlite3_free(cols);
-			cols = next;
-		}
-		n++;
-	}
-	if (t->rowversion_column) {
-		char *next = rkey == NULL
-		    ? sqlite3_mprintf("%s%s\"%w\"", cols, n ? ", " : "",
-		    t->rowversion_column)
-		    : sqlite3_mprintf("%s%s\"%w\" = ?%d", cols, n ? ", " : "",
-		    t->rowversion_column, n + 1);
-		sqlite3_free(cols);
-		cols = next;
-		n++;
-	}
-	if (rkey == NULL) {
-		vals = sqlite3_mprintf("%s", "");
-		for (int i = 1; i <= n; i++) {
-			char *next = sqlite3_mprintf("%s%s?%d", vals,
-			    i > 1 ? ", " : "", i);
-			sqlite3_free(vals);
-			vals = next;
-		}
-		sql = n ? sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES (%s) "
-		    "RETURNING \"%w\"", t->name, cols, vals, t->pk)
-		    : sqlite3_mprintf("INSERT INTO \"%w\" DEFAULT VALUES "
-		    "RETURNING \"%w\"", t->name, t->pk);
-	} else
-		sql = n ? sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE \"%w\" = "
-		    "?%d RETURNING \"%w\"", t->name, cols, t->pk, n + 1, t->pk)
-		    : sqlite3_mprintf("SELECT \"%w\" FROM \"%w\" WHERE \"%w\" = "
-		    "?%d", t->pk, t->name, t->pk, n + 1);
-	sqlite3_free(cols);
-	sqlite3_free(vals);
-	st = sql ? rec_cached(ss, sql, err) : NULL;
-	sqlite3_free(sql);
-	if (st == NULL)
-		return -1;
-	idx = 1;
-	json_object_foreach(row, col, v) {
-		if ((t->local_key && strcmp(col, t->pk) == 0) ||
-		    (t->rowversion_column && strcmp(col, t->rowversion_column) == 0))
-			continue;
-		if (row_json_bind(st, idx++, v, err) != 0)
-			return sp_error_prefix(err, "%s.%s", t->name, col);
-	}
-	if (t->rowversion_column)
-		sqlite3_bind_int64(st, idx++, rec->rowversion);
-	if (rkey != NULL)
-		sqlite3_bind_value(st, idx, rkey);
-	r = sqlite3_step(st);
-	if (r != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (r == SQLITE_DONE)
-			return sp_error_set(err, "%s: row of %s vanished",
-			    t->name, rec->guid);
-		return rec_db_error(ss, err);
-	}
-	*new_key = sqlite3_value_dup(sqlite3_column_value(st, 0));
-	sqlite3_reset(st);
-	return *new_key ? 0 : sp_error_set(err, "out of memory");
-}
-
 /* The tracked table of rec and the local key of its row (NULL when the
  * record is unknown here or a tombstone); the caller frees *rkey. */
 static int
@@ -230,7 +139,7 @@ rec_upsert(struct store *base, const struct store_record *rec, json_t *row,
 
 	if (target_of(ss, rec, &t, &rkey, err) != 0)
 		return -1;
-	if (write_row(ss, t, rec, row, rkey, &new_key, err) != 0 ||
+	if (row_write(ss, t, rec, row, rkey, &new_key, err) != 0 ||
 	    tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
 	    save_metadata(ss, t, rec, new_key, lseq, err) != 0)
 		goto cleanup;

@@ -178,6 +178,7 @@ sqlite_close(struct store *base)
 		free(ss->cache_sql[i]);
 	}
 	store_sqlite_slots_free(&ss->h);
+	row_shapes_free(ss);
 	rec_tables_free(ss);
 	free(ss);
 }
