@@ -52,6 +52,8 @@ test_expect_success 'a move in transit waits until the peer acknowledges it' '
 	test "$(sqlite3 hub.db "select what from visit")" = v1
 '
 
+# Until a spoke has acknowledged a file, the hub sends it everything from
+# 0, its own records included (routing.c).
 test_expect_success 'at the hub: records routed to their owner wait only for it' '
 	make_shop_visits &&
 	sqlite3 c.db "insert into piece(piece_date, total) values (\"2026-11-02\", 5)" &&
@@ -59,10 +61,30 @@ test_expect_success 'at the hub: records routed to their owner wait only for it'
 	sqlite3 hub.db "insert into visit(what) values (\"at the hub\")" &&
 	test "$(waiting hub.db BSOC)" = 0 &&
 	test "$(packed hub.db BSOC)" = 0 &&
+	test "$(waiting hub.db CSOC)" = 1 &&
+	test "$(packed hub.db CSOC)" = 1 &&
+	recv c.db && ack c.db ASOC && recv hub.db &&
 	test "$(waiting hub.db CSOC)" = 0 &&
+	test "$(packed hub.db CSOC)" = 0 &&
 	sqlite3 hub.db "update piece set total = 6" &&
 	test "$(waiting hub.db CSOC)" = 1 &&
 	test "$(packed hub.db CSOC)" = 1
+'
+
+# Routing's exceptions are counted as pack makes them: a spoke that starts
+# from 0 gets back the upload-only records it owns (they may be newer here
+# than in its backup), echoes included.
+test_expect_success 'at the hub: a spoke that starts from 0 waits for its own upload-only records' '
+	make_shop_visits &&
+	sqlite3 c.db "insert into event(what) values (\"open\"), (\"close\")" &&
+	send c.db ASOC && recv hub.db &&
+	test "$(waiting hub.db BSOC)" = 0 &&
+	test "$(packed hub.db BSOC)" = 0 &&
+	test "$(waiting hub.db CSOC)" = 2 &&
+	test "$(packed hub.db CSOC)" = 2 &&
+	recv c.db && ack c.db ASOC && recv hub.db &&
+	test "$(waiting hub.db CSOC)" = 0 &&
+	test "$(packed hub.db CSOC)" = 0
 '
 
 test_done

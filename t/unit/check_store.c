@@ -312,6 +312,51 @@ START_TEST(changes_in_lseq_order_with_typed_values)
 }
 END_TEST
 
+static int
+collect_metadata(void *ctx, const struct store_record *rec, json_t *row,
+    struct sp_error *err)
+{
+	struct seen *s = ctx;
+
+	(void)err;
+	ck_assert_ptr_null(row);
+	ck_assert_int_lt(s->n, 8);
+	strcpy(s->guids[s->n], rec->guid);
+	s->deleted[s->n] = rec->deleted;
+	s->n++;
+	return 0;
+}
+
+/* The same records in the same order as store_changes, without rows. */
+START_TEST(changed_records_are_the_changes_without_rows)
+{
+	struct seen full, meta;
+	struct sp_error err;
+	long long mark;
+
+	exec("INSERT INTO customer(name) VALUES ('a'), ('b'), ('c')");
+	mark = local_record("customer", 1).lseq;
+	exec("UPDATE customer SET score = 2 WHERE name = 'a';"
+	    "DELETE FROM customer WHERE name = 'b'");
+	for (long long since = 0; since <= mark; since += mark) {
+		memset(&full, 0, sizeof(full));
+		memset(&meta, 0, sizeof(meta));
+		ck_assert_int_eq(store_changes(store, "customer", since, 0,
+		    collect, &full, &err), 0);
+		ck_assert_int_eq(store_changed_records(store, "customer", since,
+		    0, collect_metadata, &meta, &err), 0);
+		ck_assert_int_eq(meta.n, full.n);
+		for (int i = 0; i < full.n; i++) {
+			ck_assert_str_eq(meta.guids[i], full.guids[i]);
+			ck_assert_int_eq(meta.deleted[i], full.deleted[i]);
+		}
+	}
+	ck_assert_int_eq(store_changed_records(store, "nosuch", 0, 0,
+	    collect_metadata, &meta, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nosuch is not a tracked table"));
+}
+END_TEST
+
 START_TEST(blob_round_trip)
 {
 	struct store_record r = remote_record("customer", G1, 1);
@@ -347,6 +392,7 @@ main(void)
 	tcase_add_test(tc, rollback_leaves_nothing);
 	tcase_add_test(tc, unknown_column_is_an_error);
 	tcase_add_test(tc, changes_in_lseq_order_with_typed_values);
+	tcase_add_test(tc, changed_records_are_the_changes_without_rows);
 	tcase_add_test(tc, blob_round_trip);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);

@@ -1,6 +1,7 @@
 /* status.h: the counts a site's status (sync/status.c) is made of: per
- * peer what was exchanged and what waits, and the incoming files that
- * failed. The verdict drawn from them is sync/status.c's.
+ * peer what was exchanged and what is held or rejected, and the incoming
+ * files that failed. What waits to be sent is sync/pack_waiting.c's, and
+ * the verdict drawn from them all sync/status.c's.
  *
  * This is the store interface; the SQLite backend implements it
  * (store/sqlite/status.c). */
@@ -16,12 +17,6 @@ struct store_peer_status {
 	const char *last_sent;		/* times, or NULL for never */
 	const char *last_received;
 	const char *last_acked;
-	/* Records the next pack for the peer would carry, as pack.c chooses
-	 * them (changes since the peer's ack routed to it, not echoed back,
-	 * neither locked nor moving, none of a movable table), plus the
-	 * moves in transit to it, which every pack repeats until the peer
-	 * acknowledges one. */
-	long long waiting;
 	long long held;		/* records from the peer held here */
 	long long conflicts;	/* unresolved conflicts with the peer */
 	/* Rejections the peer reported that still stand: the record has not

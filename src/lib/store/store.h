@@ -30,6 +30,9 @@ struct store_ops {
 	int (*changes)(struct store *st, const char *table, long long since,
 	    long long upto, store_change_cb cb, void *ctx,
 	    struct sp_error *err);
+	int (*changed_records)(struct store *st, const char *table,
+	    long long since, long long upto, store_change_cb cb, void *ctx,
+	    struct sp_error *err);
 	int (*lookup_key)(struct store *st, const char *table, json_t *key,
 	    struct store_record *rec, struct sp_error *err);
 	int (*lookup)(struct store *st, const char *guid,
@@ -93,6 +96,17 @@ store_changes(struct store *st, const char *table, long long since,
     long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
 {
 	return st->ops->changes(st, table, since, upto, cb, ctx, err);
+}
+
+/* As store_changes, with the records' metadata only (row always NULL;
+ * rec->deleted tells a tombstone), and also the records whose row is
+ * gone but not yet folded into a tombstone: what deciding where records
+ * go needs, without reading a single application row. */
+static inline int
+store_changed_records(struct store *st, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+{
+	return st->ops->changed_records(st, table, since, upto, cb, ctx, err);
 }
 
 /* 1 and fills rec for the live record of table whose local key is key;

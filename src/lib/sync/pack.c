@@ -277,9 +277,7 @@ pack_one(void *ctx, const struct store_record *rec, json_t *row,
 {
 	struct pack_state *ps = ctx;
 
-	if (rec->locked || rec->flags & 2)
-		return 0;	/* reserved or moving: sent once released */
-	if (!routing_sends(ps->site, ps->table, rec, ps->peer, ps->acked))
+	if (!routing_packs_now(ps->site, ps->table, rec, ps->peer, ps->acked))
 		return 0;
 	for (int i = 0; i < ps->nsent; i++)
 		if (strcmp(ps->sent[i], rec->guid) == 0)

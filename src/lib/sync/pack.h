@@ -44,6 +44,15 @@ struct store;
 /* Builds the wire form (sxf(5)) of record guid as this site holds it, as a
  * new JSON reference in *out (NULL when unknown here). owner, when not
  * NULL, replaces the record's owner (a spoke's sub-site aliases). */
+/* *n: the records the next data file to peer would carry now, as
+ * pack_data chooses them (the routing rule on the changes since the
+ * peer's ack, neither reserved nor leaving), with the moves to it that
+ * every file repeats until one is acknowledged, and, to a spoke that
+ * starts from 0, the purged deletes. Reads metadata only. */
+SP_MUST_CHECK
+int pack_waiting(struct site *s, const char *peer, long long *n,
+    struct sp_error *err);
+
 SP_MUST_CHECK
 int pack_record_by_guid(struct site *s, struct store *store,
     const char *guid, const char *owner, json_t **out, struct sp_error *err);

@@ -28,3 +28,12 @@ routing_sends(const struct site *s, const struct tracked_table *t,
 	return strcmp(t->route, "owner") != 0 ||
 	    strcmp(rec->owner, peer) == 0;
 }
+
+int
+routing_packs_now(const struct site *s, const struct tracked_table *t,
+    const struct store_record *rec, const char *peer, long long acked)
+{
+	if (rec->locked || (rec->flags & 2))
+		return 0;
+	return routing_sends(s, t, rec, peer, acked);
+}

@@ -15,4 +15,10 @@
 int routing_sends(const struct site *s, const struct tracked_table *t,
     const struct store_record *rec, const char *peer, long long acked);
 
+/* Whether the next data file to peer carries rec now: routing_sends, and
+ * the record neither reserved (locked) nor leaving in a move, which wait
+ * until they are released. */
+int routing_packs_now(const struct site *s, const struct tracked_table *t,
+    const struct store_record *rec, const char *peer, long long acked);
+
 #endif

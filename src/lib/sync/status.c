@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sync/pack.h"
 #include "sync/status.h"
 #include "store/status.h"
 
 /* Collecting the peers into the status. */
 struct status_ctx {
+	struct site *site;
 	json_t *peers;
 	long long held, conflicts, rejections;
 };
@@ -20,13 +22,17 @@ add_peer(void *ctx, const struct store_peer_status *sp, struct sp_error *err)
 	    "last_acked" };
 	const char *const values[] = { sp->last_sent, sp->last_received,
 	    sp->last_acked };
+	long long waiting;
 
-	(void)err;
+	if (pack_waiting(sc->site, sp->peer, &waiting, err) != 0) {
+		json_decref(p);
+		return -1;
+	}
 	json_object_set_new(p, "peer", json_string(sp->peer));
 	for (int i = 0; i < 3; i++)
 		json_object_set_new(p, names[i], values[i] ?
 		    json_string(values[i]) : json_null());
-	json_object_set_new(p, "waiting", json_integer(sp->waiting));
+	json_object_set_new(p, "waiting", json_integer(waiting));
 	json_object_set_new(p, "held", json_integer(sp->held));
 	json_object_set_new(p, "conflicts", json_integer(sp->conflicts));
 	json_object_set_new(p, "rejections", json_integer(sp->rejections));
@@ -41,7 +47,7 @@ json_t *
 site_status(struct site *s, struct sp_error *err)
 {
 	json_t *out = json_object();
-	struct status_ctx sc = { json_array(), 0, 0, 0 };
+	struct status_ctx sc = { s, json_array(), 0, 0, 0 };
 	long long held, conflicts, rejections, failed;
 	char reason[256] = "";
 

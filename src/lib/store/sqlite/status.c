@@ -35,19 +35,6 @@ count(struct site *s, const char *sql, const char *peer,
 
 /* The routing of regular exchange, as pack.c applies it, is spelled out
  * here again in SQL so that the count is one query. */
-static const char waiting_sql[] =
-    "SELECT (SELECT count(*) FROM syncpack_record r JOIN syncpack_table t ON"
-    " t.id = r.tbl, syncpack_peer p WHERE p.site = ?1 AND t.tracked AND NOT "
-    "t.movable AND r.lseq > p.acked_lseq AND (r.src IS NULL OR r.src <> ?1)"
-    " AND NOT (?2 AND t.route = 'none') AND NOT (?2 AND t.route = 'owner' "
-    "AND r.owner <> ?1) AND NOT (NOT ?2 AND t.owner = 'central') AND NOT "
-    "(r.flags & 2) AND NOT EXISTS (SELECT 1 FROM syncpack_lock l WHERE "
-    "l.tbl = t.name AND l.rkey = r.rkey)) + (SELECT count(*) FROM "
-    "syncpack_transfer x JOIN syncpack_record r ON r.guid = x.guid JOIN "
-    "syncpack_table t ON t.id = r.tbl WHERE x.from_site = ?3 AND x.to_site "
-    "= ?1 AND x.state = 'in transit' AND t.tracked AND t.movable AND "
-    "r.rkey IS NOT NULL)";
-
 static const char rejections_sql[] =
     "SELECT count(*) FROM syncpack_protocol p JOIN syncpack_flow f ON "
     "f.peer = p.peer AND f.direction = 'out' AND f.flow = p.flow JOIN "
@@ -76,9 +63,7 @@ store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
 		    p.peer, err);
 		p.rejections = p.conflicts < 0 ? -1 : count(s, rejections_sql,
 		    p.peer, err);
-		p.waiting = p.rejections < 0 ? -1 : count(s, waiting_sql, p.peer,
-		    err);
-		if (p.waiting < 0) {
+		if (p.rejections < 0) {
 			rc = -1;
 			break;
 		}

@@ -12,9 +12,11 @@
 #include "store/tables.h"
 #include "store/sqlite/records.h"
 
+/* The records changed in (since, upto], with their rows when with_rows. */
 static int
-sqlite_changes(struct store *base, const char *table, long long since,
-    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+walk_changes(struct store *base, const char *table, long long since,
+    long long upto, int with_rows, store_change_cb cb, void *ctx,
+    struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 	struct table_info *only = NULL;
@@ -31,10 +33,13 @@ sqlite_changes(struct store *base, const char *table, long long since,
 	    "(?3 IS NULL OR r.tbl = ?3) ORDER BY r.lseq", -1, &st, NULL)
 	    != SQLITE_OK)
 		return rec_db_error(ss, err);
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, upto);
-	if (only != NULL)
-		sqlite3_bind_int64(st, 3, only->id);
+	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, upto) != SQLITE_OK ||
+	    (only != NULL && sqlite3_bind_int64(st, 3, only->id) != SQLITE_OK)) {
+		sqlite3_finalize(st);
+		return rec_db_error(ss, err);
+	}
+	r = SQLITE_DONE;
 	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct table_info *t = rec_table_by_id(ss, sqlite3_column_int64(st, 1));
 		json_t *row = NULL;
@@ -43,12 +48,12 @@ sqlite_changes(struct store *base, const char *table, long long since,
 			continue;	/* a table no longer tracked */
 		rec_record_from_row(ss, st, &rec);
 		rec.locked = sqlite3_column_int(st, 17);
-		if (!rec.deleted && rec_fetch_row(ss, t, sqlite3_column_value(st, 2),
-		    &row, err) != 0) {
+		if (with_rows && !rec.deleted && rec_fetch_row(ss, t,
+		    sqlite3_column_value(st, 2), &row, err) != 0) {
 			rc = -1;
 			break;
 		}
-		if (!rec.deleted && row == NULL)
+		if (with_rows && !rec.deleted && row == NULL)
 			continue;	/* row gone, tombstone not yet folded */
 		rc = cb(ctx, &rec, row, err);
 		json_decref(row);
@@ -57,6 +62,21 @@ sqlite_changes(struct store *base, const char *table, long long since,
 		rc = rec_db_error(ss, err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+static int
+sqlite_changes(struct store *base, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+{
+	return walk_changes(base, table, since, upto, 1, cb, ctx, err);
+}
+
+static int
+sqlite_changed_records(struct store *base, const char *table,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return walk_changes(base, table, since, upto, 0, cb, ctx, err);
 }
 
 static int
@@ -189,6 +209,7 @@ static const struct store_ops sqlite_ops = {
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.changes = sqlite_changes,
+	.changed_records = sqlite_changed_records,
 	.lookup_key = sqlite_lookup_key,
 	.lookup = sqlite_lookup,
 	.upsert = rec_upsert,
