@@ -357,6 +357,25 @@ START_TEST(changed_records_are_the_changes_without_rows)
 }
 END_TEST
 
+START_TEST(columns_of_the_tracked_tables)
+{
+	char *const *names;
+	struct sp_error err;
+	int n;
+
+	ck_assert_int_eq(store_columns(store, "customer", &names, &n, &err), 1);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(names[0], "id");
+	ck_assert_str_eq(names[1], "name");
+	ck_assert_str_eq(names[2], "photo");
+	ck_assert_str_eq(names[3], "score");
+	ck_assert_int_eq(store_columns(store, "country", &names, &n, &err), 1);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_columns(store, "nosuch", &names, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 START_TEST(blob_round_trip)
 {
 	struct store_record r = remote_record("customer", G1, 1);
@@ -393,6 +412,7 @@ main(void)
 	tcase_add_test(tc, unknown_column_is_an_error);
 	tcase_add_test(tc, changes_in_lseq_order_with_typed_values);
 	tcase_add_test(tc, changed_records_are_the_changes_without_rows);
+	tcase_add_test(tc, columns_of_the_tracked_tables);
 	tcase_add_test(tc, blob_round_trip);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);

@@ -53,6 +53,8 @@ struct store_ops {
 	    struct sp_error *err);
 	int (*purged_take)(struct store *st, const char *guid,
 	    struct store_record *rec, struct sp_error *err);
+	int (*columns)(struct store *st, const char *table,
+	    char *const **names, int *count, struct sp_error *err);
 };
 
 struct store {
@@ -210,6 +212,15 @@ store_purged_take(struct store *st, const char *guid,
     struct store_record *rec, struct sp_error *err)
 {
 	return st->ops->purged_take(st, guid, rec, err);
+}
+
+/* The columns of the tracked table table as the store writes them,
+ * borrowed until store_close: 1, or 0 when table is not tracked. */
+static inline int
+store_columns(struct store *st, const char *table, char *const **names,
+    int *count, struct sp_error *err)
+{
+	return st->ops->columns(st, table, names, count, err);
 }
 
 #endif

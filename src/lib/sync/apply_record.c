@@ -30,10 +30,8 @@ policy_cache_free(struct policy_cache *pc)
 {
 	if (pc == NULL)
 		return;
-	for (int i = 0; i < pc->n; i++) {
+	for (int i = 0; i < pc->n; i++)
 		tracked_table_free(&pc->e[i].t);
-		tracked_columns_free(pc->e[i].columns, pc->e[i].ncolumns);
-	}
 	free(pc->e);
 	free(pc);
 }
@@ -65,10 +63,12 @@ policy_find(struct apply_ctx *ac, const char *table, struct policy_entry **out,
 		tracked_table_free(&e->t);
 		return 0;
 	}
-	if (tracked_columns_load(ac->site, table, &e->columns, &e->ncolumns,
-	    err) != 0) {
+	found = store_columns(ac->store, table, &e->columns, &e->ncolumns,
+	    err);
+	if (found <= 0) {
 		tracked_table_free(&e->t);
-		return -1;
+		return found < 0 ? -1 : sp_error_set(err, "%s: tracked, but "
+		    "unknown to the store opened before it was", table);
 	}
 	pc->n++;
 	*out = e;

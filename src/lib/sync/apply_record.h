@@ -7,10 +7,11 @@
 #include "store/tables.h"
 #include "sync/apply.h"
 
-/* Policies and columns of the tracked tables, loaded once per apply. */
+/* Policies of the tracked tables, loaded once per apply, with their
+ * columns as the apply's store holds them. */
 struct policy_entry {
 	struct tracked_table t;
-	char **columns;
+	char *const *columns;	/* borrowed from the store */
 	int ncolumns;
 };
 

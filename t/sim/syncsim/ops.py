@@ -2,6 +2,7 @@
 sqlite3 (captured by the triggers like any writer's), locks, moves,
 conflict resolutions and the column added mid-run; each one observed into
 the model once the tools have folded it."""
+import json
 import sqlite3
 
 from . import schema, values
@@ -198,12 +199,12 @@ def unlock_all(site):
 def open_conflicts(site, guids=False):
     """Ids of the conflicts syncadm lists as unresolved (with guids: pairs
     of id and GUID)."""
-    rc, err, out = site.adm("conflicts", "list")
-    ids = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        f = line.split("\t")
-        if f and f[-1] == "unresolved":
-            ids.append(int(f[0]))
+    rc, err, out = site.adm("conflicts", "list", "--json", ok=(0,))
+    try:
+        rows = json.loads(out.decode("utf-8"))
+        ids = [int(r["id"]) for r in rows if r["resolved"] == "unresolved"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise SimError("%s: syncadm conflicts list --json: %s" % (site.id, e))
     if not guids:
         return ids
     return [(i, site.query("select guid from syncpack_conflict where id = ?",

@@ -80,6 +80,19 @@ sqlite_changed_records(struct store *base, const char *table,
 }
 
 static int
+sqlite_columns(struct store *base, const char *table, char *const **names,
+    int *count, struct sp_error *err)
+{
+	struct table_info *t = rec_table_by_name((struct store_sqlite *)base,
+	    table);
+
+	(void)err;
+	*names = t != NULL ? t->columns : NULL;
+	*count = t != NULL ? t->ncolumns : 0;
+	return t != NULL;
+}
+
+static int
 sqlite_lookup_key(struct store *base, const char *table, json_t *key,
     struct store_record *rec, struct sp_error *err)
 {
@@ -210,6 +223,7 @@ static const struct store_ops sqlite_ops = {
 	.rollback = sqlite_rollback,
 	.changes = sqlite_changes,
 	.changed_records = sqlite_changed_records,
+	.columns = sqlite_columns,
 	.lookup_key = sqlite_lookup_key,
 	.lookup = sqlite_lookup,
 	.upsert = rec_upsert,
