@@ -16,6 +16,7 @@
 #include "sync/pack.h"
 #include "store/site.h"
 #include "cli/tool.h"
+#include "syncunpack.h"
 
 static void
 usage(FILE *f)
@@ -24,6 +25,7 @@ usage(FILE *f)
 	    "usage: syncunpack -d DB FILE|DIR|URL|- ... [--reply [-o DIR|URL]] [--delete]\n"
 	    "                  [--refuse-moves]\n"
 	    "       syncunpack --list [-d DB] FILE|-\n"
+	    "       syncunpack --dump [-d DB] FILE|-\n"
 	    "       syncunpack --verify -d DB FILE|-\n"
 	    "  limits: [--max-member-size N] [--max-total-size N] [--max-members N]\n");
 }
@@ -258,10 +260,11 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS, OPT_REPLY,
-	    OPT_REFUSE_MOVES };
+	    OPT_REFUSE_MOVES, OPT_DUMP };
 	/* keep sorted */
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
+		{ "dump", no_argument, NULL, OPT_DUMP },
 		{ "list", no_argument, NULL, 'l' },
 		{ "max-member-size", required_argument, NULL, OPT_MAX_MEMBER },
 		{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
@@ -279,12 +282,13 @@ main(int argc, char **argv)
 	struct sp_error err;
 	struct site s;
 	long long released = 0;
-	int c, list = 0, verify = 0, want_reply = 0;
+	int c, list = 0, verify = 0, dump = 0, want_reply = 0;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
 		switch (c) {
 		case 'l': list = 1; break;
+		case OPT_DUMP: dump = 1; break;
 		case 'o': output = optarg; break;
 		case 'v': verify = 1; break;
 		case OPT_MAX_MEMBER:
@@ -305,10 +309,12 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_TROUBLE;
 		}
-	if (list || verify) {
-		if ((list && verify) || argc - optind != 1 || want_reply) {
-			if (list && verify)
-				tool_warn("--list and --verify exclude each other");
+	if (list || verify || dump) {
+		if (list + verify + dump > 1 || argc - optind != 1 ||
+		    want_reply) {
+			if (list + verify + dump > 1)
+				tool_warn("--list, --verify and --dump exclude "
+				    "each other");
 			usage(stderr);
 			return EXIT_TROUBLE;
 		}
@@ -317,6 +323,8 @@ main(int argc, char **argv)
 		else if (db == NULL)
 			db = getenv("SYNCPACK_DB") && *getenv("SYNCPACK_DB")
 			    ? getenv("SYNCPACK_DB") : NULL;
+		if (dump)
+			return syncunpack_dump(db, argv[optind], &limits);
 		return list_or_verify(db, argv[optind], verify, &limits);
 	}
 	db = tool_database(db, usage);
