@@ -172,7 +172,7 @@ knows() {
 	for opt in $(cat offered); do
 		"$@" "$opt" </dev/null >/dev/null 2>err
 		if grep -Eq "unrecognized option|invalid option" err; then
-			echo "$* $opt: $(cat err | head -1)"
+			echo "$* $opt: $(head -1 err)"
 			return 1
 		fi
 	done
