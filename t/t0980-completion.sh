@@ -201,7 +201,8 @@ test_expect_success 'syncpack-cron: every option completed is in its man page' '
 '
 
 test_expect_success 'make install puts the script and its links where configured' '
-	make -s -C "$SYNCPACK_BUILD" install DESTDIR="$PWD/root" >/dev/null &&
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s -C "$SYNCPACK_BUILD" install DESTDIR="$PWD/root" >/dev/null &&
 	dir="$PWD/root$SYNCPACK_COMPLETIONSDIR" &&
 	cmp "$SYNCPACK_SRC/completion/syncpack" "$dir/syncpack" &&
 	for tool in syncack syncadm syncdiff syncpack-cron syncunpack; do
@@ -219,7 +220,11 @@ test_expect_success 'make install puts the script and its links where configured
 '
 
 # configure: the completions folder pkg-config names, else our own datadir.
-test_expect_success 'configure: pkg-config names the folder, else DATADIR' '
+# (configure refuses to run elsewhere when the source is configured in it.)
+configure_title='configure: pkg-config names the folder, else DATADIR'
+if test -f "$SYNCPACK_SRC/config.status"; then
+	test_skip "$configure_title" "the source folder is configured in place"
+else test_expect_success "$configure_title" '
 	mkdir real fallback &&
 	(cd real && "$SYNCPACK_SRC/configure" -q >/dev/null) &&
 	if pkg-config --exists bash-completion; then
@@ -239,5 +244,6 @@ test_expect_success 'configure: pkg-config names the folder, else DATADIR' '
 		--with-bash-completion-dir=/opt/bc >/dev/null) &&
 	grep -qx "bashcompletiondir = /opt/bc" fallback/Makefile
 '
+fi
 
 test_done
