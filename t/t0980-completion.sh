@@ -200,7 +200,7 @@ test_expect_success 'syncpack-cron: every option completed is in its man page' '
 	test -z "$extra" || { echo "not documented: $extra"; false; }
 '
 
-test_expect_success 'make install puts the script and its links where configured' '
+test_expect_success 'make install puts the script and its links where configured, uninstall removes them' '
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s -C "$SYNCPACK_BUILD" install DESTDIR="$PWD/root" >/dev/null &&
 	dir="$PWD/root$SYNCPACK_COMPLETIONSDIR" &&
@@ -216,7 +216,10 @@ test_expect_success 'make install puts the script and its links where configured
 			. /usr/share/bash-completion/bash_completion &&
 			__load_completion syncdiff && complete -p syncdiff" >spec &&
 		grep -q -- "-F _syncdiff syncdiff" spec
-	fi
+	fi &&
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s -C "$SYNCPACK_BUILD" uninstall DESTDIR="$PWD/root" &&
+	test -z "$(ls -A "$dir")"
 '
 
 # configure: the completions folder pkg-config names, else our own datadir.
