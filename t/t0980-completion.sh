@@ -125,6 +125,8 @@ for helpers in "" none; do
 		offered_exactly "syncdiff -d hub.db --table i" item &&
 		(SYNCPACK_DB=hub.db && export SYNCPACK_DB &&
 			offered_exactly "syncdiff --request --to " BSOC CSOC) &&
+		(HOME=$PWD && export HOME &&
+			offered_exactly "syncpack -d ~/hub.db --to " BSOC CSOC) &&
 		offered_exactly "syncpack --to " &&
 		offered_exactly "syncpack -d missing.db --to " &&
 		offered_exactly "syncadm init -d new.db --site " &&
