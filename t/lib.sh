@@ -97,6 +97,20 @@ test_expect_success() {
 	fi
 }
 
+# test_skip TITLE REASON: counts case TITLE as skipped (TAP "# SKIP").
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_skip_all REASON: skips the whole file, before any case ran (TAP's
+# "1..0 # SKIP"), when something it needs is not on this machine.
+test_skip_all() {
+	echo "1..0 # SKIP $1"
+	rm -rf "$test_root"
+	exit 0
+}
+
 test_done() {
 	echo "1..$test_count"
 	if [ "$test_failed" -eq 0 ]; then
