@@ -75,7 +75,7 @@ for helpers in "" none; do
 
 	test_expect_success "syncadm commands, $with" '
 		offered_exactly "syncadm pe" peer &&
-		offered_exactly "syncadm peer " add list &&
+		offered_exactly "syncadm peer " add list set &&
 		offered_exactly "syncadm un" unlock untrack &&
 		offered_exactly "syncadm conflicts -d x.db " list resolve &&
 		offered_exactly "syncadm -" -h --help -V --version &&
@@ -189,7 +189,7 @@ done
 test_expect_success 'syncadm: every option completed is one its command takes' '
 	offers "syncadm -" && knows syncadm &&
 	for c in conflicts held init key lock locks status tables track \
-	    unlock untrack vacuum "peer add" "peer list"; do
+	    unlock untrack vacuum "peer add" "peer list" "peer set"; do
 		offers "syncadm $c -" && test -s offered &&
 		knows syncadm $c || return 1
 	done
