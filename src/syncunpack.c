@@ -38,8 +38,9 @@ struct listing {
 static void
 print_header(const struct sxf_header *h)
 {
-	printf("format: %s\nkind: %s\nfrom: %s\nto: %s\nflow: %" PRIu64 "\n"
-	    "link: %" PRIu64 "\ncreated: %s\n", SXF_FORMAT, h->kind, h->from,
+	printf("format: " SXF_FORMAT_PREFIX "%u\nkind: %s\nfrom: %s\nto: %s\n"
+	    "flow: %" PRIu64 "\nlink: %" PRIu64 "\ncreated: %s\n", h->format,
+	    h->kind, h->from,
 	    h->to, h->flow, h->link, h->created);
 	for (int i = 0; i < h->nextra; i++)
 		printf("%s: %s\n", h->extra_key[i], h->extra_value[i]);

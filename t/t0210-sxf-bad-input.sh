@@ -217,6 +217,13 @@ test_expect_success 'an unsupported format version' "$setup"'&&
 	refused v2.sxf "unsupported format version \"sxf 2\""
 '
 
+test_expect_success 'a bad list of the format versions the sender reads' "$setup"'&&
+	grep -qx "reads: 1" x/HEADER &&
+	sed -i "s/^reads: 1$/reads: 2 1/" x/HEADER && resign data.jsonl &&
+	retar r.sxf HEADER MANIFEST SIGNATURE data.jsonl &&
+	refused r.sxf "HEADER: bad reads \"2 1\""
+'
+
 test_expect_success 'malformed headers' "$setup"'&&
 	cp x/HEADER good.h &&
 	grep -v "^flow:" good.h >x/HEADER && resign data.jsonl &&

@@ -179,6 +179,23 @@ START_TEST(a_new_signing_key_replaces_the_old_one)
 }
 END_TEST
 
+START_TEST(the_versions_a_peer_reads)
+{
+	struct sp_error err;
+	char *reads;
+
+	ck_assert_int_eq(store_peer_reads(&hub, "BSOC", &reads, &err), 0);
+	ck_assert_ptr_null(reads);
+	ck_assert_int_eq(store_peer_set_reads(&hub, "BSOC", "1 2", &err), 0);
+	ck_assert_int_eq(store_peer_reads(&hub, "BSOC", &reads, &err), 0);
+	ck_assert_str_eq(reads, "1 2");
+	free(reads);
+	ck_assert_int_ne(store_peer_reads(&hub, "XSOC", &reads, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "XSOC is not a registered peer"));
+	ck_assert_int_ne(store_peer_set_reads(&hub, "XSOC", "1", &err), 0);
+}
+END_TEST
+
 START_TEST(the_site_keeps_its_own_sealing_key)
 {
 	struct sp_error err;
@@ -209,6 +226,7 @@ main(void)
 	tcase_add_test(tc, compression_and_no_seal_are_kept_per_peer);
 	tcase_add_test(tc, sealed_seen_lasts_as_long_as_the_key);
 	tcase_add_test(tc, a_new_signing_key_replaces_the_old_one);
+	tcase_add_test(tc, the_versions_a_peer_reads);
 	tcase_add_test(tc, the_site_keeps_its_own_sealing_key);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);

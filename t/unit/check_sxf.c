@@ -45,6 +45,8 @@ START_TEST(header_round_trip)
 	ck_assert_uint_eq(p.flow, 7);
 	ck_assert_uint_eq(p.link, 3);
 	ck_assert_str_eq(p.created, h.created);
+	ck_assert_uint_eq(p.format, SXF_FORMAT_NEWEST);
+	ck_assert_ptr_nonnull(strstr(buf, "format: sxf 1\n"));
 	ck_assert_str_eq(sxf_header_extra(&p, "window"), "2026-01-01 2026-02-01");
 	ck_assert_ptr_null(sxf_header_extra(&p, "nothing"));
 	free(buf);
@@ -71,6 +73,13 @@ START_TEST(header_rejects)
 
 	ck_assert_int_eq(sxf_header_parse(base, strlen(base), &h, &err), 0);
 	ck_assert(parse_fails("format: sxf 2\n", "unsupported format version"));
+	ck_assert(parse_fails("format: sxf 0\n", "unsupported format version"));
+	ck_assert(parse_fails("format: sxf 1\nkind: data\nfrom: B\nto: A\n"
+	    "flow: 1\nlink: 0\ncreated: 2026-11-22T04:15:37Z\nreads: 2 1\n",
+	    "bad reads \"2 1\""));
+	ck_assert(parse_fails("format: sxf 01\n", "unsupported format version"));
+	ck_assert(parse_fails("format: sxf\n", "unsupported format version"));
+	ck_assert(parse_fails("format: sxg 1\n", "unsupported format version"));
 	ck_assert(parse_fails("kind: data\n", "no format line"));
 	ck_assert(parse_fails("format: sxf 1\nkind: data\n", "missing key"));
 	ck_assert(parse_fails("format: sxf 1", "newline"));
@@ -83,6 +92,50 @@ START_TEST(header_rejects)
 	ck_assert(parse_fails("format: sxf 1\nfrom: a/b\n", "bad site id"));
 	ck_assert(parse_fails("format: sxf 1\nkind: data\nfrom: B\nto: A\n"
 	    "flow: 0\nlink: 0\ncreated: 2026-11-22T04:15:37Z\n", "flow must"));
+}
+END_TEST
+
+START_TEST(format_lists)
+{
+	ck_assert(sxf_format_list_valid("1"));
+	ck_assert(sxf_format_list_valid("1 2 7"));
+	ck_assert(!sxf_format_list_valid(""));
+	ck_assert(!sxf_format_list_valid("0"));
+	ck_assert(!sxf_format_list_valid("2 1"));
+	ck_assert(!sxf_format_list_valid("1 1"));
+	ck_assert(!sxf_format_list_valid("1  2"));
+	ck_assert(!sxf_format_list_valid(" 1"));
+	ck_assert(!sxf_format_list_valid("1 "));
+	ck_assert(!sxf_format_list_valid("01"));
+	ck_assert(!sxf_format_list_valid("1,2"));
+	ck_assert(!sxf_format_list_valid("4294967296"));
+	ck_assert(!sxf_format_list_valid(
+	    "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"));
+}
+END_TEST
+
+/* A writer of versions 2..4 (as a later syncpack may be). */
+START_TEST(format_pick_is_the_newest_both_sides_know)
+{
+	struct sp_error err;
+	unsigned v;
+
+	ck_assert_int_eq(sxf_format_pick(NULL, 2, 4, &v, &err), 0);
+	ck_assert_uint_eq(v, 2);	/* announced nothing: the oldest */
+	ck_assert_int_eq(sxf_format_pick("1 2", 2, 4, &v, &err), 0);
+	ck_assert_uint_eq(v, 2);
+	ck_assert_int_eq(sxf_format_pick("1 2 3", 2, 4, &v, &err), 0);
+	ck_assert_uint_eq(v, 3);
+	ck_assert_int_eq(sxf_format_pick("3 4 5 9", 2, 4, &v, &err), 0);
+	ck_assert_uint_eq(v, 4);
+	ck_assert_int_eq(sxf_format_pick("1", 2, 4, &v, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "reads format versions 1 only"));
+	ck_assert_int_eq(sxf_format_pick("5 6", 2, 4, &v, &err), -1);
+	ck_assert_int_eq(sxf_format_pick("x", 2, 4, &v, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "bad list"));
+	ck_assert_int_eq(sxf_format_pick(SXF_FORMATS_READ, SXF_FORMAT_OLDEST,
+	    SXF_FORMAT_NEWEST, &v, &err), 0);
+	ck_assert_uint_eq(v, SXF_FORMAT_NEWEST);
 }
 END_TEST
 
@@ -364,6 +417,8 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, header_round_trip);
 	tcase_add_test(tc, header_rejects);
+	tcase_add_test(tc, format_lists);
+	tcase_add_test(tc, format_pick_is_the_newest_both_sides_know);
 	tcase_add_test(tc, member_names);
 	tcase_add_test(tc, manifest_parse);
 	tcase_add_test(tc, write_then_read);

@@ -42,6 +42,15 @@ SP_MUST_CHECK
 int store_peer_set_signing_pub(struct site *s, const char *peer,
     const char *pem, struct sp_error *err);
 
+/* The format versions peer's files say it reads, in *reads (caller
+ * frees; NULL when no file from it has said so yet). */
+SP_MUST_CHECK
+int store_peer_reads(struct site *s, const char *peer, char **reads,
+    struct sp_error *err);
+SP_MUST_CHECK
+int store_peer_set_reads(struct site *s, const char *peer,
+    const char *reads, struct sp_error *err);
+
 /* This site's own sealing public key PEM in *pem (caller frees): 1, or
  * 0 when it has none (a site made before sealing existed). */
 SP_MUST_CHECK

@@ -30,8 +30,9 @@ sxf_header_format(const struct sxf_header *h, size_t *len,
 		sp_error_set(err, "out of memory");
 		return NULL;
 	}
-	n = snprintf(buf, cap, "format: %s\nkind: %s\nfrom: %s\nto: %s\n"
-	    "flow: %llu\nlink: %llu\ncreated: %s\n", SXF_FORMAT, h->kind,
+	n = snprintf(buf, cap, "format: " SXF_FORMAT_PREFIX "%u\nkind: %s\n"
+	    "from: %s\nto: %s\nflow: %llu\nlink: %llu\ncreated: %s\n",
+	    h->format ? h->format : SXF_FORMAT_NEWEST, h->kind,
 	    h->from, h->to, (unsigned long long)h->flow,
 	    (unsigned long long)h->link, h->created);
 	for (int i = 0; i < h->nextra; i++)
@@ -140,12 +141,20 @@ sxf_header_parse(const char *buf, size_t len, struct sxf_header *h,
 		if (seen[f]++)
 			return sp_error_set(err, "HEADER: duplicate key %s", key);
 		switch (f) {
-		case F_FORMAT:
-			if (strcmp(value, SXF_FORMAT) != 0)
+		case F_FORMAT: {
+			uint64_t v;
+
+			if (strncmp(value, SXF_FORMAT_PREFIX,
+			    strlen(SXF_FORMAT_PREFIX)) != 0 || parse_u64(value +
+			    strlen(SXF_FORMAT_PREFIX), &v) != 0 || v < 1 ||
+			    v > SXF_FORMAT_NEWEST)
 				return sp_error_set(err, "unsupported format "
-				    "version \"%.40s\" (this syncpack reads %s)",
-				    value, SXF_FORMAT);
+				    "version \"%.40s\" (this syncpack reads "
+				    SXF_FORMAT_PREFIX "%s)", value,
+				    SXF_FORMATS_READ);
+			h->format = (unsigned)v;
 			break;
+		}
 		case F_KIND:
 			if (!kind_valid(value))
 				return sp_error_set(err, "HEADER: bad kind");
@@ -181,6 +190,10 @@ sxf_header_parse(const char *buf, size_t len, struct sxf_header *h,
 			    field_names[f]);
 	if (h->flow == 0)
 		return sp_error_set(err, "HEADER: flow must be at least 1");
+	if (sxf_header_extra(h, "reads") != NULL &&
+	    !sxf_format_list_valid(sxf_header_extra(h, "reads")))
+		return sp_error_set(err, "HEADER: bad reads \"%.40s\"",
+		    sxf_header_extra(h, "reads"));
 	return 0;
 }
 
@@ -292,5 +305,57 @@ bad_line:
 	}
 	*entries = e;
 	*count = n;
+	return 0;
+}
+
+int
+sxf_format_list_valid(const char *list)
+{
+	uint64_t last = 0, v;
+	char num[12];
+	int n = 0;
+
+	for (const char *p = list;; n++) {
+		size_t len = strcspn(p, " ");
+
+		if (n == 16 || len == 0 || len >= sizeof(num))
+			return 0;
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (parse_u64(num, &v) != 0 || v <= last || v > 0xffffffffu)
+			return 0;
+		last = v;
+		if (p[len] == '\0')
+			return 1;
+		p += len + 1;
+	}
+}
+
+int
+sxf_format_pick(const char *announced, unsigned oldest, unsigned newest,
+    unsigned *version, struct sp_error *err)
+{
+	unsigned best = 0;
+
+	*version = 0;
+	if (announced == NULL) {
+		*version = oldest;
+		return 0;
+	}
+	if (!sxf_format_list_valid(announced))
+		return sp_error_set(err, "bad list of format versions \"%.40s\"",
+		    announced);
+	for (const char *p = announced; *p; p += strcspn(p, " "),
+	    p += *p == ' ') {
+		unsigned long v = strtoul(p, NULL, 10);
+
+		if (v >= oldest && v <= newest && v > best)
+			best = (unsigned)v;
+	}
+	if (best == 0)
+		return sp_error_set(err, "it reads format versions %s only, and "
+		    "this syncpack writes %u to %u: upgrade one of the two",
+		    announced, oldest, newest);
+	*version = best;
 	return 0;
 }

@@ -31,6 +31,7 @@ sxf_seal_outer_header(const struct sxf_header *h, EVP_PKEY *recipient,
 	memcpy(outer->kind, h->kind, sizeof(outer->kind));
 	memcpy(outer->from, h->from, sizeof(outer->from));
 	memcpy(outer->to, h->to, sizeof(outer->to));
+	outer->format = h->format;
 	outer->flow = h->flow;
 	outer->link = h->link;
 	memcpy(outer->created, h->created, sizeof(outer->created));
@@ -191,7 +192,8 @@ read_inner_header(struct inner *in, uint64_t size, struct sp_error *err)
 	free(buf);
 	if (rc != 0)
 		return sp_error_prefix(err, "sealed");
-	if (strcmp(h.kind, outer->kind) || strcmp(h.from, outer->from) ||
+	if (h.format != outer->format || strcmp(h.kind, outer->kind) ||
+	    strcmp(h.from, outer->from) ||
 	    strcmp(h.to, outer->to) || h.flow != outer->flow ||
 	    h.link != outer->link || strcmp(h.created, outer->created))
 		return refuse(err, "the sealed HEADER differs from the outer "

@@ -8,6 +8,7 @@
 #include "sync/exchange_file.h"
 #include "net/input.h"
 #include "store/flows.h"
+#include "store/peer_keys.h"
 #include "sync/seal_policy.h"
 
 static int
@@ -74,6 +75,23 @@ add_restored(struct site *s, const char *peer, struct sxf_header *h,
 }
 
 int
+exchange_format_for(struct site *s, const char *peer, unsigned *version,
+    struct sp_error *err)
+{
+	char *reads;
+	int rc;
+
+	if (store_peer_reads(s, peer, &reads, err) != 0)
+		return -1;
+	rc = sxf_format_pick(reads, SXF_FORMAT_OLDEST, SXF_FORMAT_NEWEST,
+	    version, err);
+	if (rc != 0)
+		sp_error_prefix(err, "%s", peer);
+	free(reads);
+	return rc;
+}
+
+int
 exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err)
@@ -101,9 +119,15 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 	snprintf(h.from, sizeof(h.from), "%s", s->id);
 	snprintf(h.to, sizeof(h.to), "%s", peer);
 	h.link = m->link;
-	if (add_seen(s, peer, &h, err) != 0 ||
+	if (exchange_format_for(s, peer, &h.format, err) != 0 ||
+	    add_seen(s, peer, &h, err) != 0 ||
 	    add_restored(s, peer, &h, err) != 0)
 		goto cleanup;
+	/* Every file says which versions this site reads, so that its peers
+	 * write it the newest of them (sxf(5), "Format versions"). */
+	strcpy(h.extra_key[h.nextra], "reads");
+	strcpy(h.extra_value[h.nextra], SXF_FORMATS_READ);
+	h.nextra++;
 	for (int i = 0; m->extra && m->extra[i] && h.nextra < SXF_EXTRA_MAX;
 	    i += 2, h.nextra++) {
 		snprintf(h.extra_key[h.nextra], sizeof(h.extra_key[0]), "%s",
@@ -191,8 +215,14 @@ exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err)
 {
 	const char *seen = sxf_header_extra(h, "seen");
+	const char *reads = sxf_header_extra(h, "reads");
 	int restored;
 
+	/* A file without reads (the reader checked it) comes from a version
+	 * before the field: the peer keeps what it last said, or none, and
+	 * is written the oldest version. */
+	if (reads != NULL && store_peer_set_reads(s, h->from, reads, err) != 0)
+		return -1;
 	if (seen == NULL)
 		return 0;
 	/* The peer has seen flows of this site that this site has not

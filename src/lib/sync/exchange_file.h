@@ -39,6 +39,13 @@ int exchange_file_write(struct site *s, struct sxf_writer *w,
 
 /* Moves this site's next flow id past the "seen" header of a verified file
  * from a peer (the peer's highest flow applied from this site). */
+/* The format version to write to peer: the newest this syncpack writes
+ * among those its files announced, or the oldest it writes until one has
+ * (sxf(5), "Format versions"). */
+SP_MUST_CHECK
+int exchange_format_for(struct site *s, const char *peer, unsigned *version,
+    struct sp_error *err);
+
 SP_MUST_CHECK
 int exchange_note_seen(struct site *s, const struct sxf_header *h,
     struct sp_error *err);

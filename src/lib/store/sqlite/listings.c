@@ -201,5 +201,5 @@ store_list_peers(struct site *s, store_row_cb cb, void *ctx,
 {
 	return list(s, "SELECT site AS peer, url, added, compress, "
 	    "iif(no_seal, 'off', iif(seal_pub IS NULL, 'no-key', 'sealed')) "
-	    "AS seal FROM syncpack_peer ORDER BY site", cb, ctx, err);
+	    "AS seal, reads FROM syncpack_peer ORDER BY site", cb, ctx, err);
 }

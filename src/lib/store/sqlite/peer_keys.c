@@ -124,6 +124,42 @@ store_peer_set_signing_pub(struct site *s, const char *peer,
 }
 
 int
+store_peer_reads(struct site *s, const char *peer, char **reads,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int r;
+
+	*reads = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT reads FROM syncpack_peer WHERE "
+	    "site = ?", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
+	if (r == SQLITE_ROW && (v = (const char *)sqlite3_column_text(st, 0))
+	    != NULL && (*reads = strdup(v)) == NULL)
+		r = SQLITE_NOMEM;
+	sqlite3_finalize(st);
+	if (r == SQLITE_DONE)
+		return sp_error_set(err, "%s is not a registered peer of %s",
+		    peer, s->id);
+	if (r != SQLITE_ROW)
+		return r == SQLITE_NOMEM ? sp_error_set(err, "out of memory") :
+		    site_sqlite_error(s, err, s->path);
+	return 0;
+}
+
+int
+store_peer_set_reads(struct site *s, const char *peer, const char *reads,
+    struct sp_error *err)
+{
+	return update_peer(s, "UPDATE syncpack_peer SET reads = ?1 WHERE "
+	    "site = ?2", reads, -1, peer, err);
+}
+
+int
 store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 {
 	sqlite3_stmt *st;

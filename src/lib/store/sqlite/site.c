@@ -136,6 +136,7 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_peer", "compress",
 	    "TEXT NOT NULL DEFAULT 'gzip'", err) ||
+	    add_column(s, "syncpack_peer", "reads", "TEXT", err) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 

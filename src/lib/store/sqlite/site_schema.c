@@ -53,7 +53,10 @@ const char site_schema_sql[] =
     " seal_pub TEXT,"
     " no_seal INTEGER NOT NULL DEFAULT 0,"
     " sealed_seen INTEGER NOT NULL DEFAULT 0,"
-    " compress TEXT NOT NULL DEFAULT 'gzip');"
+    " compress TEXT NOT NULL DEFAULT 'gzip',"
+    /* The format versions its files say it reads (sxf(5)); NULL until
+     * a file from it says so. */
+    " reads TEXT);"
     /* One row per exchange file written (out) or read (in). covered is
      * the sender's lseq the file covers (data files); acked marks an
      * outgoing flow the peer acknowledged, or an incoming one this site
