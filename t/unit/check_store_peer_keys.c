@@ -181,18 +181,17 @@ END_TEST
 
 START_TEST(the_versions_a_peer_reads)
 {
+	struct store_peer_settings p = settings("BSOC");
 	struct sp_error err;
-	char *reads;
 
-	ck_assert_int_eq(store_peer_reads(&hub, "BSOC", &reads, &err), 0);
-	ck_assert_ptr_null(reads);
+	ck_assert_ptr_null(p.reads);
+	store_peer_settings_free(&p);
 	ck_assert_int_eq(store_peer_set_reads(&hub, "BSOC", "1 2", &err), 0);
-	ck_assert_int_eq(store_peer_reads(&hub, "BSOC", &reads, &err), 0);
-	ck_assert_str_eq(reads, "1 2");
-	free(reads);
-	ck_assert_int_ne(store_peer_reads(&hub, "XSOC", &reads, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "XSOC is not a registered peer"));
+	p = settings("BSOC");
+	ck_assert_str_eq(p.reads, "1 2");
+	store_peer_settings_free(&p);
 	ck_assert_int_ne(store_peer_set_reads(&hub, "XSOC", "1", &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "XSOC is not a registered peer"));
 }
 END_TEST
 

@@ -13,6 +13,9 @@ struct store_peer_settings {
 	char *seal_pub;		/* owned: its X25519 public key PEM; NULL */
 	int no_seal;		/* syncadm peer set --no-seal */
 	int sealed_seen;	/* a sealed file from it was read here */
+	/* owned: the format versions its files say it reads; NULL until a
+	 * file from it has said so */
+	char *reads;
 };
 
 /* The settings of a registered peer; free with
@@ -42,11 +45,6 @@ SP_MUST_CHECK
 int store_peer_set_signing_pub(struct site *s, const char *peer,
     const char *pem, struct sp_error *err);
 
-/* The format versions peer's files say it reads, in *reads (caller
- * frees; NULL when no file from it has said so yet). */
-SP_MUST_CHECK
-int store_peer_reads(struct site *s, const char *peer, char **reads,
-    struct sp_error *err);
 SP_MUST_CHECK
 int store_peer_set_reads(struct site *s, const char *peer,
     const char *reads, struct sp_error *err);

@@ -78,16 +78,16 @@ int
 exchange_format_for(struct site *s, const char *peer, unsigned *version,
     struct sp_error *err)
 {
-	char *reads;
+	struct store_peer_settings p;
 	int rc;
 
-	if (store_peer_reads(s, peer, &reads, err) != 0)
+	if (store_peer_settings(s, peer, &p, err) != 0)
 		return -1;
-	rc = sxf_format_pick(reads, SXF_FORMAT_OLDEST, SXF_FORMAT_NEWEST,
+	rc = sxf_format_pick(p.reads, SXF_FORMAT_OLDEST, SXF_FORMAT_NEWEST,
 	    version, err);
 	if (rc != 0)
 		sp_error_prefix(err, "%s", peer);
-	free(reads);
+	store_peer_settings_free(&p);
 	return rc;
 }
 

@@ -15,7 +15,7 @@ store_peer_settings(struct site *s, const char *peer,
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(s->db, "SELECT compress, seal_pub, no_seal, "
-	    "sealed_seen FROM syncpack_peer WHERE site = ?", -1, &st, NULL)
+	    "sealed_seen, reads FROM syncpack_peer WHERE site = ?", -1, &st, NULL)
 	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
@@ -24,6 +24,7 @@ store_peer_settings(struct site *s, const char *peer,
 	if (r == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(st, 0);
 		const char *pem = (const char *)sqlite3_column_text(st, 1);
+		const char *reads = (const char *)sqlite3_column_text(st, 4);
 
 		if (c == NULL || sxf_compression_parse(c, &out->compression)
 		    != 0) {
@@ -33,16 +34,19 @@ store_peer_settings(struct site *s, const char *peer,
 		}
 		out->no_seal = sqlite3_column_int(st, 2);
 		out->sealed_seen = sqlite3_column_int(st, 3);
-		if (pem != NULL && (out->seal_pub = strdup(pem)) == NULL)
+		if ((pem != NULL && (out->seal_pub = strdup(pem)) == NULL) ||
+		    (reads != NULL && (out->reads = strdup(reads)) == NULL))
 			r = SQLITE_NOMEM;
 	}
 	sqlite3_finalize(st);
 	if (r == SQLITE_DONE)
 		return sp_error_set(err, "%s is not a registered peer of %s",
 		    peer, s->id);
-	if (r != SQLITE_ROW)
+	if (r != SQLITE_ROW) {
+		store_peer_settings_free(out);
 		return r == SQLITE_NOMEM ? sp_error_set(err, "out of memory") :
 		    site_sqlite_error(s, err, s->path);
+	}
 	return 0;
 }
 
@@ -50,7 +54,8 @@ void
 store_peer_settings_free(struct store_peer_settings *p)
 {
 	free(p->seal_pub);
-	p->seal_pub = NULL;
+	free(p->reads);
+	p->seal_pub = p->reads = NULL;
 }
 
 /* Runs sql (?1 the value, ?2 the peer) on a registered peer. */
@@ -121,34 +126,6 @@ store_peer_set_signing_pub(struct site *s, const char *peer,
 {
 	return update_peer(s, "UPDATE syncpack_peer SET pubkey = ?1 WHERE "
 	    "site = ?2", pem, -1, peer, err);
-}
-
-int
-store_peer_reads(struct site *s, const char *peer, char **reads,
-    struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	const char *v;
-	int r;
-
-	*reads = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT reads FROM syncpack_peer WHERE "
-	    "site = ?", -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	r = sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	if (r == SQLITE_OK)
-		r = sqlite3_step(st);
-	if (r == SQLITE_ROW && (v = (const char *)sqlite3_column_text(st, 0))
-	    != NULL && (*reads = strdup(v)) == NULL)
-		r = SQLITE_NOMEM;
-	sqlite3_finalize(st);
-	if (r == SQLITE_DONE)
-		return sp_error_set(err, "%s is not a registered peer of %s",
-		    peer, s->id);
-	if (r != SQLITE_ROW)
-		return r == SQLITE_NOMEM ? sp_error_set(err, "out of memory") :
-		    site_sqlite_error(s, err, s->path);
-	return 0;
 }
 
 int
