@@ -46,7 +46,9 @@ busy_timeout_ms(int *ms, struct sp_error *err)
 static int
 open_db(struct site *s, const char *path, int create, struct sp_error *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	/* One thread per connection: no mutex on every call. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    (create ? SQLITE_OPEN_CREATE : 0);
 	int busy_ms;
 
 	memset(s, 0, sizeof(*s));
