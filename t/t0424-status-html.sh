@@ -56,6 +56,21 @@ syncpack.prom" &&
 	expect_code 2 syncadm status -d hub.db --html --json
 '
 
+# Three shops a day later at the hub: BSOC sent and is fine, a record from
+# CSOC is held (its parent was deleted at the hub), DSOC never sent a file.
+three_states() {
+	day_later_shop &&
+	syncadm init -d d.db --site DSOC 2>/dev/null &&
+	syncadm peer add -d hub.db --site DSOC --key d.db.pub &&
+	syncadm peer set -d hub.db --site CSOC --expect 7d &&
+	sqlite3 hub.db "insert into customer(name) values (\"Dupont\")" &&
+	send hub.db CSOC && recv c.db &&
+	sqlite3 hub.db "delete from customer where name = \"Dupont\"" &&
+	sqlite3 c.db "insert into piece(customer_id, piece_date, total)
+		select id, \"2026-12-01\", 5 from customer where name = \"Dupont\"" &&
+	send c.db ASOC && recv hub.db
+}
+
 # render PAGE: Chromium's DOM of PAGE in dom.html, and a screenshot in
 # shot.png. (--dump-dom needs scripts on; the first case shows the page
 # has none.)
@@ -69,7 +84,7 @@ render() {
 
 if command -v chromium >/dev/null 2>&1; then
 	test_expect_success 'Chromium renders the page: a row per spoke with the right words, and a screenshot' '
-		day_later_shop &&
+		three_states &&
 		at_hours 27 syncadm status -d hub.db --html -o page.html
 		test $? = 1 &&
 		start=$(date +%s%N) &&
@@ -78,9 +93,12 @@ if command -v chromium >/dev/null 2>&1; then
 		mkdir -p "$SYNCPACK_BUILD/t/artifacts" &&
 		echo $(( (end - start) / 1000000 )) >"$SYNCPACK_BUILD/t/artifacts/t0424-chromium-ms" &&
 		test "$(grep -o "<tr class=\"peer [a-z]*\"><td class=\"site\">[A-Z0-9]*</td>" dom.html)" = "<tr class=\"peer ok\"><td class=\"site\">BSOC</td>
-<tr class=\"peer attention\"><td class=\"site\">CSOC</td>" &&
+<tr class=\"peer attention\"><td class=\"site\">CSOC</td>
+<tr class=\"peer attention\"><td class=\"site\">DSOC</td>" &&
 		row dom.html BSOC | grep -q "<span class=\"word\">ok</span></td></tr>" &&
-		row dom.html CSOC | grep -q "<span class=\"word\">attention</span>: no file from CSOC since " &&
+		row dom.html CSOC | grep -q "<td class=\"n held\">1</td>.*<span class=\"word\">attention</span>: 1 held records</td></tr>" &&
+		row dom.html DSOC | grep -q "<span class=\"word\">attention</span>: no file from DSOC since 20[-0-9T:]*Z</td></tr>" &&
+		grep -q "<span class=\"word\">attention</span>: 1 held records, no file from DSOC since " dom.html &&
 		grep -q "<title>syncpack status: ASOC</title>" dom.html &&
 		test "$(head -c 8 shot.png | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a &&
 		test "$(stat -c %s shot.png)" -gt 10000 &&
