@@ -20,6 +20,7 @@ usage(FILE *f)
 	    "               [--compress gzip|zstd]\n"
 	    "       syncadm peer set -d DB --site ID [--key PUB.pem]\n"
 	    "               [--compress gzip|zstd] [--seal | --no-seal]\n"
+	    "               [--expect DURATION | --expect never]\n"
 	    "       syncadm peer list -d DB [--json]\n"
 	    "       syncadm key -d DB [--add-sealing]\n"
 	    "       syncadm track -d DB TABLE [--owner central|creator|shared]\n"
@@ -31,7 +32,7 @@ usage(FILE *f)
 	    "       syncadm lock -d DB TABLE KEY [--by NAME]\n"
 	    "       syncadm unlock -d DB TABLE KEY\n"
 	    "       syncadm locks -d DB [--json]\n"
-	    "       syncadm status -d DB [--json | --prometheus]\n"
+	    "       syncadm status -d DB [--json | --prometheus | --html] [-o FILE]\n"
 	    "       syncadm held -d DB [--json]\n"
 	    "       syncadm conflicts -d DB [list [--json] | resolve ID --keep local|remote]\n"
 	    "       syncadm vacuum -d DB\n");

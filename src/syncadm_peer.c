@@ -1,5 +1,5 @@
-/* syncadm_peer.c: a peer's keys and file settings: syncadm peer set, and
- * what peer add shares with it. */
+/* syncadm_peer.c: a peer's keys, file settings and expected interval:
+ * syncadm peer set, and what peer add shares with it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "sxf/keys.h"
 #include "store/peer_keys.h"
 #include "sync/seal_policy.h"
+#include "util/duration.h"
 #include "syncadm.h"
 #include "cli/tool.h"
 
@@ -50,11 +51,12 @@ syncadm_peer_compression(struct site *s, const char *peer,
 int
 syncadm_cmd_peer_set(int argc, char **argv)
 {
-	enum { OPT_COMPRESS = 256, OPT_NO_SEAL, OPT_SEAL };
+	enum { OPT_COMPRESS = 256, OPT_EXPECT, OPT_NO_SEAL, OPT_SEAL };
 	/* keep sorted */
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
 		{ "key", required_argument, NULL, 'k' },
 		{ "no-seal", no_argument, NULL, OPT_NO_SEAL },
 		{ "seal", no_argument, NULL, OPT_SEAL },
@@ -62,6 +64,8 @@ syncadm_cmd_peer_set(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *peer = NULL, *keyfile = NULL, *compress = NULL;
+	const char *expect_arg = NULL;
+	long long expect = -1;
 	struct sp_error err;
 	struct site s;
 	char *pem = NULL;
@@ -70,6 +74,7 @@ syncadm_cmd_peer_set(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
 		switch (c) {
 		case OPT_COMPRESS: compress = optarg; break;
+		case OPT_EXPECT: expect_arg = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case OPT_NO_SEAL: seal = 0; break;
 		case OPT_SEAL: seal = 1; break;
@@ -78,10 +83,14 @@ syncadm_cmd_peer_set(int argc, char **argv)
 		}
 	db = tool_database(db, syncadm_usage);
 	if (peer == NULL || optind != argc ||
-	    (keyfile == NULL && compress == NULL && seal < 0)) {
+	    (keyfile == NULL && compress == NULL && seal < 0 &&
+	    expect_arg == NULL)) {
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
+	if (expect_arg != NULL && duration_parse(expect_arg, &expect, &err)
+	    != 0)
+		tool_die(EXIT_TROUBLE, "--expect: %s", err.msg);
 	if (keyfile != NULL && (pem = file_read_small(keyfile, 64 * 1024, NULL,
 	    &err)) == NULL)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
@@ -97,7 +106,9 @@ syncadm_cmd_peer_set(int argc, char **argv)
 		syncadm_peer_keys(&s, peer, keyfile, pem);
 	free(pem);
 	syncadm_peer_compression(&s, peer, compress);
-	if (seal >= 0 && store_peer_set_no_seal(&s, peer, !seal, &err) != 0) {
+	if ((seal >= 0 && store_peer_set_no_seal(&s, peer, !seal, &err) != 0)
+	    || (expect >= 0 && store_peer_set_expect(&s, peer, expect, &err)
+	    != 0)) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	}

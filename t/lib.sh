@@ -70,6 +70,14 @@ no_seal_all() {
 	syncadm peer set -d c.db --site ASOC --no-seal
 }
 
+# at_hours H CMD...: runs CMD with the clock H hours from now (the testing
+# override of syncpack(7)), to see what syncadm status will say then.
+at_hours() {
+	h=$1
+	shift
+	SYNCPACK_TEST_CLOCK_MS=$(( ($(date +%s) + h * 3600) * 1000 )) "$@"
+}
+
 # fold DB: what every tool does first, turning the change log the triggers
 # wrote into record metadata (GUIDs, rowversions, tombstones).
 fold() {

@@ -67,7 +67,7 @@ test_expect_success 'syncadm key prints the public key' '
 test_expect_success 'peer add and peer list' '
 	make_sites &&
 	expect_code 0 syncadm peer list -d hub.db &&
-	grep -q "^PEER  *URL  *ADDED  *COMPRESS  *SEAL  *READS$" out &&
+	grep -q "^PEER  *URL  *ADDED  *COMPRESS  *SEAL  *READS  *EXPECT$" out &&
 	test "$(sed 1d out | cut -d" " -f1 | tr "\n" " ")" = "BSOC CSOC " &&
 	syncadm peer list -d hub.db --json >peers.json &&
 	test "$(jq -r ".[].peer" peers.json | tr "\n" " ")" = "BSOC CSOC " &&

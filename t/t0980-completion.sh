@@ -95,6 +95,9 @@ for helpers in "" none; do
 		offered_exactly "syncadm track t --route " all owner none &&
 		offered_exactly "syncadm track t --conflict m" manual &&
 		offered_exactly "syncadm track t --key " local natural &&
+		offered_exactly "syncadm peer set --site BSOC --expect " \
+			30s 15m 26h 7d never &&
+		offered_exactly "syncadm status --h" --help --html &&
 		offered_exactly "syncadm conflicts resolve 3 --keep " \
 			local remote &&
 		offered_exactly "syncack --status ap" applied &&

@@ -18,6 +18,7 @@
 #include "store/reconcile.h"
 #include "store/site.h"
 #include "store/status.h"
+#include "store/peer_keys.h"
 #include "store/store.h"
 #include "store/tables.h"
 #include "store/tx.h"
@@ -313,8 +314,10 @@ collect_peer(void *ctx, const struct store_peer_status *p,
 	(void)err;
 	ck_assert_str_eq(p->peer, "SP01");
 	ck_assert_ptr_null(p->last_sent);
+	ck_assert_ptr_nonnull(p->added);
 	ps->last = *p;
 	ps->last.peer = NULL;
+	ps->last.added = NULL;
 	ps->n++;
 	return 0;
 }
@@ -323,7 +326,6 @@ START_TEST(status_counts)
 {
 	struct sp_error err;
 	struct peers ps = { 0 };
-	long long failed = -1;
 	char *pem = site_public_pem(&site, &err);
 
 	ck_assert_ptr_nonnull(pem);
@@ -334,8 +336,11 @@ START_TEST(status_counts)
 	ck_assert_int_eq(ps.last.held, 0);
 	ck_assert_int_eq(ps.last.conflicts, 0);
 	ck_assert_int_eq(ps.last.rejections, 0);
-	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
-	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(ps.last.failed, 0);
+	ck_assert_int_eq(ps.last.expect, 93600);
+	ck_assert_int_eq(store_peer_set_expect(&site, "SP01", 0, &err), 0);
+	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
+	ck_assert_int_eq(ps.last.expect, 0);
 
 	app("INSERT INTO syncpack_held(guid, peer, flow, tbl, reason, since, "
 	    "record) VALUES ('H1', 'SP01', 3, 'parent', 'parent', '2024-01-01',"
@@ -350,13 +355,12 @@ START_TEST(status_counts)
 	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
 	ck_assert_int_eq(ps.last.held, 1);
 	ck_assert_int_eq(ps.last.conflicts, 1);
-	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
-	ck_assert_int_eq(failed, 1);
+	ck_assert_int_eq(ps.last.failed, 1);
 	/* A later file applied makes up for it. */
 	app("INSERT INTO syncpack_flow(peer, direction, flow, kind, status) "
 	    "VALUES ('SP01', 'in', 4, 'data', 'applied')");
-	ck_assert_int_eq(store_status_failed_flows(&site, &failed, &err), 0);
-	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
+	ck_assert_int_eq(ps.last.failed, 0);
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /* peer_keys.h: sealing keys and per-peer file settings: how files to a
- * peer are compressed and sealed. The store interface; the SQLite backend
- * implements it (store/sqlite/peer_keys.c). */
+ * peer are compressed and sealed, and how often files from it are
+ * expected. The store interface; the SQLite backend implements it
+ * (store/sqlite/peer_keys.c). */
 #ifndef SYNCPACK_STORE_PEER_KEYS_H
 #define SYNCPACK_STORE_PEER_KEYS_H
 
@@ -31,6 +32,11 @@ int store_peer_set_compression(struct site *s, const char *peer,
 SP_MUST_CHECK
 int store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
     struct sp_error *err);
+/* syncadm peer set --expect: the seconds without a file from the peer
+ * after which the status needs attention; 0 never. */
+SP_MUST_CHECK
+int store_peer_set_expect(struct site *s, const char *peer,
+    long long seconds, struct sp_error *err);
 /* Records the peer's sealing key (NULL: none); a new key, or none, also
  * forgets that a sealed file was seen from it. */
 SP_MUST_CHECK

@@ -1,6 +1,6 @@
 /* status.h: the counts a site's status (sync/status.c) is made of: per
- * peer what was exchanged and what is held or rejected, and the incoming
- * files that failed. What waits to be sent is sync/pack_waiting.c's, and
+ * peer what was exchanged, what is held or rejected, the incoming files
+ * that failed, and how often files from it are expected. What waits to be sent is sync/pack_waiting.c's, and
  * the verdict drawn from them all sync/status.c's.
  *
  * This is the store interface; the SQLite backend implements it
@@ -17,11 +17,16 @@ struct store_peer_status {
 	const char *last_sent;		/* times, or NULL for never */
 	const char *last_received;
 	const char *last_acked;
+	const char *added;		/* when peer add registered it */
+	long long expect;	/* seconds a file from it may take; 0 never */
 	long long held;		/* records from the peer held here */
 	long long conflicts;	/* unresolved conflicts with the peer */
 	/* Rejections the peer reported that still stand: the record has not
 	 * changed here since the flow that carried it. */
 	long long rejections;
+	/* Incoming files from the peer refused, failed or left running that
+	 * no later file from it has made up for by being applied. */
+	long long failed;
 };
 
 /* Called for each peer; a non-zero return (err set) stops the listing,
@@ -33,11 +38,5 @@ typedef int (*store_peer_status_cb)(void *ctx,
 SP_MUST_CHECK
 int store_status_peers(struct site *s, store_peer_status_cb cb,
     void *ctx, struct sp_error *err);
-
-/* *n: the incoming files refused, failed or left running that no later
- * file from the same peer has made up for by being applied. */
-SP_MUST_CHECK
-int store_status_failed_flows(struct site *s, long long *n,
-    struct sp_error *err);
 
 #endif

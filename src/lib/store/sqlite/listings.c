@@ -195,11 +195,16 @@ store_list_tables(struct site *s, store_row_cb cb, void *ctx,
 	    " FROM syncpack_table ORDER BY name", cb, ctx, err);
 }
 
+/* EXPECT is written as util/duration.c's duration_format writes it. */
 int
 store_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT site AS peer, url, added, compress, "
 	    "iif(no_seal, 'off', iif(seal_pub IS NULL, 'no-key', 'sealed')) "
-	    "AS seal, reads FROM syncpack_peer ORDER BY site", cb, ctx, err);
+	    "AS seal, reads, CASE WHEN expect <= 0 THEN 'never' WHEN expect % "
+	    "86400 = 0 THEN (expect / 86400) || 'd' WHEN expect % 3600 = 0 THEN "
+	    "(expect / 3600) || 'h' WHEN expect % 60 = 0 THEN (expect / 60) || "
+	    "'m' ELSE expect || 's' END AS expect FROM syncpack_peer ORDER BY "
+	    "site", cb, ctx, err);
 }

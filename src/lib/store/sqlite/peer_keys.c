@@ -60,8 +60,8 @@ store_peer_settings_free(struct store_peer_settings *p)
 
 /* Runs sql (?1 the value, ?2 the peer) on a registered peer. */
 static int
-update_peer(struct site *s, const char *sql, const char *text, int num,
-    const char *peer, struct sp_error *err)
+update_peer(struct site *s, const char *sql, const char *text,
+    long long num, const char *peer, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	int r;
@@ -71,7 +71,7 @@ update_peer(struct site *s, const char *sql, const char *text, int num,
 	if (text != NULL)
 		r = sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else if (num >= 0)
-		r = sqlite3_bind_int(st, 1, num);
+		r = sqlite3_bind_int64(st, 1, num);
 	else
 		r = SQLITE_OK;
 	if (r == SQLITE_OK)
@@ -101,6 +101,14 @@ store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
 {
 	return update_peer(s, "UPDATE syncpack_peer SET no_seal = ?1 WHERE "
 	    "site = ?2", NULL, no_seal != 0, peer, err);
+}
+
+int
+store_peer_set_expect(struct site *s, const char *peer, long long seconds,
+    struct sp_error *err)
+{
+	return update_peer(s, "UPDATE syncpack_peer SET expect = ?1 WHERE "
+	    "site = ?2", NULL, seconds, peer, err);
 }
 
 int

@@ -117,9 +117,9 @@ add_column(struct site *s, const char *table, const char *name,
 }
 
 /* What sites made by earlier versions lack: base_site, values_hlc,
- * values_site, syncpack_purged, capture_version, the sealing keys and
- * per-peer file settings (store/peer_keys.h); and triggers of the
- * current capture version. */
+ * values_site, syncpack_purged, capture_version, the sealing keys,
+ * per-peer file settings and expected intervals (store/peer_keys.h); and
+ * triggers of the current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
 {
@@ -139,6 +139,8 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_peer", "compress",
 	    "TEXT NOT NULL DEFAULT 'gzip'", err) ||
 	    add_column(s, "syncpack_peer", "reads", "TEXT", err) ||
+	    add_column(s, "syncpack_peer", "expect",
+	    "INTEGER NOT NULL DEFAULT 93600", err) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 

@@ -49,14 +49,17 @@ const char site_schema_sql[] =
     " last_acked TEXT,"
     /* Its X25519 sealing key PEM (NULL: files to it are not sealed),
      * syncadm peer set --no-seal, whether a sealed file from it was
-     * read here, and how files to it are compressed. */
+     * read here, and how files to it are compressed. expect: the
+     * seconds after its last file (or after it was added) that the
+     * status turns red (0: never); 26 hours, a day and a margin. */
     " seal_pub TEXT,"
     " no_seal INTEGER NOT NULL DEFAULT 0,"
     " sealed_seen INTEGER NOT NULL DEFAULT 0,"
     " compress TEXT NOT NULL DEFAULT 'gzip',"
     /* The format versions its files say it reads (sxf(5)); NULL until
      * a file from it says so. */
-    " reads TEXT);"
+    " reads TEXT,"
+    " expect INTEGER NOT NULL DEFAULT 93600);"
     /* One row per exchange file written (out) or read (in). covered is
      * the sender's lseq the file covers (data files); acked marks an
      * outgoing flow the peer acknowledged, or an incoming one this site

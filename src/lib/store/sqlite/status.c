@@ -41,6 +41,14 @@ static const char rejections_sql[] =
     "syncpack_record r ON r.guid = p.guid WHERE p.peer = ?1 AND "
     "p.direction = 'out' AND p.outcome = 'rejected' AND r.lseq <= f.covered";
 
+/* A failed incoming file stands until a later one from the peer applies. */
+static const char failed_sql[] =
+    "SELECT count(*) FROM syncpack_flow f WHERE peer = ?1 AND direction = "
+    "'in' AND status IN ('refused', 'failed', 'running') AND NOT EXISTS "
+    "(SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
+    "g.direction = 'in' AND g.flow > f.flow AND g.status IN ('applied', "
+    "'partial'))";
+
 int
 store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
     struct sp_error *err)
@@ -49,7 +57,8 @@ store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
 	int r = SQLITE_DONE, rc = 0;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT site, last_sent, last_received, "
-	    "last_acked FROM syncpack_peer ORDER BY site", -1, &st, NULL)
+	    "last_acked, added, expect FROM syncpack_peer ORDER BY site", -1,
+	    &st, NULL)
 	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -63,28 +72,21 @@ store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
 		    p.peer, err);
 		p.rejections = p.conflicts < 0 ? -1 : count(s, rejections_sql,
 		    p.peer, err);
-		if (p.rejections < 0) {
+		p.failed = p.rejections < 0 ? -1 : count(s, failed_sql,
+		    p.peer, err);
+		if (p.failed < 0) {
 			rc = -1;
 			break;
 		}
 		p.last_sent = (const char *)sqlite3_column_text(st, 1);
 		p.last_received = (const char *)sqlite3_column_text(st, 2);
 		p.last_acked = (const char *)sqlite3_column_text(st, 3);
+		p.added = (const char *)sqlite3_column_text(st, 4);
+		p.expect = sqlite3_column_int64(st, 5);
 		rc = cb(ctx, &p, err);
 	}
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = site_sqlite_error(s, err, s->path);
 	sqlite3_finalize(st);
 	return rc != 0 ? -1 : 0;
-}
-
-int
-store_status_failed_flows(struct site *s, long long *n, struct sp_error *err)
-{
-	*n = count(s, "SELECT count(*) FROM syncpack_flow f WHERE direction = "
-	    "'in' AND status IN ('refused', 'failed', 'running') AND NOT EXISTS "
-	    "(SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
-	    "g.direction = 'in' AND g.flow > f.flow AND g.status IN ('applied', "
-	    "'partial'))", NULL, err);
-	return *n < 0 ? -1 : 0;
 }
