@@ -47,6 +47,8 @@ print_prometheus(json_t *st)
 		    "Unresolved conflicts with the peer." },
 		{ "rejections", "syncpack_rejections",
 		    "Records the peer rejected that still stand." },
+		{ "refused", "syncpack_files_refused",
+		    "Files the peer refused that no later file has made up for." },
 	};
 	const char *site = json_string_value(json_object_get(st, "site"));
 	json_t *p;
@@ -113,7 +115,8 @@ syncadm_cmd_status(int argc, char **argv)
 	else {
 		json_array_foreach(json_object_get(st, "peers"), i, p) {
 			printf("peer %s: sent %s, received %s, acked %s, waiting %lld,"
-			    " held %lld, conflicts %lld, rejections %lld\n",
+			    " held %lld, conflicts %lld, rejections %lld, refused "
+			    "%lld\n",
 			    json_string_value(json_object_get(p, "peer")),
 #define T(k) (json_is_string(json_object_get(p, k)) ? \
     json_string_value(json_object_get(p, k)) : "never")
@@ -123,7 +126,9 @@ syncadm_cmd_status(int argc, char **argv)
 			    (long long)json_integer_value(json_object_get(p, "held")),
 			    (long long)json_integer_value(json_object_get(p,
 			    "conflicts")), (long long)json_integer_value(
-			    json_object_get(p, "rejections")));
+			    json_object_get(p, "rejections")),
+			    (long long)json_integer_value(json_object_get(p,
+			    "refused")));
 		}
 		if (ok)
 			printf("verdict: ok\n");

@@ -22,6 +22,9 @@ struct store_peer_status {
 	/* Rejections the peer reported that still stand: the record has not
 	 * changed here since the flow that carried it. */
 	long long rejections;
+	/* Data files to the peer its operator refused that no later file
+	 * to it, acknowledged, has made up for. */
+	long long refused;
 };
 
 /* Called for each peer; a non-zero return (err set) stops the listing,

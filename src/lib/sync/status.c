@@ -11,6 +11,7 @@ struct status_ctx {
 	struct site *site;
 	json_t *peers;
 	long long held, conflicts, rejections;
+	char refused[256];	/* "1 file refused by BSOC, ..." */
 };
 
 static int
@@ -36,7 +37,15 @@ add_peer(void *ctx, const struct store_peer_status *sp, struct sp_error *err)
 	json_object_set_new(p, "held", json_integer(sp->held));
 	json_object_set_new(p, "conflicts", json_integer(sp->conflicts));
 	json_object_set_new(p, "rejections", json_integer(sp->rejections));
+	json_object_set_new(p, "refused", json_integer(sp->refused));
 	json_array_append_new(sc->peers, p);
+	if (sp->refused) {
+		size_t n = strlen(sc->refused);
+
+		snprintf(sc->refused + n, sizeof(sc->refused) - n,
+		    "%s%lld file%s refused by %s", n ? ", " : "", sp->refused,
+		    sp->refused == 1 ? "" : "s", sp->peer);
+	}
 	sc->held += sp->held;
 	sc->conflicts += sp->conflicts;
 	sc->rejections += sp->rejections;
@@ -47,7 +56,7 @@ json_t *
 site_status(struct site *s, struct sp_error *err)
 {
 	json_t *out = json_object();
-	struct status_ctx sc = { s, json_array(), 0, 0, 0 };
+	struct status_ctx sc = { s, json_array(), 0, 0, 0, "" };
 	long long held, conflicts, rejections, failed;
 	char reason[256] = "";
 
@@ -77,6 +86,9 @@ site_status(struct site *s, struct sp_error *err)
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 		    "%s%lld records rejected by a peer", reason[0] ? ", " : "",
 		    rejections);
+	if (sc.refused[0])
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%s", reason[0] ? ", " : "", sc.refused);
 	if (failed)
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 		    "%s%lld incoming files refused or failed", reason[0] ? ", " :

@@ -9,7 +9,7 @@
 
 /* Returns a new JSON object: {"site", "hub", "peers": [{"peer",
  * "last_sent", "last_received", "last_acked", "waiting", "held",
- * "conflicts", "rejections"}], "held", "conflicts", "rejections",
+ * "conflicts", "rejections", "refused"}], "held", "conflicts", "rejections",
  * "verdict": "ok"|"attention", "reason"}. */
 SP_MUST_CHECK
 json_t *site_status(struct site *s, struct sp_error *err);

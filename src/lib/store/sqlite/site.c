@@ -116,8 +116,8 @@ add_column(struct site *s, const char *table, const char *name,
 
 /* What sites made by earlier versions lack: base_site, values_hlc,
  * values_site, syncpack_purged, capture_version, the sealing keys and
- * per-peer file settings (store/peer_keys.h); and triggers of the
- * current capture version. */
+ * per-peer file settings (store/peer_keys.h), the refusals of flows; and
+ * triggers of the current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
 {
@@ -136,6 +136,9 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_peer", "compress",
 	    "TEXT NOT NULL DEFAULT 'gzip'", err) ||
+	    add_column(s, "syncpack_flow", "refused",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_flow", "reason", "TEXT", err) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 

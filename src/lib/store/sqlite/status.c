@@ -41,6 +41,15 @@ static const char rejections_sql[] =
     "syncpack_record r ON r.guid = p.guid WHERE p.peer = ?1 AND "
     "p.direction = 'out' AND p.outcome = 'rejected' AND r.lseq <= f.covered";
 
+/* A refused file is made up for by the acknowledgement of a later one:
+ * files are cumulative, the later one carried its records again. */
+static const char refused_sql[] =
+    "SELECT count(*) FROM syncpack_flow f WHERE f.peer = ?1 AND "
+    "f.direction = 'out' AND f.status = 'refused' AND f.refused AND NOT "
+    "EXISTS (SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
+    "g.direction = 'out' AND g.kind = 'data' AND g.flow > f.flow AND "
+    "g.acked AND NOT g.refused)";
+
 int
 store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
     struct sp_error *err)
@@ -63,7 +72,9 @@ store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
 		    p.peer, err);
 		p.rejections = p.conflicts < 0 ? -1 : count(s, rejections_sql,
 		    p.peer, err);
-		if (p.rejections < 0) {
+		p.refused = p.rejections < 0 ? -1 : count(s, refused_sql,
+		    p.peer, err);
+		if (p.refused < 0) {
 			rc = -1;
 			break;
 		}
