@@ -205,4 +205,16 @@ test_expect_success 'refusals travel in refused.jsonl, not as acknowledgements' 
 	test "$(jq -r .sha256 refused)" = "$(sha256sum plain.sxf | cut -d" " -f1)"
 '
 
+test_expect_success 'a site made before refusals existed gets their columns on first open' '
+	hub_file &&
+	sqlite3 b.db "alter table syncpack_flow drop column reason;
+		alter table syncpack_flow drop column refused" &&
+	syncunpack -d b.db --refuse --reason "prices are wrong" usb/f1.sxf 2>>log &&
+	test "$(flow_field b.db in 1 reason)" = "prices are wrong" &&
+	sqlite3 hub.db "alter table syncpack_flow drop column reason;
+		alter table syncpack_flow drop column refused" &&
+	ack b.db ASOC && syncack -d hub.db usb 2>>log &&
+	test "$(flow_field hub.db out 1 status)" = refused
+'
+
 test_done
