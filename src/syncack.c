@@ -114,9 +114,12 @@ ack_to_target(struct site *s, const char *target, void *ctx,
 		    a->peer);
 		return 0;
 	}
-	fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s\n",
+	fprintf(stderr, "%s: %s: flow %llu acknowledges %d flows from %s",
 	    tool_name, a->res.file.path, (unsigned long long)a->res.file.flow,
 	    a->res.flows, a->peer);
+	if (a->res.refused)
+		fprintf(stderr, ", %d refused here", a->res.refused);
+	fputc('\n', stderr);
 	*file = &a->res.file;
 	return 1;
 }
@@ -149,6 +152,10 @@ ingest_one(struct site *s, const char *path, const char *label, void *ctx,
 			fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s already "
 			    "ingested\n", tool_name, name, res.header.flow,
 			    res.header.from);
+	else if (res.status == APPLY_REFUSED)
+		fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s was refused "
+		    "here, nothing done\n", tool_name, name, res.header.flow,
+		    res.header.from);
 	else if (res.status != APPLY_ACK) {
 		fprintf(stderr, "%s: %s: a %s file, applied as syncunpack "
 		    "would: applied %lld, skipped %lld, conflicts %lld, rejected "

@@ -56,6 +56,8 @@ print_prometheus(FILE *f, json_t *st)
 		    "Unresolved conflicts with the peer." },
 		{ "rejections", "syncpack_rejections",
 		    "Records the peer rejected that still stand." },
+		{ "refused", "syncpack_files_refused",
+		    "Files the peer refused that no later file has made up for." },
 		{ "expect_seconds", "syncpack_peer_expected_seconds",
 		    "Seconds a file from the peer may take (0: never expected)." },
 		{ "quiet", "syncpack_peer_quiet",
@@ -108,12 +110,12 @@ print_text(FILE *f, json_t *st)
 		duration_format(count_of(p, "expect_seconds"), expect,
 		    sizeof(expect));
 		fprintf(f, "peer %s: sent %s, received %s, acked %s, waiting "
-		    "%lld, held %lld, conflicts %lld, rejections %lld, expect "
-		    "%s\n", json_string_value(json_object_get(p, "peer")),
-		    time_of(p, "last_sent"), time_of(p, "last_received"),
-		    time_of(p, "last_acked"), count_of(p, "waiting"),
-		    count_of(p, "held"), count_of(p, "conflicts"),
-		    count_of(p, "rejections"), expect);
+		    "%lld, held %lld, conflicts %lld, rejections %lld, refused "
+		    "%lld, expect %s\n", json_string_value(json_object_get(p,
+		    "peer")), time_of(p, "last_sent"), time_of(p,
+		    "last_received"), time_of(p, "last_acked"), count_of(p,
+		    "waiting"), count_of(p, "held"), count_of(p, "conflicts"),
+		    count_of(p, "rejections"), count_of(p, "refused"), expect);
 	}
 	if (json_is_string(reason))
 		fprintf(f, "verdict: attention: %s\n",

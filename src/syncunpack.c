@@ -14,6 +14,7 @@
 #include "sync/exchange_file.h"
 #include "net/input.h"
 #include "sync/pack.h"
+#include "sync/refuse.h"
 #include "store/site.h"
 #include "cli/tool.h"
 #include "syncunpack.h"
@@ -24,6 +25,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: syncunpack -d DB FILE|DIR|URL|- ... [--reply [-o DIR|URL]] [--delete]\n"
 	    "                  [--refuse-moves]\n"
+	    "       syncunpack -d DB --refuse [--reason TEXT] FILE|- ...\n"
 	    "       syncunpack --list [-d DB] FILE|-\n"
 	    "       syncunpack --dump [-d DB] FILE|-\n"
 	    "       syncunpack --verify -d DB FILE|-\n"
@@ -156,8 +158,11 @@ reply_ack(struct site *s, const char *target, void *ctx,
 		return -1;
 	if (!rs->ar.written)
 		return 0;
-	fprintf(stderr, "%s: %s: ack of %d flows for %s\n", tool_name,
+	fprintf(stderr, "%s: %s: ack of %d flows for %s", tool_name,
 	    rs->ar.file.path, rs->ar.flows, rs->h->from);
+	if (rs->ar.refused)
+		fprintf(stderr, ", %d refused here", rs->ar.refused);
+	fputc('\n', stderr);
 	*file = &rs->ar.file;
 	return 1;
 }
@@ -216,6 +221,11 @@ apply_one(struct run *r, const char *path, const char *label)
 		    "applied, nothing done\n", tool_name, name, res.header.flow,
 		    res.header.from);
 		return 1;
+	case APPLY_REFUSED:
+		fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s was refused "
+		    "here, nothing done\n", tool_name, name, res.header.flow,
+		    res.header.from);
+		return 1;
 	case APPLY_ACK:
 		fprintf(stderr, "%s: %s: ack flow %" PRIu64 " from %s ingested\n",
 		    tool_name, name, res.header.flow, res.header.from);
@@ -247,6 +257,36 @@ apply_input(struct site *s, const char *path, const char *label,
 	return apply_one(ctx, path, label);
 }
 
+/* --refuse: each file verified and its flow recorded refused; nothing of
+ * it is applied. */
+static int
+refuse_all(struct site *s, char **files, int n, const char *reason,
+    const struct sxf_limits *limits)
+{
+	struct refuse_result res;
+	struct sp_error err;
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = input_display_name(files[i]);
+
+		if (refuse_file(s, files[i], NULL, reason, limits, &res, &err)
+		    != 0) {
+			tool_warn("%s: %s", name, err.msg);
+			rc = EXIT_TROUBLE;
+		} else if (res.already)
+			fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s already "
+			    "refused, nothing done\n", tool_name, name,
+			    res.header.flow, res.header.from);
+		else
+			fprintf(stderr, "%s: %s: flow %" PRIu64 " from %s refused, "
+			    "nothing applied; the next ack tells %s\n", tool_name,
+			    name, res.header.flow, res.header.from,
+			    res.header.from);
+	}
+	return rc;
+}
+
 static unsigned long long
 size_arg(const char *opt, const char *value)
 {
@@ -261,7 +301,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_MAX_MEMBER = 256, OPT_MAX_TOTAL, OPT_MAX_MEMBERS, OPT_REPLY,
-	    OPT_REFUSE_MOVES, OPT_DUMP };
+	    OPT_REFUSE, OPT_REFUSE_MOVES, OPT_REASON, OPT_DUMP };
 	/* keep sorted */
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
@@ -271,6 +311,8 @@ main(int argc, char **argv)
 		{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
 		{ "max-total-size", required_argument, NULL, OPT_MAX_TOTAL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "refuse", no_argument, NULL, OPT_REFUSE },
 		{ "refuse-moves", no_argument, NULL, OPT_REFUSE_MOVES },
 		{ "reply", no_argument, NULL, OPT_REPLY },
 		{ "verify", no_argument, NULL, 'v' },
@@ -278,12 +320,13 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sxf_limits limits = sxf_default_limits;
-	const char *db = NULL, *output = NULL;
+	const char *db = NULL, *output = NULL, *reason = NULL;
 	struct run r = { NULL, &limits, NULL, 0, EXIT_OK };
 	struct sp_error err;
 	struct site s;
 	long long released = 0;
-	int c, list = 0, verify = 0, dump = 0, want_reply = 0;
+	int c, list = 0, verify = 0, dump = 0, want_reply = 0, refuse = 0;
+	int refuse_moves = 0;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:ho:V", opts, NULL)) != -1)
@@ -302,7 +345,9 @@ main(int argc, char **argv)
 			limits.max_total = size_arg("--max-total-size", optarg);
 			break;
 		case OPT_REPLY: want_reply = 1; break;
-		case OPT_REFUSE_MOVES: apply_refuse_moves(1); break;
+		case OPT_REFUSE: refuse = 1; break;
+		case OPT_REFUSE_MOVES: refuse_moves = 1; break;
+		case OPT_REASON: reason = optarg; break;
 		default:
 			if (tool_common_option(c, optarg, &db, usage) ||
 			    tool_transport_option(c, optarg))
@@ -310,6 +355,19 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_TROUBLE;
 		}
+	if (reason != NULL && !refuse) {
+		tool_warn("--reason goes with --refuse");
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (refuse && (list || verify || dump || want_reply ||
+	    output != NULL || refuse_moves)) {
+		tool_warn("--refuse applies nothing: it excludes --list, "
+		    "--verify, --dump, --reply, -o and --refuse-moves");
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	apply_refuse_moves(refuse_moves);
 	if (list || verify || dump) {
 		if (list + verify + dump > 1 || argc - optind != 1 ||
 		    want_reply) {
@@ -338,6 +396,13 @@ main(int argc, char **argv)
 	atomic_out_cleanup_on_signals();
 	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
+	if (refuse) {
+		/* Nothing else runs: not even held records are applied. */
+		r.rc = refuse_all(&s, argv + optind, argc - optind, reason,
+		    &limits);
+		site_close(&s);
+		return r.rc;
+	}
 	r.site = &s;
 	r.reply_dir = want_reply ? output : NULL;
 	r.reply = want_reply;

@@ -360,7 +360,7 @@ test_expect_success 'flows: one line per file with executions, status and counts
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" && round &&
 	expect_code 0 syncack -d hub.db --flows &&
-	head -1 out | grep -q "^PEER  *DIRECTION  *FLOW  *LINK  *KIND  *READY  *STARTED  *ENDED  *EXECUTIONS  *STATUS  *APPLIED  *SKIPPED  *CONFLICTS  *REJECTED  *HELD  *ACKED  *FILE  *SHA256$" &&
+	head -1 out | grep -q "^PEER  *DIRECTION  *FLOW  *LINK  *KIND  *READY  *STARTED  *ENDED  *EXECUTIONS  *STATUS  *APPLIED  *SKIPPED  *CONFLICTS  *REJECTED  *HELD  *ACKED  *FILE  *SHA256  *REASON$" &&
 	grep -q "^BSOC  *in  *1  *0  *data  .* 1  *applied  *1  *0  *0  *0  *0  " out &&
 	expect_code 0 syncack -d hub.db --flows --json &&
 	test "$(jq -r ".[] | select(.peer == \"BSOC\" and .direction == \"in\" and .kind == \"data\") | [.peer, .flow, .executions, .status, .applied] | @tsv" out)" = "BSOC	1	1	applied	1" &&

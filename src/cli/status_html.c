@@ -87,7 +87,7 @@ put_row(FILE *f, json_t *p)
 	static const char *const times[] = { "last_sent", "last_received",
 	    "last_acked" };
 	static const char *const counts[] = { "waiting", "held", "conflicts",
-	    "rejections" };
+	    "rejections", "refused" };
 	const char *peer = json_string_value(json_object_get(p, "peer"));
 
 	fprintf(f, "<tr class=\"peer %s\"><td class=\"site\">",
@@ -140,7 +140,8 @@ status_html_write(FILE *f, json_t *st, long long now)
 	    "<table>\n<thead><tr><th>Site</th><th>Last sent</th>"
 	    "<th>Last received</th><th>Last acknowledged</th>"
 	    "<th>Waiting</th><th>Held</th><th>Conflicts</th>"
-	    "<th>Rejections</th><th>Status</th></tr></thead>\n<tbody>\n",
+	    "<th>Rejections</th><th>Refused</th><th>Status</th></tr>"
+	    "</thead>\n<tbody>\n",
 	    written);
 	json_array_foreach(peers, i, p)
 		put_row(f, p);

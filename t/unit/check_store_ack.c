@@ -11,6 +11,7 @@
 
 #include "store_fixture.h"
 #include "store/flows.h"
+#include "store/listings.h"
 #include "store/protocol.h"
 #include "store/site.h"
 #include "store/transfers.h"
@@ -161,10 +162,143 @@ START_TEST(nothing_received_nothing_to_ack)
 	add_out("S1", 4, "aa", 7);
 	ck_assert_int_eq(store_flow_last_in(&site, "S1", &flow, &sha, &err), 0);
 	ck_assert_ptr_null(sha);
-	ck_assert_int_eq(store_flows_unacked_in(&site, "S1", NULL, NULL, &err),
-	    0);
+	ck_assert_int_eq(store_flows_unacked_in(&site, "S1", 0, NULL, NULL,
+	    &err), 0);
+	ck_assert_int_eq(store_flows_unacked_in(&site, "S1", 1, NULL, NULL,
+	    &err), 0);
 	ck_assert_int_eq(store_flows_ack_in(&site, "S1", &err), 0);
 	ck_assert_int_eq(store_flow_request_complete(&site, "S1", 4, &err), 0);
+}
+END_TEST
+
+/* What store_flows_unacked_in walks: flow ids, ",", and the reason or
+ * "-" each. */
+struct walked {
+	char text[256];
+};
+
+static int
+walk_one(void *ctx, const struct store_flow_in *f, struct sp_error *err)
+{
+	struct walked *w = ctx;
+	size_t n = strlen(w->text);
+
+	(void)err;
+	snprintf(w->text + n, sizeof(w->text) - n, "%s%lld:%s:%s", n ? "," : "",
+	    f->flow, f->status, f->reason ? f->reason : "-");
+	return 0;
+}
+
+static const char *
+unacked(int refused, struct walked *w)
+{
+	struct sp_error err;
+
+	w->text[0] = '\0';
+	ck_assert_msg(store_flows_unacked_in(&site, "S1", refused, walk_one, w,
+	    &err) == 0, "%s", err.msg);
+	return w->text;
+}
+
+START_TEST(refusals_are_acknowledged_apart)
+{
+	const char *t = "2026-01-01T00:00:00Z";
+	struct store_flow_refusal r = { "S1", 5, 0, "f.sxf", t, "aa", 12,
+	    "wrong prices" };
+	struct sp_error err;
+	struct walked w;
+
+	add_peer("S1");
+	ck_assert_int_eq(store_flow_in_start(&site, "S1", 4, "data", 0, "e.sxf",
+	    t, &err), 0);
+	ck_assert_int_eq(store_flow_in_finish(&site, "S1", 4, "applied", "bb",
+	    NULL, 9, &err), 0);
+	ck_assert_int_eq(store_flow_in_refuse(&site, &r, &err), 0);
+	/* A bad payload's "refused" is no operator's: not acknowledged. */
+	ck_assert_int_eq(store_flow_in_start(&site, "S1", 6, "data", 0, "g.sxf",
+	    t, &err), 0);
+	ck_assert_int_eq(store_flow_in_finish(&site, "S1", 6, "refused", NULL,
+	    NULL, 0, &err), 0);
+	ck_assert_str_eq(unacked(0, &w), "4:applied:-");
+	ck_assert_str_eq(unacked(1, &w), "5:refused:wrong prices");
+	ck_assert_int_eq(store_flows_ack_in(&site, "S1", &err), 0);
+	ck_assert_str_eq(unacked(0, &w), "");
+	ck_assert_str_eq(unacked(1, &w), "");
+}
+END_TEST
+
+/* A store_list_flows row of an outgoing flow into the walk's text:
+ * flow:status:acked:reason. */
+static int
+out_row(void *ctx, const struct store_cell *cells, int n,
+    struct sp_error *err)
+{
+	struct walked *w = ctx;
+	const char *v[4] = { NULL, NULL, NULL, "-" };
+	size_t len = strlen(w->text);
+	int out = 0;
+
+	(void)err;
+	for (int i = 0; i < n; i++) {
+		const char *name = cells[i].name, *text = cells[i].text;
+
+		if (strcmp(name, "direction") == 0)
+			out = strcmp(text, "out") == 0;
+		else if (strcmp(name, "flow") == 0)
+			v[0] = text;
+		else if (strcmp(name, "status") == 0)
+			v[1] = text;
+		else if (strcmp(name, "acked") == 0)
+			v[2] = text;
+		else if (strcmp(name, "reason") == 0 && text != NULL)
+			v[3] = text;
+	}
+	ck_assert_ptr_nonnull(v[2]);
+	if (out)
+		snprintf(w->text + len, sizeof(w->text) - len, "%s%s:%s:%s:%s",
+		    len ? "," : "", v[0], v[1], v[2], v[3]);
+	return 0;
+}
+
+static const char *
+outgoing(struct walked *w)
+{
+	struct store_flow_filter all = { NULL, NULL, NULL };
+	struct sp_error err;
+
+	w->text[0] = '\0';
+	ck_assert_msg(store_list_flows(&site, &all, out_row, w, &err) == 0,
+	    "%s", err.msg);
+	return w->text;
+}
+
+START_TEST(a_refusal_keeps_the_mark)
+{
+	struct sp_error err;
+	struct walked w;
+	long long covered;
+
+	add_peer("S1");
+	add_out("S1", 4, "aa", 7);
+	add_out("S1", 5, "bb", 9);
+	ck_assert_int_eq(store_flow_refused_out(&site, "S1", 4, "xx", "no",
+	    &err), 0);
+	ck_assert_int_eq(store_flow_refused_out(&site, "S1", 8, NULL, "no",
+	    &err), 0);
+	ck_assert_int_eq(store_flow_refused_out(&site, "S1", 4, "aa",
+	    "wrong prices", &err), 1);
+	ck_assert_int_eq(mark_of("S1"), 0);
+	ck_assert_int_eq(store_flow_refused_out(&site, "S1", 5, NULL, NULL,
+	    &err), 1);
+	ck_assert_int_eq(mark_of("S1"), 0);
+	ck_assert_str_eq(outgoing(&w), "4:refused:yes:wrong prices,"
+	    "5:refused:yes:-");
+	/* Flow 5 applied after all: the refusal is gone. */
+	ck_assert_int_eq(ack_out("S1", 5, "bb", &covered), 1);
+	ck_assert_int_eq(covered, 9);
+	ck_assert_int_eq(mark_of("S1"), 0);	/* ack_out only answers */
+	ck_assert_str_eq(outgoing(&w), "4:refused:yes:wrong prices,"
+	    "5:sent:yes:-");
 }
 END_TEST
 
@@ -363,6 +497,8 @@ main(void)
 	tcase_add_test(flows, uncovered_flows_cover_minus_one);
 	tcase_add_test(flows, nothing_received_nothing_to_ack);
 	tcase_add_test(flows, marks_move_one_way_each);
+	tcase_add_test(flows, refusals_are_acknowledged_apart);
+	tcase_add_test(flows, a_refusal_keeps_the_mark);
 	tcase_add_test(flows, next_flow_only_rises);
 	suite_add_tcase(s, flows);
 	tcase_add_checked_fixture(other, setup, teardown);

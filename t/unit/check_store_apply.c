@@ -281,15 +281,24 @@ START_TEST(conflicts_protocol_and_moves_are_written)
 END_TEST
 
 static void
-flow_state(long long flow, const char *created, int applied, int later,
-    int reused)
+flow_state_refused(long long flow, const char *created, int applied,
+    int later, int reused, int refused)
 {
-	int a = -1, l = -1, r = -1;
+	int a = -1, l = -1, r = -1, x = -1;
 
-	OK(store_flow_in_state(&site, "S1", flow, created, &a, &l, &r, &err));
+	OK(store_flow_in_state(&site, "S1", flow, created, &a, &l, &r, &x,
+	    &err));
 	ck_assert_int_eq(a, applied);
 	ck_assert_int_eq(l, later);
 	ck_assert_int_eq(r, reused);
+	ck_assert_int_eq(x, refused);
+}
+
+static void
+flow_state(long long flow, const char *created, int applied, int later,
+    int reused)
+{
+	flow_state_refused(flow, created, applied, later, reused, 0);
 }
 
 START_TEST(incoming_flows)
@@ -328,6 +337,40 @@ START_TEST(incoming_flows)
 }
 END_TEST
 
+START_TEST(refused_flows)
+{
+	const char *t1 = "2026-01-01T00:00:00Z";
+	struct store_flow_refusal r = { "S1", 7, 3, "f.sxf", t1, "ab12", 30,
+	    "wrong prices" };
+	struct store_flow_counts n = { 1, 0, 0, 0, 0 };
+
+	store_rollback(store);
+	/* A failed try first: the refusal replaces it. */
+	OK(store_flow_in_start(&site, "S1", 7, "data", 3, "f.sxf", t1, &err));
+	OK(store_flow_in_finish(&site, "S1", 7, "failed", NULL, NULL, 0, &err));
+	flow_state_refused(7, t1, 0, 0, 0, 0);
+	OK(store_flow_in_refuse(&site, &r, &err));
+	flow_state_refused(7, t1, 0, 0, 0, 1);
+	/* Not applied, so it supersedes nothing older. */
+	flow_state_refused(6, t1, 0, 0, 0, 0);
+	/* Without a reason, and for a flow never tried. */
+	r.flow = 8;
+	r.reason = NULL;
+	OK(store_flow_in_refuse(&site, &r, &err));
+	flow_state_refused(8, t1, 0, 0, 0, 1);
+	/* A refusal is no failed try's "refused" (a bad payload). */
+	OK(store_flow_in_start(&site, "S1", 9, "data", 0, "g.sxf", t1, &err));
+	OK(store_flow_in_finish(&site, "S1", 9, "refused", NULL, NULL, 0,
+	    &err));
+	flow_state_refused(9, t1, 0, 0, 0, 0);
+	OK(store_flow_in_start(&site, "S1", 10, "data", 0, "h.sxf", t1, &err));
+	OK(store_flow_in_finish(&site, "S1", 10, "applied", NULL, &n, 40,
+	    &err));
+	flow_state_refused(7, t1, 0, 1, 0, 1);
+	OK(store_begin_apply(store, &err));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -348,6 +391,7 @@ main(void)
 	tcase_add_test(rest, unknown_records_are_neither_locked_nor_purged);
 	tcase_add_test(rest, conflicts_protocol_and_moves_are_written);
 	tcase_add_test(rest, incoming_flows);
+	tcase_add_test(rest, refused_flows);
 	suite_add_tcase(s, rest);
 	return fixture_run(s);
 }

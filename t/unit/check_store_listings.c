@@ -180,15 +180,15 @@ START_TEST(test_flows)
 	    "peer=SP01 direction=in flow=#4 link=#0 kind=ack ready=2024-01-01 "
 	    "started=NULL ended=NULL executions=#0 status=applied applied=#0 "
 	    "skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=no file=NULL "
-	    "sha256=NULL\n"
+	    "sha256=NULL reason=NULL\n"
 	    "peer=SP02 direction=in flow=#3 link=#0 kind=data ready=NULL "
 	    "started=2024-01-02 ended=NULL executions=#0 status=applied "
 	    "applied=#12 skipped=#0 conflicts=#0 rejected=#0 held=#0 acked=no "
-	    "file=NULL sha256=NULL\n"
+	    "file=NULL sha256=NULL reason=NULL\n"
 	    "peer=SP01 direction=out flow=#7 link=#0 kind=data "
 	    "ready=2024-01-03 started=NULL ended=NULL executions=#0 "
 	    "status=sent applied=#0 skipped=#0 conflicts=#0 rejected=#0 "
-	    "held=#0 acked=yes file=a.sxf sha256=NULL\n");
+	    "held=#0 acked=yes file=a.sxf sha256=NULL reason=NULL\n");
 	reset();
 	ck_assert_int_eq(store_list_flows(&site, &sp01, collect, &rows, &err),
 	    0);

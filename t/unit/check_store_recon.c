@@ -285,7 +285,7 @@ START_TEST(reconcile_flows)
 	    "SP01", NULL, NULL }, collect_cells, out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out, "SP01 in 5 0 request "));
 	ck_assert_ptr_nonnull(strstr(out, " 1 answered "));
-	ck_assert_ptr_nonnull(strstr(out, " r.sxf abc;"));
+	ck_assert_ptr_nonnull(strstr(out, " r.sxf abc NULL;"));
 	ck_assert_ptr_null(strstr(out, "other.sxf"));
 	/* Answered, not applied. */
 	ck_assert_int_eq(store_recon_applied(&site, "SP01", 5, &err), 0);
@@ -320,6 +320,18 @@ collect_peer(void *ctx, const struct store_peer_status *p,
 	ps->last.added = NULL;
 	ps->n++;
 	return 0;
+}
+
+/* The refused count store_status_peers gives for SP01, the one peer. */
+static long long
+refused_by_sp01(void)
+{
+	struct sp_error err;
+	struct peers ps = { 0 };
+
+	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
+	ck_assert_int_eq(ps.n, 1);
+	return ps.last.refused;
 }
 
 START_TEST(status_counts)
@@ -361,6 +373,17 @@ START_TEST(status_counts)
 	    "VALUES ('SP01', 'in', 4, 'data', 'applied')");
 	ck_assert_int_eq(store_status_peers(&site, collect_peer, &ps, &err), 0);
 	ck_assert_int_eq(ps.last.failed, 0);
+	/* Files the peer refused count until a later one is acknowledged;
+	 * a bad payload's "refused" (refused 0) is not the peer's word. */
+	ck_assert_int_eq(ps.last.refused, 0);
+	app("INSERT INTO syncpack_flow(peer, direction, flow, kind, status, "
+	    "acked, refused) VALUES ('SP01', 'out', 1, 'data', 'refused', 1, 1),"
+	    " ('SP01', 'out', 2, 'data', 'refused', 1, 1), ('SP01', 'out', 3, "
+	    "'data', 'refused', 0, 0), ('SP01', 'out', 4, 'data', 'sent', 0, 0)");
+	ck_assert_int_eq(refused_by_sp01(), 2);
+	app("UPDATE syncpack_flow SET acked = 1 WHERE direction = 'out' AND "
+	    "flow = 4");
+	ck_assert_int_eq(refused_by_sp01(), 0);
 }
 END_TEST
 

@@ -94,9 +94,10 @@ int store_flows_out_uncover(struct site *s, const char *peer,
  * borrowed for the call. */
 struct store_flow_in {
 	long long flow;
-	const char *status;	/* applied, partial or superseded */
+	const char *status;	/* applied, partial, superseded or refused */
 	struct store_flow_counts n;
 	const char *sha256;	/* NULL when the flow has no checksum */
+	const char *reason;	/* of a refusal, or NULL */
 };
 
 /* Called for each waiting flow; non-zero stops the walk, which then
@@ -104,14 +105,16 @@ struct store_flow_in {
 typedef int (*store_flow_in_cb)(void *ctx, const struct store_flow_in *f,
     struct sp_error *err);
 
-/* Walks, in flow order, the data and answer flows received from peer that
- * ended applied, partial or superseded and are not acknowledged yet. The
- * callback may call other store functions. */
+/* Walks, in flow order, the data and answer flows received from peer
+ * that are not acknowledged yet and ended applied, partial or superseded
+ * (refused 0), or that an operator refused here (refused 1,
+ * store_flow_in_refuse). The callback may call other store functions. */
 SP_MUST_CHECK
-int store_flows_unacked_in(struct site *s, const char *peer,
+int store_flows_unacked_in(struct site *s, const char *peer, int refused,
     store_flow_in_cb cb, void *ctx, struct sp_error *err);
 
-/* Marks every flow store_flows_unacked_in would walk acknowledged. */
+/* Marks every flow store_flows_unacked_in would walk (either way)
+ * acknowledged. */
 SP_MUST_CHECK
 int store_flows_ack_in(struct site *s, const char *peer,
     struct sp_error *err);
@@ -124,6 +127,16 @@ int store_flows_ack_in(struct site *s, const char *peer,
 SP_MUST_CHECK
 int store_flow_ack_out(struct site *s, const char *peer, long long f,
     const char *sha256, long long *covered, struct sp_error *err);
+
+/* Peer's operator refused the outgoing data flow f, whose file had the
+ * checksum sha256 (NULL: not said), for reason (NULL: none given): marks
+ * it refused and answered (acked), leaving peer's mark where it is, and
+ * returns 1; 0 when no such flow is logged, or it had another checksum
+ * (nothing changes); -1 on error. store_flow_ack_out of the flow later
+ * (its file applied after all) clears the refusal. */
+SP_MUST_CHECK
+int store_flow_refused_out(struct site *s, const char *peer, long long f,
+    const char *sha256, const char *reason, struct sp_error *err);
 
 /* Peer acknowledged the outgoing answer f: the request this site sent to
  * peer that f's chain answers (request <- peer's answer <- answer f) is

@@ -53,7 +53,8 @@ struct store_flow_filter {
  * flow. Columns: peer, direction ("in" or "out"), flow, link (the flow it
  * answers), kind, ready, started, ended, executions, status, applied,
  * skipped, conflicts, rejected, held, acked ("yes" or "no"), file,
- * sha256. */
+ * sha256, reason (of a refusal by an operator, here or at the peer; no
+ * value for none). */
 SP_MUST_CHECK
 int store_list_flows(struct site *s, const struct store_flow_filter *f,
     store_row_cb cb, void *ctx, struct sp_error *err);

@@ -27,6 +27,9 @@ struct store_peer_status {
 	/* Incoming files from the peer refused, failed or left running that
 	 * no later file from it has made up for by being applied. */
 	long long failed;
+	/* Data files to the peer its operator refused that no later file
+	 * to it, acknowledged, has made up for. */
+	long long refused;
 };
 
 /* Called for each peer; a non-zero return (err set) stops the listing,

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "sync/ack.h"
+#include "store/flows_in.h"
 #include "sync/vacuum.h"
 #include "store/flows.h"
 #include "store/protocol.h"
@@ -81,6 +82,32 @@ struct ack_writing {
 	uint64_t last_flow;
 };
 
+/* Writes line (a JSON object about flow f, consumed; NULL: out of
+ * memory) as one line of the member w is writing, with f's sha256: the
+ * file answered, so that a sender restored from a backup does not take it
+ * for a later file with its id. */
+static int
+write_flow_line(struct sxf_writer *w, json_t *line,
+    const struct store_flow_in *f, struct sp_error *err)
+{
+	char *text;
+	int r;
+
+	if (line != NULL && f->sha256 != NULL &&
+	    json_object_set_new(line, "sha256", json_string(f->sha256)) != 0) {
+		json_decref(line);
+		line = NULL;
+	}
+	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (text == NULL)
+		return sp_error_set(err, "out of memory");
+	r = sxf_writer_member_write(w, text, strlen(text), err) ||
+	    sxf_writer_member_write(w, "\n", 1, err);
+	free(text);
+	return r != 0 ? -1 : 0;
+}
+
 /* Writes the ack.jsonl line of one applied flow, with its protocol. */
 static int
 ack_flow(void *ctx, const struct store_flow_in *f, struct sp_error *err)
@@ -88,8 +115,6 @@ ack_flow(void *ctx, const struct store_flow_in *f, struct sp_error *err)
 	struct ack_writing *a = ctx;
 	json_t *protocol = store_protocol_in(a->site, a->peer, f->flow, err);
 	json_t *line;
-	char *text;
-	int r;
 
 	/* NULL: an ack must not tell the sender its records were plainly
 	 * applied because their protocol could not be read. */
@@ -103,24 +128,42 @@ ack_flow(void *ctx, const struct store_flow_in *f, struct sp_error *err)
 	    "conflict", (json_int_t)f->n.conflict,
 	    "rejected", (json_int_t)f->n.rejected,
 	    "held", (json_int_t)f->n.held, "protocol", protocol);
-	/* The file acknowledged, so that a sender restored from a
-	 * backup does not take it for a later file with its id. */
-	if (line != NULL && f->sha256 != NULL &&
-	    json_object_set_new(line, "sha256", json_string(f->sha256)) != 0) {
-		json_decref(line);
-		line = NULL;
-	}
-	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
-	if (text == NULL)
-		return sp_error_set(err, "out of memory");
-	r = sxf_writer_member_write(a->w, text, strlen(text), err) ||
-	    sxf_writer_member_write(a->w, "\n", 1, err);
-	free(text);
-	if (r != 0)
+	if (write_flow_line(a->w, line, f, err) != 0)
 		return -1;
 	a->res->flows++;
 	return 0;
+}
+
+/* Writes the refused.jsonl line of a flow an operator refused here. */
+static int
+refused_flow(void *ctx, const struct store_flow_in *f, struct sp_error *err)
+{
+	struct ack_writing *a = ctx;
+	json_t *line = json_pack("{s:I}", "flow", (json_int_t)f->flow);
+
+	a->last_flow = (uint64_t)f->flow;
+	if (line != NULL && f->reason != NULL && json_object_set_new(line,
+	    "reason", json_string(f->reason)) != 0) {
+		json_decref(line);
+		line = NULL;
+	}
+	if (write_flow_line(a->w, line, f, err) != 0)
+		return -1;
+	a->res->refused++;
+	return 0;
+}
+
+/* refused.jsonl: the data flows an operator refused here. A member of its
+ * own, not lines of ack.jsonl: a reader that knows no refusal skips it
+ * and keeps the flow unacknowledged, instead of taking it for applied. */
+static int
+write_refused(struct ack_writing *a, struct sp_error *err)
+{
+	if (sxf_writer_member_begin(a->w, "refused.jsonl", err) != 0 ||
+	    store_flows_unacked_in(a->site, a->peer, 1, refused_flow, a, err)
+	    != 0)
+		return -1;
+	return sxf_writer_member_end(a->w, err);
 }
 
 int
@@ -136,11 +179,12 @@ ack_write(struct site *s, const char *peer, const char *target,
 	 * step left out of the file must not be, so any failure rolls back. */
 	if ((a.w = sxf_writer_new(err)) == NULL ||
 	    sxf_writer_member_begin(a.w, "ack.jsonl", err) != 0 ||
-	    store_flows_unacked_in(s, peer, ack_flow, &a, err) != 0 ||
+	    store_flows_unacked_in(s, peer, 0, ack_flow, &a, err) != 0 ||
 	    sxf_writer_member_end(a.w, err) != 0 ||
+	    write_refused(&a, err) != 0 ||
 	    write_transfers(s, a.w, err) != 0)
 		goto rollback;
-	if (res->flows == 0) {
+	if (res->flows == 0 && res->refused == 0) {
 		store_tx_rollback(s);
 		sxf_writer_free(a.w);
 		return 0;
@@ -208,6 +252,68 @@ ack_ingest_line(struct site *s, const char *peer, const char *line,
 cleanup:
 	json_decref(o);
 	return rc;
+}
+
+int
+ack_refusal_reason_check(const char *reason, struct sp_error *err)
+{
+	json_t *utf8;
+
+	if (reason == NULL)
+		return 0;
+	if (strlen(reason) > STORE_REFUSAL_REASON_MAX)
+		return sp_error_setk(err, SP_ERR_USAGE, 0, "the reason is over "
+		    "%d bytes", STORE_REFUSAL_REASON_MAX);
+	/* It is shown in listings and travels in an ack (JSON). */
+	for (const char *c = reason; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return sp_error_setk(err, SP_ERR_USAGE, 0, "the reason "
+			    "must be one line of printable text");
+	if ((utf8 = json_string(reason)) == NULL)
+		return sp_error_setk(err, SP_ERR_USAGE, 0, "the reason is not "
+		    "UTF-8 text");
+	json_decref(utf8);
+	return 0;
+}
+
+int
+ack_refused_line(struct site *s, const char *peer, const char *line,
+    size_t len, struct sp_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr), *flow, *sha, *why;
+	char reason[STORE_REFUSAL_REASON_MAX + 1] = "";
+	int r;
+
+	if (o == NULL || !json_is_integer(flow = json_object_get(o, "flow"))) {
+		json_decref(o);
+		return sp_error_set(err, "malformed refused line");
+	}
+	sha = json_object_get(o, "sha256");
+	why = json_object_get(o, "reason");
+	/* The peer's words go into listings: one line of printable text,
+	 * as syncunpack --refuse takes them. */
+	if (json_is_string(why)) {
+		struct sp_error ignored;
+
+		snprintf(reason, sizeof(reason), "%s", json_string_value(why));
+		for (char *c = reason; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		if (strlen(json_string_value(why)) >= sizeof(reason) ||
+		    ack_refusal_reason_check(reason, &ignored) != 0)
+			snprintf(reason, sizeof(reason), "(the peer's reason "
+			    "is not one line of text)");
+	}
+	/* The mark stays: the records of a refused file count as never
+	 * delivered, and the next file carries them again. Its moves stay
+	 * in transit until a later file's acknowledgement. An unknown flow,
+	 * or one from before a restore of this site, is ignored. */
+	r = store_flow_refused_out(s, peer, json_integer_value(flow),
+	    json_is_string(sha) ? json_string_value(sha) : NULL,
+	    json_is_string(why) ? reason : NULL, err);
+	json_decref(o);
+	return r < 0 ? -1 : 0;
 }
 
 int

@@ -17,7 +17,7 @@
 #include "util/line_buffer.h"
 
 enum member_kind {
-	MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK, MEMBER_REQUESTS,
+	MEMBER_OTHER, MEMBER_DATA, MEMBER_ACK, MEMBER_REFUSED, MEMBER_REQUESTS,
 	MEMBER_TRANSFERS
 };
 
@@ -36,27 +36,29 @@ struct file_ctx {
 	const char *path;
 	int in_txn;
 	int started;		/* the flow row counts this execution */
-	int already;
-	int superseded;
+	struct apply_flow_state state;
 	enum member_kind member;
 	struct line_buffer lines;
 };
 
-/* Whether flow h of its sender was applied here (*already), and whether a
- * later data flow of it was (*superseded). The same flow id on a file
- * made at another time means the sender was restored from a backup and
- * reuses ids: refused, since its changes come again in its next file. */
-static int
-flow_state(struct site *s, const struct sxf_header *h, int *already,
-    int *superseded, struct sp_error *err)
+/* The same flow id on a file made at another time means the sender was
+ * restored from a backup and reuses ids: refused, since its changes come
+ * again in its next file. */
+int
+apply_flow_state(struct site *s, const struct sxf_header *h,
+    struct apply_flow_state *st, struct sp_error *err)
 {
 	int reused;
 
-	if (store_flow_in_state(s, h->from, (long long)h->flow, h->created,
-	    already, superseded, &reused, err) != 0)
+	memset(st, 0, sizeof(*st));
+	if (exchange_note_seen(s, h, err) != 0 ||
+	    store_flow_in_state(s, h->from, (long long)h->flow, h->created,
+	    &st->already, &st->superseded, &reused, &st->refused, err) != 0)
 		return -1;
+	if (strcmp(h->kind, "data") != 0)
+		st->superseded = 0;	/* only data files supersede each other */
 	if (reused) {
-		*already = 0;
+		st->already = st->refused = 0;
 		if (exchange_note_restored(s, h->from, err) != 0)
 			return -1;
 		return sp_error_set(err, "flow %llu of %s was received before "
@@ -105,13 +107,14 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	    strcmp(h->kind, "answer") != 0)
 		return sp_error_set(err, "a %s file is not applied by syncunpack "
 		    "(syncdiff answers it)", h->kind);
-	if (exchange_note_seen(fc->site, h, err) != 0 ||
-	    flow_state(fc->site, h, &fc->already, &fc->superseded, err) != 0)
+	if (apply_flow_state(fc->site, h, &fc->state, err) != 0)
 		return -1;
-	if (strcmp(h->kind, "data") != 0)
-		fc->superseded = 0;	/* only data files supersede each other */
-	if (fc->already)
+	if (fc->state.already)
 		return sp_error_set(err, "already applied");
+	/* An operator refused it here: the next file of the sender carries
+	 * its records again, this one never applies. */
+	if (fc->state.refused)
+		return sp_error_set(err, "refused here");
 	if (exchange_sender_restored(fc->site, h, err) != 0)
 		return -1;
 	if (flow_start(fc->site, h, fc->path, err) != 0)
@@ -122,7 +125,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	fc->in_txn = 1;
 	snprintf(fc->ac.peer, sizeof(fc->ac.peer), "%s", h->from);
 	fc->ac.flow = (long long)h->flow;
-	fc->ac.superseded = fc->superseded;
+	fc->ac.superseded = fc->state.superseded;
 	fc->ac.refuse_moves = refuse_moves;
 	fc->ac.defer_deletes = 1;
 	return 0;
@@ -145,6 +148,8 @@ on_member_begin(void *ctx, const char *name, uint64_t size,
 		fc->member = MEMBER_DATA;
 	else if (ack && strcmp(name, "ack.jsonl") == 0)
 		fc->member = MEMBER_ACK;
+	else if (ack && strcmp(name, "refused.jsonl") == 0)
+		fc->member = MEMBER_REFUSED;
 	else if (!ack && strcmp(name, "requests.jsonl") == 0)
 		fc->member = MEMBER_REQUESTS;
 	else if (ack && strcmp(name, "transfers.jsonl") == 0)
@@ -183,6 +188,9 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 	if (fc->member == MEMBER_ACK)
 		return ack_ingest_line(fc->site, fc->res->header.from, line, len,
 		    err);
+	if (fc->member == MEMBER_REFUSED)
+		return ack_refused_line(fc->site, fc->res->header.from, line,
+		    len, err);
 	if (fc->member == MEMBER_REQUESTS)
 		return move_request_line(fc->site, fc->res->header.from, line,
 		    len, err);
@@ -242,8 +250,9 @@ apply_file(struct site *s, const char *path, const char *label,
 	if (exchange_file_read(s, path, limits, &ops, &rr, err) != 0) {
 		if (fc.in_txn)
 			store_rollback(fc.ac.store);
-		if (fc.already) {
-			res->status = APPLY_ALREADY;
+		if (fc.state.already || fc.state.refused) {
+			res->status = fc.state.already ? APPLY_ALREADY :
+			    APPLY_REFUSED;
 			rc = 0;
 		} else if (fc.started)
 			/* Verified header, then a bad payload or a failure:
@@ -261,7 +270,7 @@ apply_file(struct site *s, const char *path, const char *label,
 		    apply_release_held_in_txn(&fc.ac, &res->released, err) != 0)
 			goto rollback;
 		res->n = fc.ac.n;
-		if (fc.superseded)
+		if (fc.state.superseded)
 			res->status = APPLY_SUPERSEDED;
 		else if (res->n.rejected || res->n.held ||
 		    res->n.conflict > 0)

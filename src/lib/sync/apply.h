@@ -32,6 +32,7 @@ enum apply_status {
 	APPLY_PARTIAL,		/* some rejected, held or in conflict */
 	APPLY_SUPERSEDED,	/* older than a flow already applied */
 	APPLY_ALREADY,		/* this flow was applied before: nothing done */
+	APPLY_REFUSED,		/* an operator refused it here: nothing done */
 	APPLY_ACK,		/* an ack file, ingested */
 };
 
@@ -45,12 +46,27 @@ struct apply_result {
 /* Verifies and applies one exchange file (data, answer or ack) from path
  * ("-" for stdin); label (NULL: path) is the name the flow records, such
  * as the URL a file was downloaded from. Returns 0 when the file was
- * applied, ingested or already applied; -1 when nothing was applied (err
- * says why). */
+ * applied, ingested, already applied or refused here before; -1 when
+ * nothing was applied (err says why). */
 SP_MUST_CHECK
 int apply_file(struct site *s, const char *path, const char *label,
     const struct sxf_limits *limits, struct apply_result *res,
     struct sp_error *err);
+
+/* What this site knows of an incoming flow. */
+struct apply_flow_state {
+	int already;		/* applied here (fully, partly, superseded) */
+	int superseded;		/* a later data flow of its sender was */
+	int refused;		/* an operator refused it here */
+};
+
+/* Takes in what the verified header h says of this site (its "seen"
+ * marks, sync/exchange_file.h) and tells what is known here of flow h.
+ * A flow id its sender used before for another file is an error (the
+ * sender was restored from a backup; noted). */
+SP_MUST_CHECK
+int apply_flow_state(struct site *s, const struct sxf_header *h,
+    struct apply_flow_state *st, struct sp_error *err);
 
 /* Incoming moves are refused (rejected) by apply_file from now on. */
 void apply_refuse_moves(int refuse);

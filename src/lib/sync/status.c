@@ -24,6 +24,7 @@ struct status_ctx {
 	 * peers; the others are counted, so a long list stays readable. */
 	char quiet[512];
 	int n_quiet;
+	char refused[256];	/* "1 file refused by BSOC, ..." */
 };
 
 #define QUIET_NAMED 3
@@ -116,7 +117,16 @@ add_peer(void *ctx, const struct store_peer_status *sp, struct sp_error *err)
 	json_object_set_new(p, "expect_seconds", json_integer(sp->expect));
 	quiet = peer_quiet(sp, sc->now, &since);
 	json_object_set_new(p, "quiet", json_boolean(quiet));
+	json_object_set_new(p, "refused", json_integer(sp->refused));
 	reason_of(&c, reason, sizeof(reason));
+	if (sp->refused) {
+		char part[160];
+
+		snprintf(part, sizeof(part), "%lld file%s refused by %s",
+		    sp->refused, sp->refused == 1 ? "" : "s", sp->peer);
+		append(reason, sizeof(reason), part);
+		append(sc->refused, sizeof(sc->refused), part);
+	}
 	if (quiet) {
 		snprintf(gone, sizeof(gone), "no file from %s since %s",
 		    sp->peer, since);
@@ -158,6 +168,8 @@ site_status(struct site *s, struct sp_error *err)
 	    json_integer(sc.total.rejections));
 	json_object_set_new(out, "failed_flows", json_integer(sc.total.failed));
 	reason_of(&sc.total, reason, sizeof(reason));
+	if (sc.refused[0])
+		append(reason, sizeof(reason), sc.refused);
 	if (sc.quiet[0])
 		append(reason, sizeof(reason), sc.quiet);
 	append_count(reason, sizeof(reason), sc.n_quiet - QUIET_NAMED > 0 ?

@@ -216,17 +216,17 @@ store_flows_out_uncover(struct site *s, const char *peer,
 
 /* The flows store_flows_unacked_in walks and store_flows_ack_in marks. */
 #define UNACKED_IN "peer = ?1 AND direction = 'in' AND kind IN ('data', " \
-	"'answer') AND NOT acked AND status IN ('applied', 'partial', " \
-	"'superseded')"
+	"'answer') AND NOT acked AND (status IN ('applied', 'partial', " \
+	"'superseded') OR (status = 'refused' AND refused))"
 
 int
-store_flows_unacked_in(struct site *s, const char *peer,
+store_flows_unacked_in(struct site *s, const char *peer, int refused,
     store_flow_in_cb cb, void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st = prepare_peer(s, "SELECT flow, status, n_applied, "
-	    "n_skipped, n_conflict, n_rejected, n_held, sha256 FROM "
-	    "syncpack_flow WHERE " UNACKED_IN " ORDER BY flow", peer, 0, 0,
-	    err);
+	    "n_skipped, n_conflict, n_rejected, n_held, sha256, reason FROM "
+	    "syncpack_flow WHERE " UNACKED_IN " AND refused = ?2 ORDER BY "
+	    "flow", peer, 1, refused != 0, err);
 	int r;
 
 	if (st == NULL)
@@ -246,6 +246,8 @@ store_flows_unacked_in(struct site *s, const char *peer,
 
 		if (sqlite3_column_type(st, 7) == SQLITE_TEXT)
 			f.sha256 = (const char *)sqlite3_column_text(st, 7);
+		if (sqlite3_column_type(st, 8) == SQLITE_TEXT)
+			f.reason = (const char *)sqlite3_column_text(st, 8);
 		if (cb(ctx, &f, err) != 0)
 			break;
 	}
@@ -264,24 +266,57 @@ store_flows_ack_in(struct site *s, const char *peer, struct sp_error *err)
 
 #undef UNACKED_IN
 
+/* Prepares sql, an answer of peer to its outgoing flow f: ?1 peer, ?2 f,
+ * ?3 sha256 (NULL binds NULL: not said). NULL with err set on error. */
+static sqlite3_stmt *
+prepare_answer(struct site *s, const char *sql, const char *peer,
+    long long f, const char *sha256, struct sp_error *err)
+{
+	sqlite3_stmt *st = prepare_peer(s, sql, peer, 1, f, err);
+
+	if (st != NULL && sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The outgoing flow an answer is about: the file written under that id,
+ * not one written before a restore of this site. */
+#define ANSWERED_OUT "peer = ?1 AND direction = 'out' AND flow = ?2 AND " \
+	"(?3 IS NULL OR sha256 IS NULL OR sha256 = ?3)"
+
 int
 store_flow_ack_out(struct site *s, const char *peer, long long f,
     const char *sha256, long long *covered, struct sp_error *err)
 {
-	sqlite3_stmt *st = prepare_peer(s, "UPDATE syncpack_flow SET acked = 1 "
-	    "WHERE peer = ?1 AND direction = 'out' AND flow = ?2 AND (?3 IS NULL"
-	    " OR sha256 IS NULL OR sha256 = ?3) RETURNING covered", peer, 1, f,
-	    err);
-
-	if (st == NULL)
-		return -1;
-	if (sha256 != NULL && sqlite3_bind_text(st, 3, sha256, -1,
-	    SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return site_sqlite_error(s, err, s->path);
-	}
-	return step_int(s, st, covered, 0, err);
+	return step_int(s, prepare_answer(s, "UPDATE syncpack_flow SET acked = "
+	    "1, status = iif(refused, 'sent', status), refused = 0, reason = "
+	    "NULL WHERE " ANSWERED_OUT " RETURNING covered", peer, f, sha256,
+	    err), covered, 0, err);
 }
+
+int
+store_flow_refused_out(struct site *s, const char *peer, long long f,
+    const char *sha256, const char *reason, struct sp_error *err)
+{
+	sqlite3_stmt *st = prepare_answer(s, "UPDATE syncpack_flow SET acked = "
+	    "1, status = 'refused', refused = 1, reason = ?4 WHERE kind = 'data'"
+	    " AND " ANSWERED_OUT " RETURNING flow", peer, f, sha256, err);
+	long long got;
+
+	if (st != NULL && sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	return step_int(s, st, &got, 0, err);
+}
+
+#undef ANSWERED_OUT
 
 int
 store_flow_request_complete(struct site *s, const char *peer, long long f,

@@ -6,20 +6,22 @@
 int
 store_flow_in_state(struct site *s, const char *peer, long long flow,
     const char *created, int *applied, int *later, int *reused,
-    struct sp_error *err)
+    int *refused, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	*applied = *later = *reused = 0;
+	*applied = *later = *reused = *refused = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM "
 	    "syncpack_flow WHERE peer = ?1 AND direction = 'in' AND flow = ?2 "
 	    "AND status IN ('applied', 'partial', 'superseded')), (SELECT "
 	    "count(*) FROM syncpack_flow WHERE peer = ?1 AND direction = 'in' "
 	    "AND kind = 'data' AND flow > ?2 AND status IN ('applied', "
 	    "'partial')), (SELECT count(*) FROM syncpack_flow WHERE peer = ?1 "
-	    "AND direction = 'in' AND flow = ?2 AND ready IS NOT ?3)", -1, &st,
-	    NULL) != SQLITE_OK)
+	    "AND direction = 'in' AND flow = ?2 AND ready IS NOT ?3), (SELECT "
+	    "count(*) FROM syncpack_flow WHERE peer = ?1 AND direction = 'in' "
+	    "AND flow = ?2 AND status = 'refused' AND refused)", -1, &st, NULL)
+	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)flow);
@@ -29,6 +31,7 @@ store_flow_in_state(struct site *s, const char *peer, long long flow,
 		*applied = sqlite3_column_int(st, 0) > 0;
 		*later = sqlite3_column_int(st, 1) > 0;
 		*reused = sqlite3_column_int(st, 2) > 0;
+		*refused = sqlite3_column_int(st, 3) > 0;
 	}
 	sqlite3_finalize(st);
 	return r == SQLITE_ROW ? 0 : site_sqlite_error(s, err, s->path);
@@ -62,6 +65,15 @@ store_flow_in_start(struct site *s, const char *peer, long long flow,
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
+/* Stamps peer's last_received with the time now. */
+static int
+heard_from(struct site *s, const char *peer, struct sp_error *err)
+{
+	return site_step_text(s, "UPDATE syncpack_peer SET last_received = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?", peer, err)
+	    < 0 ? -1 : 0;
+}
+
 int
 store_flow_in_finish(struct site *s, const char *peer, long long flow,
     const char *status, const char *sha256,
@@ -92,7 +104,26 @@ store_flow_in_finish(struct site *s, const char *peer, long long flow,
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
-	return site_step_text(s, "UPDATE syncpack_peer SET last_received = "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?", peer, err)
-	    < 0 ? -1 : 0;
+	return heard_from(s, peer, err);
+}
+
+int
+store_flow_in_refuse(struct site *s, const struct store_flow_refusal *f,
+    struct sp_error *err)
+{
+	/* %Q: the text quoted, or NULL for a NULL pointer. */
+	if (site_exec_owned(s, sqlite3_mprintf("INSERT INTO syncpack_flow(peer,"
+	    " direction, flow, kind, link, file, sha256, ready, ended, status, "
+	    "covered, refused, reason) VALUES (%Q, 'in', %lld, 'data', %lld, "
+	    "%Q, %Q, %Q, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'), "
+	    "'refused', %lld, 1, %Q) ON CONFLICT(peer, direction, flow) DO "
+	    "UPDATE SET kind = 'data', link = excluded.link, file = "
+	    "excluded.file, sha256 = excluded.sha256, ended = excluded.ended, "
+	    "status = 'refused', covered = excluded.covered, refused = 1, "
+	    "reason = excluded.reason, acked = 0, n_applied = 0, n_skipped = 0, "
+	    "n_conflict = 0, n_rejected = 0, n_held = 0", f->peer, f->flow,
+	    f->link, f->file, f->sha256, f->created, f->covered, f->reason), err)
+	    != 0)
+		return -1;
+	return heard_from(s, f->peer, err);
 }

@@ -115,7 +115,7 @@ store_list_flows(struct site *s, const struct store_flow_filter *f,
 	    "started, ended, executions, status, n_applied AS applied, "
 	    "n_skipped AS skipped, n_conflict AS conflicts, n_rejected AS "
 	    "rejected, n_held AS held, iif(acked, 'yes', 'no') AS acked, file,"
-	    " sha256 FROM syncpack_flow WHERE (?1 IS NULL OR peer = ?1) AND "
+	    " sha256, reason FROM syncpack_flow WHERE (?1 IS NULL OR peer = ?1) AND "
 	    "(?2 IS NULL OR coalesce(started, ready) >= ?2) AND (?3 IS NULL OR "
 	    "status = ?3) ORDER BY coalesce(started, ready), direction, peer, "
 	    "flow", &st, err) != 0)

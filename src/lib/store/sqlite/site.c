@@ -118,7 +118,8 @@ add_column(struct site *s, const char *table, const char *name,
 
 /* What sites made by earlier versions lack: base_site, values_hlc,
  * values_site, syncpack_purged, capture_version, the sealing keys,
- * per-peer file settings and expected intervals (store/peer_keys.h); and
+ * per-peer file settings and expected intervals (store/peer_keys.h), the
+ * refusals of flows; and
  * triggers of the current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
@@ -141,6 +142,9 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_peer", "reads", "TEXT", err) ||
 	    add_column(s, "syncpack_peer", "expect",
 	    "INTEGER NOT NULL DEFAULT 93600", err) ||
+	    add_column(s, "syncpack_flow", "refused",
+	    "INTEGER NOT NULL DEFAULT 0", err) ||
+	    add_column(s, "syncpack_flow", "reason", "TEXT", err) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 

@@ -63,7 +63,10 @@ const char site_schema_sql[] =
     /* One row per exchange file written (out) or read (in). covered is
      * the sender's lseq the file covers (data files); acked marks an
      * outgoing flow the peer acknowledged, or an incoming one this site
-     * acknowledged. The n_* columns count outcomes per record. */
+     * acknowledged. The n_* columns count outcomes per record. refused
+     * marks a data flow an operator refused (syncunpack --refuse): an
+     * incoming one refused here, an outgoing one the peer refused; reason
+     * is the operator's, or NULL. */
     "CREATE TABLE syncpack_flow("
     " peer TEXT NOT NULL,"
     " direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),"
@@ -84,6 +87,8 @@ const char site_schema_sql[] =
     " n_conflict INTEGER NOT NULL DEFAULT 0,"
     " n_rejected INTEGER NOT NULL DEFAULT 0,"
     " n_held INTEGER NOT NULL DEFAULT 0,"
+    " refused INTEGER NOT NULL DEFAULT 0,"
+    " reason TEXT,"
     " PRIMARY KEY (peer, direction, flow));"
     /* Per-record outcomes that were not a plain apply: of incoming flows
      * (direction in, sent back in acks) and of outgoing flows (direction

@@ -48,6 +48,14 @@ static const char failed_sql[] =
     "(SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
     "g.direction = 'in' AND g.flow > f.flow AND g.status IN ('applied', "
     "'partial'))";
+/* A refused file is made up for by the acknowledgement of a later one:
+ * files are cumulative, the later one carried its records again. */
+static const char refused_sql[] =
+    "SELECT count(*) FROM syncpack_flow f WHERE f.peer = ?1 AND "
+    "f.direction = 'out' AND f.status = 'refused' AND f.refused AND NOT "
+    "EXISTS (SELECT 1 FROM syncpack_flow g WHERE g.peer = f.peer AND "
+    "g.direction = 'out' AND g.kind = 'data' AND g.flow > f.flow AND "
+    "g.acked AND NOT g.refused)";
 
 int
 store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
@@ -74,7 +82,9 @@ store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
 		    p.peer, err);
 		p.failed = p.rejections < 0 ? -1 : count(s, failed_sql,
 		    p.peer, err);
-		if (p.failed < 0) {
+		p.refused = p.failed < 0 ? -1 : count(s, refused_sql,
+		    p.peer, err);
+		if (p.refused < 0) {
 			rc = -1;
 			break;
 		}
