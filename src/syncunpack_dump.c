@@ -1,5 +1,6 @@
 /* syncunpack_dump.c: syncunpack --dump, the records of an exchange file
  * as JSON Lines on stdout, for a person and jq. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,9 +79,11 @@ dump_member_end(void *ctx, const char *name, struct sp_error *err)
 	return rc;
 }
 
-/* A file that can be read twice: path itself when it is a regular file,
- * else (stdin, a pipe) its bytes copied to an unlinked temporary file,
- * named through /dev/fd. Returns the path to read, or NULL. */
+/* A file that can be read twice, named through /dev/fd: a regular file
+ * kept open, so that both readings see the same file even if its name is
+ * given to another meanwhile; anything else (stdin, a pipe) copied to an
+ * unlinked temporary file. *spool owns what is open. Returns the name to
+ * read, or NULL. */
 static const char *
 rereadable(const char *path, FILE **spool, char *name, size_t size)
 {
@@ -90,13 +93,22 @@ rereadable(const char *path, FILE **spool, char *name, size_t size)
 	size_t n;
 
 	*spool = NULL;
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return path;
 	in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (in == NULL || (*spool = tmpfile()) == NULL) {
-		tool_warn("%s: %s", input_display_name(path), in == NULL ?
-		    "cannot open" : "no temporary file to read it twice");
+	if (in == NULL || fstat(fileno(in), &st) != 0) {
+		tool_warn("%s: %s", input_display_name(path), strerror(errno));
 		if (in != NULL && in != stdin)
+			fclose(in);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && in != stdin) {
+		*spool = in;
+		snprintf(name, size, "/dev/fd/%d", fileno(in));
+		return name;
+	}
+	if ((*spool = tmpfile()) == NULL) {
+		tool_warn("%s: no temporary file to read it twice: %s",
+		    input_display_name(path), strerror(errno));
+		if (in != stdin)
 			fclose(in);
 		return NULL;
 	}
@@ -104,8 +116,8 @@ rereadable(const char *path, FILE **spool, char *name, size_t size)
 		if (fwrite(buf, 1, n, *spool) != n)
 			break;
 	if (ferror(in) || ferror(*spool) || fflush(*spool) != 0) {
-		tool_warn("%s: cannot copy it to a temporary file",
-		    input_display_name(path));
+		tool_warn("%s: cannot copy it to a temporary file: %s",
+		    input_display_name(path), strerror(errno));
 		if (in != stdin)
 			fclose(in);
 		fclose(*spool);

@@ -33,8 +33,7 @@ count(struct site *s, const char *sql, const char *peer,
 	return n;
 }
 
-/* The routing of regular exchange, as pack.c applies it, is spelled out
- * here again in SQL so that the count is one query. */
+/* Rejections that still stand: the record has not changed since. */
 static const char rejections_sql[] =
     "SELECT count(*) FROM syncpack_protocol p JOIN syncpack_flow f ON "
     "f.peer = p.peer AND f.direction = 'out' AND f.flow = p.flow JOIN "
