@@ -66,11 +66,27 @@ count_tables(struct waiting *w, struct store *store, long long upto,
 		if (t->movable) {
 			struct store_guids out;
 
+			int rc = 0;
+
 			if (store_moves_outgoing(w->site, w->peer, t->id, &out,
 			    err) != 0)
 				return -1;
-			w->count += out.count;
+			/* As emit_moves: a move goes out with its row. */
+			for (int j = 0; rc == 0 && j < out.count; j++) {
+				struct store_record rec;
+				json_t *row = NULL;
+				int found = store_lookup(store, out.guid[j], &rec,
+				    &row, err);
+
+				if (found < 0)
+					rc = -1;
+				else if (found && row != NULL)
+					w->count++;
+				json_decref(row);
+			}
 			store_guids_free(&out);
+			if (rc != 0)
+				return -1;
 			continue;
 		}
 		w->table = t;

@@ -6,6 +6,7 @@
 #include "sync/pack.h"
 #include "sync/status.h"
 #include "store/status.h"
+#include "store/tx.h"
 #include "util/clock.h"
 #include "util/duration.h"
 
@@ -154,7 +155,17 @@ site_status(struct site *s, struct sp_error *err)
 	sc.site = s;
 	sc.now = clock_wall_ms() / 1000;
 	sc.peers = json_array();
+	/* One read transaction: the counts of every peer agree. */
+	if (store_tx_begin_read(s, err) != 0) {
+		json_decref(sc.peers);
+		return NULL;
+	}
 	if (store_status_peers(s, add_peer, &sc, err) != 0) {
+		store_tx_rollback(s);
+		json_decref(sc.peers);
+		return NULL;
+	}
+	if (store_tx_commit(s, err) != 0) {
 		json_decref(sc.peers);
 		return NULL;
 	}
