@@ -308,50 +308,58 @@ bad_line:
 	return 0;
 }
 
+#define SXF_FORMATS_MAX 16
+
+/* Parses a reads field into v (SXF_FORMATS_MAX slots): the number of
+ * versions, or 0 when list is not a valid field. */
+static int
+format_list_parse(const char *list, unsigned *v)
+{
+	uint64_t last = 0, x;
+	char num[12];
+
+	for (int n = 0;; n++) {
+		size_t len = strcspn(list, " ");
+
+		if (n == SXF_FORMATS_MAX || len == 0 || len >= sizeof(num))
+			return 0;
+		memcpy(num, list, len);
+		num[len] = '\0';
+		if (parse_u64(num, &x) != 0 || x <= last || x > 0xffffffffu)
+			return 0;
+		v[n] = (unsigned)(last = x);
+		if (list[len] == '\0')
+			return n + 1;
+		list += len + 1;
+	}
+}
+
 int
 sxf_format_list_valid(const char *list)
 {
-	uint64_t last = 0, v;
-	char num[12];
-	int n = 0;
+	unsigned v[SXF_FORMATS_MAX];
 
-	for (const char *p = list;; n++) {
-		size_t len = strcspn(p, " ");
-
-		if (n == 16 || len == 0 || len >= sizeof(num))
-			return 0;
-		memcpy(num, p, len);
-		num[len] = '\0';
-		if (parse_u64(num, &v) != 0 || v <= last || v > 0xffffffffu)
-			return 0;
-		last = v;
-		if (p[len] == '\0')
-			return 1;
-		p += len + 1;
-	}
+	return format_list_parse(list, v) > 0;
 }
 
 int
 sxf_format_pick(const char *announced, unsigned oldest, unsigned newest,
     unsigned *version, struct sp_error *err)
 {
-	unsigned best = 0;
+	unsigned v[SXF_FORMATS_MAX], best = 0;
+	int n;
 
 	*version = 0;
 	if (announced == NULL) {
 		*version = oldest;
 		return 0;
 	}
-	if (!sxf_format_list_valid(announced))
+	if ((n = format_list_parse(announced, v)) == 0)
 		return sp_error_set(err, "bad list of format versions \"%.40s\"",
 		    announced);
-	for (const char *p = announced; *p; p += strcspn(p, " "),
-	    p += *p == ' ') {
-		unsigned long v = strtoul(p, NULL, 10);
-
-		if (v >= oldest && v <= newest && v > best)
-			best = (unsigned)v;
-	}
+	for (int i = 0; i < n; i++)
+		if (v[i] >= oldest && v[i] <= newest)
+			best = v[i];	/* increasing: the last one is the newest */
 	if (best == 0)
 		return sp_error_set(err, "it reads format versions %s only, and "
 		    "this syncpack writes %u to %u: upgrade one of the two",
