@@ -117,23 +117,37 @@ syncadm_cmd_lock(int argc, char **argv)
 		default: syncadm_common_option(c, &db);
 		}
 	db = tool_database(db, syncadm_usage);
-	if (argc - optind != 2) {
+	if (argc - optind < 2) {
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
 	syncadm_open(&s, db);
-	return finish_lock(lock_record(&s, argv[optind], argv[optind + 1], by,
-	    &err), &s, &err);
+	return finish_lock(lock_record(&s, argv[optind],
+	    (const char *const *)argv + optind + 1, argc - optind - 1, by, &err),
+	    &s, &err);
 }
 
 int
 syncadm_cmd_unlock(int argc, char **argv)
 {
-	const char *db = syncadm_only_database(argc, argv, 2);
+	static const struct option opts[] = {
+		TOOL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL;
 	struct sp_error err;
 	struct site s;
+	int c;
 
+	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1)
+		syncadm_common_option(c, &db);
+	db = tool_database(db, syncadm_usage);
+	if (argc - optind < 2) {
+		syncadm_usage(stderr);
+		return EXIT_TROUBLE;
+	}
 	syncadm_open(&s, db);
-	return finish_lock(unlock_record(&s, argv[optind], argv[optind + 1],
-	    &err), &s, &err);
+	return finish_lock(unlock_record(&s, argv[optind],
+	    (const char *const *)argv + optind + 1, argc - optind - 1, &err),
+	    &s, &err);
 }

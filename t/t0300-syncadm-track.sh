@@ -128,10 +128,12 @@ test_expect_success 'tables it cannot track are refused with a reason' '
 		create table textkey(code text primary key, label text);
 		create table wr(code text primary key, v) without rowid;
 		create table wi(id integer primary key, v) without rowid;" &&
-	expect_code 2 syncadm track -d b.db nokey &&
-	expect_err "^syncadm: b.db: nokey: has no primary key" &&
-	expect_code 2 syncadm track -d b.db twokeys &&
-	expect_err "twokeys: has a composite primary key" &&
+	expect_code 2 syncadm track -d b.db nokey --key natural &&
+	expect_err "^syncadm: b.db: nokey: has no primary key: its rows are told apart by their rowid" &&
+	expect_code 2 syncadm track -d b.db twokeys --key local &&
+	expect_err "twokeys: --key local needs a single INTEGER primary key" &&
+	expect_code 2 syncadm track -d b.db wi --key local &&
+	expect_err "wi: --key local needs an INTEGER primary key that SQLite numbers" &&
 	expect_code 2 syncadm track -d b.db textkey --key local &&
 	expect_err "textkey: --key local needs an INTEGER primary key" &&
 	expect_code 2 syncadm track -d b.db wr --key local &&
@@ -146,8 +148,9 @@ test_expect_success 'tables it cannot track are refused with a reason' '
 	expect_err "--freeze applies to --owner creator" &&
 	expect_code 0 syncadm track -d b.db textkey &&
 	expect_code 0 syncadm track -d b.db wr &&
-	expect_code 0 syncadm track -d b.db wi --key local &&
+	expect_code 0 syncadm track -d b.db wi &&
 	syncadm tables -d b.db | grep -q "^textkey .* natural(code) " &&
+	syncadm tables -d b.db | grep -q "^wi .* natural(id) " &&
 	test -z "$(q b.db "select name from sqlite_master where type = \"trigger\" and tbl_name in (\"nokey\", \"twokeys\")")"
 '
 

@@ -156,11 +156,15 @@ START_TEST(schema_is_read_as_declared)
 	ck_assert_int_eq(store_table_primary_key(&site, "composite", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 2);
+	ck_assert_str_eq(pk, "[\"a\",\"b\"]");
+	ck_assert_int_eq(integer, 0);
 	free(pk);
 	ck_assert_int_eq(store_table_primary_key(&site, "nokey", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 0);
-	ck_assert_ptr_null(pk);
+	ck_assert_str_eq(pk, "rowid");
+	ck_assert_int_eq(integer, 1);
+	free(pk);
 }
 END_TEST
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "util/error.h"
 #include "store/site.h"
 
@@ -21,8 +23,8 @@
 struct tracked_table {
 	long long id;
 	char *name;		/* owned */
-	char *pk;		/* owned: the single primary-key column */
-	int pk_integer;		/* the key column is declared INTEGER */
+	char *pk;		/* owned: the key (store_table_primary_key) */
+	int pk_integer;		/* the key is the rowid, numbered per site */
 	char owner[TRACKED_WORD_MAX];	/* central | creator | shared */
 	char route[TRACKED_WORD_MAX];	/* all | owner | none */
 	char conflict[TRACKED_WORD_MAX];	/* lww | hub | owner | manual */
@@ -116,13 +118,22 @@ SP_MUST_CHECK
 int store_column_exists(struct site *s, const char *table,
     const char *column, struct sp_error *err);
 
-/* *ncols: how many columns make up table's primary key (0: none). When
- * there is at least one, *pk gets the first (owned by the caller) and
- * *pk_integer whether it is declared INTEGER (a local, per-site number);
- * otherwise *pk is NULL. */
+/* *ncols: how many columns make up table's primary key (0: none), and *pk
+ * (owned by the caller) the key as syncpack_table records it: the column's
+ * name, a JSON array of the names of a composite key, or, for a table
+ * without one, the name its rowid goes by (rowid, _rowid_ or oid).
+ * *pk_integer: the key is a rowid, a number SQLite gives per site. */
 SP_MUST_CHECK
 int store_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err);
+
+/* The rkey (store/locks.h) of the row of t whose key columns hold
+ * values[0..n), each text compared as its column's type: 1 and *rkey set
+ * (the caller frees it), 0 when no row has that key, -1 on error; an n that
+ * is not the key's column count is an error. */
+SP_MUST_CHECK
+int store_table_rkey(struct site *s, const struct tracked_table *t,
+    const char *const *values, int n, json_t **rkey, struct sp_error *err);
 
 /* Changing what is recorded; each call belongs inside the caller's
  * transaction (store/tx.h), so tracking is all or nothing. */

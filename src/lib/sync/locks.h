@@ -10,13 +10,15 @@
 
 enum lock_result { LOCK_DONE, LOCK_REFUSED, LOCK_ERROR };
 
-/* LOCK_REFUSED (with the reason in err) when the record is already locked,
- * or, for unlock, not locked. */
+/* The record is named by its key: key[0..nkey), one value per key column,
+ * or a composite key's values in one, comma-separated. LOCK_REFUSED (with
+ * the reason in err) when the record is already locked, or, for unlock,
+ * not locked. */
 SP_MUST_CHECK
 enum lock_result lock_record(struct site *s, const char *table,
-    const char *key, const char *by, struct sp_error *err);
+    const char *const *key, int nkey, const char *by, struct sp_error *err);
 SP_MUST_CHECK
 enum lock_result unlock_record(struct site *s, const char *table,
-    const char *key, struct sp_error *err);
+    const char *const *key, int nkey, struct sp_error *err);
 
 #endif

@@ -51,11 +51,13 @@ tracked_table_load(struct site *s, const char *table,
 	return 1;
 }
 
-/* Checks the table itself: exists, is not ours, has exactly one primary
- * key column. Fills t->pk and t->pk_integer. */
+/* Checks the table itself: exists, is not ours. Fills t->pk and
+ * t->pk_integer (store_table_primary_key); *keyless when the table has no
+ * primary key and its rowid names its rows, *composite for a key of
+ * several columns. */
 static int
 inspect_table(struct site *s, const char *table, struct tracked_table *t,
-    struct sp_error *err)
+    int *keyless, int *composite, struct sp_error *err)
 {
 	int found, pk_count;
 
@@ -74,20 +76,15 @@ inspect_table(struct site *s, const char *table, struct tracked_table *t,
 	if (store_table_primary_key(s, table, &t->pk, &t->pk_integer,
 	    &pk_count, err) != 0)
 		return -1;
-	if (pk_count == 0)
-		return sp_error_set(err, "%s: has no primary key; syncpack "
-		    "needs a single-column primary key to identify rows", table);
-	if (pk_count > 1)
-		return sp_error_set(err, "%s: has a composite primary key "
-		    "(%d columns); syncpack tracks single-column keys only",
-		    table, pk_count);
+	*keyless = pk_count == 0;
+	*composite = pk_count > 1;
 	return 0;
 }
 
 static int
 resolve_policy(struct site *s, const char *table,
-    const struct track_request *req, struct tracked_table *t,
-    struct sp_error *err)
+    const struct track_request *req, int keyless, int composite,
+    struct tracked_table *t, struct sp_error *err)
 {
 	if (!pick(t->owner, owners, req->owner ? req->owner : "shared"))
 		return sp_error_set(err, "--owner must be central, creator or "
@@ -101,10 +98,21 @@ resolve_policy(struct site *s, const char *table,
 	if (!pick(t->key, keys, req->key ? req->key
 	    : (t->pk_integer ? "local" : "natural")))
 		return sp_error_set(err, "--key must be local or natural");
+	/* Without a key, rows are named by their rowid, which only this
+	 * site's numbering gives; a composite key is made of values that
+	 * travel (its references translated like any other). */
+	if (keyless && strcmp(t->key, "local") != 0)
+		return sp_error_set(err, "%s: has no primary key: its rows are "
+		    "told apart by their rowid, a local key; --key natural needs"
+		    " a primary key", table);
+	if (composite && strcmp(t->key, "local") == 0)
+		return sp_error_set(err, "%s: --key local needs a single INTEGER "
+		    "primary key; the key of %s has several columns: use --key "
+		    "natural", table, table);
 	if (strcmp(t->key, "local") == 0 && !t->pk_integer)
 		return sp_error_set(err, "%s: --key local needs an INTEGER "
-		    "primary key (renumbered per site); %s is not one: use "
-		    "--key natural", table, t->pk);
+		    "primary key that SQLite numbers (a rowid); %s is not one: "
+		    "use --key natural", table, t->pk);
 	if (req->freeze && strcmp(t->owner, "creator") != 0)
 		return sp_error_set(err, "%s: --freeze applies to --owner "
 		    "creator tables only", table);
@@ -129,13 +137,13 @@ track_table(struct site *s, const char *table,
     const struct track_request *req, struct sp_error *err)
 {
 	struct tracked_table t;
-	int rc = -1;
+	int rc = -1, keyless = 0, composite = 0;
 
 	memset(&t, 0, sizeof(t));
 	if (store_tx_begin(s, err) != 0)
 		return -1;
-	if (inspect_table(s, table, &t, err) != 0 ||
-	    resolve_policy(s, table, req, &t, err) != 0)
+	if (inspect_table(s, table, &t, &keyless, &composite, err) != 0 ||
+	    resolve_policy(s, table, req, keyless, composite, &t, err) != 0)
 		goto rollback;
 	t.name = strdup(table);
 	if (t.name == NULL) {

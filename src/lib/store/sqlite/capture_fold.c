@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/key_sql.h"
 #include "util/clock.h"
 #include "util/hexenc.h"
 #include "store/sqlite/sql.h"
@@ -84,15 +85,20 @@ static int
 sync_rowversion_column(struct site *s, sqlite3_stmt *change,
     long long rowversion, struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("UPDATE syncpack_clock SET applying = 2 "
-	    "WHERE id = 1; UPDATE \"%w\" SET \"%w_rowversion\" = %lld WHERE "
-	    "\"%w\" = ?; UPDATE syncpack_clock SET applying = 0 WHERE id = 1",
-	    sqlite3_column_text(change, 7), sqlite3_column_text(change, 7),
-	    rowversion, sqlite3_column_text(change, 8));
+	char *match = key_sql_match((const char *)sqlite3_column_text(change,
+	    8), NULL, "?1");
+	char *sql = match ? sqlite3_mprintf("UPDATE syncpack_clock SET "
+	    "applying = 2 WHERE id = 1; UPDATE \"%w\" SET \"%w_rowversion\" ="
+	    " %lld WHERE %s; UPDATE syncpack_clock SET applying = 0 WHERE id = "
+	    "1", sqlite3_column_text(change, 7), sqlite3_column_text(change, 7),
+	    rowversion, match) : NULL;
 	const char *tail;
 	sqlite3_stmt *st;
 	int rc = 0;
 
+	sqlite3_free(match);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
 	for (const char *p = sql; rc == 0 && p && *p; p = tail) {
 		if (sqlite3_prepare_v2(s->db, p, -1, &st, &tail) != SQLITE_OK) {
 			rc = site_sqlite_error(s, err, s->path);

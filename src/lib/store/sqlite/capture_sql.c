@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/sqlite/capture_sql.h"
+#include "store/sqlite/key_sql.h"
 
 /* Wall-clock milliseconds; SQLite evaluates 'now' once per statement. */
 #define NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
@@ -54,6 +55,14 @@ append(char **sql, const char *fmt, ...)
 	*sql = joined;
 }
 
+/* Drops *sql for want of memory: the caller reports a NULL result. */
+static void
+null_sql(char **sql)
+{
+	sqlite3_free(*sql);
+	*sql = NULL;
+}
+
 /* One lookup of the existing record of the row (NEW or OLD): in transit
  * (movable tables, every site), frozen (spokes), owned by another site
  * (creator tables at spokes). Returns 0 when the table needs no check. */
@@ -64,6 +73,7 @@ append_record_guard(char **sql, const struct tracked_table *t,
 	int transit = t->movable;
 	int frozen = !hub && t->freeze;
 	int foreign = !hub && strcmp(t->owner, "creator") == 0;
+	char *key;
 
 	if (!transit && !frozen && !foreign)
 		return 0;
@@ -82,8 +92,12 @@ append_record_guard(char **sql, const struct tracked_table *t,
 		append(sql, " WHEN r.owner <> '%q' THEN RAISE(ABORT, "
 		    "'syncpack: %q: record is owned by another site; only its "
 		    "creator or the hub may change it')", site, t->name);
+	key = key_sql_expr(t->pk, row);
 	append(sql, " END FROM syncpack_record r WHERE r.tbl = %lld AND "
-	    "r.rkey = +%s.\"%w\";", t->id, row, t->pk);
+	    "r.rkey = +(%s);", t->id, key);
+	if (key == NULL)
+		null_sql(sql);
+	sqlite3_free(key);
 	return 1;
 }
 
@@ -156,39 +170,68 @@ append_guard_triggers(char **sql, const struct tracked_table *t,
 	}
 }
 
+/* A composite key with a NULL names no row (key_sql.h): refused as the
+ * row is written, as syncadm track refuses existing ones. */
+static void
+append_null_key_guard(char **sql, const struct tracked_table *t)
+{
+	char *cond;
+
+	if (!key_is_composite(t->pk))
+		return;
+	cond = key_sql_any_null(t->pk, "NEW");
+	append(sql, " SELECT RAISE(ABORT, 'syncpack: %q: a column of the "
+	    "primary key is NULL; a tracked table needs every row to have its"
+	    " key') WHERE %s;", t->name, cond);
+	if (cond == NULL)
+		null_sql(sql);
+	sqlite3_free(cond);
+}
+
 char *
 capture_sql_create(const struct tracked_table *t, const char *site, int hub,
     const struct tracked_fk *refs, int nrefs)
 {
-	char *sql = sqlite3_mprintf("%s", "");
+	char *sql = sqlite3_mprintf("%s", ""), *null_guard = sqlite3_mprintf(
+	    "%s", "");
+	char *new_key = key_sql_expr(t->pk, "NEW");
+	char *old_key = key_sql_expr(t->pk, "OLD");
+	char *same = key_sql_same(t->pk, NULL, "NEW");
 	/* A rowversion column's own upkeep (marker 2) is not a change. */
 	const char *skip_upkeep = t->rowversion_column
 	    ? " WHEN (SELECT applying FROM syncpack_clock WHERE id = 1) <> 2"
 	    : "";
 
+	append_null_key_guard(&null_guard, t);
+	if (new_key == NULL || old_key == NULL || same == NULL ||
+	    null_guard == NULL)
+		null_sql(&sql);
 	append_guard_triggers(&sql, t, site, hub, refs, nrefs);
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_ai\" AFTER INSERT ON "
-	    "\"%w\" BEGIN INSERT INTO syncpack_change(tbl, rkey, op, ms) VALUES"
-	    " (%lld, NEW.\"%w\", 1, " NOW_MS "); END;", t->id, t->name, t->id,
-	    t->pk);
+	    "\"%w\" BEGIN%s INSERT INTO syncpack_change(tbl, rkey, op, ms) "
+	    "VALUES (%lld, %s, 1, " NOW_MS "); END;", t->id, t->name,
+	    null_guard, t->id, new_key);
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_au\" AFTER UPDATE ON "
-	    "\"%w\"%s BEGIN INSERT INTO syncpack_change(tbl, rkey, okey, op, "
-	    "ms) VALUES (%lld, NEW.\"%w\", OLD.\"%w\", 2, " NOW_MS "); END;",
-	    t->id, t->name, skip_upkeep, t->id, t->pk, t->pk);
+	    "\"%w\"%s BEGIN%s INSERT INTO syncpack_change(tbl, rkey, okey, op, "
+	    "ms) VALUES (%lld, %s, %s, 2, " NOW_MS "); END;",
+	    t->id, t->name, skip_upkeep, null_guard, t->id, new_key, old_key);
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_ad\" AFTER DELETE ON "
 	    "\"%w\" BEGIN INSERT INTO syncpack_change(tbl, rkey, op, ms) VALUES"
-	    " (%lld, OLD.\"%w\", 3, " NOW_MS "); DELETE FROM syncpack_lock "
-	    "WHERE tbl = '%q' AND rkey = +OLD.\"%w\"; END;", t->id, t->name,
-	    t->id, t->pk, t->name, t->pk);
+	    " (%lld, %s, 3, " NOW_MS "); DELETE FROM syncpack_lock "
+	    "WHERE tbl = '%q' AND rkey = +(%s); END;", t->id, t->name,
+	    t->id, old_key, t->name, old_key);
 	if (t->rowversion_column)
 		/* Every saved change moves the column on by one, exactly as
 		 * capture_fold moves the record's rowversion on. */
 		append(&sql, "CREATE TRIGGER \"syncpack_%lld_rv\" AFTER UPDATE "
 		    "ON \"%w\" WHEN " LOCAL_CHANGE " BEGIN UPDATE syncpack_clock"
 		    " SET applying = 2 WHERE id = 1; UPDATE \"%w\" SET "
-		    "\"%w_rowversion\" = OLD.\"%w_rowversion\" + 1 WHERE \"%w\" ="
-		    " NEW.\"%w\"; UPDATE syncpack_clock SET applying = 0 WHERE "
-		    "id = 1; END;", t->id, t->name, t->name, t->name, t->name,
-		    t->pk, t->pk);
+		    "\"%w_rowversion\" = OLD.\"%w_rowversion\" + 1 WHERE %s; "
+		    "UPDATE syncpack_clock SET applying = 0 WHERE id = 1; END;",
+		    t->id, t->name, t->name, t->name, t->name, same);
+	sqlite3_free(null_guard);
+	sqlite3_free(new_key);
+	sqlite3_free(old_key);
+	sqlite3_free(same);
 	return sql;
 }

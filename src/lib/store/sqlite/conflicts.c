@@ -8,6 +8,7 @@
 #include "store/conflicts.h"
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 
@@ -95,6 +96,7 @@ write_sql(const char *table, const char *pk, json_t *key, json_t *values)
 {
 	char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s",
 	    ""), *sql = NULL;
+	char *match, *rkey, *first;
 	const char *col;
 	json_t *v;
 	int idx = 1;
@@ -115,19 +117,26 @@ write_sql(const char *table, const char *pk, json_t *key, json_t *values)
 		cols = next_cols;
 		vals = next_vals;
 	}
-	if (cols == NULL || vals == NULL)
+	match = key_sql_match(pk, NULL, "?1");
+	rkey = key_sql_expr(pk, NULL);
+	first = key_sql_first(pk);
+	if (cols == NULL || vals == NULL || match == NULL || rkey == NULL ||
+	    first == NULL)
 		;
 	else if (values == NULL)
-		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?1",
-		    table, pk);
+		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE %s", table,
+		    match);
 	else if (key == NULL)
 		sql = idx > 1 ? sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES "
-		    "(%s) RETURNING \"%w\"", table, cols, vals, pk)
+		    "(%s) RETURNING %s", table, cols, vals, rkey)
 		    : sqlite3_mprintf("INSERT INTO \"%w\" DEFAULT VALUES "
-		    "RETURNING \"%w\"", table, pk);
+		    "RETURNING %s", table, rkey);
 	else
 		sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = \"%w\"%s WHERE "
-		    "\"%w\" = ?1", table, pk, pk, cols, pk);
+		    "%s", table, first, first, cols, match);
+	sqlite3_free(match);
+	sqlite3_free(rkey);
+	sqlite3_free(first);
 	sqlite3_free(cols);
 	sqlite3_free(vals);
 	return sql;

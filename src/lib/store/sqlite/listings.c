@@ -187,7 +187,10 @@ store_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT name AS \"table\", owner, route, conflict, "
-	    "key_kind || '(' || pk || ')' AS key, window_column AS window,"
+	    /* A composite key is recorded as a JSON array (key_sql.h). */
+	    "key_kind || '(' || iif(pk LIKE '[%', (SELECT group_concat(value, "
+	    "',') FROM json_each(pk)), pk) || ')' AS key, window_column AS "
+	    "window,"
 	    " nullif(trim(iif(freeze, 'freeze ', '') ||"
 	    " iif(movable, 'movable ', '') || iif(rowversion_column,"
 	    " 'rowversion-column', '')), '') AS flags,"

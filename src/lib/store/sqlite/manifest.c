@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/manifest.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 
 struct store_manifest_scan {
@@ -22,6 +23,7 @@ scan_query(const struct tracked_table *t,
 {
 	char *select = sqlite3_mprintf("%s", ""), *joins =
 	    sqlite3_mprintf("%s", ""), *sql = NULL, *next;
+	char *x_is_r = key_sql_match(t->pk, "x", "r.rkey");
 
 	for (int i = 0; i < ncols && select != NULL && joins != NULL; i++) {
 		if (cols[i].parent != NULL) {
@@ -41,13 +43,14 @@ scan_query(const struct tracked_table *t,
 			select = next;
 		}
 	}
-	if (select != NULL && joins != NULL)
+	if (select != NULL && joins != NULL && x_is_r != NULL)
 		sql = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, "
 		    "r.deleted%s FROM syncpack_record r LEFT JOIN \"%w\" x ON "
-		    "x.\"%w\" = r.rkey%s WHERE +r.tbl = %lld AND (?1 IS NULL OR "
+		    "%s%s WHERE +r.tbl = %lld AND (?1 IS NULL OR "
 		    "r.owner = ?1) AND (?2 IS NULL OR r.owner <> ?2) AND (?5 = 0 "
 		    "OR NOT r.deleted) AND (?6 = 0 OR NOT (r.flags & 2))", select,
-		    t->name, t->pk, joins, t->id);
+		    t->name, x_is_r, joins, t->id);
+	sqlite3_free(x_is_r);
 	if (sql != NULL && t->window != NULL) {
 		next = sqlite3_mprintf("%s AND (r.deleted OR ((?3 IS NULL OR "
 		    "date(x.\"%w\") >= ?3) AND (?4 IS NULL OR date(x.\"%w\") <= "

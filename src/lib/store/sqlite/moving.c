@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/moving.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 
 void
@@ -179,12 +180,15 @@ store_move_children(struct site *s, const char *guid,
 	}
 	sqlite3_bind_int64(fk, 1, tbl);
 	while (rc == 0 && (r = sqlite3_step(fk)) == SQLITE_ROW) {
-		char *sql = sqlite3_mprintf("SELECT r.guid FROM \"%w\" c JOIN "
-		    "syncpack_record r ON r.tbl = %lld AND r.rkey = +c.\"%w\" "
+		char *c_key = key_sql_expr((const char *)sqlite3_column_text(fk,
+		    2), "c");
+		char *sql = c_key ? sqlite3_mprintf("SELECT r.guid FROM \"%w\" c "
+		    "JOIN syncpack_record r ON r.tbl = %lld AND r.rkey = +(%s) "
 		    "WHERE c.\"%w\" = ?", sqlite3_column_text(fk, 1),
-		    (long long)sqlite3_column_int64(fk, 3),
-		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 0));
+		    (long long)sqlite3_column_int64(fk, 3), c_key,
+		    sqlite3_column_text(fk, 0)) : NULL;
 
+		sqlite3_free(c_key);
 		if (sql == NULL) {
 			rc = sp_error_set(err, "out of memory");
 			break;

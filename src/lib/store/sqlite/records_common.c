@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
@@ -175,11 +176,15 @@ int
 rec_fetch_row(struct store_sqlite *ss, const struct table_info *t,
     sqlite3_value *key, json_t **row, struct sp_error *err)
 {
-	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" WHERE \"%w\" = ?",
-	    t->name, t->pk);
+	char *match = key_sql_match(t->pk, NULL, "?1");
+	char *sql = match ? sqlite3_mprintf("SELECT * FROM \"%w\" WHERE %s",
+	    t->name, match) : NULL;
 	sqlite3_stmt *st = sql ? rec_cached(ss, sql, err) : NULL;
 	int r;
 
+	if (sql == NULL)
+		sp_error_set(err, "out of memory");
+	sqlite3_free(match);
 	sqlite3_free(sql);
 	*row = NULL;
 	if (st == NULL)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
@@ -163,9 +164,13 @@ rec_tombstone(struct store *base, const struct store_record *rec,
 	if (target_of(ss, rec, &t, &rkey, err) != 0)
 		return -1;
 	if (rkey != NULL) {
-		char *sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
-		    t->name, t->pk);
+		char *match = key_sql_match(t->pk, NULL, "?1");
+		char *sql = match ? sqlite3_mprintf("DELETE FROM \"%w\" WHERE "
+		    "%s", t->name, match) : NULL;
 		sqlite3_stmt *del = sql ? rec_cached(ss, sql, err) : NULL;
+		if (sql == NULL)
+			sp_error_set(err, "out of memory");
+		sqlite3_free(match);
 		sqlite3_free(sql);
 		if (del == NULL)
 			goto cleanup;
@@ -216,22 +221,31 @@ rec_referenced(struct store *base, const char *guid, char *by,
 	sqlite3_bind_int64(fk, 1, parent->id);
 	while (!hit && (r = sqlite3_step(fk)) == SQLITE_ROW) {
 		const char *child = (const char *)sqlite3_column_text(fk, 0);
+		char *p_is = key_sql_match(parent->pk, "p", "?1");
+		char *c_key = key_sql_expr((const char *)sqlite3_column_text(fk,
+		    1), "c");
 		/* A row referring to itself does not keep itself alive. */
-		char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\" c WHERE c.\"%w\""
-		    " = (SELECT p.\"%w\" FROM \"%w\" p WHERE p.\"%w\" = ?1) AND "
-		    "NOT (%d AND c.\"%w\" IS ?1) LIMIT 1", child,
+		char *sql = p_is && c_key ? sqlite3_mprintf("SELECT 1 FROM \"%w\" "
+		    "c WHERE c.\"%w\" = (SELECT p.\"%w\" FROM \"%w\" p WHERE %s) "
+		    "AND NOT (%d AND %s IS ?1) LIMIT 1", child,
 		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 3),
-		    parent->name, parent->pk, strcmp(child, parent->name) == 0,
-		    sqlite3_column_text(fk, 1));
+		    parent->name, p_is, strcmp(child, parent->name) == 0, c_key)
+		    : NULL;
 		sqlite3_stmt *st;
 
+		sqlite3_free(p_is);
+		sqlite3_free(c_key);
 		if (sql == NULL ||
 		    sqlite3_prepare_v2(ss->site->db, sql, -1, &st, NULL)
 		    != SQLITE_OK) {
+			if (sql == NULL)
+				sp_error_set(err, "out of memory");
+			else
+				rec_db_error(ss, err);
 			sqlite3_free(sql);
 			sqlite3_reset(fk);
 			sqlite3_value_free(rkey);
-			return rec_db_error(ss, err);
+			return -1;
 		}
 		sqlite3_free(sql);
 		sqlite3_bind_value(st, 1, rkey);
@@ -310,9 +324,13 @@ rec_restamp(struct store *base, const char *guid,
 	sqlite3_reset(st);
 	if (t->rowversion_column) {
 		/* The application's copy of the rowversion follows. */
-		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = ? WHERE "
-		    "\"%w\" = ?", t->name, t->rowversion_column, t->pk);
+		char *match = key_sql_match(t->pk, NULL, "?2");
+		char *sql = match ? sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = "
+		    "?1 WHERE %s", t->name, t->rowversion_column, match) : NULL;
 		st = sql ? rec_cached(ss, sql, err) : NULL;
+		if (sql == NULL)
+			sp_error_set(err, "out of memory");
+		sqlite3_free(match);
 		sqlite3_free(sql);
 		if (st == NULL)
 			goto cleanup;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/sqlite/records.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 
 /* 1 when col is written from the record's own metadata or this site's
@@ -53,11 +54,18 @@ static char *
 shape_sql(const struct table_info *t, char **cols, int n, int update)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
-	int i, nb = n + (t->rowversion_column != NULL);
+	int i, nb = n + (t->rowversion_column != NULL), failed = 0;
+	/* The row's rkey, as the capture triggers compute it. */
+	char *key = key_sql_expr(t->pk, NULL), *sql;
+
+	if (key == NULL) {
+		sqlite3_free(sqlite3_str_finish(s));
+		return NULL;
+	}
 
 	if (update)
-		sqlite3_str_appendf(s, nb ? "UPDATE \"%w\" SET " : "SELECT "
-		    "\"%w\" FROM \"%w\"", nb ? t->name : t->pk, t->name);
+		sqlite3_str_appendf(s, nb ? "UPDATE \"%w\" SET " : "SELECT %s "
+		    "FROM \"%w\"", nb ? t->name : key, t->name);
 	else
 		sqlite3_str_appendf(s, nb ? "INSERT INTO \"%w\"(" : "INSERT INTO "
 		    "\"%w\" DEFAULT VALUES", t->name);
@@ -70,11 +78,24 @@ shape_sql(const struct table_info *t, char **cols, int n, int update)
 			sqlite3_str_appendf(s, "%s?%d", i ? ", " : "", i + 1);
 		sqlite3_str_appendall(s, ")");
 	}
-	if (update)
-		sqlite3_str_appendf(s, " WHERE \"%w\" = ?%d", t->pk, nb + 1);
+	if (update) {
+		char *param = sqlite3_mprintf("?%d", nb + 1);
+		char *match = param ? key_sql_match(t->pk, NULL, param) : NULL;
+		sqlite3_str_appendf(s, " WHERE %s", match ? match : "");
+		if (match == NULL)
+			failed = 1;
+		sqlite3_free(param);
+		sqlite3_free(match);
+	}
 	if (nb || !update)
-		sqlite3_str_appendf(s, " RETURNING \"%w\"", t->pk);
-	return sqlite3_str_finish(s);
+		sqlite3_str_appendf(s, " RETURNING %s", key);
+	sqlite3_free(key);
+	sql = sqlite3_str_finish(s);
+	if (failed) {
+		sqlite3_free(sql);
+		return NULL;
+	}
+	return sql;
 }
 
 /* Makes sh the statement for row's columns in their order. */

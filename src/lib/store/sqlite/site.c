@@ -10,6 +10,7 @@
 #include "store/sqlite/capture_sql.h"
 #include "sxf/keys.h"
 #include "sxf/seal_keys.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
 
@@ -71,6 +72,12 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
+	/* Composite keys are looked up through it (key_sql.h). */
+	if (key_sql_register(s->db) != SQLITE_OK) {
+		site_sqlite_error(s, err, path);
+		site_close(s);
+		return -1;
+	}
 	/* The tool's own connection gets a larger page cache: index upkeep
 	 * on GUIDs dominates bulk work (see the performance notes). Only
 	 * speed depends on it, so a refusal is no reason to stop. */

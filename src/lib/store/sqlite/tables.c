@@ -9,6 +9,8 @@
 
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/capture_sql.h"
+#include "store/sqlite/key_sql.h"
+#include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
 #include "store/tables.h"
 #include "store/tx.h"
@@ -268,34 +270,85 @@ store_column_exists(struct site *s, const char *table, const char *column,
 	return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 }
 
+/* The name the rowid goes by in table: the first of rowid, _rowid_ and
+ * oid that no column takes; NULL when all three are columns. */
+static const char *
+rowid_name(struct site *s, const char *table, struct sp_error *err)
+{
+	static const char *const names[] = { "rowid", "_rowid_", "oid" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int taken = store_column_exists(s, table, names[i], err);
+		if (taken < 0)
+			return NULL;
+		if (!taken)
+			return names[i];
+	}
+	sp_error_set(err, "%s: has no primary key, and columns named rowid, "
+	    "_rowid_ and oid hide its rowid", table);
+	return NULL;
+}
+
 int
 store_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err)
 {
+	char **cols = NULL;
 	sqlite3_stmt *st;
-	int r;
+	int r, integer = 0, indexed = 0;
 
 	*pk = NULL;
 	*pk_integer = 0;
 	*ncols = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT name, type, pk FROM "
-	    "pragma_table_info(?) WHERE pk > 0", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT name, type FROM "
+	    "pragma_table_info(?) WHERE pk > 0 ORDER BY pk", -1, &st, NULL)
+	    != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++*ncols == 1) {
-			const char *type = (const char *)sqlite3_column_text(st, 1);
-			*pk_integer = type && strcasecmp(type, "INTEGER") == 0;
-			if ((*pk = dup_col(st, 0)) == NULL)
-				break;
-		}
+		const char *type = (const char *)sqlite3_column_text(st, 1);
+		char **grown = realloc(cols, (size_t)(*ncols + 1) *
+		    sizeof(*cols));
+		if (grown == NULL)
+			break;
+		cols = grown;
+		if ((cols[*ncols] = dup_col(st, 0)) == NULL)
+			break;
+		integer = type && strcasecmp(type, "INTEGER") == 0;
+		++*ncols;
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE) {
-		free(*pk);
-		*pk = NULL;
+		tracked_columns_free(cols, *ncols);
+		*ncols = 0;
 		return loop_failed(s, r, err);
 	}
+	if (*ncols == 0) {
+		/* No key: the rowid, renumbered per site like a local key. */
+		const char *rowid = rowid_name(s, table, err);
+		if (rowid == NULL)
+			return -1;
+		*pk_integer = 1;
+		return (*pk = strdup(rowid)) ? 0 : sp_error_set(err,
+		    "out of memory");
+	}
+	if (*ncols > 1) {
+		*pk = key_pk_text(cols, *ncols);
+		tracked_columns_free(cols, *ncols);
+		return *pk ? 0 : sp_error_set(err, "out of memory");
+	}
+	*pk = cols[0];
+	free(cols);
+	/* A single INTEGER key is the rowid, which SQLite numbers, unless
+	 * the key has an index of its own: WITHOUT ROWID, or declared
+	 * INTEGER PRIMARY KEY DESC. */
+	if (integer && (indexed = site_step_text(s, "SELECT 1 FROM "
+	    "pragma_index_list(?) WHERE origin = 'pk'", table, err)) < 0) {
+		free(*pk);
+		*pk = NULL;
+		return -1;
+	}
+	*pk_integer = integer && !indexed;
 	return 0;
 }
 
@@ -355,38 +408,83 @@ store_fks_refresh(struct site *s, struct sp_error *err)
 	    " AND g.seq > 0)", err);
 }
 
+/* A composite key with a NULL in it names no row: SQLite lets a rowid
+ * table hold several such rows with the same values. */
+static int
+refuse_null_keys(struct site *s, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	char *cond = key_sql_any_null(t->pk, "x");
+	char *sql = cond ? sqlite3_mprintf("SELECT 1 FROM \"%w\" x WHERE %s "
+	    "LIMIT 1", t->name, cond) : NULL;
+	int found;
+
+	sqlite3_free(cond);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	found = site_step_text(s, sql, NULL, err);
+	sqlite3_free(sql);
+	if (found < 0)
+		return -1;
+	return found ? sp_error_set(err, "%s: a row has NULL in a column of "
+	    "its primary key; syncpack cannot tell such rows apart", t->name)
+	    : 0;
+}
+
 int
 store_table_adopt(struct site *s, const struct tracked_table *t,
     struct sp_error *err)
 {
 	char col[1024];
 	int has;
-	char *sql = sqlite3_mprintf(
+	char *x_key = key_sql_expr(t->pk, "x");
+	char *x_is_r = key_sql_match(t->pk, "x", "r.rkey");
+	char *alias = sqlite3_mprintf("\"%w\"", t->name);
+	char *t_key = alias ? key_sql_expr(t->pk, alias) : NULL;
+	char *sql = x_key && x_is_r ? sqlite3_mprintf(
 	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
-	    "x.\"%w\", 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
+	    "%s, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
 	    "INTEGER) FROM \"%w\" x WHERE NOT EXISTS (SELECT 1 FROM "
-	    "syncpack_record r WHERE r.tbl = %lld AND r.rkey = +x.\"%w\");"
+	    "syncpack_record r WHERE r.tbl = %lld AND r.rkey = +(%s));"
 	    "INSERT INTO syncpack_change(tbl, rkey, op, ms) SELECT %lld, "
 	    "r.rkey, 3, CAST((julianday('now') - 2440587.5) * 86400000.0 AS "
 	    "INTEGER) FROM syncpack_record r WHERE r.tbl = %lld AND r.rkey IS "
-	    "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" x WHERE x.\"%w\" = "
-	    "r.rkey);", t->id, t->pk, t->name, t->id, t->pk, t->id, t->id,
-	    t->name, t->pk);
+	    "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"%w\" x WHERE %s);",
+	    t->id, x_key, t->name, t->id, x_key, t->id, t->id, t->name, x_is_r)
+	    : NULL;
+	int rc = -1;
 
+	sqlite3_free(x_key);
+	sqlite3_free(x_is_r);
+	sqlite3_free(alias);
+	if (sql == NULL || t_key == NULL) {
+		sqlite3_free(sql);
+		sqlite3_free(t_key);
+		return sp_error_set(err, "out of memory");
+	}
+	if (key_is_composite(t->pk) && refuse_null_keys(s, t, err) != 0) {
+		sqlite3_free(sql);
+		goto done;
+	}
 	if (site_exec_owned(s, sql, err) != 0 || capture_fold(s, err) != 0)
-		return -1;
+		goto done;
+	rc = 0;
 	if (!t->rowversion_column)
-		return 0;
+		goto done;
+	rc = -1;
 	snprintf(col, sizeof(col), "%s_rowversion", t->name);
 	if ((has = store_column_exists(s, t->name, col, err)) < 0)
-		return -1;
+		goto done;
 	if (!has && site_exec_owned(s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD "
 	    "COLUMN \"%w\" INTEGER NOT NULL DEFAULT 1", t->name, col), err) != 0)
-		return -1;
-	return site_exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
+		goto done;
+	rc = site_exec_owned(s, sqlite3_mprintf("UPDATE \"%w\" SET "
 	    "\"%w_rowversion\" = (SELECT rowversion FROM syncpack_record r "
-	    "WHERE r.tbl = %lld AND r.rkey = +\"%w\".\"%w\")", t->name, t->name,
-	    t->id, t->name, t->pk), err);
+	    "WHERE r.tbl = %lld AND r.rkey = +(%s))", t->name, t->name,
+	    t->id, t_key), err);
+done:
+	sqlite3_free(t_key);
+	return rc;
 }
 
 int
@@ -481,4 +579,63 @@ store_capture_upgrade(struct site *s, struct sp_error *err)
 rollback:
 	store_tx_rollback(s);
 	return sp_error_prefix(err, "rebuilding the capture triggers");
+}
+
+int
+store_table_rkey(struct site *s, const struct tracked_table *t,
+    const char *const *values, int n, json_t **rkey, struct sp_error *err)
+{
+	char **cols, *key, *sql = NULL, *where = NULL;
+	sqlite3_stmt *st = NULL;
+	int ncols, r, rc = -1;
+
+	*rkey = NULL;
+	if ((r = key_columns(t->pk, &cols, &ncols)) != 1)
+		return sp_error_set(err, r < 0 ? "out of memory" : "%s: the key "
+		    "recorded for it is damaged", t->name);
+	if (n != ncols) {
+		sp_error_set(err, "%s: the key has %d column%s, %d value%s given",
+		    t->name, ncols, ncols == 1 ? "" : "s", n, n == 1 ? "" : "s");
+		goto done;
+	}
+	where = sqlite3_mprintf("%s", "");
+	for (int i = 0; i < ncols && where != NULL; i++) {
+		char *next = sqlite3_mprintf("%s%sx.\"%w\" = ?%d", where,
+		    i ? " AND " : "", cols[i], i + 1);
+		sqlite3_free(where);
+		where = next;
+	}
+	key = key_sql_expr(t->pk, "x");
+	if (where != NULL && key != NULL)
+		sql = sqlite3_mprintf("SELECT %s FROM \"%w\" x WHERE %s", key,
+		    t->name, where);
+	sqlite3_free(key);
+	if (sql == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+		if (sqlite3_bind_text(st, i + 1, values[i], -1, SQLITE_STATIC)
+		    != SQLITE_OK) {
+			site_sqlite_error(s, err, s->path);
+			goto done;
+		}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*rkey = row_json_from_column(st, 0, err);
+		rc = *rkey ? 1 : -1;
+	} else if (r == SQLITE_DONE)
+		rc = 0;
+	else
+		site_sqlite_error(s, err, s->path);
+done:
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	sqlite3_free(where);
+	tracked_columns_free(cols, ncols);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/transfers.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 
 /* Steps st, finalizing it, and calls cb with the text of its first
@@ -110,7 +111,7 @@ static int
 delete_row(struct site *s, const char *guid, struct sp_error *err)
 {
 	sqlite3_stmt *st, *del;
-	char *q;
+	char *q, *match;
 	int r;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT tb.name, tb.pk, r.rkey FROM "
@@ -126,8 +127,11 @@ delete_row(struct site *s, const char *guid, struct sp_error *err)
 		sqlite3_finalize(st);
 		return r == SQLITE_DONE ? 0 : site_sqlite_error(s, err, s->path);
 	}
-	q = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?",
-	    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+	match = key_sql_match((const char *)sqlite3_column_text(st, 1), NULL,
+	    "?1");
+	q = match ? sqlite3_mprintf("DELETE FROM \"%w\" WHERE %s",
+	    sqlite3_column_text(st, 0), match) : NULL;
+	sqlite3_free(match);
 	if (q == NULL) {
 		sqlite3_finalize(st);
 		return sp_error_set(err, "out of memory");
