@@ -123,6 +123,44 @@ test_expect_success 'a lost file and a restored backup: reconciliation repairs P
 	playlists hub.db >hub.pl && playlists b.db >b.pl && cmp hub.pl b.pl
 '
 
+# counts DB: each play count's GUID with its PlaylistTrack record's GUID.
+counts() {
+	sqlite3 "$1" "select rc.guid, coalesce(rp.guid, 'none'), c.n from play_count c
+		join syncpack_record rc on rc.tbl = $(tbl_id play_count) and rc.rkey = c.id
+		left join syncpack_record rp on rp.tbl = $(tbl_id PlaylistTrack)
+			and rp.rkey = c.pl || ',' || c.tr
+		order by 1"
+}
+
+test_expect_success 'a reference to a composite key travels as its GUID, translated at the spoke' '
+	make_chinook &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table play_count(id integer primary key, pl integer, tr integer,
+			n integer, foreign key (tr, pl) references PlaylistTrack(TrackId, PlaylistId))" &&
+		syncadm track -d $db play_count || return 1
+	done &&
+	test "$(sqlite3 hub.db "select group_concat(col || \">\" || parent_col, \" \") from (select * from syncpack_fk where tbl = $(tbl_id play_count) order by col)")" = "pl>PlaylistId tr>TrackId" &&
+	sqlite3 hub.db "insert into play_count(pl, tr, n) values (1, 3402, 7), (17, 1278, 2), (null, 1, 0)" &&
+	exchange &&
+	counts hub.db >hub.c && counts b.db >b.c && cmp hub.c b.c &&
+	test "$(grep -c none b.c)" = 1 &&
+	test "$(sqlite3 b.db "select count(*) from play_count c join PlaylistTrack p on p.PlaylistId = c.pl and p.TrackId = c.tr")" = 2 &&
+	test "$(sqlite3 b.db "select min(pl) from play_count")" -gt 18 &&
+	pl=$(sqlite3 b.db "select pl from play_count where n = 2") &&
+	sqlite3 b.db "update play_count set n = 3 where n = 2; insert into play_count(pl, tr, n)
+		select PlaylistId, TrackId, 9 from PlaylistTrack where PlaylistId = $pl and TrackId <> (select tr from play_count where n = 3) limit 1" &&
+	exchange &&
+	counts hub.db >hub.c && counts b.db >b.c && cmp hub.c b.c &&
+	test "$(sqlite3 hub.db "select count(*) from play_count c join PlaylistTrack p on p.PlaylistId = c.pl and p.TrackId = c.tr where c.pl = 17")" = 2 &&
+	syncdiff hub.db b.db &&
+	sqlite3 b.db "delete from PlaylistTrack where (PlaylistId, TrackId) in (select pl, tr from play_count where n = 3)" &&
+	sqlite3 hub.db "insert into play_count(pl, tr, n) values (17, 1278, 4)" &&
+	exchange && exchange &&
+	test "$(sqlite3 b.db "select count(*) from play_count c join PlaylistTrack p on p.PlaylistId = c.pl and p.TrackId = c.tr where c.n in (3, 4)")" = 2 &&
+	counts hub.db >hub.c && counts b.db >b.c && cmp hub.c b.c &&
+	syncdiff hub.db b.db
+'
+
 ol_schema='
 create table orders(ord text primary key, customer text);
 create table order_line(ord text not null references orders(ord), line integer not null,

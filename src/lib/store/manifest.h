@@ -46,6 +46,9 @@ struct store_manifest_column {
 	 * is then the parent record's GUID as text (NULL when the column is
 	 * NULL or names no known record), never the local key. */
 	const char *parent;
+	/* For a column of a composite reference: the child's columns that
+	 * make the parent's key (struct tracked_fk); NULL otherwise. */
+	const char *ref;
 };
 
 /* Which records of the table a scan gives. The strings are borrowed and

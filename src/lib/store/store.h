@@ -35,6 +35,8 @@ struct store_ops {
 	    struct sp_error *err);
 	int (*lookup_key)(struct store *st, const char *table, json_t *key,
 	    struct store_record *rec, struct sp_error *err);
+	int (*lookup_ref)(struct store *st, const char *table, const char *ref,
+	    json_t *row, struct store_record *rec, struct sp_error *err);
 	int (*lookup)(struct store *st, const char *guid,
 	    struct store_record *rec, json_t **row, struct sp_error *err);
 	int (*upsert)(struct store *st, const struct store_record *rec,
@@ -118,6 +120,16 @@ store_lookup_key(struct store *st, const char *table, json_t *key,
     struct store_record *rec, struct sp_error *err)
 {
 	return st->ops->lookup_key(st, table, key, rec, err);
+}
+
+/* As store_lookup_key, for a reference to table's composite key: the
+ * parent whose key columns hold row's columns named by ref (the child's
+ * columns in the order of the parent's key, struct tracked_fk). */
+static inline int
+store_lookup_ref(struct store *st, const char *table, const char *ref,
+    json_t *row, struct store_record *rec, struct sp_error *err)
+{
+	return st->ops->lookup_ref(st, table, ref, row, rec, err);
 }
 
 /* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when

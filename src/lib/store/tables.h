@@ -45,10 +45,16 @@ tracked_table_free(struct tracked_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* A tracked table's foreign keys: column -> parent table. */
+/* A tracked table's foreign keys: column -> parent table. A reference to
+ * a composite key has one entry per column, each naming the parent's
+ * column it holds, and all with the same ref: the child's columns in the
+ * order of the parent's key, written as a key is (store_table_primary_key:
+ * a JSON array of names), so that its values make the parent's rkey. */
 struct tracked_fk {
 	char *col;		/* owned */
 	char *parent;		/* owned */
+	char *parent_col;	/* owned; NULL: the parent's single key */
+	char *ref;		/* owned; NULL for a single-column reference */
 };
 
 static inline void
@@ -57,6 +63,8 @@ tracked_fks_free(struct tracked_fk *fks, int count)
 	for (int i = 0; i < count; i++) {
 		free(fks[i].col);
 		free(fks[i].parent);
+		free(fks[i].parent_col);
+		free(fks[i].ref);
 	}
 	free(fks);
 }
@@ -151,7 +159,9 @@ int store_table_untrack(struct site *s, long long id, struct sp_error *err);
 
 /* Re-reads the foreign keys between tracked tables from the schema, for
  * every table at once: tracking a parent makes its children's references
- * travel as GUIDs. Only single-column references are recorded. */
+ * travel as GUIDs. Recorded: single-column references to the parent's
+ * key, and references of several columns to the whole of a parent's
+ * composite key. */
 SP_MUST_CHECK
 int store_fks_refresh(struct site *s, struct sp_error *err);
 

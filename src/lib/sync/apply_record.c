@@ -154,13 +154,17 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 		json_t *t = json_object_get(ref, "table");
 		json_t *g = json_object_get(ref, "guid");
 		json_t *rv = json_object_get(ref, "rowversion");
+		/* A column of a composite reference names the parent's column
+		 * it holds; a single one holds the parent's key. */
+		json_t *pcol = json_object_get(ref, "column");
 		struct store_record parent;
 		struct policy_entry *pp;
-		json_t *prow = NULL;
+		json_t *prow = NULL, *value;
 		int found;
 
 		if (!json_is_string(t) || !json_is_string(g) ||
-		    !json_is_integer(rv)) {
+		    !json_is_integer(rv) || (pcol != NULL &&
+		    !json_is_string(pcol))) {
 			snprintf(reason, rlen, "bad foreign key %s", col);
 			return 2;
 		}
@@ -191,8 +195,17 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 			    parent.table);
 			return 1;
 		}
+		value = json_object_get(prow, pcol ? json_string_value(pcol)
+		    : pp->t.pk);
+		if (value == NULL) {
+			snprintf(reason, rlen, "parent %s %s has no column %s",
+			    json_string_value(t), json_string_value(g), pcol ?
+			    json_string_value(pcol) : pp->t.pk);
+			json_decref(prow);
+			return 2;
+		}
 		if (w->columns != NULL && json_object_set(w->columns, col,
-		    json_object_get(prow, pp->t.pk)) != 0) {
+		    value) != 0) {
 			json_decref(prow);
 			return sp_error_set(err, "out of memory");
 		}
@@ -299,6 +312,26 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	return store_record_release(ac->store, err);
 }
 
+/* 1 when mine is the value of column col of the parent record guid here
+ * (a column of a composite reference), 0 when not, -1 on error. */
+static int
+holds_parent_column(struct apply_ctx *ac, json_t *guid, const char *col,
+    json_t *mine, struct sp_error *err)
+{
+	struct store_record parent;
+	json_t *prow = NULL, *theirs;
+	int found = store_lookup(ac->store, json_string_value(guid), &parent,
+	    &prow, err);
+
+	if (found <= 0 || prow == NULL)
+		return found < 0 ? -1 : 0;
+	theirs = json_object_get(prow, col);
+	found = theirs != NULL && json_equal(mine, theirs) &&
+	    json_typeof(mine) == json_typeof(theirs);
+	json_decref(prow);
+	return found;
+}
+
 /* 1 when the incoming upsert holds the values of the local row, with
  * references to the same parents; 0 when not (or either is a delete);
  * -1 on error. The local key and the rowversion column do not count. */
@@ -343,13 +376,18 @@ same_content(struct apply_ctx *ac, const struct policy_entry *p,
 				same = 0;
 				break;
 			}
-			found = store_lookup_key(ac->store, json_string_value(t),
-			    mine, &parent, err);
+			if (json_is_string(json_object_get(ref, "column")))
+				found = holds_parent_column(ac, g, json_string_value(
+				    json_object_get(ref, "column")), mine, err);
+			else if ((found = store_lookup_key(ac->store,
+			    json_string_value(t), mine, &parent, err)) > 0)
+				found = strcmp(parent.guid, json_string_value(g))
+				    == 0;
 			if (found < 0) {
 				json_decref(row);
 				return -1;
 			}
-			if (!found || strcmp(parent.guid, json_string_value(g)) != 0) {
+			if (!found) {
 				same = 0;
 				break;
 			}

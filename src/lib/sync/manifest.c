@@ -232,9 +232,12 @@ table_columns(struct manifest_iter *it, const struct tracked_table *t,
 			continue;
 		it->cols[n].name = name;
 		it->cols[n].parent = NULL;
+		it->cols[n].ref = NULL;
 		for (int i = 0; i < it->nfks; i++)
-			if (strcmp(it->fks[i].col, name) == 0)
+			if (strcmp(it->fks[i].col, name) == 0) {
 				it->cols[n].parent = it->fks[i].parent;
+				it->cols[n].ref = it->fks[i].ref;
+			}
 		n++;
 	}
 	qsort(it->cols, (size_t)n, sizeof(*it->cols), column_order);

@@ -51,7 +51,43 @@ struct pack_state {
 	int nsent;
 };
 
-/* Adds {table, guid, rowversion} of each parent the row refers to. A
+/* The parent record fk names in row: 1 and *parent filled, 0 when it
+ * names no record here, 2 when the reference is NULL (a composite one:
+ * any of its columns, as SQL has it), -1 on error. */
+static int
+fk_parent(struct store *store, const struct tracked_fk *fk, json_t *row,
+    struct store_record *parent, struct sp_error *err)
+{
+	json_t *key = json_object_get(row, fk->col);
+
+	if (key == NULL || json_is_null(key))
+		return 2;
+	if (fk->ref == NULL)
+		return store_lookup_key(store, fk->parent, key, parent, err);
+	{
+		const char *col;
+		json_t *v;
+		json_t *cols = json_loads(fk->ref, 0, NULL);
+		size_t i;
+		int null = 0;
+
+		if (cols == NULL)
+			return sp_error_set(err, "%s: a damaged reference",
+			    fk->parent);
+		json_array_foreach(cols, i, v) {
+			col = json_string_value(v);
+			key = col ? json_object_get(row, col) : NULL;
+			null |= key == NULL || json_is_null(key);
+		}
+		json_decref(cols);
+		if (null)
+			return 2;
+	}
+	return store_lookup_ref(store, fk->parent, fk->ref, row, parent, err);
+}
+
+/* Adds {table, guid, rowversion} of each parent the row refers to, and
+ * for a column of a composite reference the parent's column it holds. A
  * reference never travels as a local key: returns 1 (err says which)
  * when a parent is not a live record here. */
 static int
@@ -60,14 +96,12 @@ build_fk(struct pack_state *ps, const struct store_record *rec, json_t *row,
 {
 	*out = NULL;
 	for (int i = 0; i < ps->nfks; i++) {
-		json_t *key = json_object_get(row, ps->fks[i].col);
+		json_t *key = json_object_get(row, ps->fks[i].col), *ref;
 		struct store_record parent;
-		int found;
+		int found = fk_parent(ps->store, &ps->fks[i], row, &parent, err);
 
-		if (key == NULL || json_is_null(key))
+		if (found == 2)
 			continue;
-		found = store_lookup_key(ps->store, ps->fks[i].parent, key,
-		    &parent, err);
 		if (found < 0) {
 			json_decref(*out);
 			*out = NULL;
@@ -85,9 +119,17 @@ build_fk(struct pack_state *ps, const struct store_record *rec, json_t *row,
 		}
 		if (*out == NULL)
 			*out = json_object();
-		json_object_set_new(*out, ps->fks[i].col, json_pack("{s:s, s:s, "
-		    "s:I}", "table", ps->fks[i].parent, "guid", parent.guid,
-		    "rowversion", (json_int_t)parent.rowversion));
+		ref = json_pack("{s:s, s:s, s:I}", "table", ps->fks[i].parent,
+		    "guid", parent.guid, "rowversion",
+		    (json_int_t)parent.rowversion);
+		if (*out == NULL || ref == NULL || (ps->fks[i].parent_col &&
+		    json_object_set_new(ref, "column", json_string(
+		    ps->fks[i].parent_col)) != 0) ||
+		    json_object_set_new(*out, ps->fks[i].col, ref) != 0) {
+			json_decref(*out);
+			*out = NULL;
+			return sp_error_set(err, "out of memory");
+		}
 	}
 	return 0;
 }
@@ -187,13 +229,12 @@ send_missing_parents(struct pack_state *ps, const char *table, json_t *row,
 	if (depth > 0 && fks_of(ps, table, &fks, &nfks, &owned, err) != 0)
 		return -1;
 	for (int i = 0; rc == 0 && i < nfks; i++) {
-		json_t *key = json_object_get(row, fks[i].col), *prow = NULL;
+		json_t *prow = NULL;
 		struct store_record p;
-		int found;
+		int found = fk_parent(ps->store, &fks[i], row, &p, err);
 
-		if (key == NULL || json_is_null(key))
+		if (found == 2)
 			continue;
-		found = store_lookup_key(ps->store, fks[i].parent, key, &p, err);
 		if (found < 0) {
 			rc = -1;
 			break;

@@ -27,13 +27,18 @@ scan_query(const struct tracked_table *t,
 
 	for (int i = 0; i < ncols && select != NULL && joins != NULL; i++) {
 		if (cols[i].parent != NULL) {
+			/* A composite reference's columns make the parent's
+			 * rkey together (key_sql.h). */
+			char *ref = key_sql_expr(cols[i].ref ? cols[i].ref :
+			    cols[i].name, "x");
 			next = sqlite3_mprintf("%s, p%d.guid", select, i);
 			sqlite3_free(select);
 			select = next;
-			next = sqlite3_mprintf("%s LEFT JOIN syncpack_record p%d ON "
-			    "p%d.tbl = (SELECT id FROM syncpack_table WHERE name = "
-			    "'%q') AND p%d.rkey = +x.\"%w\"", joins, i, i,
-			    cols[i].parent, i, cols[i].name);
+			next = ref ? sqlite3_mprintf("%s LEFT JOIN syncpack_record "
+			    "p%d ON p%d.tbl = (SELECT id FROM syncpack_table WHERE "
+			    "name = '%q') AND p%d.rkey = +(%s)", joins, i, i,
+			    cols[i].parent, i, ref) : NULL;
+			sqlite3_free(ref);
 			sqlite3_free(joins);
 			joins = next;
 		} else {

@@ -191,15 +191,109 @@ cleanup:
 	return rc;
 }
 
+/* 1 when a row of child meets cond (rkey bound to ?1), not counting the
+ * parent's own row when child is the parent's table; 0 when none. */
+static int
+child_refers(struct store_sqlite *ss, const char *child, const char *child_pk,
+    const char *cond, int self, sqlite3_value *rkey, struct sp_error *err)
+{
+	char *c_key = key_sql_expr(child_pk, "c");
+	/* A row referring to itself does not keep itself alive. */
+	char *sql = c_key ? sqlite3_mprintf("SELECT 1 FROM \"%w\" c WHERE %s "
+	    "AND NOT (%d AND %s IS ?1) LIMIT 1", child, cond, self, c_key) : NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	sqlite3_free(c_key);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	r = sqlite3_prepare_v2(ss->site->db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (r != SQLITE_OK)
+		return rec_db_error(ss, err);
+	sqlite3_bind_value(st, 1, rkey);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
+}
+
+/* The references to parent's row, by child table and reference: every
+ * column of a composite one must hold the parent's value. */
+static int
+referenced_by(struct store_sqlite *ss, const struct table_info *parent,
+    sqlite3_value *rkey, char *by, size_t bylen, struct sp_error *err)
+{
+	char *p_is = key_sql_match(parent->pk, "p", "?1"), *cond = NULL;
+	char child[256] = "", child_pk[1024] = "";
+	long long group_tbl = 0, group = 0;
+	sqlite3_stmt *fk;
+	int r, hit = 0, rc = -1;
+
+	if (p_is == NULL)
+		return sp_error_set(err, "out of memory");
+	fk = rec_cached(ss, "SELECT c.name, c.pk, f.col, f.parent_col, f.tbl, "
+	    "iif(?2, f.ref, f.rowid) FROM syncpack_fk f JOIN syncpack_table c "
+	    "ON c.id = f.tbl WHERE f.parent = ?1 AND c.tracked ORDER BY 5, 6",
+	    err);
+	if (fk == NULL)
+		goto done;
+	sqlite3_bind_int64(fk, 1, parent->id);
+	sqlite3_bind_int(fk, 2, key_is_composite(parent->pk));
+	for (;;) {
+		int more = (r = sqlite3_step(fk)) == SQLITE_ROW;
+		char *next;
+
+		if (cond != NULL && (!more || sqlite3_column_int64(fk, 4) !=
+		    group_tbl || sqlite3_column_int64(fk, 5) != group)) {
+			hit = child_refers(ss, child, child_pk, cond,
+			    strcmp(child, parent->name) == 0, rkey, err);
+			sqlite3_free(cond);
+			cond = NULL;
+			if (hit != 0)
+				break;
+		}
+		if (!more)
+			break;
+		group_tbl = sqlite3_column_int64(fk, 4);
+		group = sqlite3_column_int64(fk, 5);
+		snprintf(child, sizeof(child), "%s", sqlite3_column_text(fk, 0));
+		snprintf(child_pk, sizeof(child_pk), "%s",
+		    sqlite3_column_text(fk, 1));
+		next = sqlite3_mprintf("%s%sc.\"%w\" = (SELECT p.\"%w\" FROM "
+		    "\"%w\" p WHERE %s)", cond ? cond : "", cond ? " AND " : "",
+		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 3),
+		    parent->name, p_is);
+		sqlite3_free(cond);
+		if ((cond = next) == NULL) {
+			sp_error_set(err, "out of memory");
+			hit = -1;
+			break;
+		}
+	}
+	if (hit > 0)
+		snprintf(by, bylen, "%s", child);
+	if (hit >= 0 && r != SQLITE_ROW && r != SQLITE_DONE)
+		rec_db_error(ss, err);
+	else if (hit >= 0)
+		rc = hit;
+	sqlite3_reset(fk);
+done:
+	sqlite3_free(cond);
+	sqlite3_free(p_is);
+	return rc;
+}
+
 int
 rec_referenced(struct store *base, const char *guid, char *by,
     size_t bylen, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 	struct table_info *parent;
-	sqlite3_stmt *rec, *fk;
+	sqlite3_stmt *rec;
 	sqlite3_value *rkey = NULL;
-	int found = rec_find_record(ss, guid, &rec, err), r, hit = 0;
+	int found = rec_find_record(ss, guid, &rec, err);
 
 	if (found <= 0)
 		return found;
@@ -211,60 +305,9 @@ rec_referenced(struct store *base, const char *guid, char *by,
 		sqlite3_value_free(rkey);
 		return 0;
 	}
-	fk = rec_cached(ss, "SELECT c.name, c.pk, f.col, f.parent_col FROM "
-	    "syncpack_fk f JOIN syncpack_table c ON c.id = f.tbl WHERE f.parent"
-	    " = ? AND c.tracked", err);
-	if (fk == NULL) {
-		sqlite3_value_free(rkey);
-		return -1;
-	}
-	sqlite3_bind_int64(fk, 1, parent->id);
-	while (!hit && (r = sqlite3_step(fk)) == SQLITE_ROW) {
-		const char *child = (const char *)sqlite3_column_text(fk, 0);
-		char *p_is = key_sql_match(parent->pk, "p", "?1");
-		char *c_key = key_sql_expr((const char *)sqlite3_column_text(fk,
-		    1), "c");
-		/* A row referring to itself does not keep itself alive. */
-		char *sql = p_is && c_key ? sqlite3_mprintf("SELECT 1 FROM \"%w\" "
-		    "c WHERE c.\"%w\" = (SELECT p.\"%w\" FROM \"%w\" p WHERE %s) "
-		    "AND NOT (%d AND %s IS ?1) LIMIT 1", child,
-		    sqlite3_column_text(fk, 2), sqlite3_column_text(fk, 3),
-		    parent->name, p_is, strcmp(child, parent->name) == 0, c_key)
-		    : NULL;
-		sqlite3_stmt *st;
-
-		sqlite3_free(p_is);
-		sqlite3_free(c_key);
-		if (sql == NULL ||
-		    sqlite3_prepare_v2(ss->site->db, sql, -1, &st, NULL)
-		    != SQLITE_OK) {
-			if (sql == NULL)
-				sp_error_set(err, "out of memory");
-			else
-				rec_db_error(ss, err);
-			sqlite3_free(sql);
-			sqlite3_reset(fk);
-			sqlite3_value_free(rkey);
-			return -1;
-		}
-		sqlite3_free(sql);
-		sqlite3_bind_value(st, 1, rkey);
-		r = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (r == SQLITE_ROW) {
-			hit = 1;
-			snprintf(by, bylen, "%s", child);
-		} else if (r != SQLITE_DONE) {
-			sqlite3_reset(fk);
-			sqlite3_value_free(rkey);
-			return rec_db_error(ss, err);
-		}
-	}
-	sqlite3_reset(fk);
+	found = referenced_by(ss, parent, rkey, by, bylen, err);
 	sqlite3_value_free(rkey);
-	if (!hit && r != SQLITE_DONE)
-		return rec_db_error(ss, err);
-	return hit;
+	return found;
 }
 
 int

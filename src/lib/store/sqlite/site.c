@@ -123,7 +123,8 @@ add_column(struct site *s, const char *table, const char *name,
 	return r;
 }
 
-/* What sites made by earlier versions lack: base_site, values_hlc,
+/* What sites made by earlier versions lack: the ref of syncpack_fk,
+ * base_site, values_hlc,
  * values_site, syncpack_purged, capture_version, the sealing keys,
  * per-peer file settings and expected intervals (store/peer_keys.h), the
  * refusals of flows; and
@@ -131,7 +132,9 @@ add_column(struct site *s, const char *table, const char *name,
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
 {
-	return add_column(s, "syncpack_record", "base_site", "TEXT", err) ||
+	return add_column(s, "syncpack_fk", "ref", "INTEGER NOT NULL DEFAULT 0",
+	    err) ||
+	    add_column(s, "syncpack_record", "base_site", "TEXT", err) ||
 	    add_column(s, "syncpack_record", "values_hlc",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_record", "values_site", "TEXT", err) ||

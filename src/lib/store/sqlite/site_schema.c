@@ -147,6 +147,9 @@ const char site_schema_sql[] =
     " col TEXT NOT NULL,"
     " parent INTEGER NOT NULL REFERENCES syncpack_table(id),"
     " parent_col TEXT NOT NULL,"
+    /* The reference's number in the schema (pragma foreign_key_list),
+     * which groups the columns of a composite one. */
+    " ref INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY (tbl, col));"
     /* Per-record metadata. rkey is the row's local key (no declared type
      * so integer and text keys keep their type); a tombstone has rkey NULL.

@@ -1,6 +1,7 @@
 /* sql.c: the few ways the SQLite backend runs a statement and reports
  * its error (declared in site.h), shared by every file of the backend. */
 #include <sqlite3.h>
+#include <string.h>
 
 #include "store/sqlite/sql.h"
 
@@ -69,4 +70,19 @@ site_step_text(struct site *s, const char *sql, const char *arg,
 	if (r == SQLITE_DONE)
 		return 0;
 	return site_sqlite_error(s, err, s->path);
+}
+
+char *
+site_column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return v ? strdup((const char *)v) : NULL;
+}
+
+int
+site_loop_failed(struct site *s, int r, struct sp_error *err)
+{
+	return r == SQLITE_ROW ? sp_error_set(err, "out of memory")
+	    : site_sqlite_error(s, err, s->path);
 }

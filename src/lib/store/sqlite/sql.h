@@ -20,6 +20,13 @@ int site_exec(struct site *s, const char *sql, struct sp_error *err);
  * site_exec does, and frees it. */
 int site_exec_owned(struct site *s, char *sql, struct sp_error *err);
 
+/* A copy of a text column, NULL for NULL or when memory runs out. */
+char *site_column_dup(sqlite3_stmt *st, int col);
+
+/* Why a step loop ended before SQLITE_DONE: it stopped itself on a row
+ * (r SQLITE_ROW) for want of memory, or SQLite failed. Returns -1. */
+int site_loop_failed(struct site *s, int r, struct sp_error *err);
+
 /* Sets err from the connection's last SQLite error and returns -1. */
 int site_sqlite_error(struct site *s, struct sp_error *err, const char *what);
 

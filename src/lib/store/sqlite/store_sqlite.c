@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/backend.h"
@@ -119,6 +120,74 @@ sqlite_lookup_key(struct store *base, const char *table, json_t *key,
 	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
 }
 
+/* The parent's key columns matched against row's columns named by ref,
+ * bound from ?1 on; NULL with err set. */
+static char *
+ref_query(const struct table_info *t, char **keys, int nkeys,
+    struct sp_error *err)
+{
+	char *where = sqlite3_mprintf("%s", ""), *key = key_sql_expr(t->pk,
+	    "p"), *sql = NULL;
+
+	for (int i = 0; i < nkeys && where != NULL; i++) {
+		char *next = sqlite3_mprintf("%s%sp.\"%w\" = ?%d", where,
+		    i ? " AND " : "", keys[i], i + 1);
+		sqlite3_free(where);
+		where = next;
+	}
+	if (where != NULL && key != NULL)
+		sql = sqlite3_mprintf("SELECT " RECORD_COLUMNS " FROM \"%w\" p "
+		    "JOIN syncpack_record r ON r.tbl = %lld AND r.rkey = +(%s) "
+		    "WHERE %s", t->name, t->id, key, where);
+	if (sql == NULL)
+		sp_error_set(err, "out of memory");
+	sqlite3_free(where);
+	sqlite3_free(key);
+	return sql;
+}
+
+static int
+sqlite_lookup_ref(struct store *base, const char *table, const char *ref,
+    json_t *row, struct store_record *rec, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t = rec_table_by_name(ss, table);
+	char **keys = NULL, **cols = NULL, *sql = NULL;
+	int nkeys = 0, ncols = 0, r, rc = -1;
+	sqlite3_stmt *st;
+
+	if (t == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	if (key_columns(t->pk, &keys, &nkeys) != 1 ||
+	    key_columns(ref, &cols, &ncols) != 1 || ncols != nkeys) {
+		sp_error_set(err, "%s: a reference to it does not match its key",
+		    table);
+		goto done;
+	}
+	if ((sql = ref_query(t, keys, nkeys, err)) == NULL ||
+	    (st = rec_cached(ss, sql, err)) == NULL)
+		goto done;
+	for (int i = 0; i < ncols; i++) {
+		json_t *v = json_object_get(row, cols[i]);
+		if (v == NULL) {
+			sp_error_set(err, "%s: no column %s", table, cols[i]);
+			goto done;
+		}
+		if (row_json_bind(st, i + 1, v, err) != 0)
+			goto done;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		rec_record_from_row(ss, st, rec);
+	sqlite3_reset(st);
+	rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
+done:
+	sqlite3_free(sql);
+	tracked_columns_free(keys, nkeys);
+	tracked_columns_free(cols, ncols);
+	return rc;
+}
+
 static int
 sqlite_lookup(struct store *base, const char *guid, struct store_record *rec,
     json_t **row, struct sp_error *err)
@@ -225,6 +294,7 @@ static const struct store_ops sqlite_ops = {
 	.changed_records = sqlite_changed_records,
 	.columns = sqlite_columns,
 	.lookup_key = sqlite_lookup_key,
+	.lookup_ref = sqlite_lookup_ref,
 	.lookup = sqlite_lookup,
 	.upsert = rec_upsert,
 	.tombstone = rec_tombstone,

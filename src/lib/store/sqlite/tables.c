@@ -1,7 +1,7 @@
 /* tables.c: tracked tables (store/tables.h) in a site's SQLite database:
- * their policies in syncpack_table, their foreign keys in syncpack_fk,
- * the schema read through the table_info pragmas, and the capture
- * triggers of capture_sql.c. */
+ * their policies in syncpack_table, the schema read through the
+ * table_info pragmas, and the capture triggers of capture_sql.c; their
+ * foreign keys are in table_fks.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +12,9 @@
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
+#include "store/sqlite/table_fks.h"
 #include "store/tables.h"
 #include "store/tx.h"
-
-static char *
-dup_col(sqlite3_stmt *st, int col)
-{
-	const unsigned char *v = sqlite3_column_text(st, col);
-
-	return v ? strdup((const char *)v) : NULL;
-}
 
 /* Copies a policy word; one missing or too long is left "" (damaged). */
 static void
@@ -32,15 +25,6 @@ copy_word(char *to, sqlite3_stmt *st, int col)
 	to[0] = '\0';
 	if (v != NULL && strlen(v) < TRACKED_WORD_MAX)
 		strcpy(to, v);
-}
-
-/* Why a step loop ended before SQLITE_DONE: it stopped itself on a row for
- * want of memory, or SQLite failed. Returns -1. */
-static int
-loop_failed(struct site *s, int r, struct sp_error *err)
-{
-	return r == SQLITE_ROW ? sp_error_set(err, "out of memory")
-	    : site_sqlite_error(s, err, s->path);
 }
 
 /* The first column of every row of sql (arg bound to ?1 unless NULL). */
@@ -66,14 +50,14 @@ load_names(struct site *s, const char *sql, const char *arg, char ***out,
 		if (grown == NULL)
 			break;
 		all = grown;
-		if ((all[n] = dup_col(st, 0)) == NULL)
+		if ((all[n] = site_column_dup(st, 0)) == NULL)
 			break;
 		n++;
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE) {
 		tracked_columns_free(all, n);
-		return loop_failed(s, r, err);
+		return site_loop_failed(s, r, err);
 	}
 	*out = all;
 	*count = n;
@@ -97,15 +81,15 @@ store_table_get(struct site *s, const char *table, struct tracked_table *t,
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		t->id = sqlite3_column_int64(st, 0);
-		t->name = dup_col(st, 1);
-		t->pk = dup_col(st, 2);
+		t->name = site_column_dup(st, 1);
+		t->pk = site_column_dup(st, 2);
 		t->pk_integer = sqlite3_column_int(st, 3);
 		copy_word(t->owner, st, 4);
 		copy_word(t->route, st, 5);
 		copy_word(t->conflict, st, 6);
 		t->freeze = sqlite3_column_int(st, 7);
 		t->movable = sqlite3_column_int(st, 8);
-		t->window = dup_col(st, 9);
+		t->window = site_column_dup(st, 9);
 		copy_word(t->key, st, 10);
 		t->rowversion_column = sqlite3_column_int(st, 11);
 		t->tracked = sqlite3_column_int(st, 12);
@@ -131,107 +115,6 @@ store_tables_tracked(struct site *s, char ***names, int *count,
 {
 	return load_names(s, "SELECT name FROM syncpack_table WHERE tracked "
 	    "ORDER BY id", NULL, names, count, err);
-}
-
-int
-store_table_parents(struct site *s, long long id, long long **parents,
-    int *count, struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	long long *all = NULL;
-	int n = 0, r;
-
-	*parents = NULL;
-	*count = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.parent FROM syncpack_fk"
-	    " f JOIN syncpack_table p ON p.id = f.parent WHERE f.tbl = ?1 AND "
-	    "f.parent <> ?1 AND p.tracked ORDER BY f.parent", -1, &st, NULL)
-	    != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_int64(st, 1, id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		long long *grown = realloc(all, (size_t)(n + 1) * sizeof(*all));
-		if (grown == NULL)
-			break;
-		all = grown;
-		all[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		free(all);
-		return loop_failed(s, r, err);
-	}
-	*parents = all;
-	*count = n;
-	return 0;
-}
-
-/* The (column, parent table) pairs sql selects for table (bound to ?1);
- * a list cut short is an error, never a shorter answer. */
-static int
-fk_pairs_load(struct site *s, const char *sql, const char *table,
-    struct tracked_fk **fks, int *count, struct sp_error *err)
-{
-	sqlite3_stmt *st;
-	int n = 0, r;
-
-	*fks = NULL;
-	*count = 0;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return site_sqlite_error(s, err, s->path);
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tracked_fk *grown = realloc(*fks, (size_t)(n + 1) *
-		    sizeof(**fks));
-		if (grown == NULL)
-			break;
-		*fks = grown;
-		grown[n].col = dup_col(st, 0);
-		grown[n].parent = dup_col(st, 1);
-		n++;
-		if (grown[n - 1].col == NULL || grown[n - 1].parent == NULL)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		tracked_fks_free(*fks, n);
-		*fks = NULL;
-		return loop_failed(s, r, err);
-	}
-	*count = n;
-	return 0;
-}
-
-int
-tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
-    int *count, struct sp_error *err)
-{
-	/* A reference to another column than the parent's key travels as
-	 * its plain value (syncpack(7)); one left out of the list would
-	 * travel as a raw local key. */
-	return fk_pairs_load(s, "SELECT f.col, p.name FROM syncpack_fk f "
-	    "JOIN syncpack_table c ON c.id = f.tbl JOIN syncpack_table p ON "
-	    "p.id = f.parent WHERE c.name = ? AND f.parent_col = p.pk ORDER BY "
-	    "f.col", table, fks, count, err);
-}
-
-/* The table's declared single-column references to another table's key,
- * whether that table is tracked yet or not, for the triggers' guard against
- * new references to records in transit (capture_sql.c). A reference left
- * out would let a record be left behind by a move. */
-static int
-declared_refs(struct site *s, const char *table, struct tracked_fk **refs,
-    int *count, struct sp_error *err)
-{
-	/* "to" NULL names the parent's primary key; a named column counts
-	 * only when it is the parent's single key column. */
-	return fk_pairs_load(s, "SELECT f.\"from\", f.\"table\" FROM "
-	    "pragma_foreign_key_list(?1) f WHERE f.seq = 0 AND NOT EXISTS "
-	    "(SELECT 1 FROM pragma_foreign_key_list(?1) g WHERE g.id = f.id AND"
-	    " g.seq > 0) AND (f.\"to\" IS NULL OR f.\"to\" = (SELECT k.name "
-	    "FROM pragma_table_info(f.\"table\") k WHERE k.pk = 1 AND NOT "
-	    "EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") m WHERE m.pk "
-	    "> 1)) COLLATE NOCASE) ORDER BY f.id", table, refs, count, err);
 }
 
 int
@@ -312,7 +195,7 @@ store_table_primary_key(struct site *s, const char *table, char **pk,
 		if (grown == NULL)
 			break;
 		cols = grown;
-		if ((cols[*ncols] = dup_col(st, 0)) == NULL)
+		if ((cols[*ncols] = site_column_dup(st, 0)) == NULL)
 			break;
 		integer = type && strcasecmp(type, "INTEGER") == 0;
 		++*ncols;
@@ -321,7 +204,7 @@ store_table_primary_key(struct site *s, const char *table, char **pk,
 	if (r != SQLITE_DONE) {
 		tracked_columns_free(cols, *ncols);
 		*ncols = 0;
-		return loop_failed(s, r, err);
+		return site_loop_failed(s, r, err);
 	}
 	if (*ncols == 0) {
 		/* No key: the rowid, renumbered per site like a local key. */
@@ -391,21 +274,6 @@ store_table_untrack(struct site *s, long long id, struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf("UPDATE syncpack_table SET "
 	    "tracked = 0 WHERE id = %lld", id), err);
-}
-
-int
-store_fks_refresh(struct site *s, struct sp_error *err)
-{
-	/* A reference of several columns (g.seq > 0) cannot travel as one
-	 * GUID, so it is left out and travels as plain values. */
-	return site_exec(s, "DELETE FROM syncpack_fk;"
-	    "INSERT OR IGNORE INTO syncpack_fk(tbl, col, parent, parent_col) "
-	    "SELECT c.id, f.\"from\", p.id, coalesce(f.\"to\", p.pk) "
-	    "FROM syncpack_table c, pragma_foreign_key_list(c.name) f "
-	    "JOIN syncpack_table p ON p.name = f.\"table\" "
-	    "WHERE c.tracked AND p.tracked AND f.seq = 0 AND NOT EXISTS "
-	    "(SELECT 1 FROM pragma_foreign_key_list(c.name) g WHERE g.id = f.id"
-	    " AND g.seq > 0)", err);
 }
 
 /* A composite key with a NULL in it names no row: SQLite lets a rowid
@@ -495,7 +363,7 @@ store_capture_install(struct site *s, const struct tracked_table *t,
 	int nrefs, rc;
 
 	/* The triggers take the table's references as declared now. */
-	if (declared_refs(s, t->name, &refs, &nrefs, err) != 0)
+	if (table_declared_refs(s, t->name, &refs, &nrefs, err) != 0)
 		return -1;
 	rc = site_exec_owned(s, capture_sql_create(t, s->id, s->hub, refs, nrefs),
 	    err);
