@@ -263,4 +263,54 @@ test_expect_success 'locks take the key columns, comma-separated or one argument
 	test "$(sqlite3 hub.db "select count(*) from order_line")" = 2
 '
 
+test_expect_success 'a record with a composite key moves by its GUID, the whole record' '
+	make_pair &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table job_step(job text, step integer, what text,
+			primary key (job, step)) without rowid" &&
+		syncadm track -d $db job_step --owner creator --movable || return 1
+	done &&
+	sqlite3 b.db "insert into job_step values (\"J1\", 1, \"drill\"), (\"J1\", 2, \"seal\")" &&
+	fold b.db &&
+	g=$(sqlite3 b.db "select guid from syncpack_record where rkey = quote(\"J1\") || \",2\"") &&
+	expect_code 2 syncpack -d b.db --to ASOC --move job_step:J1,2 -o usb &&
+	expect_err "job_step: its key has several columns: name the record by its GUID" &&
+	syncpack -d b.db --to ASOC --move job_step:$g -o usb 2>>log &&
+	! sqlite3 b.db "update job_step set what = \"x\" where step = 2" 2>/dev/null &&
+	recv hub.db && ack hub.db BSOC && recv b.db &&
+	test "$(sqlite3 hub.db "select job || step || what from job_step")" = J12seal &&
+	test "$(sqlite3 b.db "select job || step || what from job_step")" = J11drill &&
+	test "$(sqlite3 hub.db "select rkey = quote(\"J1\") || \",2\" from syncpack_record where guid = \"$g\"")" = 1
+'
+
+test_expect_success 'manual conflicts on composite-key and keyless tables resolve either way' '
+	make_lines &&
+	for db in hub.db b.db; do
+		syncadm track -d $db order_line --conflict manual &&
+		syncadm track -d $db event --conflict manual || return 1
+	done &&
+	sqlite3 hub.db "insert into orders values (\"O-1\", \"D\");
+		insert into order_line values (\"O-1\", 1, \"pen\", 1);
+		insert into event values (\"boot\", \"08:00\")" &&
+	exchange &&
+	sqlite3 b.db "update order_line set qty = 2; update event set at = \"09:00\"" &&
+	sqlite3 hub.db "update order_line set qty = 3; update event set at = \"10:00\"" &&
+	send b.db ASOC && recv hub.db &&
+	test "$(syncadm conflicts -d hub.db | grep -c unresolved)" = 2 &&
+	expect_code 0 syncadm conflicts -d hub.db resolve 1 --keep remote &&
+	expect_code 0 syncadm conflicts -d hub.db resolve 2 --keep remote &&
+	test "$(sqlite3 hub.db "select qty from order_line")" = 2.0 &&
+	test "$(sqlite3 hub.db "select at from event")" = 09:00 &&
+	exchange &&
+	test "$(sqlite3 b.db "select qty || at from order_line, event")" = 2.009:00 &&
+	sqlite3 b.db "update order_line set qty = 4; update event set at = \"11:00\"" &&
+	sqlite3 hub.db "update order_line set qty = 5; update event set at = \"12:00\"" &&
+	send b.db ASOC && recv hub.db &&
+	expect_code 0 syncadm conflicts -d hub.db resolve 3 --keep local &&
+	expect_code 0 syncadm conflicts -d hub.db resolve 4 --keep local &&
+	exchange &&
+	test "$(sqlite3 b.db "select qty || at from order_line, event")" = 5.012:00 &&
+	syncdiff hub.db b.db
+'
+
 test_done

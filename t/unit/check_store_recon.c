@@ -395,8 +395,8 @@ write_folded(const char *guid, json_t *key, json_t *values,
 	struct sp_error err;
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_msg(store_conflict_write(&site, "parent", "id", guid, key,
-	    values, &err) == 0 && store_conflict_fold(&site, &err) == 0, "%s",
+	ck_assert_msg(store_conflict_write(&site, "parent", "id", guid,
+	    key != NULL, values, &err) == 0 && store_conflict_fold(&site, &err) == 0, "%s",
 	    err.msg);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_eq(lookup(guid, rec, row), 1);
@@ -467,7 +467,7 @@ START_TEST(conflict_statements)
 
 	/* A value that cannot be written is an error, not a NULL. */
 	json_object_set_new(values, "name", json_true());
-	ck_assert_int_eq(store_conflict_write(&site, "parent", "id", p1, key,
+	ck_assert_int_eq(store_conflict_write(&site, "parent", "id", p1, 1,
 	    values, &err), -1);
 	json_decref(values);
 	json_decref(key);

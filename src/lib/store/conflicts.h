@@ -61,15 +61,16 @@ store_conflict_free(struct store_conflict *c)
 }
 
 /* Writes values into table's row as a local change, which the capture
- * logs like any application write: values is an object of columns (pk,
- * the key column, left out) and their values in their travelling form
- * (sxf/value.h), borrowed. With key (the row's local key value) and
- * values, the row is updated; with key and values NULL, it is deleted;
- * with key NULL, a new row with the values is inserted and takes the
+ * logs like any application write: values is an object of columns (a
+ * local key left out: it stays this site's) and their values in their
+ * travelling form (sxf/value.h), borrowed; pk is the table's key
+ * (store/tables.h). With exists (guid's record has its row here) and
+ * values, the row is updated; with exists and values NULL, it is deleted;
+ * without exists, a new row with the values is inserted and takes the
  * record guid, a tombstone, again. */
 SP_MUST_CHECK
 int store_conflict_write(struct site *s, const char *table,
-    const char *pk, const char *guid, json_t *key, json_t *values,
+    const char *pk, const char *guid, int exists, json_t *values,
     struct sp_error *err);
 
 /* Logs a local update of guid's live row without changing it, so that

@@ -55,7 +55,13 @@ parent_key(struct site *s, struct store *store, json_t *ref, const char *col,
 		    json_string_value(t), json_string_value(g));
 		return NULL;
 	}
-	pk = table_pk(s, parent.table, err);
+	/* A column of a composite reference holds the parent's column it
+	 * names (sxf(5)). */
+	if (!json_is_string(json_object_get(ref, "column")))
+		pk = table_pk(s, parent.table, err);
+	else if ((pk = strdup(json_string_value(json_object_get(ref,
+	    "column")))) == NULL)
+		sp_error_set(err, "out of memory");
 	if (pk != NULL) {
 		key = json_incref(json_object_get(prow, pk));
 		if (key == NULL)
@@ -115,12 +121,8 @@ write_values(struct site *s, struct store *store, const char *table,
 			}
 		}
 	}
-	/* Without a key here the row could only be taken for a tombstone's. */
-	if (row != NULL && json_object_get(row, pk) == NULL)
-		sp_error_set(err, "no value");
-	else
-		rc = store_conflict_write(s, table, pk, guid, row == NULL ? NULL
-		    : json_object_get(row, pk), values, err);
+	rc = store_conflict_write(s, table, pk, guid, row != NULL, values,
+	    err);
 cleanup:
 	free(pk);
 	json_decref(values);

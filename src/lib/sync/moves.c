@@ -24,7 +24,14 @@ resolve_move(struct site *s, const struct pack_ref *ref, char guid[33],
 		return sp_error_set(err, "%s: not a table tracked --movable",
 		    ref->table);
 	}
-	/* A GUID names the record everywhere; anything else is a local key. */
+	/* A GUID names the record everywhere; anything else is a local key,
+	 * of one column: the commas of --move separate records. */
+	if (!guid_valid(ref->key) && t.pk[0] == '[') {
+		sp_error_set(err, "%s: its key has several columns: name the "
+		    "record by its GUID", ref->table);
+		tracked_table_free(&t);
+		return -1;
+	}
 	found = store_move_find(s, t.id, t.pk_integer, ref->key,
 	    guid_valid(ref->key), guid, err);
 	tracked_table_free(&t);

@@ -92,7 +92,7 @@ store_conflict_get(struct site *s, long long id, struct store_conflict *c,
 
 /* The statement of store_conflict_write; NULL when memory runs out. */
 static char *
-write_sql(const char *table, const char *pk, json_t *key, json_t *values)
+write_sql(const char *table, const char *pk, int exists, json_t *values)
 {
 	char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s",
 	    ""), *sql = NULL;
@@ -107,7 +107,7 @@ write_sql(const char *table, const char *pk, json_t *key, json_t *values)
 		if (cols == NULL || vals == NULL)
 			break;
 		idx++;
-		next_cols = key == NULL ? sqlite3_mprintf("%s%s\"%w\"", cols,
+		next_cols = !exists ? sqlite3_mprintf("%s%s\"%w\"", cols,
 		    idx > 2 ? ", " : "", col) : sqlite3_mprintf(
 		    "%s, \"%w\" = ?%d", cols, col, idx);
 		next_vals = sqlite3_mprintf("%s%s?%d", vals, idx > 2 ? ", " : "",
@@ -117,7 +117,9 @@ write_sql(const char *table, const char *pk, json_t *key, json_t *values)
 		cols = next_cols;
 		vals = next_vals;
 	}
-	match = key_sql_match(pk, NULL, "?1");
+	/* The row is named by its record's rkey, whatever the key. */
+	match = key_sql_match(pk, NULL, "(SELECT rkey FROM syncpack_record "
+	    "WHERE guid = ?1)");
 	rkey = key_sql_expr(pk, NULL);
 	first = key_sql_first(pk);
 	if (cols == NULL || vals == NULL || match == NULL || rkey == NULL ||
@@ -126,7 +128,7 @@ write_sql(const char *table, const char *pk, json_t *key, json_t *values)
 	else if (values == NULL)
 		sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE %s", table,
 		    match);
-	else if (key == NULL)
+	else if (!exists)
 		sql = idx > 1 ? sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES "
 		    "(%s) RETURNING %s", table, cols, vals, rkey)
 		    : sqlite3_mprintf("INSERT INTO \"%w\" DEFAULT VALUES "
@@ -167,9 +169,9 @@ retake_guid(struct site *s, sqlite3_stmt *st, const char *guid,
 
 int
 store_conflict_write(struct site *s, const char *table, const char *pk,
-    const char *guid, json_t *key, json_t *values, struct sp_error *err)
+    const char *guid, int exists, json_t *values, struct sp_error *err)
 {
-	char *sql = write_sql(table, pk, key, values);
+	char *sql = write_sql(table, pk, exists, values);
 	sqlite3_stmt *st = NULL;
 	const char *col;
 	json_t *v;
@@ -182,13 +184,16 @@ store_conflict_write(struct site *s, const char *table, const char *pk,
 		goto cleanup;
 	}
 	/* A value that cannot be bound must not be written as NULL. */
-	if (key != NULL && row_json_bind(st, 1, key, err) != 0)
+	if (exists && sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC)
+	    != SQLITE_OK) {
+		site_sqlite_error(s, err, s->path);
 		goto cleanup;
+	}
 	json_object_foreach(values, col, v)
 		if (row_json_bind(st, ++idx, v, err) != 0)
 			goto cleanup;
 	r = sqlite3_step(st);
-	if (key == NULL && r == SQLITE_ROW) {
+	if (!exists && r == SQLITE_ROW) {
 		if (retake_guid(s, st, guid, err) != 0)
 			goto cleanup;
 		r = sqlite3_step(st);
