@@ -313,4 +313,30 @@ test_expect_success 'manual conflicts on composite-key and keyless tables resolv
 	syncdiff hub.db b.db
 '
 
+test_expect_success 'ownership, freeze and central rules hold on composite-key and keyless tables' '
+	make_pair &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table line(doc text, n integer, qty real, primary key (doc, n)) without rowid;
+			create table price(shop text, item text, amount real, primary key (shop, item));
+			create table log(what text)" &&
+		syncadm track -d $db line --owner creator --freeze &&
+		syncadm track -d $db price --owner central &&
+		syncadm track -d $db log --owner creator || return 1
+	done &&
+	sqlite3 hub.db "insert into line values (\"H\", 1, 1); insert into price values (\"B\", \"pen\", 2);
+		insert into log values (\"hub\")" &&
+	sqlite3 b.db "insert into line values (\"B\", 1, 1); insert into log values (\"spoke\")" &&
+	exchange &&
+	! sqlite3 b.db "update line set qty = 9 where doc = \"H\"" 2>err &&
+	grep -q "line: record is owned by another site" err &&
+	! sqlite3 b.db "update log set what = \"x\" where what = \"hub\"" 2>err &&
+	grep -q "log: record is owned by another site" err &&
+	! sqlite3 b.db "update price set amount = 1" 2>err &&
+	grep -q "price is a central table" err &&
+	! sqlite3 b.db "update line set n = 2 where doc = \"B\"" 2>err &&
+	grep -q "line: record is frozen" err &&
+	sqlite3 b.db "update log set what = \"spoke!\" where what = \"spoke\"" &&
+	test "$(sqlite3 b.db "select qty from line where doc = \"H\"")" = 1.0
+'
+
 test_done
