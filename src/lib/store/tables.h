@@ -45,6 +45,13 @@ tracked_table_free(struct tracked_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* 1 when t's key has several columns (pk is then a JSON array). */
+static inline int
+tracked_key_composite(const struct tracked_table *t)
+{
+	return t->pk != NULL && t->pk[0] == '[';
+}
+
 /* A tracked table's foreign keys: column -> parent table. A reference to
  * a composite key has one entry per column, each naming the parent's
  * column it holds, and all with the same ref: the child's columns in the

@@ -88,7 +88,7 @@ load_tracked(struct site *s, const char *table, const char *const *key,
 		sp_error_set(err, "%s: not a tracked table", table);
 		return LOCK_ERROR;
 	}
-	if (t->pk[0] == '[')
+	if (tracked_key_composite(t))
 		*typed = composite_key(s, t, key, nkey, err);
 	else if (nkey != 1) {
 		sp_error_set(err, "%s: the key has one column, %d values given",

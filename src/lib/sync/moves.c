@@ -26,7 +26,7 @@ resolve_move(struct site *s, const struct pack_ref *ref, char guid[33],
 	}
 	/* A GUID names the record everywhere; anything else is a local key,
 	 * of one column: the commas of --move separate records. */
-	if (!guid_valid(ref->key) && t.pk[0] == '[') {
+	if (!guid_valid(ref->key) && tracked_key_composite(&t)) {
 		sp_error_set(err, "%s: its key has several columns: name the "
 		    "record by its GUID", ref->table);
 		tracked_table_free(&t);
