@@ -339,4 +339,27 @@ test_expect_success 'ownership, freeze and central rules hold on composite-key a
 	test "$(sqlite3 b.db "select qty from line where doc = \"H\"")" = 1.0
 '
 
+test_expect_success 'records exchanging their keys in one file take each other'"'"'s, a taken key is still refused' '
+	make_lines &&
+	sqlite3 b.db "insert into orders values (\"O-1\", \"D\");
+		insert into order_line values (\"O-1\", 1, \"pen\", 1), (\"O-1\", 2, \"ink\", 2),
+			(\"O-1\", 3, \"pad\", 3)" &&
+	exchange &&
+	sqlite3 b.db "update order_line set line = 99 where line = 1;
+		update order_line set line = 1 where line = 3;
+		update order_line set line = 3 where line = 2;
+		update order_line set line = 2 where line = 99" &&
+	send b.db ASOC && recv hub.db &&
+	grep -q "applied 3, skipped 0, conflicts 0, rejected 0" log &&
+	test "$(sqlite3 hub.db "select line || item from order_line order by line" | tr "\n" " ")" = "1pad 2pen 3ink " &&
+	syncdiff hub.db b.db &&
+	test "$(sqlite3 hub.db "select count(*) from order_line where typeof(ord) = \"blob\"")" = 0 &&
+	sqlite3 hub.db "insert into order_line values (\"O-1\", 5, \"hub\", 0)" &&
+	sqlite3 b.db "update order_line set line = 5 where line = 2" &&
+	send b.db ASOC && expect_code 1 syncunpack -d hub.db usb &&
+	grep -q "rejected 1" err &&
+	test "$(sqlite3 hub.db "select line || item from order_line order by line" | tr "\n" " ")" = "1pad 2pen 3ink 5hub " &&
+	test "$(sqlite3 hub.db "select count(*) from order_line where typeof(ord) = \"blob\"")" = 0
+'
+
 test_done

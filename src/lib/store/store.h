@@ -45,6 +45,7 @@ struct store_ops {
 	    struct sp_error *err);
 	int (*referenced)(struct store *st, const char *guid, char *by,
 	    size_t bylen, struct sp_error *err);
+	int (*park)(struct store *st, const char *guid, struct sp_error *err);
 	int (*restamp)(struct store *st, const char *guid,
 	    const struct store_record *against, int revived,
 	    struct sp_error *err);
@@ -130,6 +131,18 @@ store_lookup_ref(struct store *st, const char *table, const char *ref,
     json_t *row, struct store_record *rec, struct sp_error *err)
 {
 	return st->ops->lookup_ref(st, table, ref, row, rec, err);
+}
+
+/* Moves the row of guid's record out of the way of every other key: the
+ * first key column takes a value no application writes (a blob naming
+ * the record), so that records exchanging their keys can each take the
+ * other's. 1 when parked, 0 when the record has no row or a local key,
+ * -1 on error. Only inside an apply, whose next write of the record
+ * gives it its key again. */
+static inline int
+store_park(struct store *st, const char *guid, struct sp_error *err)
+{
+	return st->ops->park(st, guid, err);
 }
 
 /* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when

@@ -350,6 +350,76 @@ deferred_pass(struct apply_ctx *ac, int *progress, struct sp_error *err)
 	return rc == 0 ? 0 : -1;
 }
 
+struct park_pass {
+	struct apply_ctx *ac;
+	long long parked;
+};
+
+/* Parks the row of a deferred write (store_park); deletes stay. */
+static int
+park_one(void *ctx, long long id, const char *line, size_t len,
+    struct sp_error *err)
+{
+	struct park_pass *pp = ctx;
+	struct wire_record w;
+	int r;
+
+	(void)id;
+	if (wire_record_parse(line, len, &w, err) != 0)
+		return 0;	/* rejected as malformed by the last pass */
+	r = w.rec.deleted ? 0 : store_park(pp->ac->store, w.rec.guid, err);
+	wire_record_free(&w);
+	if (r < 0)
+		return -1;
+	pp->parked += r;
+	return 0;
+}
+
+/* Counts the deferred writes (not deletes) into *(long long *)ctx. */
+static int
+count_write(void *ctx, long long id, const char *line, size_t len,
+    struct sp_error *err)
+{
+	struct wire_record w;
+
+	(void)id;
+	(void)err;
+	if (wire_record_parse(line, len, &w, err) == 0) {
+		*(long long *)ctx += !w.rec.deleted;
+		wire_record_free(&w);
+	}
+	return 0;
+}
+
+/* Writes still waiting for a key that another waiting write's row holds
+ * (records that exchanged their keys): every such row is parked aside,
+ * then they are tried again. Either all of them land, or none of that
+ * is kept and the last pass rejects them as before. */
+static int
+exchange_keys(struct apply_ctx *ac, struct sp_error *err)
+{
+	struct park_pass pp = { ac, 0 };
+	struct apply_counts saved = ac->n;
+	long long left = 0;
+	int progress = 1;
+
+	if (store_record_savepoint(ac->store, err) != 0)
+		return -1;
+	if (store_deferred_each(ac->store, park_one, &pp, err) != 0)
+		return -1;
+	while (pp.parked > 0 && progress)
+		if (deferred_pass(ac, &progress, err) != 0)
+			return -1;
+	if (store_deferred_each(ac->store, count_write, &left, err) != 0)
+		return -1;
+	if (pp.parked > 0 && left > 0) {
+		ac->n = saved;
+		if (store_record_rollback(ac->store, err) != 0)
+			return -1;
+	}
+	return store_record_release(ac->store, err);
+}
+
 int
 apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err)
 {
@@ -360,11 +430,14 @@ apply_deferred_in_txn(struct apply_ctx *ac, struct sp_error *err)
 		return 0;
 	}
 	/* Children deleted in the same file free their parents, in any
-	 * order: repeat until nothing changes, then the rest lose. */
+	 * order, and a key one row gives up is free for the next: repeat
+	 * until nothing changes, then the rest lose. */
 	ac->defer_deletes = 2;
 	while (progress)
 		if (deferred_pass(ac, &progress, err) != 0)
 			return -1;
+	if (exchange_keys(ac, err) != 0)
+		return -1;
 	ac->defer_deletes = 0;
 	if (deferred_pass(ac, &progress, err) != 0)
 		return -1;

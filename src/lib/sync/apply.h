@@ -89,7 +89,8 @@ struct apply_ctx {
 	int refuse_moves;	/* incoming moves are rejected */
 	int any_held;		/* some record may be held */
 	int any_lock;		/* some record may be locked */
-	int defer_deletes;	/* 1: deletes of referenced rows wait for the
+	int defer_deletes;	/* 1: deletes of referenced rows, and writes
+				 * whose key another row holds, wait for the
 				 * end of the file; 2: they are only tried */
 	long long ndeferred;	/* deletes set aside (store/deferred.h) */
 	struct apply_counts n;

@@ -270,7 +270,8 @@ save_conflict(struct apply_ctx *ac, const struct wire_record *w,
 
 /* Writes the incoming version inside a savepoint, so that a constraint
  * failure on this record leaves the rest of the file applying. Returns 1
- * and sets reason when the write was refused. */
+ * and sets reason when the write was refused, 2 when because its primary
+ * key is another row's. */
 static int
 write_incoming(struct apply_ctx *ac, struct wire_record *w,
     const struct store_record *local, int have_local, char *reason,
@@ -307,7 +308,7 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 		if (store_record_rollback(ac->store, err) != 0 ||
 		    store_record_release(ac->store, err) != 0)
 			return -1;
-		return 1;
+		return werr.kind == SP_ERR_KEY_TAKEN ? 2 : 1;
 	}
 	return store_record_release(ac->store, err);
 }
@@ -533,6 +534,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	    err);
 	if (r < 0)
 		goto cleanup;
+	if (r == 2 && ac->defer_deletes) {
+		/* The key is another row's, which may take another key later
+		 * in the file, or give this one up when records exchange keys
+		 * (apply_deferred_in_txn): decided at the end. */
+		rc = ac->defer_deletes == 1 ? defer_delete(ac, line, len, err)
+		    : 0;
+		*outcome = OUTCOME_DEFERRED;
+		goto cleanup;
+	}
 	if (r > 0) {
 		o = OUTCOME_REJECTED;
 		goto outcome;

@@ -74,6 +74,8 @@ sp_error_kind_name(enum sp_error_kind kind)
 		return "refused";
 	case SP_ERR_BUSY:
 		return "busy";
+	case SP_ERR_KEY_TAKEN:
+		return "key";
 	case SP_ERR_OTHER:
 		break;
 	}

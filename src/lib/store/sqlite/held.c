@@ -65,30 +65,48 @@ store_held_each(struct store *st, store_held_cb cb, void *ctx,
 {
 	struct site *s = store_sqlite_site(st);
 	sqlite3_stmt *stmt;
+	char *since = NULL;
+	long long after = 0;
 	int r, rc = 0;
 
-	/* Prepared for each walk, not kept: the callback applies records,
-	 * which reuses the kept statements while this one is open. */
-	if (sqlite3_prepare_v2(s->db, "SELECT guid, peer, flow, record FROM "
-	    "syncpack_held ORDER BY since, rowid", -1, &stmt, NULL) != SQLITE_OK)
+	/* One row per step, no cursor left open while the callback applies
+	 * records: a record's savepoint rolled back in a transaction that
+	 * changed the schema (the scratch tables of an apply) aborts every
+	 * open statement. Prepared for each walk, not kept: the callback
+	 * reuses the kept statements meanwhile. */
+	if (sqlite3_prepare_v2(s->db, "SELECT guid, peer, flow, record, since, "
+	    "rowid FROM syncpack_held WHERE ?1 IS NULL OR (since, rowid) > (?1,"
+	    " ?2) ORDER BY since, rowid LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);
-	while (rc == 0 && (r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		/* Copies: the callback may change the row being read. */
-		char *guid = dup_column(stmt, 0);
-		char *peer = dup_column(stmt, 1);
-		char *line = dup_column(stmt, 3);
+	while (rc == 0) {
+		char *guid, *peer, *line;
+		long long flow;
 
-		if (guid == NULL || peer == NULL || line == NULL)
+		if (since != NULL)
+			sqlite3_bind_text(stmt, 1, since, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 2, after);
+		if ((r = sqlite3_step(stmt)) != SQLITE_ROW)
+			break;
+		/* Copies: the callback may change the row being read. */
+		guid = dup_column(stmt, 0);
+		peer = dup_column(stmt, 1);
+		line = dup_column(stmt, 3);
+		flow = sqlite3_column_int64(stmt, 2);
+		free(since);
+		since = dup_column(stmt, 4);
+		after = sqlite3_column_int64(stmt, 5);
+		sqlite3_reset(stmt);
+		if (guid == NULL || peer == NULL || line == NULL || since == NULL)
 			rc = sp_error_set(err, "out of memory");
 		else
-			rc = cb(ctx, guid, peer, sqlite3_column_int64(stmt, 2),
-			    line, err);
+			rc = cb(ctx, guid, peer, flow, line, err);
 		free(guid);
 		free(peer);
 		free(line);
 	}
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = site_sqlite_error(s, err, s->path);
+	free(since);
 	sqlite3_finalize(stmt);
 	return rc;
 }

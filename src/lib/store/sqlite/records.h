@@ -79,6 +79,7 @@ int rec_tombstone(struct store *base, const struct store_record *rec,
     struct sp_error *err);
 int rec_referenced(struct store *base, const char *guid, char *by,
     size_t bylen, struct sp_error *err);
+int rec_park(struct store *base, const char *guid, struct sp_error *err);
 int rec_restamp(struct store *base, const char *guid,
     const struct store_record *deleted, int revived, struct sp_error *err);
 

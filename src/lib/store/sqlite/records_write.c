@@ -392,3 +392,72 @@ cleanup:
 	return rc;
 }
 
+
+int
+rec_park(struct store *base, const char *guid, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	struct table_info *t;
+	sqlite3_stmt *rec, *st = NULL;
+	sqlite3_value *rkey = NULL;
+	char *first = NULL, *match = NULL, *key = NULL, *sql = NULL;
+	char parked[64];
+	int found = rec_find_record(ss, guid, &rec, err), r, rc = -1;
+
+	if (found <= 0)
+		return found;
+	t = rec_table_by_id(ss, sqlite3_column_int64(rec, 1));
+	if (sqlite3_column_type(rec, 2) != SQLITE_NULL)
+		rkey = sqlite3_value_dup(sqlite3_column_value(rec, 2));
+	sqlite3_reset(rec);
+	if (t == NULL || rkey == NULL || t->local_key) {
+		sqlite3_value_free(rkey);
+		return 0;
+	}
+	snprintf(parked, sizeof(parked), "syncpack-parked:%s", guid);
+	first = key_sql_first(t->pk);
+	match = key_sql_match(t->pk, NULL, "?2");
+	key = key_sql_expr(t->pk, NULL);
+	if (first && match && key)
+		sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = CAST(?1 AS BLOB) "
+		    "WHERE %s RETURNING %s", t->name, first, match, key);
+	if (sql == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	if ((st = rec_cached(ss, sql, err)) == NULL)
+		goto done;
+	sqlite3_bind_blob(st, 1, parked, (int)strlen(parked), SQLITE_STATIC);
+	sqlite3_bind_value(st, 2, rkey);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		/* A column that refuses the value (a CHECK, a STRICT type)
+		 * leaves the row where it is: not parked. */
+		rc = r == SQLITE_DONE || (sqlite3_errcode(ss->site->db) & 0xff) ==
+		    SQLITE_CONSTRAINT ? 0 : rec_db_error(ss, err);
+		sqlite3_reset(st);
+		goto done;
+	}
+	sqlite3_value_free(rkey);
+	rkey = sqlite3_value_dup(sqlite3_column_value(st, 0));
+	sqlite3_reset(st);
+	st = rec_cached(ss, "UPDATE syncpack_record SET rkey = ?1 WHERE guid = "
+	    "?2", err);
+	if (st == NULL || rkey == NULL) {
+		if (rkey == NULL)
+			sp_error_set(err, "out of memory");
+		goto done;
+	}
+	sqlite3_bind_value(st, 1, rkey);
+	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	rc = r == SQLITE_DONE ? 1 : rec_db_error(ss, err);
+done:
+	sqlite3_value_free(rkey);
+	sqlite3_free(first);
+	sqlite3_free(match);
+	sqlite3_free(key);
+	sqlite3_free(sql);
+	return rc;
+}

@@ -6,12 +6,17 @@
 #include "store/sqlite/sql.h"
 
 /* SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another
- * writer holds the database past the busy timeout. */
+ * writer holds the database past the busy timeout. A primary key that
+ * another row holds is told apart: an apply may wait for that row to
+ * move (sync/apply.c). */
 static enum sp_error_kind
 error_kind(sqlite3 *db)
 {
-	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_ERROR;
+	int code = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
 
+	if (code == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return SP_ERR_KEY_TAKEN;
+	code &= 0xff;
 	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? SP_ERR_BUSY :
 	    SP_ERR_DATABASE;
 }

@@ -299,6 +299,7 @@ static const struct store_ops sqlite_ops = {
 	.upsert = rec_upsert,
 	.tombstone = rec_tombstone,
 	.referenced = rec_referenced,
+	.park = rec_park,
 	.restamp = rec_restamp,
 	.savepoint = store_sqlite_savepoint,
 	.release = store_sqlite_release,
