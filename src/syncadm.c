@@ -47,9 +47,15 @@ syncadm_usage(FILE *f)
 void
 syncadm_open(struct site *s, const char *db)
 {
+	syncadm_open_flags(s, db, 0);
+}
+
+void
+syncadm_open_flags(struct site *s, const char *db, int flags)
+{
 	struct sp_error err;
 
-	if (site_open(s, db, 0, &err) != 0)
+	if (site_open(s, db, flags, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 }
 

@@ -1,5 +1,5 @@
-/* backend.h: the SQLite backend's entry point, for the one file of the
- * interface that picks a backend (store/store_open.c). */
+/* backend.h: the SQLite backend's entry points, for the files of the
+ * interface that pick a backend (store/store_open.c, store/site_open.c). */
 #ifndef SYNCPACK_STORE_SQLITE_BACKEND_H
 #define SYNCPACK_STORE_SQLITE_BACKEND_H
 
@@ -12,5 +12,14 @@ struct store;
  * caller and must outlive the store. */
 SP_MUST_CHECK
 struct store *store_sqlite_open(struct site *s, struct sp_error *err);
+
+/* site_open, site_close and site_init (store/site.h) on a SQLite file. */
+SP_MUST_CHECK
+int sqlite_site_open(struct site *s, const char *path, int allow_uninit,
+    struct sp_error *err);
+void sqlite_site_close(struct site *s);
+SP_MUST_CHECK
+int sqlite_site_init(const char *path, const char *site_id, int hub,
+    const char *key_path, const char *pub_path, struct sp_error *err);
 
 #endif

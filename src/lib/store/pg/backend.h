@@ -1,0 +1,31 @@
+/* backend.h: the PostgreSQL backend's entry points, for the files of the
+ * interface that pick a backend (store/site_open.c, store/store_open.c). */
+#ifndef SYNCPACK_STORE_PG_BACKEND_H
+#define SYNCPACK_STORE_PG_BACKEND_H
+
+#include "util/error.h"
+#include "store/site.h"
+#include "store/tables.h"
+
+/* 1 when the libpq URI uri carries a password, 0 when not (or when libpq
+ * cannot read it: connecting will say why). */
+int pg_uri_has_password(const char *uri);
+
+/* uri without its password, for messages; the caller frees it; NULL
+ * when out of memory. */
+char *pg_uri_display(const char *uri);
+
+/* site_open, site_close and site_init (store/site.h) on a PostgreSQL
+ * database named by a libpq URI. */
+SP_MUST_CHECK
+int pg_site_open(struct site *s, const char *uri, int allow_uninit,
+    struct sp_error *err);
+void pg_site_close(struct site *s);
+SP_MUST_CHECK
+int pg_site_init(const char *uri, const char *site_id, int hub,
+    const char *key_path, const char *pub_path, struct sp_error *err);
+
+/* The tracking calls (store/tables.h) on a PostgreSQL site. */
+extern const struct store_tables_ops pg_tables_ops;
+
+#endif
