@@ -177,7 +177,7 @@ syncadm_only_database(int argc, char **argv, int positional)
 }
 
 int
-syncadm_print(int argc, char **argv, store_listing_fn list)
+syncadm_print(int argc, char **argv, store_listing_fn list, int flags)
 {
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
@@ -198,7 +198,7 @@ syncadm_print(int argc, char **argv, store_listing_fn list)
 		exit(EXIT_TROUBLE);
 	}
 	db = tool_database(db, usage);
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, flags);
 	tool_print_listing(&s, list, as_json);
 	site_close(&s);
 	return EXIT_OK;
@@ -212,7 +212,7 @@ cmd_peer(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return syncadm_cmd_peer_set(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return syncadm_print(argc - 1, argv + 1, store_list_peers);
+		return syncadm_print(argc - 1, argv + 1, store_list_peers, 0);
 	usage(stderr);
 	return EXIT_TROUBLE;
 }

@@ -78,13 +78,14 @@ syncadm_cmd_untrack(int argc, char **argv)
 int
 syncadm_cmd_tables(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_tables);
+	return syncadm_print(argc, argv, store_list_tables,
+	    SITE_OPEN_POSTGRESQL);
 }
 
 int
 syncadm_cmd_locks(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_locks);
+	return syncadm_print(argc, argv, store_list_locks, 0);
 }
 
 static int

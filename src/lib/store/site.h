@@ -32,10 +32,10 @@ struct site {
 };
 
 /* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
- * PostgreSQL site has so far (site_close, site_private_key and
- * store_tables_ops, with which sync/track.c tracks tables); without it a
- * PostgreSQL site is refused with "not yet available on a PostgreSQL
- * site". */
+ * PostgreSQL site has so far (site_close, site_private_key,
+ * store_list_tables and store_tables_ops, with which sync/track.c tracks
+ * tables); without it a PostgreSQL site is refused with "not yet
+ * available on a PostgreSQL site". */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
 #define SITE_OPEN_POSTGRESQL	2
 

@@ -62,6 +62,14 @@ site_init(const char *path, const char *site_id, int hub,
 	return sqlite_site_init(path, site_id, hub, key_path, pub_path, err);
 }
 
+int
+store_list_tables(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ? pg_list_tables(s, cb, ctx, err)
+	    : sqlite_list_tables(s, cb, ctx, err);
+}
+
 static const struct store_tables_ops sqlite_tables_ops = {
 	.tx_begin = store_tx_begin,
 	.tx_commit = store_tx_commit,

@@ -4,6 +4,7 @@
 #define SYNCPACK_STORE_PG_BACKEND_H
 
 #include "util/error.h"
+#include "store/listings.h"
 #include "store/site.h"
 #include "store/tables.h"
 
@@ -24,6 +25,11 @@ void pg_site_close(struct site *s);
 SP_MUST_CHECK
 int pg_site_init(const char *uri, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err);
+
+/* store_list_tables (store/listings.h) of a PostgreSQL site. */
+SP_MUST_CHECK
+int pg_list_tables(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
 
 /* The tracking calls (store/tables.h) on a PostgreSQL site. */
 extern const struct store_tables_ops pg_tables_ops;

@@ -4,6 +4,7 @@
 #define SYNCPACK_STORE_SQLITE_BACKEND_H
 
 #include "util/error.h"
+#include "store/listings.h"
 #include "store/site.h"
 
 struct store;
@@ -21,5 +22,10 @@ void sqlite_site_close(struct site *s);
 SP_MUST_CHECK
 int sqlite_site_init(const char *path, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err);
+
+/* store_list_tables (store/listings.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_list_tables(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
 
 #endif
