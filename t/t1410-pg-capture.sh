@@ -186,6 +186,10 @@ test_expect_success 'schema-qualified tables, and what cannot be tracked' '
 	expect_err ": v: not a table$" &&
 	expect_code 2 syncadm track -d "$PG_URI" syncpack.record &&
 	expect_err "syncpack.record: internal tables cannot be tracked$" &&
+	psql $PG_ADMIN -d "$PG_DB" -c "create table theirs(id int primary key)" &&
+	expect_code 2 syncadm track -d "$PG_URI" theirs &&
+	expect_err "^syncadm: postgresql:///q1\?.*: permission denied for table theirs$" &&
+	test "$(pg_sql -c "select count(*) from syncpack.tracked_table where name = '"'"'theirs'"'"'")" = 0 &&
 	expect_code 2 syncadm track -d "$PG_URI" customer --movable &&
 	expect_err "customer: --movable is not yet available on a PostgreSQL site$" &&
 	expect_code 2 syncadm track -d "$PG_URI" customer --rowversion-column &&
