@@ -141,7 +141,7 @@ cmd_peer_add(int argc, char **argv)
 	}
 	if ((pem = file_read_small(keyfile, 64 * 1024, NULL, &err)) == NULL)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	if (site_peer_add(&s, peer, pem, url, &err) != 0) {
 		free(pem);
 		site_close(&s);
@@ -212,7 +212,8 @@ cmd_peer(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return syncadm_cmd_peer_set(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return syncadm_print(argc - 1, argv + 1, store_list_peers, 0);
+		return syncadm_print(argc - 1, argv + 1, store_list_peers,
+		    SITE_OPEN_POSTGRESQL);
 	usage(stderr);
 	return EXIT_TROUBLE;
 }

@@ -33,9 +33,11 @@ struct site {
 
 /* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
  * PostgreSQL site has so far (site_close, site_private_key,
- * store_list_tables and store_tables_ops, with which sync/track.c tracks
- * tables); without it a PostgreSQL site is refused with "not yet
- * available on a PostgreSQL site". */
+ * site_peer_add, store_peer_set_signing_pub, store_peer_set_seal_pub,
+ * store_peer_set_compression, store_list_peers, store_list_tables and
+ * store_tables_ops, with which sync/track.c tracks tables); without it a
+ * PostgreSQL site is refused with "not yet available on a PostgreSQL
+ * site". */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
 #define SITE_OPEN_POSTGRESQL	2
 

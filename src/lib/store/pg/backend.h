@@ -26,6 +26,31 @@ SP_MUST_CHECK
 int pg_site_init(const char *uri, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err);
 
+/* Registers peer (checked, its signing key pem canonical) on a
+ * PostgreSQL site, as site_peer_add does: 0, or 1 (nothing written) when a
+ * registered peer stands in its way (a spoke's hub, or at a hub one that
+ * differs only in letter case), named in clash; -1 on error. */
+SP_MUST_CHECK
+int pg_peer_insert(struct site *s, const char *peer, const char *pem,
+    const char *url, char clash[SITEID_MAX + 1], struct sp_error *err);
+
+/* The peer's signing key, sealing key (NULL: none) and compression
+ * (store/peer_keys.h) on a PostgreSQL site. */
+SP_MUST_CHECK
+int pg_peer_set_signing_pub(struct site *s, const char *peer,
+    const char *pem, struct sp_error *err);
+SP_MUST_CHECK
+int pg_peer_set_seal_pub(struct site *s, const char *peer, const char *pem,
+    struct sp_error *err);
+SP_MUST_CHECK
+int pg_peer_set_compression(struct site *s, const char *peer,
+    const char *name, struct sp_error *err);
+
+/* store_list_peers (store/listings.h) of a PostgreSQL site. */
+SP_MUST_CHECK
+int pg_list_peers(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
 /* store_list_tables (store/listings.h) of a PostgreSQL site. */
 SP_MUST_CHECK
 int pg_list_tables(struct site *s, store_row_cb cb, void *ctx,

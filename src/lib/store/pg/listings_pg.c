@@ -53,6 +53,21 @@ list(struct site *s, const char *sql, store_row_cb cb, void *ctx,
 	return rc;
 }
 
+/* As SQLite's, with EXPECT written as util/duration.c's duration_format
+ * writes it. */
+int
+pg_list_peers(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list(s, "SELECT site AS peer, url, added, compress, CASE WHEN "
+	    "no_seal = 1 THEN 'off' WHEN seal_pub IS NULL THEN 'no-key' ELSE "
+	    "'sealed' END AS seal, reads, CASE WHEN expect <= 0 THEN 'never' "
+	    "WHEN expect % 86400 = 0 THEN (expect / 86400) || 'd' WHEN expect "
+	    "% 3600 = 0 THEN (expect / 3600) || 'h' WHEN expect % 60 = 0 THEN "
+	    "(expect / 60) || 'm' ELSE expect || 's' END AS expect FROM "
+	    "syncpack.peer ORDER BY site COLLATE \"C\"", cb, ctx, err);
+}
+
 int
 pg_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)

@@ -5,6 +5,7 @@
 
 #include "util/error.h"
 #include "store/listings.h"
+#include "sxf/compress.h"
 #include "store/site.h"
 
 struct store;
@@ -22,6 +23,31 @@ void sqlite_site_close(struct site *s);
 SP_MUST_CHECK
 int sqlite_site_init(const char *path, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err);
+
+/* Registers peer (checked, its signing key pem canonical) on a SQLite
+ * site, as site_peer_add does: 0, or 1 (nothing written) when a
+ * registered peer stands in its way (a spoke's hub, or at a hub one that
+ * differs only in letter case), named in clash; -1 on error. */
+SP_MUST_CHECK
+int sqlite_peer_insert(struct site *s, const char *peer, const char *pem,
+    const char *url, char clash[SITEID_MAX + 1], struct sp_error *err);
+
+/* store_peer_set_signing_pub, store_peer_set_seal_pub and
+ * store_peer_set_compression (store/peer_keys.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_peer_set_signing_pub(struct site *s, const char *peer,
+    const char *pem, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_set_seal_pub(struct site *s, const char *peer,
+    const char *pem, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_set_compression(struct site *s, const char *peer,
+    enum sxf_compression c, struct sp_error *err);
+
+/* store_list_peers (store/listings.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
 
 /* store_list_tables (store/listings.h) of a SQLite site. */
 SP_MUST_CHECK

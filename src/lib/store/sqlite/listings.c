@@ -198,7 +198,7 @@ sqlite_list_tables(struct site *s, store_row_cb cb, void *ctx,
 
 /* EXPECT is written as util/duration.c's duration_format writes it. */
 int
-store_list_peers(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT site AS peer, url, added, compress, "

@@ -359,25 +359,12 @@ site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
 }
 
 int
-site_peer_add(struct site *s, const char *peer, const char *pub_pem,
-    const char *url, struct sp_error *err)
+sqlite_peer_insert(struct site *s, const char *peer, const char *pem,
+    const char *url, char clash[SITEID_MAX + 1], struct sp_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	EVP_PKEY *key;
-	char *pem = NULL;
 	int rc = -1, r;
 
-	if (!siteid_valid(peer))
-		return sp_error_set(err, "bad site id \"%s\"", peer);
-	if (strcmp(peer, s->id) == 0)
-		return sp_error_set(err, "%s is this site, not a peer", peer);
-	if ((key = key_parse_public(pub_pem, err)) == NULL)
-		return -1;
-	/* Stored in canonical form, whatever whitespace the file had. */
-	pem = key_public_pem(key, err);
-	EVP_PKEY_free(key);
-	if (pem == NULL)
-		return -1;
 	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
 		goto cleanup;
 	if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer WHERE "
@@ -390,11 +377,9 @@ site_peer_add(struct site *s, const char *peer, const char *pub_pem,
 	sqlite3_bind_int(st, 2, s->hub);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		/* Case-only differences would collide in FAT mailbox names. */
-		sp_error_set(err, s->hub ? "peer %s differs from %s only in "
-		    "letter case" : "a spoke has exactly one peer, the hub, and "
-		    "%s is already registered (adding %s)",
-		    sqlite3_column_text(st, 0), peer);
+		snprintf(clash, SITEID_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		rc = 1;
 		goto rollback;
 	}
 	if (r != SQLITE_DONE) {
@@ -426,7 +411,6 @@ rollback:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 cleanup:
 	sqlite3_finalize(st);
-	free(pem);
 	return rc;
 }
 
