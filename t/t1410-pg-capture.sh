@@ -81,6 +81,26 @@ test_expect_success 'a key changed by an update keeps its record' '
 	test "$(pg_sql -c "select guid, rkey, rowversion from syncpack.record")" = "$guid|PEN2|2"
 '
 
+test_expect_success 'under the test clock both backends give the same stamps and GUIDs' '
+	pg_newdb clock1 &&
+	pg_sql -c "create table customer(id integer primary key, name text)" \
+		-c "insert into customer values (1, '"'"'a'"'"'), (2, '"'"'b'"'"')" &&
+	sqlite3 shop.db "create table customer(id integer primary key, name text);
+		insert into customer values (1, '"'"'a'"'"'), (2, '"'"'b'"'"')" &&
+	export SYNCPACK_TEST_CLOCK_MS=1767225600000 &&
+	syncadm init -d "$PG_URI" --site ASOC --key a.key --pub a.pub 2>/dev/null &&
+	syncadm init -d shop.db --site ASOC 2>/dev/null &&
+	syncadm track -d "$PG_URI" customer && syncadm track -d shop.db customer &&
+	pg_sql -c "update customer set name = '"'"'A'"'"' where id = 1" &&
+	sqlite3 shop.db "update customer set name = '"'"'A'"'"' where id = 1" &&
+	syncadm tables -d "$PG_URI" >/dev/null && syncadm tables -d shop.db >/dev/null &&
+	pg_sql -c "select guid, rkey, rowversion, hlc, lseq from syncpack.record order by guid" >pg.txt &&
+	sqlite3 shop.db "select guid, rkey, rowversion, hlc, lseq from syncpack_record order by guid" >lite.txt &&
+	cat pg.txt && diff lite.txt pg.txt &&
+	test "$(wc -l <pg.txt)" = 2 &&
+	test "$(pg_sql -c "select hlc from syncpack.clock")" = "$(sqlite3 shop.db "select hlc from syncpack_clock")"
+'
+
 test_expect_success 'trap 1: a writer that takes its change id first and commits last is not skipped' '
 	site order1 ASOC --hub &&
 	session a && exec 3>a.in &&
