@@ -191,17 +191,16 @@ pg_table_untrack(struct site *s, long long id, struct sp_error *err)
 	    "WHERE id = $1::bigint", 1, p, err);
 }
 
-/* Runs fmt with the table's relation (regclass text, quoted as needed)
- * and, as literals, its id and key column, and the key column as an
- * identifier: %1$s relation, %2$s id, %3$s key literal, %4$s key
- * identifier. */
+/* Runs the script fmt for the table name (nothing when it is gone), with
+ * %1$s its relation (regclass text, quoted as needed), %2$lld its id and
+ * %3$s its key column as a literal. */
 static int
 run_on_table(struct site *s, const char *name, long long id, const char *pk,
     const char *fmt, struct sp_error *err)
 {
 	const char *p[1] = { name };
 	PGresult *res = pg_query(s, "SELECT to_regclass($1)::text", 1, p, err);
-	char *lit = NULL, *ident = NULL, *sql = NULL;
+	char *lit = NULL, *sql = NULL;
 	int rc = -1;
 
 	if (res == NULL)
@@ -211,9 +210,8 @@ run_on_table(struct site *s, const char *name, long long id, const char *pk,
 		goto cleanup;
 	}
 	lit = PQescapeLiteral(s->pg, pk, strlen(pk));
-	ident = PQescapeIdentifier(s->pg, pk, strlen(pk));
-	if (lit == NULL || ident == NULL || asprintf(&sql, fmt,
-	    PQgetvalue(res, 0, 0), id, lit, ident) < 0) {
+	if (lit == NULL || asprintf(&sql, fmt, PQgetvalue(res, 0, 0), id,
+	    lit) < 0) {
 		sql = NULL;
 		sp_error_set(err, "out of memory");
 		goto cleanup;
@@ -222,7 +220,6 @@ run_on_table(struct site *s, const char *name, long long id, const char *pk,
 cleanup:
 	free(sql);
 	PQfreemem(lit);
-	PQfreemem(ident);
 	PQclear(res);
 	return rc;
 }
