@@ -58,6 +58,25 @@ test_expect_success 'a key without a sealing key is taken with a warning' '
 	syncadm peer list -d "$PG_URI" >out && grep -q "^DSOC .* no-key " out
 '
 
+test_expect_success 'peer set changes what files to a peer are like' '
+	hub peers5 &&
+	syncadm peer add -d "$PG_URI" --site BSOC --key b.db.pub &&
+	expect_code 0 syncadm peer set -d "$PG_URI" --site BSOC --no-seal --compress zstd --expect 2d &&
+	syncadm peer list -d "$PG_URI" >out &&
+	grep -q "^BSOC  *-  .*zstd  *off  *-  *2d$" out &&
+	expect_code 0 syncadm peer set -d "$PG_URI" --site BSOC --seal --expect never &&
+	syncadm peer list -d "$PG_URI" >out &&
+	grep -q "^BSOC  *-  .*zstd  *sealed  *-  *never$" out &&
+	rm b.db b.db.key b.db.pub && syncadm init -d b.db --site BSOC 2>/dev/null &&
+	expect_code 0 syncadm peer set -d "$PG_URI" --site BSOC --key b.db.pub &&
+	test "$(pg_sql -c "select pubkey from syncpack.peer")" = \
+		"$(sqlite3 b.db "select pubkey from syncpack_site")" &&
+	test "$(pg_sql -c "select seal_pub from syncpack.peer")" = \
+		"$(sqlite3 b.db "select seal_pub from syncpack_site")" &&
+	expect_code 2 syncadm peer set -d "$PG_URI" --site CSOC --no-seal &&
+	expect_err "^syncadm: postgresql:///peers5\?.*: CSOC: no such peer \(add it with syncadm peer add\)$"
+'
+
 test_expect_success 'the rules of peers hold on PostgreSQL too' '
 	hub peers4 &&
 	syncadm peer add -d "$PG_URI" --site BSOC --key b.db.pub &&

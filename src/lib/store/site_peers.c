@@ -69,6 +69,31 @@ store_peer_set_compression(struct site *s, const char *peer,
 }
 
 int
+site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ? pg_peer_exists(s, peer, err) :
+	    sqlite_peer_exists(s, peer, err);
+}
+
+int
+store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peer_set_no_seal(s, peer, no_seal, err) :
+	    sqlite_peer_set_no_seal(s, peer, no_seal, err);
+}
+
+int
+store_peer_set_expect(struct site *s, const char *peer, long long seconds,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peer_set_expect(s, peer, seconds, err) :
+	    sqlite_peer_set_expect(s, peer, seconds, err);
+}
+
+int
 store_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {

@@ -46,6 +46,17 @@ SP_MUST_CHECK
 int pg_peer_set_compression(struct site *s, const char *peer,
     const char *name, struct sp_error *err);
 
+/* site_peer_exists (store/site.h), store_peer_set_no_seal and
+ * store_peer_set_expect (store/peer_keys.h) of a PostgreSQL site. */
+SP_MUST_CHECK
+int pg_peer_exists(struct site *s, const char *peer, struct sp_error *err);
+SP_MUST_CHECK
+int pg_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+    struct sp_error *err);
+SP_MUST_CHECK
+int pg_peer_set_expect(struct site *s, const char *peer, long long seconds,
+    struct sp_error *err);
+
 /* store_list_peers (store/listings.h) of a PostgreSQL site. */
 SP_MUST_CHECK
 int pg_list_peers(struct site *s, store_row_cb cb, void *ctx,

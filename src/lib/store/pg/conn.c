@@ -138,6 +138,20 @@ pg_exec(struct site *s, const char *sql, int n, const char *const *params,
 }
 
 int
+pg_exists(struct site *s, const char *sql, int n, const char *const *params,
+    struct sp_error *err)
+{
+	PGresult *res = pg_query(s, sql, n, params, err);
+	int found;
+
+	if (res == NULL)
+		return -1;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	return found;
+}
+
+int
 pg_script(struct site *s, const char *sql, struct sp_error *err)
 {
 	PGresult *res = checked(s, PQexec(s->pg, sql), err);

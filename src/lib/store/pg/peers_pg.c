@@ -89,3 +89,31 @@ pg_peer_set_compression(struct site *s, const char *peer, const char *name,
 	return update_peer(s, "UPDATE syncpack.peer SET compress = $1 WHERE "
 	    "site = $2", name, peer, err);
 }
+
+int
+pg_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+{
+	const char *p[1] = { peer };
+
+	return pg_exists(s, "SELECT 1 FROM syncpack.peer WHERE site = $1", 1,
+	    p, err);
+}
+
+int
+pg_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+    struct sp_error *err)
+{
+	return update_peer(s, "UPDATE syncpack.peer SET no_seal = $1::integer "
+	    "WHERE site = $2", no_seal ? "1" : "0", peer, err);
+}
+
+int
+pg_peer_set_expect(struct site *s, const char *peer, long long seconds,
+    struct sp_error *err)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%lld", seconds);
+	return update_peer(s, "UPDATE syncpack.peer SET expect = $1::bigint "
+	    "WHERE site = $2", v, peer, err);
+}

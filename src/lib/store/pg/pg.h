@@ -28,6 +28,12 @@ SP_MUST_CHECK
 int pg_exec(struct site *s, const char *sql, int n,
     const char *const *params, struct sp_error *err);
 
+/* 1 when sql (with n text parameters) gives a row, 0 when none, -1 on
+ * error. */
+SP_MUST_CHECK
+int pg_exists(struct site *s, const char *sql, int n,
+    const char *const *params, struct sp_error *err);
+
 /* Runs a script of several statements without parameters. */
 SP_MUST_CHECK
 int pg_script(struct site *s, const char *sql, struct sp_error *err);

@@ -106,16 +106,10 @@ pg_column_exists(struct site *s, const char *table, const char *column,
     struct sp_error *err)
 {
 	const char *p[2] = { table, column };
-	PGresult *res = pg_query(s, "SELECT 1 FROM pg_attribute WHERE attrelid"
-	    " = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT "
-	    "attisdropped", 2, p, err);
-	int found;
 
-	if (res == NULL)
-		return -1;
-	found = PQntuples(res) > 0;
-	PQclear(res);
-	return found;
+	return pg_exists(s, "SELECT 1 FROM pg_attribute WHERE attrelid = "
+	    "to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT "
+	    "attisdropped", 2, p, err);
 }
 
 static int

@@ -44,6 +44,18 @@ SP_MUST_CHECK
 int sqlite_peer_set_compression(struct site *s, const char *peer,
     enum sxf_compression c, struct sp_error *err);
 
+/* site_peer_exists (store/site.h), store_peer_set_no_seal and
+ * store_peer_set_expect (store/peer_keys.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_peer_exists(struct site *s, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_set_expect(struct site *s, const char *peer,
+    long long seconds, struct sp_error *err);
+
 /* store_list_peers (store/listings.h) of a SQLite site. */
 SP_MUST_CHECK
 int sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,

@@ -97,7 +97,7 @@ sqlite_peer_set_compression(struct site *s, const char *peer,
 }
 
 int
-store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+sqlite_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET no_seal = ?1 WHERE "
@@ -105,7 +105,7 @@ store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
 }
 
 int
-store_peer_set_expect(struct site *s, const char *peer, long long seconds,
+sqlite_peer_set_expect(struct site *s, const char *peer, long long seconds,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET expect = ?1 WHERE "

@@ -352,7 +352,7 @@ site_public_pem(struct site *s, struct sp_error *err)
 }
 
 int
-site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+sqlite_peer_exists(struct site *s, const char *peer, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ?",
 	    peer, err);
