@@ -142,7 +142,7 @@ syncadm_cmd_key(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	if (add) {
 		if (seal_policy_add_key(&s, &err) != 0) {
 			site_close(&s);

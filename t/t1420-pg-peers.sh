@@ -39,6 +39,14 @@ CSOC	sealed	26h" &&
 	test "$(jq -r "map(keys) | .[0] | join(\" \")" p.json)" = "$(jq -r "map(keys) | .[0] | join(\" \")" b.json)"
 '
 
+test_expect_success 'key prints the public keys that init wrote; the sealing key is there' '
+	hub keys1 &&
+	expect_code 0 syncadm key -d "$PG_URI" &&
+	cmp out hub.pub &&
+	expect_code 2 syncadm key -d "$PG_URI" --add-sealing &&
+	expect_err "^syncadm: postgresql:///keys1\?.*: ASOC already has a sealing key$"
+'
+
 test_expect_success 'adding a peer again takes its new key and keeps its URL' '
 	hub peers2 &&
 	syncadm peer add -d "$PG_URI" --site BSOC --key b.db.pub --url "dir:/x/" &&

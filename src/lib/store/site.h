@@ -33,8 +33,9 @@ struct site {
 
 /* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
  * PostgreSQL site has so far (site_close, site_private_key,
- * site_peer_add, site_peer_exists, the store_peer_set_* of
- * store/site_peers.c, store_list_peers, store_list_tables and
+ * site_public_pem, site_peer_add, site_peer_exists, the
+ * store_peer_set_* and store_site_*seal_pub of store/site_peers.c,
+ * store_list_peers, store_list_tables and
  * store_tables_ops, with which sync/track.c tracks tables); without it a
  * PostgreSQL site is refused with "not yet available on a PostgreSQL
  * site". */

@@ -1,6 +1,7 @@
-/* site_peers.c: registering peers and their keys, checked the same way
- * for every backend, then written by the site's backend. With
- * site_open.c one of the files above the backends that name them. */
+/* site_peers.c: this site's public keys, and registering peers and their
+ * keys, checked the same way for every backend, then written by the
+ * site's backend. With site_open.c one of the files above the backends
+ * that name them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,28 @@ store_peer_set_compression(struct site *s, const char *peer,
 	return s->backend == SITE_POSTGRESQL ?
 	    pg_peer_set_compression(s, peer, sxf_compression_name(c), err) :
 	    sqlite_peer_set_compression(s, peer, c, err);
+}
+
+char *
+site_public_pem(struct site *s, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ? pg_site_public_pem(s, err) :
+	    sqlite_site_public_pem(s, err);
+}
+
+int
+store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ? pg_site_seal_pub(s, pem, err) :
+	    sqlite_site_seal_pub(s, pem, err);
+}
+
+int
+store_site_set_seal_pub(struct site *s, const char *pem,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ? pg_site_set_seal_pub(s, pem,
+	    err) : sqlite_site_set_seal_pub(s, pem, err);
 }
 
 int

@@ -170,3 +170,46 @@ cleanup:
 	pg_site_close(&s);
 	return rc;
 }
+
+/* The text of column col of syncpack.site's row, or NULL (err set). */
+static char *
+site_text(struct site *s, const char *col, struct sp_error *err)
+{
+	const char *p[1] = { col };
+	PGresult *res = pg_query(s, "SELECT CASE $1 WHEN 'pubkey' THEN pubkey "
+	    "WHEN 'seal_pub' THEN seal_pub END FROM syncpack.site WHERE id = 1",
+	    1, p, err);
+	char *out = NULL;
+
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		sp_error_set(err, "not found");
+	else if ((out = strdup(PQgetvalue(res, 0, 0))) == NULL)
+		sp_error_set(err, "out of memory");
+	PQclear(res);
+	return out;
+}
+
+char *
+pg_site_public_pem(struct site *s, struct sp_error *err)
+{
+	return site_text(s, "pubkey", err);
+}
+
+int
+pg_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
+{
+	/* Every PostgreSQL site is made with its sealing key. */
+	*pem = site_text(s, "seal_pub", err);
+	return *pem != NULL ? 1 : -1;
+}
+
+int
+pg_site_set_seal_pub(struct site *s, const char *pem, struct sp_error *err)
+{
+	const char *p[1] = { pem };
+
+	return pg_exec(s, "UPDATE syncpack.site SET seal_pub = $1 WHERE id = "
+	    "1", 1, p, err);
+}

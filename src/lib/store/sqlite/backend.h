@@ -56,6 +56,16 @@ SP_MUST_CHECK
 int sqlite_peer_set_expect(struct site *s, const char *peer,
     long long seconds, struct sp_error *err);
 
+/* site_public_pem (store/site.h), store_site_seal_pub and
+ * store_site_set_seal_pub (store/peer_keys.h) of a SQLite site. */
+SP_MUST_CHECK
+char *sqlite_site_public_pem(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_site_seal_pub(struct site *s, char **pem, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_site_set_seal_pub(struct site *s, const char *pem,
+    struct sp_error *err);
+
 /* store_list_peers (store/listings.h) of a SQLite site. */
 SP_MUST_CHECK
 int sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,

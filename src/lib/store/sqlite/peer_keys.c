@@ -146,7 +146,7 @@ store_peer_set_reads(struct site *s, const char *peer, const char *reads,
 }
 
 int
-store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
+sqlite_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	const char *v;
@@ -168,7 +168,7 @@ store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 }
 
 int
-store_site_set_seal_pub(struct site *s, const char *pem,
+sqlite_site_set_seal_pub(struct site *s, const char *pem,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -345,7 +345,7 @@ query_text(struct site *s, const char *sql, const char *arg,
 }
 
 char *
-site_public_pem(struct site *s, struct sp_error *err)
+sqlite_site_public_pem(struct site *s, struct sp_error *err)
 {
 	return query_text(s, "SELECT pubkey FROM syncpack_site WHERE id = 1",
 	    NULL, err);
