@@ -73,6 +73,16 @@ test_expect_success 'inserts, updates and deletes from psql are folded into reco
 	test "$(pg_sql -c "select lseq from syncpack.clock")" = 5
 '
 
+test_expect_success 'TRUNCATE of a tracked table is refused: its deletes would not travel' '
+	site trunc1 ASOC --hub &&
+	pg_sql -c "insert into customer(name) values ('"'"'a'"'"')" &&
+	expect_code 1 pg_sql -c "truncate customer" &&
+	grep -q "syncpack: customer: TRUNCATE is not captured on a tracked table; use DELETE" err &&
+	test "$(pg_sql -c "select count(*) from customer")" = 1 &&
+	syncadm untrack -d "$PG_URI" customer &&
+	pg_sql -c "truncate customer"
+'
+
 test_expect_success 'a key changed by an update keeps its record' '
 	site cap2 ASOC --hub &&
 	pg_sql -c "insert into article values ('"'"'PEN'"'"', '"'"'pen'"'"')" && fold &&

@@ -145,6 +145,18 @@ const char pg_schema_sql[] =
     "  END IF;"
     "  RETURN NULL;"
     " END $$;"
+    /* TRUNCATE fires no row trigger: the rows would go without their
+     * deletes travelling, so it is refused on a tracked table. */
+    "CREATE FUNCTION syncpack.refuse_truncate() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  IF current_setting('syncpack.applying', true) IS DISTINCT FROM 'on'"
+    "  THEN"
+    "   RAISE EXCEPTION 'syncpack: %: TRUNCATE is not captured on a tracked"
+    " table; use DELETE', TG_TABLE_NAME;"
+    "  END IF;"
+    "  RETURN NULL;"
+    " END $$;"
     /* The guards of a policy, before the change: arguments the table's
      * id and key column, then central ('1': a central table at a spoke),
      * frozen ('1': frozen records refused) and owner (a site id: records

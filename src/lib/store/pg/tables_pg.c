@@ -261,7 +261,9 @@ pg_capture_install(struct site *s, const struct tracked_table *t,
 	    err) != 0) || run_on_table(s, t->name, t->id, t->pk,
 	    "CREATE TRIGGER syncpack_capture AFTER INSERT OR UPDATE OR DELETE"
 	    " ON %1$s FOR EACH ROW EXECUTE FUNCTION syncpack.capture("
-	    "'%2$lld', %3$s);", err) != 0 ? -1 : 0;
+	    "'%2$lld', %3$s); CREATE TRIGGER syncpack_truncate BEFORE TRUNCATE"
+	    " ON %1$s FOR EACH STATEMENT EXECUTE FUNCTION "
+	    "syncpack.refuse_truncate();", err) != 0 ? -1 : 0;
 	free(guard);
 	return rc;
 }
@@ -282,7 +284,8 @@ pg_capture_remove(struct site *s, long long id, struct sp_error *err)
 		rc = run_on_table(s, PQgetvalue(res, 0, 0), id,
 		    PQgetvalue(res, 0, 1), "DROP TRIGGER IF EXISTS "
 		    "syncpack_capture ON %1$s; DROP TRIGGER IF EXISTS "
-		    "syncpack_guard ON %1$s;", err);
+		    "syncpack_guard ON %1$s; DROP TRIGGER IF EXISTS "
+		    "syncpack_truncate ON %1$s;", err);
 	PQclear(res);
 	return rc;
 }
