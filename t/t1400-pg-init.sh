@@ -78,6 +78,14 @@ test_expect_success 'a password in the URI is warned about and never shown' '
 	grep -q "^syncadm: postgresql:///init6?host=$PG_DIR&port=$PG_PORT&user=sp_app: password in the URI" err &&
 	grep -q "already initialised" err &&
 	! grep -q s3cr3t err &&
+	SYNCPACK_DB="postgresql:///init6?host=$PG_DIR&port=$PG_PORT&user=sp_app&password=s3cr3t" \
+		expect_code 2 syncadm init --site ASOC --key b.key --pub b.pub &&
+	grep -q "^syncadm: postgresql:///init6?host=$PG_DIR&port=$PG_PORT&user=sp_app: password in the URI" err &&
+	! grep -q s3cr3t err &&
+	expect_code 2 syncadm init -d "postgresql://:s3cr3t@/init6?password=s3cr3t" \
+		--site ASOC --key b.key --pub b.pub &&
+	grep -q "^syncadm: postgresql://@/init6: password in the URI" err &&
+	! grep -q s3cr3t err &&
 	expect_code 2 syncadm init -d "$PG_URI" --site ASOC --key c.key --pub c.pub &&
 	! grep -q "password in the URI" err
 '

@@ -36,21 +36,21 @@ strip_password(char *out)
 		if (*at == '@' && colon != NULL)
 			memmove(colon, at, strlen(at) + 1);
 	}
+	/* q: the separator before the parameter looked at. */
 	q = strchr(out, '?');
 	while (q != NULL) {
 		char *p = q + 1, *end = p + strcspn(p, "&");
 
-		if (strncmp(p, "password=", 9) == 0) {
-			/* "?password=x&a" keeps "?a"; "&password=x" goes. */
-			if (*end == '&')
-				memmove(p, end + 1, strlen(end + 1) + 1);
-			else
-				*(*q == '?' ? p : q) = '\0';
-			if (*q == '?' && *p == '\0')
-				*q = '\0';
-			continue;
+		if (strncmp(p, "password=", 9) != 0)
+			q = *end == '&' ? end : NULL;
+		else if (*end == '&')
+			/* The parameters after it move up. */
+			memmove(p, end + 1, strlen(end + 1) + 1);
+		else {
+			/* The last one goes with its separator. */
+			*q = '\0';
+			q = NULL;
 		}
-		q = *end == '&' ? end : NULL;
 	}
 }
 
