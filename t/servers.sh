@@ -1,7 +1,8 @@
-# t/servers.sh: real servers on loopback for transport tests, started and
-# stopped by the test itself: OpenSSH sshd (SFTP, key authentication) and
-# nginx (WebDAV over HTTP and HTTPS with basic authentication).
-# Sourced after t/lib.sh. Call servers_stop from the test's exit trap.
+# t/servers.sh: real servers started and stopped by the test itself: OpenSSH
+# sshd (SFTP, key authentication) and nginx (WebDAV over HTTP and HTTPS with
+# basic authentication) on loopback, PostgreSQL on a Unix socket only.
+# Sourced after t/lib.sh. Call servers_stop (pg_stop) from the test's exit
+# trap.
 
 SSHD_PID=
 NGINX_PID=
@@ -150,7 +151,86 @@ nginx_stop() {
 	NGINX_PID=
 }
 
+# pg_bindir: the folder of initdb and pg_ctl: on PATH (a link in
+# /usr/local/bin, say), else the newest /usr/lib/postgresql/*/bin as
+# Debian installs them, else pg_config's.
+pg_bindir() {
+	if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+		dirname "$(command -v initdb)"
+		return 0
+	fi
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -z "$d" ] && command -v pg_config >/dev/null 2>&1 && d=$(pg_config --bindir)
+	[ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] || return 1
+	echo "$d"
+}
+
+# pg_as_owner CMD...: runs CMD as the user that owns the cluster: postgres
+# when the tests run as root (initdb refuses root), the caller otherwise.
+pg_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pg_start: a throwaway cluster in a scratch folder of its own (every
+# folder above it traversable by postgres), listening on a Unix socket in
+# that folder only, on a random port. Creates the superuser postgres, an
+# ordinary role sp_app (no superuser, no createrole) and a database
+# syncpack owned by sp_app. Sets PG_DIR, PG_PORT, PG_URI (sp_app's URI of
+# that database) and PG_ADMIN (psql arguments for the superuser).
+PG_DIR=
+PG_BIN=
+pg_start() {
+	PG_BIN=$(pg_bindir) || return 1
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/syncpack-pg.XXXXXX") || return 1
+	chmod 755 "$PG_DIR" || return 1
+	[ "$(id -u)" = 0 ] && { chown postgres: "$PG_DIR" || return 1; }
+	PG_PORT=$(pick_port) || return 1
+	pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres \
+		--auth=trust --no-sync -E UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 ||
+		{ cat "$PG_DIR/initdb.log" >&2; return 1; }
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+		-o "-k $PG_DIR -p $PG_PORT -c listen_addresses='' -c fsync=off" \
+		start >/dev/null || { cat "$PG_DIR/log" >&2; return 1; }
+	PG_ADMIN="-X -q -v ON_ERROR_STOP=1 -h $PG_DIR -p $PG_PORT -U postgres"
+	PG_URI="postgresql:///syncpack?host=$PG_DIR&port=$PG_PORT&user=sp_app"
+	# shellcheck disable=SC2086
+	psql $PG_ADMIN -d postgres \
+		-c "CREATE ROLE sp_app LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB" \
+		-c "CREATE DATABASE syncpack OWNER sp_app" >/dev/null
+}
+
+# pg_sql ARGS...: psql as sp_app on database $PG_DB (syncpack unless set),
+# unaligned and tuples only, stopping at the first error: pg_sql -c SQL.
+pg_sql() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U sp_app \
+		-d "${PG_DB:-syncpack}" "$@"
+}
+
+# pg_newdb NAME: a fresh database NAME owned by sp_app; sets PG_DB and
+# PG_URI to it, so that each test case starts empty.
+pg_newdb() {
+	# shellcheck disable=SC2086
+	psql $PG_ADMIN -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS \"$1\"" \
+		-c "CREATE DATABASE \"$1\" OWNER sp_app" >/dev/null &&
+	PG_DB=$1 &&
+	PG_URI="postgresql:///$1?host=$PG_DIR&port=$PG_PORT&user=sp_app"
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] && [ -f "$PG_DIR/data/postmaster.pid" ] || return 0
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+		>/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
+
 servers_stop() {
 	sshd_stop_all
 	nginx_stop
+	pg_stop
 }

@@ -10,6 +10,7 @@
 #include "sync/delivery.h"
 #include "net/inbox.h"
 #include "store/outbox.h"
+#include "store/site.h"
 #include "cli/tool.h"
 
 const char *tool_name = "syncpack";
@@ -83,11 +84,19 @@ const char *
 tool_database(const char *opt, void (*usage)(FILE *))
 {
 	const char *env = getenv("SYNCPACK_DB");
+	const char *db = opt != NULL ? opt : env != NULL && env[0] != '\0'
+	    ? env : NULL;
 
-	if (opt != NULL)
-		return opt;
-	if (env != NULL && env[0] != '\0')
-		return env;
+	if (db != NULL) {
+		if (site_uri_has_password(db)) {
+			char *shown = site_display_name(db);
+			tool_warn("%s: password in the URI; use ~/.pgpass, "
+			    "PGPASSWORD or a service file",
+			    shown ? shown : "postgresql://");
+			free(shown);
+		}
+		return db;
+	}
 	tool_warn("no database: give -d DB or set SYNCPACK_DB");
 	usage(stderr);
 	exit(EXIT_TROUBLE);

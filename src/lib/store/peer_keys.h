@@ -1,7 +1,8 @@
 /* peer_keys.h: sealing keys and per-peer file settings: how files to a
  * peer are compressed and sealed, and how often files from it are
  * expected. The store interface; the SQLite backend implements it
- * (store/sqlite/peer_keys.c). */
+ * (store/sqlite/peer_keys.c), and the setters store/site_peers.c names
+ * the PostgreSQL one too (store/pg/peers_pg.c). */
 #ifndef SYNCPACK_STORE_PEER_KEYS_H
 #define SYNCPACK_STORE_PEER_KEYS_H
 

@@ -1,8 +1,11 @@
 /* site.h: a site database: opening it, its identity, keys, peers, flows.
  *
  * The toolkit's metadata lives in tables named syncpack_* inside the
- * application's own database; application tables are never touched here.
- * This is the store interface; the SQLite backend implements it. */
+ * application's own database (in PostgreSQL: in the schema syncpack);
+ * application tables are never touched here. This is the store interface;
+ * site_open.c picks the backend by the name of the database: a
+ * postgresql:// or postgres:// URI opens a PostgreSQL site (store/pg/),
+ * anything else is a SQLite file (store/sqlite/). */
 #ifndef SYNCPACK_SITE_H
 #define SYNCPACK_SITE_H
 
@@ -13,25 +16,56 @@
 #include "sxf/siteid.h"
 
 struct sqlite3;
+struct pg_conn;
+
+enum site_backend { SITE_SQLITE, SITE_POSTGRESQL };
 
 struct site {
-	struct sqlite3 *db;	/* owned: the connection (store/sqlite/ only) */
-	char *path;		/* owned: the database file as given */
+	enum site_backend backend;
+	struct sqlite3 *db;	/* owned: the SQLite connection (store/sqlite/) */
+	struct pg_conn *pg;	/* owned: the libpq connection (store/pg/) */
+	char *path;		/* owned: the database as given; a URI without
+				 * its password */
 	char id[SITEID_MAX + 1];
 	int hub;
 	char *key_path;		/* owned: private key file */
 };
 
-/* Opens DB (which must exist) and, unless allow_uninit, requires that
- * syncadm init has run on it. Close with site_close. */
+/* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
+ * PostgreSQL site has so far (site_close, site_private_key,
+ * site_public_pem, site_peer_add, site_peer_exists, the
+ * store_peer_set_* and store_site_*seal_pub of store/site_peers.c,
+ * store_list_peers, store_list_tables and
+ * store_tables_ops, with which sync/track.c tracks tables); without it a
+ * PostgreSQL site is refused with "not yet available on a PostgreSQL
+ * site". */
+#define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
+#define SITE_OPEN_POSTGRESQL	2
+
+/* 1 when path names a PostgreSQL database (a postgresql:// or
+ * postgres:// URI), 0 for a SQLite file. */
+int site_is_postgresql(const char *path);
+
+/* 1 when the URI path carries a password (which belongs in ~/.pgpass,
+ * PGPASSWORD or a service file, not on a command line), 0 when not or
+ * when path is no URI. */
+int site_uri_has_password(const char *path);
+
+/* path as messages show it: a URI without its password. The caller
+ * frees it; NULL when out of memory. */
+char *site_display_name(const char *path);
+
+/* Opens DB (which must exist) and, unless flags has SITE_OPEN_UNINIT,
+ * requires that syncadm init has run on it. Close with site_close. */
 SP_MUST_CHECK
-int site_open(struct site *s, const char *path, int allow_uninit,
+int site_open(struct site *s, const char *path, int flags,
     struct sp_error *err);
 void site_close(struct site *s);
 
 /* Creates the metadata tables and a key pair (key_path, pub_path; NULL for
- * DB.key and DB.pub) in one transaction; refuses an initialised database
- * and existing key files. */
+ * DB.key and DB.pub, only for a database that is a file) in one
+ * transaction; refuses an initialised database and existing key files.
+ * The private key stays in its file: only its path is recorded. */
 SP_MUST_CHECK
 int site_init(const char *path, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err);

@@ -6,7 +6,12 @@
 struct store *
 store_open(struct site *s, struct sp_error *err)
 {
-	/* SQLite is the only backend a site can be opened with so far
-	 * (site_open); a second one is chosen here by the site's kind. */
+	/* The records of a PostgreSQL site (packing and applying) are the
+	 * next part of that backend to come. */
+	if (s->backend == SITE_POSTGRESQL) {
+		sp_error_set(err, "%s: not yet available on a PostgreSQL site",
+		    s->path);
+		return NULL;
+	}
 	return store_sqlite_open(s, err);
 }

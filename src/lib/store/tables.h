@@ -191,4 +191,36 @@ int store_capture_install(struct site *s, const struct tracked_table *t,
 SP_MUST_CHECK
 int store_capture_remove(struct site *s, long long id, struct sp_error *err);
 
+/* The calls above that tracking a table makes, of the site's backend
+ * (the functions above for SQLite), so that sync/track.c decides the same
+ * way whatever the database. On a PostgreSQL site a policy the backend
+ * cannot guard yet is refused by table_save. */
+struct store_tables_ops {
+	int (*tx_begin)(struct site *s, struct sp_error *err);
+	int (*tx_commit)(struct site *s, struct sp_error *err);
+	void (*tx_rollback)(struct site *s);
+	int (*table_get)(struct site *s, const char *table,
+	    struct tracked_table *t, struct sp_error *err);
+	int (*table_exists)(struct site *s, const char *table,
+	    struct sp_error *err);
+	int (*column_exists)(struct site *s, const char *table,
+	    const char *column, struct sp_error *err);
+	int (*table_primary_key)(struct site *s, const char *table, char **pk,
+	    int *pk_integer, int *ncols, struct sp_error *err);
+	int (*table_save)(struct site *s, struct tracked_table *t,
+	    struct sp_error *err);
+	int (*table_untrack)(struct site *s, long long id,
+	    struct sp_error *err);
+	int (*table_adopt)(struct site *s, const struct tracked_table *t,
+	    struct sp_error *err);
+	int (*capture_install)(struct site *s, const struct tracked_table *t,
+	    struct sp_error *err);
+	int (*capture_remove)(struct site *s, long long id,
+	    struct sp_error *err);
+	int (*fks_refresh)(struct site *s, struct sp_error *err);
+};
+
+/* The tracking calls of s's backend; static, never NULL. */
+const struct store_tables_ops *store_tables_ops(const struct site *s);
+
 #endif

@@ -1,10 +1,10 @@
 /* track.c: which tables can be tracked and with which policies; starts
- * and stops change capture on them through the store (store/tables.h). */
+ * and stops change capture on them through the store (store/tables.h),
+ * the same decisions whichever backend holds the site. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/tx.h"
 #include "sync/track.h"
 
 static const char *const owners[] = { "central", "creator", "shared", NULL };
@@ -37,7 +37,7 @@ int
 tracked_table_load(struct site *s, const char *table,
     struct tracked_table *t, struct sp_error *err)
 {
-	int found = store_table_get(s, table, t, err);
+	int found = store_tables_ops(s)->table_get(s, table, t, err);
 
 	if (found != 1)
 		return found;
@@ -59,6 +59,7 @@ static int
 inspect_table(struct site *s, const char *table, struct tracked_table *t,
     int *keyless, int *composite, struct sp_error *err)
 {
+	const struct store_tables_ops *op = store_tables_ops(s);
 	int found, pk_count;
 
 	for (const char *p = table; *p; p++)
@@ -69,12 +70,12 @@ inspect_table(struct site *s, const char *table, struct tracked_table *t,
 	    strncmp(table, "sqlite_", 7) == 0)
 		return sp_error_set(err, "%s: internal tables cannot be tracked",
 		    table);
-	if ((found = store_table_exists(s, table, err)) < 0)
+	if ((found = op->table_exists(s, table, err)) < 0)
 		return -1;
 	if (!found)
 		return sp_error_set(err, "%s: no such table", table);
-	if (store_table_primary_key(s, table, &t->pk, &t->pk_integer,
-	    &pk_count, err) != 0)
+	if (op->table_primary_key(s, table, &t->pk, &t->pk_integer, &pk_count,
+	    err) != 0)
 		return -1;
 	*keyless = pk_count == 0;
 	*composite = pk_count > 1;
@@ -117,7 +118,8 @@ resolve_policy(struct site *s, const char *table,
 		return sp_error_set(err, "%s: --freeze applies to --owner "
 		    "creator tables only", table);
 	if (req->window != NULL) {
-		int found = store_column_exists(s, table, req->window, err);
+		int found = store_tables_ops(s)->column_exists(s, table,
+		    req->window, err);
 		if (found < 0)
 			return -1;
 		if (!found)
@@ -136,11 +138,12 @@ int
 track_table(struct site *s, const char *table,
     const struct track_request *req, struct sp_error *err)
 {
+	const struct store_tables_ops *op = store_tables_ops(s);
 	struct tracked_table t;
 	int rc = -1, keyless = 0, composite = 0;
 
 	memset(&t, 0, sizeof(t));
-	if (store_tx_begin(s, err) != 0)
+	if (op->tx_begin(s, err) != 0)
 		return -1;
 	if (inspect_table(s, table, &t, &keyless, &composite, err) != 0 ||
 	    resolve_policy(s, table, req, keyless, composite, &t, err) != 0)
@@ -152,17 +155,17 @@ track_table(struct site *s, const char *table,
 	}
 	/* The old capture goes before existing rows are adopted: a policy
 	 * changed while tracked must not have its old guards in the way. */
-	if (store_table_save(s, &t, err) != 0 ||
-	    store_capture_remove(s, t.id, err) != 0 ||
-	    store_table_adopt(s, &t, err) != 0 ||
-	    store_capture_install(s, &t, err) != 0 ||
-	    store_fks_refresh(s, err) != 0 ||
-	    store_tx_commit(s, err) != 0)
+	if (op->table_save(s, &t, err) != 0 ||
+	    op->capture_remove(s, t.id, err) != 0 ||
+	    op->table_adopt(s, &t, err) != 0 ||
+	    op->capture_install(s, &t, err) != 0 ||
+	    op->fks_refresh(s, err) != 0 ||
+	    op->tx_commit(s, err) != 0)
 		goto rollback;
 	rc = 0;
 	goto cleanup;
 rollback:
-	store_tx_rollback(s);
+	op->tx_rollback(s);
 cleanup:
 	tracked_table_free(&t);
 	return rc;
@@ -171,10 +174,11 @@ cleanup:
 int
 untrack_table(struct site *s, const char *table, struct sp_error *err)
 {
+	const struct store_tables_ops *op = store_tables_ops(s);
 	struct tracked_table t;
 	int found, rc = -1;
 
-	if (store_tx_begin(s, err) != 0)
+	if (op->tx_begin(s, err) != 0)
 		return -1;
 	found = tracked_table_load(s, table, &t, err);
 	if (found < 0)
@@ -183,15 +187,15 @@ untrack_table(struct site *s, const char *table, struct sp_error *err)
 		sp_error_set(err, "%s: not a tracked table", table);
 		goto rollback;
 	}
-	if (store_capture_remove(s, t.id, err) != 0 ||
-	    store_table_untrack(s, t.id, err) != 0 ||
-	    store_fks_refresh(s, err) != 0 ||
-	    store_tx_commit(s, err) != 0)
+	if (op->capture_remove(s, t.id, err) != 0 ||
+	    op->table_untrack(s, t.id, err) != 0 ||
+	    op->fks_refresh(s, err) != 0 ||
+	    op->tx_commit(s, err) != 0)
 		goto rollback;
 	rc = 0;
 	goto cleanup;
 rollback:
-	store_tx_rollback(s);
+	op->tx_rollback(s);
 cleanup:
 	if (found > 0)
 		tracked_table_free(&t);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "store/listings.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Wider rows than any listing has would be cut; there is none. */
@@ -183,7 +184,7 @@ store_list_locks(struct site *s, store_row_cb cb, void *ctx,
 }
 
 int
-store_list_tables(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT name AS \"table\", owner, route, conflict, "
@@ -200,7 +201,7 @@ store_list_tables(struct site *s, store_row_cb cb, void *ctx,
 
 /* EXPECT is written as util/duration.c's duration_format writes it. */
 int
-store_list_peers(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT site AS peer, url, added, compress, "

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/peer_keys.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 int
@@ -88,7 +89,7 @@ update_peer(struct site *s, const char *sql, const char *text,
 }
 
 int
-store_peer_set_compression(struct site *s, const char *peer,
+sqlite_peer_set_compression(struct site *s, const char *peer,
     enum sxf_compression c, struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET compress = ?1 WHERE "
@@ -96,7 +97,7 @@ store_peer_set_compression(struct site *s, const char *peer,
 }
 
 int
-store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
+sqlite_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET no_seal = ?1 WHERE "
@@ -104,7 +105,7 @@ store_peer_set_no_seal(struct site *s, const char *peer, int no_seal,
 }
 
 int
-store_peer_set_expect(struct site *s, const char *peer, long long seconds,
+sqlite_peer_set_expect(struct site *s, const char *peer, long long seconds,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET expect = ?1 WHERE "
@@ -112,7 +113,7 @@ store_peer_set_expect(struct site *s, const char *peer, long long seconds,
 }
 
 int
-store_peer_set_seal_pub(struct site *s, const char *peer, const char *pem,
+sqlite_peer_set_seal_pub(struct site *s, const char *peer, const char *pem,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET sealed_seen = "
@@ -129,7 +130,7 @@ store_peer_note_sealed(struct site *s, const char *peer,
 }
 
 int
-store_peer_set_signing_pub(struct site *s, const char *peer,
+sqlite_peer_set_signing_pub(struct site *s, const char *peer,
     const char *pem, struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET pubkey = ?1 WHERE "
@@ -145,7 +146,7 @@ store_peer_set_reads(struct site *s, const char *peer, const char *reads,
 }
 
 int
-store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
+sqlite_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	const char *v;
@@ -167,7 +168,7 @@ store_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 }
 
 int
-store_site_set_seal_pub(struct site *s, const char *pem,
+sqlite_site_set_seal_pub(struct site *s, const char *pem,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/sqlite/backend.h"
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/capture_sql.h"
 #include "sxf/keys.h"
@@ -13,6 +14,7 @@
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
+#include "store/site_keys.h"
 
 /* 1 when syncadm init ran on the database, 0 when not, -1 on error (a
  * locked or damaged file is not "not a site"). */
@@ -63,11 +65,11 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 		return -1;
 	}
 	if ((s->path = strdup(path)) == NULL) {
-		site_close(s);
+		sqlite_site_close(s);
 		return sp_error_set(err, "out of memory");
 	}
 	if (busy_timeout_ms(&busy_ms, err) != 0) {
-		site_close(s);
+		sqlite_site_close(s);
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);
@@ -86,7 +88,7 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 	/* A file that is not SQLite fails here rather than later. */
 	if (site_exec(s, "SELECT count(*) FROM sqlite_master", err) != 0) {
 		sp_error_prefix(err, "%s", path);
-		site_close(s);
+		sqlite_site_close(s);
 		return -1;
 	}
 	return 0;
@@ -159,7 +161,7 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 }
 
 int
-site_open(struct site *s, const char *path, int allow_uninit,
+sqlite_site_open(struct site *s, const char *path, int allow_uninit,
     struct sp_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -217,12 +219,12 @@ site_open(struct site *s, const char *path, int allow_uninit,
 cleanup:
 	sqlite3_finalize(st);
 	if (rc != 0)
-		site_close(s);
+		sqlite_site_close(s);
 	return rc;
 }
 
 void
-site_close(struct site *s)
+sqlite_site_close(struct site *s)
 {
 	if (s->db != NULL)
 		sqlite3_close(s->db);
@@ -242,33 +244,15 @@ default_path(const char *db, const char *suffix)
 	return p;
 }
 
-/* The key path is stored absolute so tools find it from any folder. */
-static char *
-absolute_path(const char *path)
-{
-	char cwd[4096];
-	size_t n;
-	char *p;
-
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		return strdup(path);
-	n = strlen(cwd) + strlen(path) + 2;
-	p = malloc(n);
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", cwd, path);
-	return p;
-}
-
 int
-site_init(const char *path, const char *site_id, int hub,
+sqlite_site_init(const char *path, const char *site_id, int hub,
     const char *key_path, const char *pub_path, struct sp_error *err)
 {
 	struct site s;
+	struct site_new_keys k = { 0 };
 	sqlite3_stmt *st = NULL;
-	EVP_PKEY *key = NULL, *seal = NULL;
-	char *kpath = NULL, *ppath = NULL, *abs_key = NULL, *pem = NULL;
-	char *seal_pem = NULL;
-	int rc = -1, wrote_key = 0, wrote_pub = 0;
+	char *kpath = NULL, *ppath = NULL;
+	int rc = -1, wrote = 0;
 
 	if (!siteid_valid(site_id))
 		return sp_error_set(err, "bad site id \"%s\": 1-16 characters "
@@ -277,8 +261,7 @@ site_init(const char *path, const char *site_id, int hub,
 		return -1;
 	kpath = key_path ? strdup(key_path) : default_path(path, ".key");
 	ppath = pub_path ? strdup(pub_path) : default_path(path, ".pub");
-	abs_key = kpath ? absolute_path(kpath) : NULL;
-	if (kpath == NULL || ppath == NULL || abs_key == NULL) {
+	if (kpath == NULL || ppath == NULL) {
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
@@ -295,10 +278,7 @@ site_init(const char *path, const char *site_id, int hub,
 		sp_error_prefix(err, "%s", path);
 		goto rollback;
 	}
-	if ((key = key_generate(err)) == NULL ||
-	    (pem = key_public_pem(key, err)) == NULL ||
-	    (seal = seal_key_generate(err)) == NULL ||
-	    (seal_pem = key_public_pem(seal, err)) == NULL)
+	if (site_new_keys_make(&k, kpath, err) != 0)
 		goto rollback;
 	if (site_exec(&s, site_schema_sql, err) != 0)
 		goto rollback;
@@ -313,22 +293,17 @@ site_init(const char *path, const char *site_id, int hub,
 	sqlite3_bind_text(st, 1, site_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, hub != 0);
 	sqlite3_bind_int(st, 3, SITE_SCHEMA_VERSION);
-	sqlite3_bind_text(st, 4, abs_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, k.key_abs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, k.sign_pem, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, CAPTURE_SQL_VERSION);
-	sqlite3_bind_text(st, 7, seal_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, k.seal_pem, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		site_sqlite_error(&s, err, path);
 		goto rollback;
 	}
-	if (key_write_private(key, kpath, err) != 0)
+	if (site_new_keys_write(&k, kpath, ppath, err) != 0)
 		goto rollback;
-	wrote_key = 1;
-	/* The sealing key follows the signing key in both files. */
-	if (seal_key_append_private(seal, kpath, err) != 0 ||
-	    seal_keys_write_public(key, seal, ppath, err) != 0)
-		goto rollback;
-	wrote_pub = 1;
+	wrote = 1;
 	if (site_exec(&s, "COMMIT", err) != 0)
 		goto rollback;
 	rc = 0;
@@ -337,20 +312,14 @@ rollback:
 	sqlite3_finalize(st);
 	st = NULL;
 	sqlite3_exec(s.db, "ROLLBACK", NULL, NULL, NULL);
-	if (wrote_key)
-		unlink(kpath);
-	if (wrote_pub)
-		unlink(ppath);
+	if (wrote)
+		site_new_keys_unlink(kpath, ppath);
 cleanup:
 	sqlite3_finalize(st);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(seal);
-	free(pem);
-	free(seal_pem);
+	site_new_keys_free(&k);
 	free(kpath);
 	free(ppath);
-	free(abs_key);
-	site_close(&s);
+	sqlite_site_close(&s);
 	return rc;
 }
 
@@ -386,39 +355,26 @@ query_text(struct site *s, const char *sql, const char *arg,
 }
 
 char *
-site_public_pem(struct site *s, struct sp_error *err)
+sqlite_site_public_pem(struct site *s, struct sp_error *err)
 {
 	return query_text(s, "SELECT pubkey FROM syncpack_site WHERE id = 1",
 	    NULL, err);
 }
 
 int
-site_peer_exists(struct site *s, const char *peer, struct sp_error *err)
+sqlite_peer_exists(struct site *s, const char *peer, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_peer WHERE site = ?",
 	    peer, err);
 }
 
 int
-site_peer_add(struct site *s, const char *peer, const char *pub_pem,
-    const char *url, struct sp_error *err)
+sqlite_peer_insert(struct site *s, const char *peer, const char *pem,
+    const char *url, char clash[SITEID_MAX + 1], struct sp_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	EVP_PKEY *key;
-	char *pem = NULL;
 	int rc = -1, r;
 
-	if (!siteid_valid(peer))
-		return sp_error_set(err, "bad site id \"%s\"", peer);
-	if (strcmp(peer, s->id) == 0)
-		return sp_error_set(err, "%s is this site, not a peer", peer);
-	if ((key = key_parse_public(pub_pem, err)) == NULL)
-		return -1;
-	/* Stored in canonical form, whatever whitespace the file had. */
-	pem = key_public_pem(key, err);
-	EVP_PKEY_free(key);
-	if (pem == NULL)
-		return -1;
 	if (site_exec(s, "BEGIN IMMEDIATE", err) != 0)
 		goto cleanup;
 	if (sqlite3_prepare_v2(s->db, "SELECT site FROM syncpack_peer WHERE "
@@ -431,11 +387,9 @@ site_peer_add(struct site *s, const char *peer, const char *pub_pem,
 	sqlite3_bind_int(st, 2, s->hub);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		/* Case-only differences would collide in FAT mailbox names. */
-		sp_error_set(err, s->hub ? "peer %s differs from %s only in "
-		    "letter case" : "a spoke has exactly one peer, the hub, and "
-		    "%s is already registered (adding %s)",
-		    sqlite3_column_text(st, 0), peer);
+		snprintf(clash, SITEID_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		rc = 1;
 		goto rollback;
 	}
 	if (r != SQLITE_DONE) {
@@ -467,7 +421,6 @@ rollback:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 cleanup:
 	sqlite3_finalize(st);
-	free(pem);
 	return rc;
 }
 
