@@ -77,7 +77,7 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 	/* Composite keys are looked up through it (key_sql.h). */
 	if (key_sql_register(s->db) != SQLITE_OK) {
 		site_sqlite_error(s, err, path);
-		site_close(s);
+		sqlite_site_close(s);
 		return -1;
 	}
 	/* The tool's own connection gets a larger page cache: index upkeep
