@@ -209,7 +209,8 @@ test_expect_success 'a writer with rights on its table only is captured; untrack
 test_expect_success 'schema-qualified tables, and what cannot be tracked' '
 	site q1 ASOC --hub &&
 	pg_sql -c "create schema shop" -c "create table shop.item(sku text primary key)" \
-		-c "create table nokey(a int)" -c "create view v as select 1 as id" &&
+		-c "create table nokey(a int)" -c "create view v as select 1 as id" \
+		-c "create table pair(a int, b int, primary key (a, b))" &&
 	expect_code 0 syncadm track -d "$PG_URI" shop.item &&
 	pg_sql -c "insert into shop.item values ('"'"'X1'"'"')" &&
 	syncadm tables -d "$PG_URI" >out && grep -q "^shop.item  *shared  *all  *lww  *natural(sku) " out &&
@@ -217,7 +218,9 @@ test_expect_success 'schema-qualified tables, and what cannot be tracked' '
 	expect_code 2 syncadm track -d "$PG_URI" nosuch &&
 	expect_err "^syncadm: postgresql:///q1\?.*: nosuch: no such table$" &&
 	expect_code 2 syncadm track -d "$PG_URI" nokey &&
-	expect_err "nokey: has no primary key" &&
+	expect_err "nokey: has no primary key; such tables are not yet available on a PostgreSQL site$" &&
+	expect_code 2 syncadm track -d "$PG_URI" pair &&
+	expect_err "pair: has a composite primary key; such tables are not yet available on a PostgreSQL site$" &&
 	expect_code 2 syncadm track -d "$PG_URI" v &&
 	expect_err ": v: not a table$" &&
 	expect_code 2 syncadm track -d "$PG_URI" syncpack.record &&

@@ -137,6 +137,18 @@ pg_table_primary_key(struct site *s, const char *table, char **pk,
 		}
 	}
 	PQclear(res);
+	/* Composite keys and tables without one (named by the rowid on
+	 * SQLite) are not ported: refused, never tracked by a part of the
+	 * key. */
+	if (*ncols == 0)
+		return sp_error_set(err, "%s: has no primary key; such tables are"
+		    " not yet available on a PostgreSQL site", table);
+	if (*ncols > 1) {
+		free(*pk);
+		*pk = NULL;
+		return sp_error_set(err, "%s: has a composite primary key; such "
+		    "tables are not yet available on a PostgreSQL site", table);
+	}
 	return 0;
 }
 
