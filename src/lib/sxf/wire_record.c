@@ -110,6 +110,11 @@ static const char *const field_names[F_COUNT] = {
 	"values_site", "rowversion", "base", "base_hlc", "hlc", "values_hlc",
 };
 
+/* Their lengths, compared first. */
+static const size_t field_sizes[F_COUNT] = {
+	5, 4, 2, 6, 5, 8, 9, 11, 10, 4, 8, 3, 10,
+};
+
 enum field_kind { KIND_ABSENT, KIND_STRING, KIND_INTEGER, KIND_OTHER };
 
 struct field_value {
@@ -348,7 +353,7 @@ on_map_key(void *ctx, const unsigned char *s, size_t n)
 	c->topkey[n] = '\0';
 	c->field = -1;
 	for (int i = 0; i < F_COUNT; i++)
-		if (strcmp(field_names[i], c->topkey) == 0) {
+		if (field_sizes[i] == n && memcmp(field_names[i], s, n) == 0) {
 			if (c->fields[i].kind != KIND_ABSENT)
 				return stop(c, "duplicate object key");
 			c->field = i;
@@ -530,13 +535,21 @@ int
 wire_record_parse(const char *line, size_t len, struct wire_record *w,
     struct sp_error *err)
 {
-	struct parse_ctx *c;
+	struct parse_ctx ctx, *c = &ctx;
 	yajl_handle h = NULL;
 	int rc = -1;
 
+	/* Only what is read before it is written: a field's text is
+	 * written before its kind says it is there. */
 	memset(w, 0, sizeof(*w));
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (w->root = json_object()) == NULL ||
+	for (int i = 0; i < F_COUNT; i++)
+		c->fields[i].kind = KIND_ABSENT;
+	c->depth = c->nlevels = c->done = 0;
+	c->field = -1;
+	c->topkey[0] = c->nul_in[0] = '\0';
+	c->levels = NULL;
+	c->error = NULL;
+	if ((w->root = json_object()) == NULL ||
 	    (h = yajl_alloc(&parse_callbacks, NULL, c)) == NULL) {
 		sp_error_set(err, "out of memory");
 		goto cleanup;
@@ -568,12 +581,9 @@ wire_record_parse(const char *line, size_t len, struct wire_record *w,
 cleanup:
 	if (h != NULL)
 		yajl_free(h);
-	if (c != NULL) {
-		for (int i = 0; i < c->nlevels; i++)
-			free(c->levels[i].key);
-		free(c->levels);
-		free(c);
-	}
+	for (int i = 0; i < c->nlevels; i++)
+		free(c->levels[i].key);
+	free(c->levels);
 	if (rc != 0) {
 		json_decref(w->root);
 		memset(w, 0, sizeof(*w));

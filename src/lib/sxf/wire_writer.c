@@ -45,6 +45,23 @@ gen_text(yajl_gen g, const char *s)
 	return GEN_OK(yajl_gen_string(g, (const unsigned char *)s, strlen(s)));
 }
 
+/* An integer in decimal: yajl_gen_integer goes through sprintf, a fifth
+ * of the generator's time on records made mostly of integers. */
+static int
+gen_integer(yajl_gen g, long long value)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = value < 0 ? 0ULL - (unsigned long long)value :
+	    (unsigned long long)value;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (value < 0)
+		*--p = '-';
+	return GEN_OK(yajl_gen_number(g, p, (size_t)(buf + sizeof(buf) - p)));
+}
+
 /* A real as jansson wrote it: 17 significant digits (every double reads
  * back the same), a fraction or an exponent always, the exponent without
  * '+' or leading zeros. */
@@ -97,7 +114,7 @@ gen_json(yajl_gen g, json_t *v)
 		return GEN_OK(yajl_gen_string(g, (const unsigned char *)
 		    json_string_value(v), json_string_length(v)));
 	case JSON_INTEGER:
-		return GEN_OK(yajl_gen_integer(g, json_integer_value(v)));
+		return gen_integer(g, json_integer_value(v));
 	case JSON_REAL:
 		return gen_real(g, json_real_value(v));
 	case JSON_TRUE:
@@ -117,7 +134,7 @@ gen_pair(yajl_gen g, const char *key, const char *value)
 static int
 gen_int_pair(yajl_gen g, const char *key, long long value)
 {
-	return gen_text(g, key) && GEN_OK(yajl_gen_integer(g, value));
+	return gen_text(g, key) && gen_integer(g, value);
 }
 
 int
