@@ -124,6 +124,14 @@ test_expect_success 'a file applied again, with nothing held, writes nothing' '
 	cp hub.db hub-before.db &&
 	expect_code 0 syncunpack -d hub.db f.sxf &&
 	grep -q "already applied" err &&
+	cmp hub.db hub-before.db &&
+	round &&
+	sqlite3 b.db "insert into customer(name) values (\"B\")" &&
+	syncpack -d b.db --to ASOC -o g.sxf 2>/dev/null &&
+	syncunpack --dump -d hub.db g.sxf >/dev/null &&
+	expect_code 0 syncunpack -d hub.db g.sxf &&
+	cp hub.db hub-before.db &&
+	expect_code 0 syncunpack -d hub.db g.sxf &&
 	cmp hub.db hub-before.db
 '
 
