@@ -113,6 +113,28 @@ test_expect_success 'a file applied twice changes nothing the second time' '
 	test "$(sqlite3 hub.db "select * from syncpack_record")" = "$records"
 '
 
+# A hub takes thousands of files a night: a run with nothing to change
+# (nothing held, the peer reads what it read) makes no write transaction,
+# each a journal and its fsyncs.
+test_expect_success 'a file applied again, with nothing held, writes nothing' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	syncpack -d b.db --to ASOC -o f.sxf 2>/dev/null &&
+	expect_code 0 syncunpack -d hub.db f.sxf &&
+	cp hub.db hub-before.db &&
+	expect_code 0 syncunpack -d hub.db f.sxf &&
+	grep -q "already applied" err &&
+	cmp hub.db hub-before.db &&
+	round &&
+	sqlite3 b.db "insert into customer(name) values (\"B\")" &&
+	syncpack -d b.db --to ASOC -o g.sxf 2>/dev/null &&
+	syncunpack --dump -d hub.db g.sxf >/dev/null &&
+	expect_code 0 syncunpack -d hub.db g.sxf &&
+	cp hub.db hub-before.db &&
+	expect_code 0 syncunpack -d hub.db g.sxf &&
+	cmp hub.db hub-before.db
+'
+
 test_expect_success 'a lost file is repaired by the next one; an older one is superseded' '
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" &&

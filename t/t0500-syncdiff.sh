@@ -23,6 +23,27 @@ test_expect_success 'two sites compute the same checksums although local ids dif
 	test "$(cut -f1,2 out)" = "differs	customer"
 '
 
+# The checksum is the documented one (sxf(5) "Record checksums"), byte
+# for byte: sites of different versions compare manifests.
+test_expect_success 'a record checksum is the SHA-256 of the text sxf(5) gives' '
+	make_sites &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table t(id integer primary key, a, b, c, d, e)" &&
+		syncadm track -d $db t --owner shared || return 1
+	done &&
+	q=$(printf "\\047") &&
+	sqlite3 b.db "insert into t(a, b, c, d, e) values (-42, 2.5, null, \"x y\", x${q}00ff${q})" &&
+	mkdir usb && send b.db ASOC && recv hub.db &&
+	syncadm peer set -d hub.db --site BSOC --no-seal &&
+	syncdiff -d hub.db --request --to BSOC --days 3650 -o req.sxf 2>>log &&
+	mkdir x && tar -xzf req.sxf -C x &&
+	guid=$(jq -r .guid x/request.jsonl) &&
+	printf "syncpack-record 1\nt\n%s\nBSOC\na=i:-42\nb=r:2.5\nc=null\nd=t:3:x y\ne=b:2:\000\377\n" \
+	    "$guid" | sha256sum | cut -d" " -f1 >want &&
+	jq -r .checksum x/request.jsonl >got &&
+	cmp want got
+'
+
 test_expect_success 'a lost file and a restored backup: the four steps repair the window' '
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\"), (\"B\");

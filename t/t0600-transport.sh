@@ -200,5 +200,21 @@ test_expect_success 'files carried on a FAT32 image (mtools) arrive intact' '
 	test "$(sqlite3 hub.db "select name from customer")" = "on the stick"
 '
 
+# libcurl and what it pulls are loaded by the first transfer only, so
+# that the many runs that move no file start fast.
+test_expect_success 'libcurl is loaded by a transfer, not at every start' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"local\")" &&
+	mkdir local &&
+	LD_DEBUG=libs syncpack -d b.db --to ASOC -o local 2>ld.local &&
+	LD_DEBUG=libs syncunpack -d hub.db local 2>>ld.local &&
+	grep -q "find library=libsqlite3" ld.local &&
+	! grep -q "libcurl" ld.local &&
+	sqlite3 b.db "insert into customer(name) values (\"sent\")" &&
+	LD_DEBUG=libs syncpack -d b.db --to ASOC -o "${SFTP_ROOT}ld/" \
+	    $sftp_opts 2>ld.sent &&
+	grep -q "find library=libcurl.so.4" ld.sent
+'
+
 servers_stop
 test_done

@@ -1,6 +1,7 @@
 /* check_keys.c: unit tests for Ed25519 keys (keys.c) and output files
  * (atomic_out.c). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -8,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/pem.h>
 
 #include "util/atomic_out.h"
 #include "sxf/keys.h"
@@ -29,6 +32,104 @@ teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 	strcpy(dir, "/tmp/check_keys.XXXXXX");
 }
+
+/* The PEM of key (private or public) as OpenSSL writes it; caller frees. */
+static char *
+pem_of(EVP_PKEY *key, int private)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *out;
+	long n;
+
+	ck_assert_ptr_nonnull(bio);
+	ck_assert(private ? PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+	    NULL, NULL) : PEM_write_bio_PUBKEY(bio, key));
+	n = BIO_get_mem_data(bio, &data);
+	out = strndup(data, (size_t)n);
+	BIO_free(bio);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static char *
+joined(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = malloc(n);
+
+	ck_assert_ptr_nonnull(s);
+	snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+/* Keys in the form OpenSSL writes read without its decoders, as the same
+ * keys; anything else is left to OpenSSL. */
+START_TEST(pem_keys_read_fast)
+{
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+	EVP_PKEY *k[3];
+	char *edpub, *xpub, *edpriv, *xpriv, *two, *privs, *odd;
+
+	ck_assert_ptr_nonnull(ed);
+	ck_assert_ptr_nonnull(x);
+	edpub = pem_of(ed, 0);
+	xpub = pem_of(x, 0);
+	edpriv = pem_of(ed, 1);
+	xpriv = pem_of(x, 1);
+	two = joined(edpub, "\n", xpub);
+	ck_assert_int_eq(key_pem_fast(two, strlen(two), 0, k, 3), 2);
+	ck_assert_int_eq(EVP_PKEY_eq(k[0], ed), 1);
+	ck_assert_int_eq(EVP_PKEY_eq(k[1], x), 1);
+	EVP_PKEY_free(k[0]);
+	EVP_PKEY_free(k[1]);
+	privs = joined(edpriv, "", xpriv);
+	ck_assert_int_eq(key_pem_fast(privs, strlen(privs), 1, k, 3), 2);
+	ck_assert_int_eq(EVP_PKEY_eq(k[0], ed), 1);
+	ck_assert_int_eq(EVP_PKEY_get_id(k[1]), EVP_PKEY_X25519);
+	ck_assert_int_eq(EVP_PKEY_eq(k[1], x), 1);
+	EVP_PKEY_free(k[0]);
+	EVP_PKEY_free(k[1]);
+	/* Left to OpenSSL: the wrong kind of block, more blocks than asked
+	 * for, text around the blocks, a cut body. */
+	ck_assert_int_eq(key_pem_fast(edpriv, strlen(edpriv), 0, k, 3), 0);
+	ck_assert_int_eq(key_pem_fast(edpub, strlen(edpub), 1, k, 3), 0);
+	ck_assert_int_eq(key_pem_fast(two, strlen(two), 0, k, 1), 0);
+	odd = joined("comment\n", edpub, "");
+	ck_assert_int_eq(key_pem_fast(odd, strlen(odd), 0, k, 3), 0);
+	free(odd);
+	odd = joined(edpub, "trailing", "");
+	ck_assert_int_eq(key_pem_fast(odd, strlen(odd), 0, k, 3), 0);
+	free(odd);
+	odd = strdup(edpub);
+	memmove(odd + 30, odd + 34, strlen(odd + 34) + 1);
+	ck_assert_int_eq(key_pem_fast(odd, strlen(odd), 0, k, 3), 0);
+	free(odd);
+	/* And what OpenSSL reads, the callers still read. */
+	{
+		struct sp_error err;
+		EVP_PKEY *p = key_parse_public(two, &err);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(EVP_PKEY_eq(p, ed), 1);
+		EVP_PKEY_free(p);
+		odd = joined("comment\n", edpub, "");
+		p = key_parse_public(odd, &err);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(EVP_PKEY_eq(p, ed), 1);
+		EVP_PKEY_free(p);
+		free(odd);
+		ck_assert_ptr_null(key_parse_public(xpub, &err));
+	}
+	free(edpub);
+	free(xpub);
+	free(edpriv);
+	free(xpriv);
+	free(two);
+	free(privs);
+	EVP_PKEY_free(ed);
+	EVP_PKEY_free(x);
+}
+END_TEST
 
 START_TEST(sign_and_verify)
 {
@@ -223,6 +324,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sign_and_verify);
+	tcase_add_test(tc, pem_keys_read_fast);
 	tcase_add_test(tc, files_round_trip);
 	tcase_add_test(tc, small_file_limit);
 	tcase_add_test(tc, fat_size_limit);

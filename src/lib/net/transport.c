@@ -7,9 +7,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "net/curl_api.h"
 #include "net/transport.h"
+
+/* libcurl, loaded by the first transfer (curl_ready). */
+static const struct curl_api *cu;
+#define curl_easy_init() cu->easy_init()
+#undef curl_easy_setopt	/* curl.h checks its arguments with a macro */
+#define curl_easy_setopt(...) cu->easy_setopt(__VA_ARGS__)
+#define curl_easy_perform(c) cu->easy_perform(c)
+#define curl_easy_cleanup(c) cu->easy_cleanup(c)
+#define curl_easy_strerror(rc) cu->easy_strerror(rc)
+#define curl_easy_unescape(...) cu->easy_unescape(__VA_ARGS__)
+#define curl_free(p) cu->free(p)
+#define curl_slist_append(l, s) cu->slist_append(l, s)
+/* Lists are freed on paths that may not have loaded it. */
+#define curl_slist_free_all(l) (cu != NULL ? cu->slist_free_all(l) : (void)0)
+
+static int
+curl_ready(struct sp_error *err)
+{
+	if (cu == NULL)
+		cu = curl_api_load(err);
+	return cu != NULL ? 0 : -1;
+}
 
 const struct transport_opts transport_default_opts = {
 	.retries = 3,
@@ -84,10 +105,12 @@ static CURL *
 handle_for(const struct transport_opts *o, const char *url, char *errbuf,
     char **owned_paths, struct sp_error *err)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = curl_ready(err) == 0 ? curl_easy_init() : NULL;
 	CURLcode rc = CURLE_OK;
 
 	owned_paths[0] = owned_paths[1] = NULL;
+	if (c == NULL && cu == NULL)
+		return NULL;
 	if (c == NULL) {
 		sp_error_set(err, "cannot start libcurl");
 		return NULL;
@@ -216,9 +239,11 @@ truncate_file(void *ctx)
 static int
 list_add(struct curl_slist **list, const char *line, struct sp_error *err)
 {
-	struct curl_slist *l = curl_slist_append(*list, line);
+	struct curl_slist *l;
 
-	if (l == NULL)
+	if (curl_ready(err) != 0)
+		return -1;
+	if ((l = curl_slist_append(*list, line)) == NULL)
 		return sp_error_set(err, "out of memory");
 	*list = l;
 	return 0;

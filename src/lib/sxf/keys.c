@@ -127,6 +127,26 @@ key_load_private_type(const char *path, int type, int *absent,
 	if (pem == NULL)
 		return NULL;
 	/* The file's bytes are wiped as soon as the keys are parsed. */
+	{
+		EVP_PKEY *fast[4];
+		int n = key_pem_fast(pem, len, 1, fast, 4);
+
+		for (int i = 0; i < n; i++)
+			if (key == NULL && EVP_PKEY_get_id(fast[i]) == type)
+				key = fast[i];
+			else
+				EVP_PKEY_free(fast[i]);
+		if (n > 0) {
+			if (key == NULL && absent != NULL)
+				*absent = 1;
+			if (key == NULL)
+				sp_error_set(err, "%s: no %s key in the file", path,
+				    type == EVP_PKEY_ED25519 ? "Ed25519" : "X25519");
+			OPENSSL_cleanse(pem, len);
+			free(pem);
+			return key;
+		}
+	}
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL)
 		sp_error_set(err, "out of memory");
@@ -167,10 +187,17 @@ key_load_private(const char *path, struct sp_error *err)
 EVP_PKEY *
 key_parse_public(const char *pem, struct sp_error *err)
 {
-	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *fast[3];
+	int n = key_pem_fast(pem, strlen(pem), 0, fast, 3);
+	BIO *bio;
 	EVP_PKEY *key;
 
-	if (bio == NULL) {
+	if (n > 0) {
+		while (n > 1)
+			EVP_PKEY_free(fast[--n]);
+		return require_ed25519(fast[0], "public key", err);
+	}
+	if ((bio = BIO_new_mem_buf(pem, -1)) == NULL) {
 		sp_error_set(err, "out of memory");
 		return NULL;
 	}

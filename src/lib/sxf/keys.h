@@ -45,6 +45,14 @@ EVP_PKEY *key_load_private_type(const char *path, int type, int *absent,
 SP_MUST_CHECK
 EVP_PKEY *key_parse_public(const char *pem, struct sp_error *err);
 
+/* Reads text (len bytes) when it is only PEM blocks of Ed25519 or X25519
+ * keys in the form OpenSSL writes (SubjectPublicKeyInfo, or PKCS#8
+ * "PRIVATE KEY" when private), at most max of them: fills keys[] and
+ * returns their number. Returns 0 (no key kept) for anything else, which
+ * the caller then reads with OpenSSL's PEM functions (keys_pem.c). */
+int key_pem_fast(const char *text, size_t len, int private, EVP_PKEY **keys,
+    int max);
+
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer
  * the caller frees. */
 SP_MUST_CHECK

@@ -30,18 +30,20 @@ int
 seal_keys_parse_public(const char *pem, EVP_PKEY **signing,
     EVP_PKEY **sealing, struct sp_error *err)
 {
-	BIO *bio = BIO_new_mem_buf(pem, -1);
 	EVP_PKEY *k[3] = { NULL, NULL, NULL };
-	int n = 0;
+	int n = key_pem_fast(pem, strlen(pem), 0, k, 3);
 
 	*signing = *sealing = NULL;
-	if (bio == NULL)
-		return sp_error_set(err, "out of memory");
-	while (n < 3 && (k[n] = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL))
-	    != NULL)
-		n++;
-	ERR_clear_error();
-	BIO_free(bio);
+	if (n == 0) {
+		BIO *bio = BIO_new_mem_buf(pem, -1);
+		if (bio == NULL)
+			return sp_error_set(err, "out of memory");
+		while (n < 3 && (k[n] = PEM_read_bio_PUBKEY(bio, NULL, NULL,
+		    NULL)) != NULL)
+			n++;
+		ERR_clear_error();
+		BIO_free(bio);
+	}
 	if (n == 0 || EVP_PKEY_get_id(k[0]) != EVP_PKEY_ED25519 || n == 3 ||
 	    (n == 2 && EVP_PKEY_get_id(k[1]) != EVP_PKEY_X25519)) {
 		for (int i = 0; i < n; i++)
@@ -58,10 +60,18 @@ seal_keys_parse_public(const char *pem, EVP_PKEY **signing,
 EVP_PKEY *
 seal_key_parse_public(const char *pem, struct sp_error *err)
 {
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *fast[3], *key;
+	int n = key_pem_fast(pem, strlen(pem), 0, fast, 3);
 
-	BIO_free(bio);
+	if (n > 0) {
+		key = fast[0];
+		while (n > 1)
+			EVP_PKEY_free(fast[--n]);
+	} else {
+		BIO *bio = BIO_new_mem_buf(pem, -1);
+		key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	}
 	ERR_clear_error();
 	if (key != NULL && EVP_PKEY_get_id(key) != EVP_PKEY_X25519) {
 		EVP_PKEY_free(key);

@@ -28,6 +28,20 @@ void wire_record_free(struct wire_record *w);
 json_t *wire_record_build(const struct store_record *rec, json_t *row,
     json_t *fk);
 
+/* Writes record lines for a pack, one generator reused for every line.
+ * Free with wire_writer_free; NULL with err set when memory runs out. */
+struct wire_writer;
+struct wire_writer *wire_writer_new(struct sp_error *err);
+void wire_writer_free(struct wire_writer *ww);
+
+/* Encodes rec as wire_record_build would, with op ("move"; NULL or
+ * "upsert" for the record's own) and "revived", as one line ending in a
+ * newline; *text stays valid until the next call. */
+SP_MUST_CHECK
+int wire_writer_line(struct wire_writer *ww, const struct store_record *rec,
+    json_t *row, json_t *fk, const char *op, int revived,
+    const char **text, size_t *len, struct sp_error *err);
+
 /* 1 when s is 32 hexadecimal digits. */
 int guid_valid(const char *s);
 

@@ -304,6 +304,12 @@ apply_release_held(struct site *s, long long *released, struct sp_error *err)
 	*released = 0;
 	if (apply_ctx_init(&ac, s, err) != 0)
 		return -1;
+	/* Nothing held (as at almost every run): no write transaction,
+	 * whose journal and fsyncs were a sixth of a small file's apply. */
+	if (!ac.any_held) {
+		rc = 0;
+		goto cleanup;
+	}
 	if (store_begin_apply(ac.store, err) != 0)
 		goto cleanup;
 	if (apply_release_held_in_txn(&ac, released, err) != 0 ||

@@ -50,19 +50,69 @@ manifest_entry_parse(const char *line, size_t len, struct manifest_entry *e,
 	return 0;
 }
 
-/* Digest updates; a failure is remembered in *bad, checked once per
- * record. */
+/* The canonical text of one record (sxf(5)), gathered and hashed a few
+ * KiB at a time: one digest update per field went through OpenSSL's
+ * dispatch each time, and numbers through snprintf, most of the time a
+ * manifest took. A failure is remembered in bad, checked once per record. */
+#define CANON_BUFFER 4096
+
+struct canon {
+	EVP_MD_CTX *h;
+	size_t n;
+	int bad;
+	unsigned char buf[CANON_BUFFER];
+};
+
 static void
-update_bytes(EVP_MD_CTX *h, const void *b, size_t n, int *bad)
+canon_flush(struct canon *c)
 {
-	if (n > 0 && EVP_DigestUpdate(h, b, n) != 1)
-		*bad = 1;
+	if (c->n > 0 && EVP_DigestUpdate(c->h, c->buf, c->n) != 1)
+		c->bad = 1;
+	c->n = 0;
 }
 
 static void
-update_str(EVP_MD_CTX *h, const char *s, int *bad)
+canon_bytes(struct canon *c, const void *b, size_t n)
 {
-	update_bytes(h, s, strlen(s), bad);
+	if (n == 0)
+		return;
+	if (b == NULL) {
+		c->bad = 1;
+		return;
+	}
+	if (n > sizeof(c->buf) - c->n) {
+		canon_flush(c);
+		if (n > sizeof(c->buf)) {
+			if (EVP_DigestUpdate(c->h, b, n) != 1)
+				c->bad = 1;
+			return;
+		}
+	}
+	memcpy(c->buf + c->n, b, n);
+	c->n += n;
+}
+
+static void
+canon_str(struct canon *c, const char *s)
+{
+	canon_bytes(c, s, strlen(s));
+}
+
+/* prefix, then u in decimal (after a '-' when negative), then suffix. */
+static void
+canon_number(struct canon *c, const char *prefix, unsigned long long u,
+    int negative, const char *suffix)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (negative)
+		*--p = '-';
+	canon_str(c, prefix);
+	canon_bytes(c, p, (size_t)(buf + sizeof(buf) - p));
+	canon_str(c, suffix);
 }
 
 /* Appends "name=typed value\n" for v. The type comes first and text and
@@ -70,20 +120,21 @@ update_str(EVP_MD_CTX *h, const char *s, int *bad)
  * blob of the same bytes, '' or NULL, any byte at all in text) gives a
  * distinct line, from the stored bytes only. */
 static void
-update_value(EVP_MD_CTX *h, const struct store_value *v, const char *name,
-    int fk, int *bad)
+canon_value(struct canon *c, const struct store_value *v, const char *name,
+    int fk)
 {
 	char num[64];
 
-	update_str(h, name, bad);
-	update_str(h, "=", bad);
+	canon_str(c, name);
+	canon_str(c, "=");
 	switch (v->kind) {
 	case STORE_VALUE_NULL:
-		update_str(h, fk ? "g:null" : "null", bad);
+		canon_str(c, fk ? "g:null" : "null");
 		break;
 	case STORE_VALUE_INTEGER:
-		snprintf(num, sizeof(num), "i:%lld", v->integer);
-		update_str(h, num, bad);
+		canon_number(c, "i:", v->integer < 0 ? 0ULL -
+		    (unsigned long long)v->integer :
+		    (unsigned long long)v->integer, v->integer < 0, "");
 		break;
 	case STORE_VALUE_REAL:
 		/* Spelled out rather than left to the C library's %g. */
@@ -92,29 +143,27 @@ update_value(EVP_MD_CTX *h, const struct store_value *v, const char *name,
 			    "-inf");
 		else
 			snprintf(num, sizeof(num), "r:%.17g", v->real);
-		update_str(h, num, bad);
+		canon_str(c, num);
 		break;
 	case STORE_VALUE_TEXT:
 		if (v->bytes == NULL)
-			*bad = 1;
+			c->bad = 1;
 		if (fk) {
-			update_str(h, "g:", bad);
-			update_bytes(h, v->bytes, v->n, bad);
+			canon_str(c, "g:");
+			canon_bytes(c, v->bytes, v->n);
 			break;
 		}
-		snprintf(num, sizeof(num), "t:%zu:", v->n);
-		update_str(h, num, bad);
-		update_bytes(h, v->bytes, v->n, bad);
+		canon_number(c, "t:", v->n, 0, ":");
+		canon_bytes(c, v->bytes, v->n);
 		break;
 	default:
 		if (v->bytes == NULL && v->n > 0)
-			*bad = 1;
-		snprintf(num, sizeof(num), "b:%zu:", v->n);
-		update_str(h, num, bad);
-		update_bytes(h, v->bytes, v->n, bad);
+			c->bad = 1;
+		canon_number(c, "b:", v->n, 0, ":");
+		canon_bytes(c, v->bytes, v->n);
 		break;
 	}
-	update_str(h, "\n", bad);
+	canon_str(c, "\n");
 }
 
 static int
@@ -154,7 +203,8 @@ struct manifest_iter {
 	int nnames;
 	struct tracked_fk *fks;
 	int nfks;
-	EVP_MD_CTX *h;
+	EVP_MD *sha256;		/* fetched once, not per record */
+	struct canon c;
 };
 
 static void
@@ -188,7 +238,10 @@ manifest_open(struct site *s, const struct manifest_filter *f,
 {
 	struct manifest_iter *it = calloc(1, sizeof(*it));
 
-	if (it == NULL || (it->h = EVP_MD_CTX_new()) == NULL) {
+	if (it == NULL || (it->c.h = EVP_MD_CTX_new()) == NULL ||
+	    (it->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		if (it != NULL)
+			EVP_MD_CTX_free(it->c.h);
 		free(it);
 		sp_error_set(err, "out of memory");
 		return NULL;
@@ -290,7 +343,8 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 		const struct tracked_table *t;
 		struct store_manifest_row row;
 		unsigned char digest[32];
-		int r, mine, bad;
+		struct canon *c = &it->c;
+		int r, mine;
 
 		if (it->scan == NULL) {
 			r = next_table(it, err);
@@ -322,22 +376,23 @@ manifest_next(struct manifest_iter *it, struct manifest_entry *e,
 		}
 		if (f->route_to && !manifest_routed(t, e->owner, f->route_to))
 			continue;
-		bad = EVP_DigestInit_ex(it->h, EVP_sha256(), NULL) != 1;
-		update_str(it->h, "syncpack-record 1\n", &bad);
-		update_str(it->h, t->name, &bad);
-		update_str(it->h, "\n", &bad);
-		update_str(it->h, e->guid, &bad);
-		update_str(it->h, "\n", &bad);
-		update_str(it->h, e->owner, &bad);
-		update_str(it->h, "\n", &bad);
+		c->n = 0;
+		c->bad = EVP_DigestInit_ex(c->h, it->sha256, NULL) != 1;
+		canon_str(c, "syncpack-record 1\n");
+		canon_str(c, t->name);
+		canon_str(c, "\n");
+		canon_str(c, e->guid);
+		canon_str(c, "\n");
+		canon_str(c, e->owner);
+		canon_str(c, "\n");
 		if (e->deleted)
-			update_str(it->h, "deleted\n", &bad);
+			canon_str(c, "deleted\n");
 		else
-			for (int c = 0; c < it->ncols; c++)
-				update_value(it->h, &row.values[c],
-				    it->cols[c].name, it->cols[c].parent != NULL,
-				    &bad);
-		if (EVP_DigestFinal_ex(it->h, digest, NULL) != 1 || bad)
+			for (int i = 0; i < it->ncols; i++)
+				canon_value(c, &row.values[i], it->cols[i].name,
+				    it->cols[i].parent != NULL);
+		canon_flush(c);
+		if (EVP_DigestFinal_ex(c->h, digest, NULL) != 1 || c->bad)
 			return sp_error_set(err, "%s %s: cannot compute the "
 			    "checksum (out of memory)", t->name, e->guid);
 		hex_encode(digest, sizeof(digest), e->checksum);
@@ -352,6 +407,7 @@ manifest_close(struct manifest_iter *it)
 		return;
 	close_table(it);
 	tracked_tables_free(it->tables, it->ntables);
-	EVP_MD_CTX_free(it->h);
+	EVP_MD_CTX_free(it->c.h);
+	EVP_MD_free(it->sha256);
 	free(it);
 }

@@ -28,6 +28,7 @@ struct pack_state {
 	struct site *site;
 	struct store *store;
 	struct sxf_writer *w;
+	struct wire_writer *ww;	/* the lines of data.jsonl */
 	const char *peer;
 	const struct tracked_table *table;
 	struct tracked_fk *fks;
@@ -261,8 +262,9 @@ emit(struct pack_state *ps, const struct store_record *rec, json_t *row,
 {
 	struct pack_state sub;
 	struct store_record copy = *rec;
-	json_t *fk = NULL, *line;
-	char *text;
+	json_t *fk = NULL;
+	const char *text;
+	size_t len;
 	int rc, owned;
 
 	if (row != NULL && send_missing_parents(ps, rec->table, row, depth,
@@ -294,20 +296,11 @@ emit(struct pack_state *ps, const struct store_record *rec, json_t *row,
 	}
 	if (owner != NULL)
 		snprintf(copy.owner, sizeof(copy.owner), "%s", owner);
-	line = wire_record_build(&copy, row, fk);
+	rc = wire_writer_line(ps->ww, &copy, row, fk, op, rec->flags & 8,
+	    &text, &len, err);
 	json_decref(fk);
-	if (line != NULL && strcmp(op, "upsert") != 0)
-		json_object_set_new(line, "op", json_string(op));
-	if (line != NULL && (rec->flags & 8))
-		json_object_set_new(line, "revived", json_true());
-	text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-	json_decref(line);
-	if (text == NULL)
-		return sp_error_set(err, "out of memory");
-	rc = sxf_writer_member_write(ps->w, text, strlen(text), err);
 	if (rc == 0)
-		rc = sxf_writer_member_write(ps->w, "\n", 1, err);
-	free(text);
+		rc = sxf_writer_member_write(ps->w, text, len, err);
 	ps->records++;
 	return rc;
 }
@@ -531,6 +524,7 @@ pack_data(struct site *s, const char *peer, const char *target,
 	if (pack_begin(&ps, err) != 0 ||
 	    (ps.store = store_open(s, err)) == NULL ||
 	    (ps.w = sxf_writer_new(err)) == NULL ||
+	    (ps.ww = wire_writer_new(err)) == NULL ||
 	    pack_write_schema(s, ps.w, ps.tables, ps.ntables, err) != 0 ||
 	    sxf_writer_member_begin(ps.w, "data.jsonl", err) != 0)
 		goto cleanup;
@@ -605,6 +599,7 @@ cleanup:
 	if (in_txn)
 		store_tx_rollback(s);
 	sxf_writer_free(ps.w);
+	wire_writer_free(ps.ww);
 	if (ps.store != NULL)
 		store_close(ps.store);
 	fks_memo_free(&ps);

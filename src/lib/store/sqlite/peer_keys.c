@@ -141,6 +141,23 @@ int
 store_peer_set_reads(struct site *s, const char *peer, const char *reads,
     struct sp_error *err)
 {
+	sqlite3_stmt *st;
+	int same = 0;
+
+	/* Every file says it, and it seldom changes: read first, so that an
+	 * unchanged list costs no write transaction (a journal and its
+	 * fsyncs, per file). */
+	if (sqlite3_prepare_v2(s->db, "SELECT reads IS ?1 FROM syncpack_peer "
+	    "WHERE site = ?2", -1, &st, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (sqlite3_bind_text(st, 1, reads, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		same = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (same)
+		return 0;
+	/* Errors, and a peer not registered, are the update's to report. */
 	return update_peer(s, "UPDATE syncpack_peer SET reads = ?1 WHERE "
 	    "site = ?2", reads, -1, peer, err);
 }
