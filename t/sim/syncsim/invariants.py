@@ -1,9 +1,10 @@
 """invariants.py: what must hold once a run has drained: every site holds
-the same records, byte for byte; every reference resolves to the same
-parent everywhere; nothing held, locked, in transit or in conflict; no
+the same records, byte for byte, known by GUID whatever their key at each
+site (local ids, a composite key of references, a rowid); every reference,
+key columns included, resolves to the same parent everywhere; nothing held, locked, in transit or in conflict; no
 tombstone left; and every final value is the one the model says must
 win."""
-from . import schema
+from . import ops, schema
 from .ops import content_of
 
 
@@ -15,17 +16,21 @@ def snapshot(site):
     try:
         for table, *_ in schema.TABLES:
             tid = site.table_id(table)
-            rows = {r[0] for r in c.execute('select id from "%s"' % table)}
+            rows = set(ops.rows(c, table))
             seen = set()
             for guid, rkey, rv, hlc, hlc_site, owner, origin, flags in c.execute(
                     "select guid, rkey, rowversion, hlc, hlc_site, owner,"
                     " origin, flags from syncpack_record where tbl = ? and"
                     " not deleted", (tid,)).fetchall():
-                guid = guid.decode()
+                guid, rkey = guid.decode(), ops.as_key(rkey)
                 if rkey not in rows:
                     problems.append("%s: %s %s: live record without a row"
                                     " (key %r)" % (site.id, table, guid, rkey))
                     continue
+                if rkey in seen:
+                    problems.append("untracked: %s: %s row %r has two live"
+                                    " records, %s one of them" % (
+                                        site.id, table, rkey, guid))
                 seen.add(rkey)
                 content = content_of(c, site, table, rkey)
                 for col, v in content.items():

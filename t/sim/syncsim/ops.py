@@ -19,8 +19,18 @@ class SimError(Exception):
     """Something the simulator itself did not expect (not a tool bug)."""
 
 
-def _rows(c, table):
-    return [r[0] for r in c.execute('select id from "%s" order by id' % table)]
+def as_key(v):
+    """A row's rkey as SQL gives it (a composite key's is text, which the
+    bytes text factory returns as bytes) in the form it is bound back."""
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def rows(c, table):
+    """The rkeys of the table's rows at this site, in key order."""
+    order = ", ".join('"%s"' % k for k in schema.key(table)) or "rowid"
+    return [as_key(r[0]) for r in c.execute('select %s from "%s" order by %s'
+                                          % (schema.rkey_sql(table), table,
+                                             order))]
 
 
 def _pick(seq, n):
@@ -32,10 +42,10 @@ def content_of(c, site, table, rkey):
     foreign keys as the parent's GUID; None when the row is gone."""
     cols = [r[1].decode() for r in
             c.execute('select * from pragma_table_info(?)', (table,))]
-    cols = [x for x in cols if x != "id"]
+    cols = [x for x in cols if x != schema.local_key(table)]
     sel = ", ".join('typeof("%s"), "%s"' % (x, x) for x in cols)
-    row = c.execute('select %s from "%s" where id = ?' % (sel, table),
-                    (rkey,)).fetchone()
+    row = c.execute('select %s from "%s" where %s = ?' % (
+        sel, table, schema.rkey_sql(table)), (rkey,)).fetchone()
     if row is None:
         return None
     out = {}
@@ -58,8 +68,11 @@ def observe(site, model, table, rkey, guid):
     c = site.connect()
     try:
         if guid is None:
+            # A live record first: a natural key may also name the
+            # tombstone of an earlier row that had it.
             r = c.execute("select guid from syncpack_record where tbl = ? and"
-                          " rkey = ?", (site.table_id(table), rkey)).fetchone()
+                          " rkey = ? order by deleted",
+                          (site.table_id(table), rkey)).fetchone()
             if r is None:
                 return
             guid = r[0].decode()
@@ -69,7 +82,7 @@ def observe(site, model, table, rkey, guid):
         if meta is None:
             return            # inserted and deleted before any fold
         rk, deleted, hlc, hlc_site, origin, owner, rv = meta
-        content = None if deleted else content_of(c, site, table, rk)
+        content = None if deleted else content_of(c, site, table, as_key(rk))
         model.add_version(guid, table, site.id, hlc, hlc_site.decode(),
                           bool(deleted), content, origin.decode())
     finally:
@@ -88,6 +101,11 @@ def run_burst(site, model, ops, stats, freeze_race=True):
             t = _write(c, site, op, freeze_race)
         except sqlite3.DatabaseError as e:
             msg = str(e)
+            if msg.startswith("UNIQUE constraint failed: %s." % table):
+                # The application's own error (a link that exists at this
+                # site already): it skips the write, as an application would.
+                stats["app collisions"] = stats.get("app collisions", 0) + 1
+                continue
             if any(x in msg for x in EXPECTED_REFUSALS):
                 stats["refused"] = stats.get("refused", 0) + 1
                 continue
@@ -108,7 +126,8 @@ def run_burst(site, model, ops, stats, freeze_race=True):
 
 
 def _assignments(c, site, op):
-    """(column list, SQL expressions, parameters) for the op's values."""
+    """(column list, SQL expressions, parameters) for the op's values;
+    None when a key column has no parent row to refer to."""
     names, exprs, params = [], [], []
     for col, spec in sorted(op.get("vals", {}).items()):
         if col == schema.ADDED_COLUMN and not site.has_added_column:
@@ -123,26 +142,46 @@ def _assignments(c, site, op):
             exprs.append("NULL")
         else:
             parent = schema.fks(op["t"])[col]
-            key = _pick(_rows(c, parent), n)
+            key = _pick(rows(c, parent), n)
+            if key is None and col in schema.key(op["t"]):
+                return None
             exprs.append("?")
             params.append(key)
     return names, exprs, params
 
 
 def _write(c, site, op, freeze_race=True):
-    """Runs one write; returns (rkey, guid before) of the row it touched,
-    or None when there was nothing to touch."""
+    """Runs one write; returns (rkey, guid before) of the row it touched
+    (its rkey after the write, which an update of a key column changes),
+    or None when there was nothing to touch. Every simulated table is a
+    rowid table: the rowid follows a row through a change of its key."""
     table, kind = op["t"], op["k"]
+    rkey_sql = schema.rkey_sql(table)
+
+    def rkey_of(rowid):
+        return as_key(c.execute('select %s from "%s" where rowid = ?' % (
+            rkey_sql, table), (rowid,)).fetchone()[0])
     if kind == "ins":
-        names, exprs, params = _assignments(c, site, op)
+        if op.get("copy") is not None:
+            # An exact duplicate of a row (a table without a key allows it).
+            src = _pick(rows(c, table), op["copy"])
+            if src is None:
+                return None
+            cur = c.execute('insert into "%s" select * from "%s" where %s = ?'
+                            % (table, table, rkey_sql), (src,))
+            return rkey_of(cur.lastrowid), None
+        a = _assignments(c, site, op)
+        if a is None:
+            return None       # no parent row to link to yet
+        names, exprs, params = a
         if names:
             cur = c.execute('insert into "%s"(%s) values (%s)' % (
                 table, ", ".join('"%s"' % n for n in names),
                 ", ".join(exprs)), params)
         else:
             cur = c.execute('insert into "%s" default values' % table)
-        return cur.lastrowid, None
-    key = _pick(_rows(c, table), op["pick"])
+        return rkey_of(cur.lastrowid), None
+    key = _pick(rows(c, table), op["pick"])
     if key is None:
         return None
     g = c.execute("select guid from syncpack_record where tbl = ? and rkey = ?"
@@ -153,9 +192,14 @@ def _write(c, site, op, freeze_race=True):
                 "select 1 from syncpack_record where guid = ?", (guid,))):
         return None
     if kind == "del":
-        c.execute('delete from "%s" where id = ?' % table, (key,))
+        c.execute('delete from "%s" where %s = ?' % (table, rkey_sql), (key,))
         return key, guid
-    names, exprs, params = _assignments(c, site, op)
+    rowid = c.execute('select rowid from "%s" where %s = ?' % (
+        table, rkey_sql), (key,)).fetchone()[0]
+    a = _assignments(c, site, op)
+    if a is None:
+        return None
+    names, exprs, params = a
     sets = ['"%s" = %s' % (n, e) for n, e in zip(names, exprs)]
     rvcol = schema.ROWVERSION_COLUMNS.get(table)
     if rvcol and op.get("rv"):
@@ -166,16 +210,16 @@ def _write(c, site, op, freeze_race=True):
         sets.append('"%s" = ?' % rvcol)
         params.append(read if op["rv"] == "fresh" else (read or 0) - 1)
     if not sets:
-        sets = ['"id" = "id"']
-    c.execute('update "%s" set %s where id = ?' % (table, ", ".join(sets)),
-              params + [key])
-    return key, guid
+        sets = ['rowid = rowid']
+    c.execute('update "%s" set %s where rowid = ?' % (table, ", ".join(sets)),
+              params + [rowid])
+    return rkey_of(rowid), guid
 
 
 # -- administration --------------------------------------------------------
 def lock(site, ev):
     c = site.connect()
-    key = _pick(_rows(c, ev["table"]), ev["pick"])
+    key = _pick(rows(c, ev["table"]), ev["pick"])
     c.close()
     if key is None:
         return

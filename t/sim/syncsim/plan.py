@@ -27,7 +27,8 @@ FEATURES = {
 # Tables written, with weights; parents are deleted only with
 # parent-delete (they may have children at other sites).
 TABLE_WEIGHTS = [("customer", 4), ("doc", 3), ("line", 3), ("article", 1),
-                 ("event", 1), ("note", 2), ("job", 1), ("job_step", 1)]
+                 ("event", 1), ("note", 2), ("job", 1), ("job_step", 1),
+                 ("basket", 2), ("audit", 2)]
 PARENTS = {"customer", "doc", "article", "job"}
 
 
@@ -133,6 +134,9 @@ def _op(rng, site, features):
         op["pick"] = rng.randrange(1 << 30)
     if kind == "del":
         return op
+    if kind == "ins" and not schema.key(table) and rng.random() < 0.3:
+        op["copy"] = rng.randrange(1 << 30)   # an exact duplicate of a row
+        return op
     cols = schema.columns(table)
     chosen = [c for c in sorted(cols) if kind == "ins" or rng.random() < 0.5]
     op["vals"] = {c: values.draw(rng, cols[c], hostile=on("hostile"),
@@ -143,8 +147,17 @@ def _op(rng, site, features):
             rng, "text", hostile=on("hostile"), big_blobs=False,
             bad_text=on("bad-text"))
     fk = {}
+    key = schema.key(table)
+    # An update re-points one key column that is a reference, now and then
+    # (a change of the same record); key columns are never NULL.
+    repoint = rng.choice([c for c in sorted(schema.fks(table)) if c in key]) \
+        if kind == "upd" and set(key) & set(schema.fks(table)) and \
+        rng.random() < 0.6 else None
     for col in sorted(schema.fks(table)):
-        if kind == "ins" or rng.random() < 0.2:
+        if col in key:
+            if kind == "ins" or col == repoint:
+                fk[col] = rng.randrange(1 << 30)
+        elif kind == "ins" or rng.random() < 0.2:
             fk[col] = None if rng.random() < 0.1 else rng.randrange(1 << 30)
     if fk:
         op["fk"] = fk
@@ -158,6 +171,9 @@ def _op(rng, site, features):
 # --coverage; t/t0900 checks its fixed seeds with it).
 COVERAGE = (
     ["%s %s" % (k, t) for t, *_ in schema.TABLES for k in ("ins", "upd", "del")]
+    + ["repoint %s" % t for t, *_ in schema.TABLES
+       if set(schema.key(t)) & set(schema.fks(t))]
+    + ["copy %s" % t for t, *_ in schema.TABLES if not schema.key(t)]
     + ["lock", "unlock", "move", "reqmove", "resolve", "addcol", "backup",
        "restore", "reconcile", "skew", "kill syncunpack", "kill syncack",
        "kill syncpack", "file lose", "file dup", "file delay", "reorder",
@@ -186,6 +202,11 @@ def coverage(plan):
                 used.add(e)
             for op in ev.get("ops", ()):
                 used.add("%s %s" % (op["k"], op["t"]))
+                if "copy" in op:
+                    used.add("copy " + op["t"])
+                if op["k"] == "upd" and set(op.get("fk", ())) & set(
+                        schema.key(op["t"])):
+                    used.add("repoint " + op["t"])
                 if op.get("rv") == "stale":
                     used.add("stale rowversion")
                 for v in op.get("vals", {}).values():

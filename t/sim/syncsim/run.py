@@ -241,8 +241,10 @@ class Runner:
             item[1] = 0
         for s in net.sites:
             ops.unlock_all(s)
-        if net.hub.has_added_column:
-            for s in net.spokes:
+        # A shrunk history may have lost the hub's upgrade but kept a
+        # spoke's: the network still ends on the new schema everywhere.
+        if any(s.has_added_column for s in net.sites):
+            for s in net.sites:
                 ops.add_column(s)
         quiet = 0
         for r in range(DRAIN_ROUNDS):

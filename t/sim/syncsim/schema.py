@@ -1,5 +1,6 @@
-"""schema.py: the simulated application: its tables, their policies and
-the foreign keys between them (parent -> child -> grandchild)."""
+"""schema.py: the simulated application: its tables, their policies, the
+foreign keys between them (parent -> child -> grandchild) and their keys
+(a local INTEGER PRIMARY KEY, a composite key of references, none)."""
 
 # Each table: the CREATE statement, the syncadm track options, the columns
 # the application writes (name -> kind of value), and its foreign keys
@@ -52,7 +53,27 @@ TABLES = [
      ["--owner", "creator", "--movable"],
      {"step": "text"},
      {"job_id": "job"}),
+    # A link table like Chinook's PlaylistTrack: its composite key is two
+    # references, which travel as the parents' GUIDs.
+    ("basket",
+     "create table basket(customer_id integer not null references"
+     " customer(id), article_id integer not null references article(id),"
+     " qty integer, primary key (customer_id, article_id))",
+     [],
+     {"qty": "int"},
+     {"customer_id": "customer", "article_id": "article"}),
+    # An audit log without a primary key: rows named by their rowid,
+    # renumbered per site; two rows may hold the same values.
+    ("audit",
+     "create table audit(what text, who text, n integer)",
+     [],
+     {"what": "text", "who": "text", "n": "int"},
+     {}),
 ]
+
+# The primary key of the tables whose key is not "id" (an empty tuple: no
+# primary key, the rowid names the row).
+KEYS = {"basket": ("customer_id", "article_id"), "audit": ()}
 
 # The column the hub adds mid-run (schema drift); spokes follow later.
 ADDED_TABLE, ADDED_COLUMN = "customer", "vat"
@@ -73,6 +94,28 @@ def columns(table):
 
 def fks(table):
     return BY_NAME[table][4]
+
+
+def key(table):
+    """The primary key's columns (empty: none, the table's rowid)."""
+    return KEYS.get(table, ("id",))
+
+
+def local_key(table):
+    """The column of a local key, renumbered per site and not part of a
+    record's content (None: the rowid, or a key that is content)."""
+    return "id" if key(table) == ("id",) else None
+
+
+def rkey_sql(table):
+    """The SQL expression of a row's syncpack_record.rkey: the key, the
+    rowid without one, a composite key's values joined by commas as
+    quote() writes them (the same text for integers, which is all the
+    simulated key columns hold)."""
+    cols = key(table)
+    if not cols:
+        return "rowid"
+    return " || ',' || ".join('"%s"' % c for c in cols)
 
 
 def children(table):
