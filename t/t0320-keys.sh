@@ -381,4 +381,45 @@ test_expect_success 'two sites creating one natural key: refused both ways until
 	syncdiff hub.db b.db
 '
 
+test_expect_success 'a swapping write refused for another reason leaves no parked row' '
+	make_pair &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table t(a int, b int, u text unique, primary key (a, b))" &&
+		syncadm track -d $db t || return 1
+	done &&
+	sqlite3 b.db "insert into t values (1, 1, \"r1\"), (1, 2, \"r2\")" &&
+	exchange &&
+	sqlite3 hub.db "insert into t values (9, 9, \"x\")" &&
+	sqlite3 b.db "update t set b = 99 where b = 1; update t set b = 1 where b = 2;
+		update t set b = 2, u = \"x\" where b = 99" &&
+	send b.db ASOC && expect_code 1 syncunpack -d hub.db usb &&
+	grep -q "rejected 2" err &&
+	test "$(sqlite3 hub.db "select count(*) from t where typeof(a) = \"blob\" or typeof(b) = \"blob\"")" = 0 &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_record where typeof(rkey) = \"blob\" or rkey like \"%X%\"")" = 0 &&
+	test "$(sqlite3 hub.db "select b || u from t order by b" | tr "\n" " ")" = "1r1 2r2 9x "
+'
+
+test_expect_success 'a lock follows its record through a key change; overlapping references travel' '
+	make_lines &&
+	sqlite3 b.db "insert into orders values (\"O-1\", \"D\");
+		insert into order_line values (\"O-1\", 1, \"pen\", 1)" &&
+	syncadm lock -d b.db order_line O-1,1 &&
+	sqlite3 b.db "update order_line set line = 7; insert into order_line values (\"O-1\", 1, \"new\", 1)" &&
+	syncadm locks -d b.db | grep -q "^order_line  *'"'"'O-1'"'"',7 " &&
+	send b.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select line || item from order_line")" = 1new &&
+	for db in hub.db b.db; do
+		sqlite3 $db "create table line_note(ord text references orders(ord), line integer,
+			note text, foreign key (ord, line) references order_line(ord, line))" &&
+		syncadm track -d $db line_note || return 1
+	done &&
+	sqlite3 hub.db "insert into line_note values (\"O-1\", 1, \"fragile\")" &&
+	send hub.db BSOC && recv b.db &&
+	test "$(sqlite3 b.db "select note from line_note")" = fragile &&
+	syncadm tables -d b.db >/dev/null &&
+	sqlite3 b.db "create table odd(\"[k]\" text primary key)" &&
+	expect_code 2 syncadm track -d b.db odd &&
+	expect_err "odd: a key column whose name starts with \[ is not supported"
+'
+
 test_done

@@ -46,6 +46,7 @@ struct store_ops {
 	int (*referenced)(struct store *st, const char *guid, char *by,
 	    size_t bylen, struct sp_error *err);
 	int (*park)(struct store *st, const char *guid, struct sp_error *err);
+	int (*parked)(struct store *st, struct sp_error *err);
 	int (*restamp)(struct store *st, const char *guid,
 	    const struct store_record *against, int revived,
 	    struct sp_error *err);
@@ -143,6 +144,16 @@ static inline int
 store_park(struct store *st, const char *guid, struct sp_error *err)
 {
 	return st->ops->park(st, guid, err);
+}
+
+/* How many rows store_park set aside are not written since: each must be
+ * before the apply commits. -1 on error. The first call of an apply
+ * readies the scratch it counts, and belongs before any savepoint that
+ * parks. */
+static inline int
+store_parked(struct store *st, struct sp_error *err)
+{
+	return st->ops->parked(st, err);
 }
 
 /* 1 and fills rec (and *row, a new reference or NULL for a tombstone, when

@@ -65,14 +65,19 @@ struct tracked_fk {
 };
 
 static inline void
+tracked_fks_free_one(struct tracked_fk *fk)
+{
+	free(fk->col);
+	free(fk->parent);
+	free(fk->parent_col);
+	free(fk->ref);
+}
+
+static inline void
 tracked_fks_free(struct tracked_fk *fks, int count)
 {
-	for (int i = 0; i < count; i++) {
-		free(fks[i].col);
-		free(fks[i].parent);
-		free(fks[i].parent_col);
-		free(fks[i].ref);
-	}
+	for (int i = 0; i < count; i++)
+		tracked_fks_free_one(&fks[i]);
 	free(fks);
 }
 

@@ -407,18 +407,23 @@ exchange_keys(struct apply_ctx *ac, struct sp_error *err)
 	struct park_pass pp = { ac, 0 };
 	struct apply_counts saved = ac->n;
 	long long left = 0;
-	int progress = 1;
+	int progress = 1, parked;
 
-	if (store_record_savepoint(ac->store, err) != 0)
+	/* Readies the count of parked rows outside the savepoint. */
+	if (store_parked(ac->store, err) < 0 ||
+	    store_record_savepoint(ac->store, err) != 0)
 		return -1;
 	if (store_deferred_each(ac->store, park_one, &pp, err) != 0)
 		return -1;
 	while (pp.parked > 0 && progress)
 		if (deferred_pass(ac, &progress, err) != 0)
 			return -1;
-	if (store_deferred_each(ac->store, count_write, &left, err) != 0)
+	if (store_deferred_each(ac->store, count_write, &left, err) != 0 ||
+	    (parked = store_parked(ac->store, err)) < 0)
 		return -1;
-	if (pp.parked > 0 && left > 0) {
+	/* A write tried again may fail for another reason than its key
+	 * (another UNIQUE column, a rule): its row would stay parked. */
+	if (pp.parked > 0 && (left > 0 || parked > 0)) {
 		ac->n = saved;
 		if (store_record_rollback(ac->store, err) != 0)
 			return -1;

@@ -211,10 +211,13 @@ capture_sql_create(const struct tracked_table *t, const char *site, int hub,
 	    "\"%w\" BEGIN%s INSERT INTO syncpack_change(tbl, rkey, op, ms) "
 	    "VALUES (%lld, %s, 1, " NOW_MS "); END;", t->id, t->name,
 	    null_guard, t->id, new_key);
+	/* A lock names the row by its key: it follows a change of key. */
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_au\" AFTER UPDATE ON "
 	    "\"%w\"%s BEGIN%s INSERT INTO syncpack_change(tbl, rkey, okey, op, "
-	    "ms) VALUES (%lld, %s, %s, 2, " NOW_MS "); END;",
-	    t->id, t->name, skip_upkeep, null_guard, t->id, new_key, old_key);
+	    "ms) VALUES (%lld, %s, %s, 2, " NOW_MS "); UPDATE syncpack_lock SET "
+	    "rkey = %s WHERE tbl = '%q' AND rkey = +(%s) AND (%s) IS NOT (%s);"
+	    " END;", t->id, t->name, skip_upkeep, null_guard, t->id, new_key,
+	    old_key, new_key, t->name, old_key, new_key, old_key);
 	append(&sql, "CREATE TRIGGER \"syncpack_%lld_ad\" AFTER DELETE ON "
 	    "\"%w\" BEGIN INSERT INTO syncpack_change(tbl, rkey, op, ms) VALUES"
 	    " (%lld, %s, 3, " NOW_MS "); DELETE FROM syncpack_lock "

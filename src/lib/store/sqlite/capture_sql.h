@@ -13,7 +13,7 @@
  * that a site whose triggers an older syncpack made gets them rebuilt when
  * it is next opened (tables.c, store_capture_upgrade). 2: references to a
  * record in transit are refused. */
-#define CAPTURE_SQL_VERSION 2
+#define CAPTURE_SQL_VERSION 3
 
 /* Returns the CREATE TRIGGER statements for table t at site (a hub or a
  * spoke), to run as one script; free with sqlite3_free. refs are the

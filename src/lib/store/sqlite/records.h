@@ -42,6 +42,9 @@ struct store_sqlite {
 	int cache_next;
 	/* The clock during an apply: advanced in memory per record and
 	 * written back once, at commit. */
+	/* Some row of this apply was parked (rec_park): written rows leave
+	 * temp.syncpack_parked. */
+	int parking;
 	int clock_loaded;
 	long long clock_lseq, clock_hlc;
 };
@@ -80,6 +83,9 @@ int rec_tombstone(struct store *base, const struct store_record *rec,
 int rec_referenced(struct store *base, const char *guid, char *by,
     size_t bylen, struct sp_error *err);
 int rec_park(struct store *base, const char *guid, struct sp_error *err);
+int rec_parked(struct store *base, struct sp_error *err);
+int rec_unpark(struct store_sqlite *ss, const char *guid,
+    struct sp_error *err);
 int rec_restamp(struct store *base, const char *guid,
     const struct store_record *deleted, int revived, struct sp_error *err);
 

@@ -142,7 +142,8 @@ rec_upsert(struct store *base, const struct store_record *rec, json_t *row,
 		return -1;
 	if (row_write(ss, t, rec, row, rkey, &new_key, err) != 0 ||
 	    tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
-	    save_metadata(ss, t, rec, new_key, lseq, err) != 0)
+	    save_metadata(ss, t, rec, new_key, lseq, err) != 0 ||
+	    rec_unpark(ss, rec->guid, err) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -183,7 +184,8 @@ rec_tombstone(struct store *base, const struct store_record *rec,
 		sqlite3_reset(del);
 	}
 	if (tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
-	    save_metadata(ss, t, rec, NULL, lseq, err) != 0)
+	    save_metadata(ss, t, rec, NULL, lseq, err) != 0 ||
+	    rec_unpark(ss, rec->guid, err) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -452,6 +454,18 @@ rec_park(struct store *base, const char *guid, struct sp_error *err)
 	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		rec_db_error(ss, err);
+		goto done;
+	}
+	st = rec_cached(ss, "INSERT OR IGNORE INTO temp.syncpack_parked(guid) "
+	    "VALUES (?1)", err);
+	if (st == NULL)
+		goto done;
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	ss->parking = 1;
 	rc = r == SQLITE_DONE ? 1 : rec_db_error(ss, err);
 done:
 	sqlite3_value_free(rkey);
@@ -460,4 +474,41 @@ done:
 	sqlite3_free(key);
 	sqlite3_free(sql);
 	return rc;
+}
+
+int
+rec_parked(struct store *base, struct sp_error *err)
+{
+	struct store_sqlite *ss = (struct store_sqlite *)base;
+	sqlite3_stmt *st;
+	int r, n;
+
+	if (site_exec(ss->site, "CREATE TEMP TABLE IF NOT EXISTS "
+	    "syncpack_parked(guid TEXT PRIMARY KEY)", err) != 0)
+		return -1;
+	if ((st = rec_cached(ss, "SELECT count(*) FROM temp.syncpack_parked",
+	    err)) == NULL)
+		return -1;
+	r = sqlite3_step(st);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return r == SQLITE_ROW ? n : rec_db_error(ss, err);
+}
+
+/* guid's row is written again: no longer parked. */
+int
+rec_unpark(struct store_sqlite *ss, const char *guid, struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!ss->parking)
+		return 0;
+	if ((st = rec_cached(ss, "DELETE FROM temp.syncpack_parked WHERE guid = "
+	    "?1", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
 }

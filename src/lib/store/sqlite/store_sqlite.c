@@ -300,6 +300,7 @@ static const struct store_ops sqlite_ops = {
 	.tombstone = rec_tombstone,
 	.referenced = rec_referenced,
 	.park = rec_park,
+	.parked = rec_parked,
 	.restamp = rec_restamp,
 	.savepoint = store_sqlite_savepoint,
 	.release = store_sqlite_release,

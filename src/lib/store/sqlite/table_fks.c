@@ -80,10 +80,14 @@ fk_pairs_load(struct site *s, const char *sql, const char *table,
 }
 
 /* The child's columns of the composite reference number ref, in the
- * order of the parent's key (pk), as a key text; NULL with err set. */
+ * order of the parent's key (pk), as a key text; NULL with *partial set
+ * when the recorded columns do not cover the key (a column taken by
+ * another reference, syncpack_fk keeping one per column), NULL with err
+ * set on error. */
 static char *
 reference_key(const struct tracked_fk *fks, int n, long long ref,
-    const long long *refs, const char *pk, struct sp_error *err)
+    const long long *refs, const char *pk, int *partial,
+    struct sp_error *err)
 {
 	char **keys, **cols = NULL, *text = NULL;
 	int nkeys, r;
@@ -102,14 +106,16 @@ reference_key(const struct tracked_fk *fks, int n, long long ref,
 				cols[k] = fks[i].col;
 	for (int k = 0; k < nkeys; k++)
 		if (cols[k] == NULL) {
-			sp_error_set(err, "a reference to %s does not cover its "
-			    "key", pk);
+			*partial = 1;
 			goto done;
 		}
 	if ((text = key_pk_text(cols, nkeys)) == NULL)
 		sp_error_set(err, "out of memory");
+	free(cols);
+	tracked_columns_free(keys, nkeys);
+	return text;
 done:
-	if (text == NULL && err->msg[0] == '\0')
+	if (!*partial)
 		sp_error_set(err, "out of memory");
 	free(cols);
 	tracked_columns_free(keys, nkeys);
@@ -172,10 +178,31 @@ tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
 		site_loop_failed(s, r, err);
 		goto done;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		int partial = 0;
+
 		if (key_is_composite(pks[i]) && ((*fks)[i].ref =
-		    reference_key(*fks, n, refs[i], refs, pks[i], err)) == NULL)
+		    reference_key(*fks, n, refs[i], refs, pks[i], &partial,
+		    err)) == NULL && !partial)
 			goto done;
+	}
+	/* A composite reference that lost a column travels as plain values
+	 * (syncpack(7)): its columns leave the list. */
+	for (int i = 0, kept = 0; i <= n; i++) {
+		if (i == n) {
+			n = kept;
+			break;
+		}
+		if (key_is_composite(pks[i]) && (*fks)[i].ref == NULL) {
+			tracked_fks_free_one(&(*fks)[i]);
+			free(pks[i]);
+			continue;
+		}
+		(*fks)[kept] = (*fks)[i];
+		pks[kept] = pks[i];
+		refs[kept] = refs[i];
+		kept++;
+	}
 	*count = n;
 	rc = 0;
 done:
@@ -210,18 +237,14 @@ table_declared_refs(struct site *s, const char *table, struct tracked_fk **refs,
 int
 store_fks_refresh(struct site *s, struct sp_error *err)
 {
-	/* A reference of several columns travels as one GUID when it names
+	/* Composite references first: a column that is also a reference of
+	 * its own (syncpack_fk keeps one row per column) stays in the
+	 * composite one, which translates it too.
+	 * A reference of several columns travels as one GUID when it names
 	 * the whole of a composite key (the parent's key columns, in any
 	 * order; "to" NULL names them in key order); to anything else it
 	 * travels as plain values. */
 	return site_exec(s, "DELETE FROM syncpack_fk;"
-	    "INSERT OR IGNORE INTO syncpack_fk(tbl, col, parent, parent_col, "
-	    "ref) SELECT c.id, f.\"from\", p.id, coalesce(f.\"to\", p.pk), f.id "
-	    "FROM syncpack_table c, pragma_foreign_key_list(c.name) f "
-	    "JOIN syncpack_table p ON p.name = f.\"table\" "
-	    "WHERE c.tracked AND p.tracked AND f.seq = 0 AND NOT EXISTS "
-	    "(SELECT 1 FROM pragma_foreign_key_list(c.name) g WHERE g.id = f.id"
-	    " AND g.seq > 0);"
 	    "INSERT OR IGNORE INTO syncpack_fk(tbl, col, parent, parent_col, "
 	    "ref) SELECT c.id, f.\"from\", p.id, (SELECT k.value FROM "
 	    "json_each(p.pk) k WHERE iif(f.\"to\" IS NULL, k.key = f.seq, "
@@ -233,5 +256,12 @@ store_fks_refresh(struct site *s, struct sp_error *err)
 	    "g.id = f.id) = json_array_length(p.pk) AND (SELECT count(DISTINCT "
 	    "k.value) FROM pragma_foreign_key_list(c.name) g JOIN json_each("
 	    "p.pk) k ON iif(g.\"to\" IS NULL, k.key = g.seq, k.value = g.\"to\""
-	    " COLLATE NOCASE) WHERE g.id = f.id) = json_array_length(p.pk)", err);
+	    " COLLATE NOCASE) WHERE g.id = f.id) = json_array_length(p.pk);"
+	    "INSERT OR IGNORE INTO syncpack_fk(tbl, col, parent, parent_col, "
+	    "ref) SELECT c.id, f.\"from\", p.id, coalesce(f.\"to\", p.pk), f.id "
+	    "FROM syncpack_table c, pragma_foreign_key_list(c.name) f "
+	    "JOIN syncpack_table p ON p.name = f.\"table\" "
+	    "WHERE c.tracked AND p.tracked AND f.seq = 0 AND NOT EXISTS "
+	    "(SELECT 1 FROM pragma_foreign_key_list(c.name) g WHERE g.id = f.id"
+	    " AND g.seq > 0)", err);
 }

@@ -222,6 +222,14 @@ store_table_primary_key(struct site *s, const char *table, char **pk,
 	}
 	*pk = cols[0];
 	free(cols);
+	/* A key text starting with [ is a composite key (key_sql.h). */
+	if ((*pk)[0] == '[') {
+		sp_error_set(err, "%s: a key column whose name starts with [ is "
+		    "not supported", table);
+		free(*pk);
+		*pk = NULL;
+		return -1;
+	}
 	/* A single INTEGER key is the rowid, which SQLite numbers, unless
 	 * the key has an index of its own: WITHOUT ROWID, or declared
 	 * INTEGER PRIMARY KEY DESC. */
