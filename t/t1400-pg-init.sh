@@ -38,7 +38,7 @@ test_expect_success 'init makes the schema syncpack and nothing outside it' '
 	pg_sql -c "create table article(id integer primary key, label text)" &&
 	syncadm init -d "$PG_URI" --site BSOC --key b.key --pub b.pub 2>/dev/null &&
 	pg_sql -c "select table_name from information_schema.tables where table_schema = '"'"'syncpack'"'"' order by 1" >tables &&
-	printf "%s\n" change clock flow peer record site tracked_table >want &&
+	printf "%s\n" change clock conflict fk flow held lock move_request outbox peer protocol purged record site tracked_table transfer >want &&
 	diff want tables &&
 	test "$(pg_sql -c "select table_schema || '"'"'.'"'"' || table_name from information_schema.tables where table_schema not in ('"'"'syncpack'"'"', '"'"'pg_catalog'"'"', '"'"'information_schema'"'"')")" = public.article &&
 	test "$(pg_sql -c "select hub from syncpack.site")" = 0
