@@ -222,4 +222,30 @@ test_expect_success 'a restored hub that finds out before a reconciliation says 
 	test "$(names hub.db)" = "X1 X2 " && test "$(names c.db)" = "X1 X2 "
 '
 
+# A kill at the k-th fsync of syncack, for every k until one run ends
+# by itself: the state each kill leaves is where the next run starts,
+# and every file that ever appeared is taken away as a courier would.
+test_expect_success 'a syncack killed at any point leaves no file whose flow id it hands out again' '
+	tick && make_shop &&
+	sqlite3 b.db "insert into customer(name) values ('\''K1'\'')" &&
+	send b.db ASOC && recv hub.db && syncpack -d hub.db --all -o usb 2>>log &&
+	recv b.db && mkdir taken && cp b.db b.keep &&
+	k=1 && while test $k -le 12; do
+		cp b.keep b.db && mkdir -p out &&
+		strace -f -qq -o /dev/null -e trace=fsync,fdatasync \
+			-e inject=fsync,fdatasync:signal=KILL:when=$k \
+			syncack -d b.db --to ASOC -o out 2>>log
+		killed=$? &&
+		for f in out/*.sxf; do test -e "$f" || continue; mv "$f" taken/k$k-${f#out/}; done &&
+		syncack -d b.db --to ASOC -o out 2>>log &&
+		for f in out/*.sxf; do test -e "$f" || continue; mv "$f" taken/k$k-again-${f#out/}; done &&
+		ls taken | sed -n "s/^k$k-\(again-\)\{0,1\}//p" | sort | uniq -d >dup &&
+		test ! -s dup &&
+		test "$(ls taken | grep -c "^k$k-")" -le 1 &&
+		k=$((k + 1)) || return 1
+		test $killed -eq 137 || break
+	done &&
+	test $k -ge 2 && test $k -le 12
+'
+
 test_done

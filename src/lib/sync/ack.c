@@ -203,11 +203,17 @@ ack_write(struct site *s, const char *peer, const char *target,
 	}
 	if (store_tx_commit(s, err) != 0)
 		goto rollback;
-	res->written = 1;
 	sxf_writer_free(a.w);
+	/* Committed: the flows count as acknowledged even if the file
+	 * cannot be put in place, and the next file acknowledges the peer's
+	 * next flows, which cover what these did. */
+	if (exchange_file_publish(&res->file, err) != 0)
+		return -1;
+	res->written = 1;
 	return 0;
 rollback:
 	store_tx_rollback(s);
+	exchange_file_discard(&res->file);
 	sxf_writer_free(a.w);
 	return -1;
 }

@@ -155,12 +155,31 @@ exchange_file_write(struct site *s, struct sxf_writer *w,
 		atomic_out_abort(&o);
 		goto cleanup;
 	}
-	if (atomic_out_commit(&o, err) != 0)
-		goto cleanup;
+	out->pending = o;
+	out->unpublished = 1;
 	rc = log_outgoing(s, m, h.flow, out->path, sha, err);
+	if (rc != 0)
+		exchange_file_discard(out);
 cleanup:
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+int
+exchange_file_publish(struct exchange_written *out, struct sp_error *err)
+{
+	if (!out->unpublished)
+		return 0;
+	out->unpublished = 0;
+	return atomic_out_commit(&out->pending, err);
+}
+
+void
+exchange_file_discard(struct exchange_written *out)
+{
+	if (out->unpublished)
+		atomic_out_abort(&out->pending);
+	out->unpublished = 0;
 }
 
 /* The acknowledged mark for peer drops to mark (-1 stays: this site was

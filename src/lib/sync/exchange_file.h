@@ -12,11 +12,15 @@
 #include "store/site.h"
 #include "sxf/sxf_reader.h"
 #include "sxf/sxf_writer.h"
+#include "util/atomic_out.h"
 
 struct exchange_written {
 	uint64_t flow;
 	char path[4096];	/* where the file went ("-" for stdout) */
 	char unsealed[256];	/* why the file is not sealed, or empty */
+	/* The file written but not yet in place (exchange_file_publish). */
+	struct atomic_out pending;
+	int unpublished;
 };
 
 /* What a writer of an exchange file says about it besides the payload. */
@@ -29,13 +33,22 @@ struct exchange_meta {
 	const char *const *extra;
 };
 
-/* Gives the payload spooled in w a flow id and a header, writes it to
- * target (file, folder or "-"), and logs the outgoing flow. w is left to
- * the caller to free. */
+/* Gives the payload spooled in w a flow id and a header, writes it to a
+ * temporary file beside target (file, folder or "-") and logs the
+ * outgoing flow; exchange_file_publish then puts it in place, after the
+ * caller committed the flow log, and exchange_file_discard removes it when
+ * the caller rolls back. The flow id is thus spent before any file under
+ * it can be seen: a process killed in between leaves a flow without a
+ * file (its content goes again in the next one), never a file whose flow
+ * id the next run hands out again, which its peer would take for a site
+ * restored from a backup. w is left to the caller to free. */
 SP_MUST_CHECK
 int exchange_file_write(struct site *s, struct sxf_writer *w,
     const struct exchange_meta *m, const char *target,
     struct exchange_written *out, struct sp_error *err);
+SP_MUST_CHECK
+int exchange_file_publish(struct exchange_written *out, struct sp_error *err);
+void exchange_file_discard(struct exchange_written *out);
 
 /* Moves this site's next flow id past the "seen" header of a verified file
  * from a peer (the peer's highest flow applied from this site). */

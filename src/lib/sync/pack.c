@@ -586,7 +586,8 @@ pack_data(struct site *s, const char *peer, const char *target,
 		    opt->nrequests > 0 ? "requests" : NULL, "1", NULL };
 		struct exchange_meta m = { "data", peer, opt->link, covered,
 		    extra };
-		if (exchange_file_write(s, ps.w, &m, target, &res->file, err) != 0)
+		if (exchange_file_write(s, ps.w, &m, target, &res->file, err)
+		    != 0 || exchange_file_publish(&res->file, err) != 0)
 			goto cleanup;
 	}
 	/* The file is out even if this fails: its moves repeat in the next

@@ -111,7 +111,8 @@ recon_request(struct site *s, const char *spoke, const char *since,
 		const char *extra[] = { "step", "1", "since", since, "until",
 		    until, NULL };
 		struct exchange_meta m = { "request", spoke, 0, 0, extra };
-		rc = exchange_file_write(s, w, &m, target, &res->file, err);
+		rc = exchange_file_write(s, w, &m, target, &res->file, err)
+		    != 0 || exchange_file_publish(&res->file, err) != 0 ? -1 : 0;
 	}
 	sxf_writer_free(w);
 	return rc;
@@ -619,7 +620,8 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 		if (ac.step == 2 && store_recon_log_request(s, &ac.h, input,
 		    rr.file_sha256, err) != 0)
 			goto cleanup;
-		if (exchange_file_write(s, ac.w, &m, target, &res->file, err) != 0)
+		if (exchange_file_write(s, ac.w, &m, target, &res->file, err)
+		    != 0 || exchange_file_publish(&res->file, err) != 0)
 			goto cleanup;
 	}
 	/* The moves carried by the answer just written count from its flow,
