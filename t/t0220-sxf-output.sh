@@ -48,6 +48,13 @@ test_expect_success 'an unwritable destination fails cleanly' '
 	expect_err "^syncpack: nosuchdir/x.sxf: .*No such file"
 '
 
+test_expect_success 'a folder that is not there is refused before the file is written' '
+	make_sites &&
+	expect_code 2 syncpack -d b.db --to ASOC -o nodir/ &&
+	expect_err "^syncpack: nodir/: no such folder$" &&
+	test ! -e nodir && test -z "$(ls -A . | grep "^\.nodir")"
+'
+
 test_expect_success 'no temporary file is left and the folder only ever holds whole files' '
 	make_sites && mkdir usb &&
 	for i in 1 2 3 4 5; do syncpack -d b.db --to ASOC -o usb 2>/dev/null || return 1; done &&

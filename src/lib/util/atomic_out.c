@@ -151,6 +151,10 @@ atomic_out_open(struct atomic_out *o, const char *target,
 	}
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode))
 		o->final_path = join_path(target, dir_name);
+	else if (target[0] != '\0' && target[strlen(target) - 1] == '/')
+		/* Said to be a folder: found out now, not at the rename after
+		 * the whole file is written. */
+		return sp_error_set(err, "no such folder");
 	else
 		o->final_path = strdup(target);
 	if (o->final_path == NULL)
