@@ -9,10 +9,12 @@
 int
 pg_uri_has_password(const char *uri)
 {
-	PQconninfoOption *opts = PQconninfoParse(uri, NULL);
+	PQconninfoOption *opts;
+	struct sp_error ignored;
 	int found = 0;
 
-	if (opts == NULL)
+	if (pq_load(&ignored) != 0 ||
+	    (opts = PQconninfoParse(uri, NULL)) == NULL)
 		return 0;
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
@@ -90,6 +92,10 @@ pg_connect(struct site *s, const char *uri, struct sp_error *err)
 	s->backend = SITE_POSTGRESQL;
 	if ((s->path = pg_uri_display(uri)) == NULL)
 		return sp_error_set(err, "out of memory");
+	if (pq_load(err) != 0) {
+		sp_error_prefix(err, "%s", s->path);
+		return -1;
+	}
 	s->pg = PQconnectdb(uri);
 	if (s->pg == NULL || PQstatus(s->pg) != CONNECTION_OK) {
 		conn_error(s, err);

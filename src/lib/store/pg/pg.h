@@ -12,6 +12,11 @@
  * reads (syncpack.site.schema_version). */
 #define PG_SCHEMA_VERSION 1
 
+/* Loads libpq (pq_load.c), which every call of its functions needs
+ * first; 0 once it is loaded. */
+SP_MUST_CHECK
+int pq_load(struct sp_error *err);
+
 /* Connects s to uri (s->path gets it without its password); err names
  * the database and libpq's reason. */
 SP_MUST_CHECK
