@@ -66,6 +66,16 @@ test_expect_success 'the GUID is 128 bits and unique; HLC increases within one s
 	test "$(q b.db "select count(distinct guid), count(distinct hlc), min(length(guid)) from syncpack_record")" = "500|500|32"
 '
 
+test_expect_success 'the random half of a GUID is drawn by each run, and shared within one' "$setup"'&&
+	unset SYNCPACK_TEST_CLOCK_MS &&
+	q b.db "insert into customer(name) values (\"r1\"), (\"r2\")" &&
+	fold b.db &&
+	q b.db "insert into customer(name) values (\"r3\")" &&
+	test "$(q b.db "select count(distinct substr(guid, 17)), count(distinct substr(guid, 1, 16)) from syncpack_record where rkey in (1, 2)")" = "1|2" &&
+	test "$(q b.db "select count(distinct substr(guid, 17)) from syncpack_record")" = 2 &&
+	test "$(q b.db "select count(*) from syncpack_record where guid glob \"*[^0-9A-F]*\"")" = 0
+'
+
 test_expect_success 'an update changing the key moves the record with it' "$setup"'&&
 	q b.db "insert into customer(id, name) values (5, \"A\")" &&
 	g=$(q b.db "select guid from syncpack_record") &&
