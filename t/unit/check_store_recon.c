@@ -175,33 +175,35 @@ START_TEST(manifest_values_are_typed)
 
 	guid_of("parent", 1, p1);
 	guid_of("child", 1, c1);
+	/* The values themselves, not a checksum kept of them. */
+	q.values = 1;
 	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
 	sc = store_manifest_scan_open(&site, &t, child_cols, 4, &q, &err);
 	ck_assert_ptr_nonnull(sc);
 	while (store_manifest_scan_next(sc, &row, &err) == 1) {
-		const struct store_value *v = row.values;
+		const struct value *v = row.values;
 
 		ck_assert_str_eq(row.owner, "HUB");
 		ck_assert_int_eq(row.rowversion, 1);
 		ck_assert_int_eq(row.deleted, 0);
 		if (strcmp(row.guid, c1) == 0) {
-			ck_assert_int_eq(v[0].kind, STORE_VALUE_REAL);
-			ck_assert(v[0].real == 1.5);
-			ck_assert_int_eq(v[1].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[0].type, VALUE_REAL);
+			ck_assert(v[0].r == 1.5);
+			ck_assert_int_eq(v[1].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[1].n, 10);
 			ck_assert(memcmp(v[1].bytes, "2024-01-05", 10) == 0);
-			ck_assert_int_eq(v[2].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[2].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[2].n, 1);
 			/* A reference reads as the parent's GUID. */
-			ck_assert_int_eq(v[3].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[3].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[3].n, 32);
 			ck_assert(memcmp(v[3].bytes, p1, 32) == 0);
 		} else {
-			ck_assert_int_eq(v[0].kind, STORE_VALUE_NULL);
-			ck_assert_int_eq(v[2].kind, STORE_VALUE_BLOB);
+			ck_assert_int_eq(v[0].type, VALUE_NULL);
+			ck_assert_int_eq(v[2].type, VALUE_BLOB);
 			ck_assert_uint_eq(v[2].n, 2);
 			ck_assert(memcmp(v[2].bytes, "\x00\xff", 2) == 0);
-			ck_assert_int_eq(v[3].kind, STORE_VALUE_NULL);
+			ck_assert_int_eq(v[3].type, VALUE_NULL);
 		}
 		seen++;
 	}
