@@ -121,8 +121,9 @@ store_manifest_scan_next(struct store_manifest_scan *sc,
 	/* Anything but 32 bytes is no checksum of this version. */
 	row->checksum = sqlite3_column_bytes(st, 4) == 32 ?
 	    sqlite3_column_blob(st, 4) : NULL;
-	manifest_sql_values(st, MANIFEST_SQL_FIRST_VALUE, sc->ncols,
-	    sc->values);
+	if (row->checksum == NULL)
+		manifest_sql_values(st, MANIFEST_SQL_FIRST_VALUE, sc->ncols,
+		    sc->values);
 	row->values = sc->values;
 	return 1;
 }

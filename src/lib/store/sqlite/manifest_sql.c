@@ -17,25 +17,38 @@ cat(char *s, char *piece)
 	return next;
 }
 
+/* The window column of every record's row, looked up apart. */
+static char *
+window_sql(const struct tracked_table *t)
+{
+	char *w_is_r = key_sql_match(t->pk, "w", "r.rkey");
+	char *sql = w_is_r ? sqlite3_mprintf("(SELECT w.\"%w\" FROM \"%w\" w "
+	    "WHERE %s)", t->window, t->name, w_is_r) : NULL;
+
+	sqlite3_free(w_is_r);
+	return sql;
+}
+
 /* A reference replaced by the parent's GUID. "+r.tbl" elsewhere keeps
  * SQLite on the GUID-ordered table itself: a sort of the (tbl, rkey) index
- * would grow with the table. In the stored mode each column is a subquery
- * evaluated only for records without a current checksum, so that the
- * others never read their row. */
+ * would grow with the table. In the stored mode only records without a
+ * current checksum join their row, so that the others never read it; the
+ * window column is then read apart. */
 char *
 manifest_sql_select(const struct tracked_table *t,
     const struct store_manifest_column *cols, int ncols,
     enum manifest_sql_mode mode, int refs, const char *index, char **window)
 {
 	int stored = mode == MANIFEST_SQL_STORED;
-	char *x_is_r = key_sql_match(t->pk, "x", "r.rkey");
+	/* Stored: only a record without a current checksum joins its row;
+	 * the others look up no key at all. */
+	char *x_is_r = key_sql_match(t->pk, "x", stored ? "iif(r.checksum IS "
+	    "NULL OR r.lseq > ?7, r.rkey, NULL)" : "r.rkey");
 	char *select = sqlite3_mprintf("SELECT r.guid, r.owner, r.rowversion, "
 	    "r.deleted, %s", stored ? "iif(r.checksum IS NULL OR r.lseq > ?7, "
 	    "NULL, r.checksum)" : "NULL");
 	char *flags = sqlite3_mprintf("%s", ""), *joins = sqlite3_mprintf(
 	    "%s", ""), *sql = NULL;
-	/* The stale records' condition, for the CASE of each column. */
-	const char *stale = "r.checksum IS NULL OR r.lseq > ?7";
 
 	*window = NULL;
 	for (int i = 0; i < ncols && x_is_r != NULL; i++) {
@@ -57,25 +70,19 @@ manifest_sql_select(const struct tracked_table *t,
 			    "+(%s))", cols[i].parent, ref);
 		else
 			value = sqlite3_mprintf("x.\"%w\"", cols[i].name);
-		if (stored)
-			select = cat(select, sqlite3_mprintf(", CASE WHEN %s "
-			    "THEN (SELECT %s FROM \"%w\" x WHERE %s) END", stale,
-			    value, t->name, x_is_r));
-		else
-			select = cat(select, sqlite3_mprintf(", %s", value));
+		select = cat(select, sqlite3_mprintf(", %s", value));
 		if (refs)
 			flags = cat(flags, cols[i].parent ? sqlite3_mprintf(", "
 			    "(%s) IS NOT NULL", ref) : sqlite3_mprintf(", 0"));
 		sqlite3_free(value);
 		sqlite3_free(ref);
 	}
-	if (!stored && x_is_r != NULL)
+	if (x_is_r != NULL)
 		joins = cat(joins, sqlite3_mprintf(" LEFT JOIN \"%w\" x ON %s",
 		    t->name, x_is_r));
 	if (t->window != NULL && x_is_r != NULL)
-		*window = stored ? sqlite3_mprintf("(SELECT x.\"%w\" FROM "
-		    "\"%w\" x WHERE %s)", t->window, t->name, x_is_r) :
-		    sqlite3_mprintf("x.\"%w\"", t->window);
+		*window = stored ? window_sql(t) : sqlite3_mprintf("x.\"%w\"",
+		    t->window);
 	if (select != NULL && flags != NULL && joins != NULL && x_is_r != NULL
 	    && (t->window == NULL || *window != NULL))
 		sql = sqlite3_mprintf("%s%s FROM syncpack_record r%s%s%s",
