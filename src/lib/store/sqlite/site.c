@@ -82,13 +82,10 @@ open_db(struct site *s, const char *path, int create, struct sp_error *err)
 		return -1;
 	}
 	/* The tool's own connection gets a larger page cache: index upkeep
-	 * on GUIDs dominates bulk work (see the performance notes); and
-	 * reads through a memory map of the file, not a copy per page (a
-	 * manifest reads every page of syncpack_record). Only speed depends
-	 * on them, so a refusal is no reason to stop. */
+	 * on GUIDs dominates bulk work (see the performance notes). Only
+	 * speed depends on it, so a refusal is no reason to stop. */
 	(void)sqlite3_exec(s->db, "PRAGMA cache_size = -32768; "
-	    "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456", NULL,
-	    NULL, NULL);
+	    "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* A file that is not SQLite fails here rather than later. */
 	if (site_exec(s, "SELECT count(*) FROM sqlite_master", err) != 0) {
 		sp_error_prefix(err, "%s", path);
