@@ -152,6 +152,17 @@ test_expect_success 'a site made before checksums were kept fills them at its fi
 	from_rows a.db rows.db && syncdiff a.db rows.db
 '
 
+# The application drops a tracked table: the other tables' records still
+# get their checksums, and every tool still opens the site.
+test_expect_success 'a tracked table dropped by the application stops no tool' '
+	one_site a.db && cp a.db before.db &&
+	sqlite3 a.db "drop table nc; update c set v = '\''after'\'' where id = 1" &&
+	syncadm tables -d a.db >/dev/null &&
+	expect_code 1 syncdiff --table c a.db before.db &&
+	test "$(cut -f1,2 out)" = "differs	c" &&
+	from_rows a.db rows.db && syncdiff --table c a.db rows.db
+'
+
 # Another writer holds the site: the manifest cannot refresh the stale
 # checksums and reads the rows instead of trusting them.
 test_expect_success 'a site another writer holds is compared from its rows' '

@@ -373,8 +373,13 @@ refresh_tables(struct refresh *rf, int unmapped, struct sp_error *err)
 		return -1;
 	for (int i = 0; rc == 0 && i < n; i++) {
 		struct tracked_table t;
-		int r = store_table_get(rf->s, names[i], &t, err);
+		/* A table the application dropped has no rows to checksum:
+		 * its records keep what they had, which no scan of it can
+		 * read, rather than every tool failing to open the site. */
+		int r = store_table_exists(rf->s, names[i], err);
 
+		if (r > 0)
+			r = store_table_get(rf->s, names[i], &t, err);
 		if (r < 0)
 			rc = -1;
 		else if (r > 0) {
@@ -400,7 +405,10 @@ shapes_current(struct site *s, struct sp_error *err)
 	for (int i = 0; r == 1 && i < n; i++) {
 		struct tracked_table t;
 		struct record_columns rc;
-		int got = store_table_get(s, names[i], &t, err);
+		int got = store_table_exists(s, names[i], err);
+
+		if (got > 0)
+			got = store_table_get(s, names[i], &t, err);
 
 		if (got <= 0) {
 			r = got < 0 ? -1 : r;
