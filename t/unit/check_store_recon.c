@@ -15,6 +15,7 @@
 #include "store/conflicts.h"
 #include "store/listings.h"
 #include "store/manifest.h"
+#include "store/record_columns.h"
 #include "store/reconcile.h"
 #include "store/site.h"
 #include "store/status.h"
@@ -22,6 +23,7 @@
 #include "store/store.h"
 #include "store/tables.h"
 #include "store/tx.h"
+#include "sxf/record_sum.h"
 
 static char dir[64];
 static char path[128];
@@ -175,38 +177,130 @@ START_TEST(manifest_values_are_typed)
 
 	guid_of("parent", 1, p1);
 	guid_of("child", 1, c1);
+	/* The values themselves, not a checksum kept of them. */
+	q.values = 1;
 	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
 	sc = store_manifest_scan_open(&site, &t, child_cols, 4, &q, &err);
 	ck_assert_ptr_nonnull(sc);
 	while (store_manifest_scan_next(sc, &row, &err) == 1) {
-		const struct store_value *v = row.values;
+		const struct value *v = row.values;
 
 		ck_assert_str_eq(row.owner, "HUB");
 		ck_assert_int_eq(row.rowversion, 1);
 		ck_assert_int_eq(row.deleted, 0);
 		if (strcmp(row.guid, c1) == 0) {
-			ck_assert_int_eq(v[0].kind, STORE_VALUE_REAL);
-			ck_assert(v[0].real == 1.5);
-			ck_assert_int_eq(v[1].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[0].type, VALUE_REAL);
+			ck_assert(v[0].r == 1.5);
+			ck_assert_int_eq(v[1].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[1].n, 10);
 			ck_assert(memcmp(v[1].bytes, "2024-01-05", 10) == 0);
-			ck_assert_int_eq(v[2].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[2].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[2].n, 1);
 			/* A reference reads as the parent's GUID. */
-			ck_assert_int_eq(v[3].kind, STORE_VALUE_TEXT);
+			ck_assert_int_eq(v[3].type, VALUE_TEXT);
 			ck_assert_uint_eq(v[3].n, 32);
 			ck_assert(memcmp(v[3].bytes, p1, 32) == 0);
 		} else {
-			ck_assert_int_eq(v[0].kind, STORE_VALUE_NULL);
-			ck_assert_int_eq(v[2].kind, STORE_VALUE_BLOB);
+			ck_assert_int_eq(v[0].type, VALUE_NULL);
+			ck_assert_int_eq(v[2].type, VALUE_BLOB);
 			ck_assert_uint_eq(v[2].n, 2);
 			ck_assert(memcmp(v[2].bytes, "\x00\xff", 2) == 0);
-			ck_assert_int_eq(v[3].kind, STORE_VALUE_NULL);
+			ck_assert_int_eq(v[3].type, VALUE_NULL);
 		}
 		seen++;
 	}
 	ck_assert_int_eq(seen, 2);
 	store_manifest_scan_close(sc);
+	tracked_table_free(&t);
+}
+END_TEST
+
+/* The checksum of row under cols, as a manifest makes it from values. */
+static void
+sum_of(const char *table, const struct store_manifest_row *row,
+    const struct store_manifest_column *cols, int ncols,
+    unsigned char out[32])
+{
+	struct record_sum rs;
+	struct sp_error err;
+
+	ck_assert_int_eq(record_sum_init(&rs, &err), 0);
+	record_sum_begin(&rs, table, row->guid, row->owner, row->deleted);
+	for (int i = 0; !row->deleted && i < ncols; i++)
+		record_sum_value(&rs, cols[i].name, &row->values[i],
+		    cols[i].parent != NULL);
+	ck_assert_int_eq(record_sum_end(&rs, out), 0);
+	record_sum_free(&rs);
+}
+
+/* Scans child twice side by side, as stored and from the values: each
+ * stored checksum must be the one the values give. Returns how many
+ * were stored. */
+static int
+stored_match(const struct store_manifest_column *cols, int ncols)
+{
+	struct store_manifest_query stored = { 0 }, values = { 0 };
+	struct store_manifest_scan *a, *b;
+	struct store_manifest_row ra, rb;
+	struct tracked_table t;
+	struct sp_error err;
+	int n = 0, r;
+
+	values.values = 1;
+	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
+	a = store_manifest_scan_open(&site, &t, cols, ncols, &stored, &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	b = store_manifest_scan_open(&site, &t, cols, ncols, &values, &err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	while ((r = store_manifest_scan_next(a, &ra, &err)) == 1) {
+		unsigned char want[32];
+
+		ck_assert_int_eq(store_manifest_scan_next(b, &rb, &err), 1);
+		ck_assert_str_eq(ra.guid, rb.guid);
+		ck_assert_ptr_null(rb.checksum);
+		if (ra.checksum == NULL)
+			continue;
+		sum_of("child", &rb, cols, ncols, want);
+		ck_assert(memcmp(ra.checksum, want, 32) == 0);
+		n++;
+	}
+	ck_assert_msg(r == 0, "%s", err.msg);
+	ck_assert_int_eq(store_manifest_scan_next(b, &rb, &err), 0);
+	store_manifest_scan_close(a);
+	store_manifest_scan_close(b);
+	tracked_table_free(&t);
+	return n;
+}
+
+/* A backend may keep checksums (refresh 1) or not (0, and scans give
+ * none); kept, they are current or not given. */
+START_TEST(stored_checksums_are_current)
+{
+	struct record_columns rc;
+	struct tracked_table t;
+	struct sp_error err;
+	int kept = store_checksums_refresh(&site, 1, &err);
+
+	ck_assert_msg(kept >= 0, "%s", err.msg);
+	ck_assert_int_eq(stored_match(child_cols, 4), kept ? 2 : 0);
+	/* A column added: none holds until they are made again. */
+	app("ALTER TABLE child ADD COLUMN extra TEXT DEFAULT 'z'");
+	reopen();
+	ck_assert_int_eq(store_table_get(&site, "child", &t, &err), 1);
+	ck_assert_int_eq(record_columns_load(&site, &t, &rc, &err), 0);
+	ck_assert_int_eq(rc.ncols, 5);
+	ck_assert_int_eq(stored_match(rc.cols, rc.ncols), 0);
+	ck_assert_int_eq(store_checksums_refresh(&site, 1, &err), kept);
+	ck_assert_int_eq(stored_match(rc.cols, rc.ncols), kept ? 2 : 0);
+	/* A parent deleted: the child naming it holds its GUID no more. */
+	app("DELETE FROM parent WHERE id = 1");
+	reopen();
+	ck_assert_int_eq(stored_match(rc.cols, rc.ncols), kept ? 1 : 0);
+	/* A row changed: made again as the change is folded. */
+	app("UPDATE child SET label = 'changed' WHERE id = 2");
+	reopen();
+	ck_assert_int_eq(stored_match(rc.cols, rc.ncols), kept ? 1 : 0);
+	record_columns_free(&rc);
 	tracked_table_free(&t);
 }
 END_TEST
@@ -483,6 +577,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, manifest_values_are_typed);
 	tcase_add_test(tc, manifest_query_filters);
+	tcase_add_test(tc, stored_checksums_are_current);
 	tcase_add_test(tc, reconcile_flows);
 	tcase_add_test(tc, status_counts);
 	tcase_add_test(tc, conflict_statements);

@@ -14,30 +14,9 @@
 #include <stddef.h>
 
 #include "util/error.h"
+#include "sxf/value.h"
 #include "store/site.h"
 #include "store/tables.h"
-
-enum store_value_kind {
-	STORE_VALUE_NULL,
-	STORE_VALUE_INTEGER,
-	STORE_VALUE_REAL,
-	STORE_VALUE_TEXT,
-	STORE_VALUE_BLOB
-};
-
-/* One stored value, exactly as the database holds it, so that distinct
- * values give distinct checksums. */
-struct store_value {
-	enum store_value_kind kind;
-	long long integer;	/* STORE_VALUE_INTEGER */
-	double real;		/* STORE_VALUE_REAL */
-	/* STORE_VALUE_TEXT and STORE_VALUE_BLOB: n bytes, not terminated.
-	 * NULL for a blob of no bytes, and when memory ran out reading the
-	 * value (text, or a blob of n > 0 bytes): the caller must not take
-	 * that for an empty value. */
-	const void *bytes;
-	size_t n;
-};
 
 /* A column to read. */
 struct store_manifest_column {
@@ -63,6 +42,9 @@ struct store_manifest_query {
 	const char *until;
 	int live_only;		/* leave tombstones out */
 	int not_in_transit;	/* leave records in transit (moving) out */
+	/* Read every record's columns, even where its checksum is stored:
+	 * the caller checksums it otherwise (another owner). */
+	int values;
 };
 
 /* One record. Everything is borrowed until the next call on the scan. */
@@ -71,9 +53,16 @@ struct store_manifest_row {
 	const char *owner;
 	long long rowversion;
 	int deleted;
-	/* One per column in the order the scan was opened with; all NULL
-	 * values for a tombstone. */
-	const struct store_value *values;
+	/* The record's checksum (sxf/record_sum.h, 32 bytes) when the site
+	 * keeps it and it is current for the record as it is now; values
+	 * are then all NULL and not to be read. NULL: checksum values. */
+	const unsigned char *checksum;
+	/* One per column in the order the scan was opened with, exactly as
+	 * the database holds it (so that distinct values give distinct
+	 * checksums); all NULL values for a tombstone. Text or a blob read
+	 * without its bytes (bytes NULL) means memory ran out: the caller
+	 * must not take it for an empty value. */
+	const struct value *values;
 };
 
 struct store_manifest_scan;
@@ -96,5 +85,18 @@ int store_manifest_scan_next(struct store_manifest_scan *sc,
 
 /* Ends a scan; NULL is allowed. */
 void store_manifest_scan_close(struct store_manifest_scan *sc);
+
+/* Brings the checksums a site keeps with its records up to date, so that
+ * scans read metadata only: the records changed since the last refresh,
+ * those whose parent lost or changed its key, and every record of a table
+ * whose canonical columns or schema changed. full: also a site that keeps
+ * none yet (made by an earlier version), which is otherwise left so, for
+ * its first manifest to fill rather than whatever tool opens it first.
+ * 1 when done, 0 when the site cannot be written now (read-only, or
+ * another writer holds it), which scans survive: what is not current is
+ * read from the rows. -1 on error. A backend that keeps no checksums
+ * returns 0. */
+SP_MUST_CHECK
+int store_checksums_refresh(struct site *s, int full, struct sp_error *err);
 
 #endif

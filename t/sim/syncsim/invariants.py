@@ -2,8 +2,12 @@
 the same records, byte for byte, known by GUID whatever their key at each
 site (local ids, a composite key of references, a rowid); every reference,
 key columns included, resolves to the same parent everywhere; nothing held, locked, in transit or in conflict; no
-tombstone left; and every final value is the one the model says must
-win."""
+tombstone left; every checksum a site keeps is the one its rows give; and
+every final value is the one the model says must win."""
+import os
+import shutil
+import sqlite3
+
 from . import ops, schema
 from .ops import content_of
 
@@ -70,6 +74,30 @@ def snapshot(site):
     return recs, problems
 
 
+def stored_checksums(site):
+    """Problems of the checksums site keeps (syncdiff(1)): its manifest,
+    which reads them where they are current, must equal that of a copy
+    whose every checksum is made again from the rows."""
+    copy = site.db + ".rows"
+    shutil.copyfile(site.db, copy)
+    c = sqlite3.connect(copy)
+    try:
+        c.execute("update syncpack_record set checksum = null")
+        c.execute("update syncpack_site set checksum_lseq = 0")
+        c.commit()
+    finally:
+        c.close()
+    try:
+        rc, err, out = site.tool("syncdiff", site.db, copy)
+    finally:
+        os.unlink(copy)
+    if rc == 0:
+        return []
+    return ["checksums: %s: a stored checksum is not the one its row gives:"
+            " %s" % (site.id, (out.decode("utf-8", "replace") +
+                               err).strip()[:500])]
+
+
 def expected_sites(table, w, model, hub, spokes):
     """Where a record must be, by its table's route (None: exactly one
     site, for movable tables)."""
@@ -89,7 +117,7 @@ def check(net, model, left_open=()):
         problems.append("sealed: %s went out unsealed" % name)
     for s in net.sites:
         snaps[s.id], p = snapshot(s)
-        problems += p
+        problems += p + stored_checksums(s)
     final = model.expected()
     spokes = [s.id for s in net.spokes]
     all_guids = set(final)

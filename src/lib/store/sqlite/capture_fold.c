@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/checksums.h"
 #include "store/sqlite/key_sql.h"
 #include "util/clock.h"
 #include "util/hexenc.h"
@@ -58,7 +59,7 @@ capture_new_guid(const char *site, long long hlc, char out[33],
 enum { OP_INSERT = 1, OP_UPDATE = 2, OP_DELETE = 3 };
 
 struct fold_statements {
-	sqlite3_stmt *changes, *find, *insert, *update, *rowversion;
+	sqlite3_stmt *changes, *find, *insert, *update, *rowversion, *unmap;
 };
 
 static void
@@ -69,6 +70,7 @@ fold_statements_free(struct fold_statements *f)
 	sqlite3_finalize(f->insert);
 	sqlite3_finalize(f->update);
 	sqlite3_finalize(f->rowversion);
+	sqlite3_finalize(f->unmap);
 }
 
 static int
@@ -158,6 +160,14 @@ fold_one(struct site *s, struct fold_statements *f, long long lseq,
 	else if (r != SQLITE_DONE)
 		return site_sqlite_error(s, err, s->path);
 	sqlite3_reset(f->find);
+	/* A record that loses its key (deleted, or its key changed) makes
+	 * the checksums of the records referring to it stale. */
+	if (found && (op == OP_DELETE || (op == OP_UPDATE &&
+	    !checksum_key_same(sqlite3_column_value(c, 2),
+	    sqlite3_column_value(c, 3)))) && checksum_unmap(s, &f->unmap,
+	    sqlite3_column_int64(c, 1), sqlite3_column_value(c, op ==
+	    OP_UPDATE ? 3 : 2), err) != 0)
+		return -1;
 
 	if (!found) {
 		if (op == OP_DELETE)

@@ -153,6 +153,18 @@ retake_guid(struct site *s, sqlite3_stmt *st, const char *guid,
 	sqlite3_stmt *take;
 	int r;
 
+	/* A key it held before is noted as lost (checksums.h). */
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO syncpack_unmapped(tbl, rkey)"
+	    " SELECT tbl, rkey FROM syncpack_record WHERE guid = ?2 AND rkey IS "
+	    "NOT NULL AND rkey IS NOT ?1", -1, &take, NULL) != SQLITE_OK)
+		return site_sqlite_error(s, err, s->path);
+	if (sqlite3_bind_value(take, 1, sqlite3_column_value(st, 0))
+	    != SQLITE_OK || sqlite3_bind_text(take, 2, guid, -1, SQLITE_STATIC)
+	    != SQLITE_OK || sqlite3_step(take) != SQLITE_DONE) {
+		sqlite3_finalize(take);
+		return site_sqlite_error(s, err, s->path);
+	}
+	sqlite3_finalize(take);
 	if (sqlite3_prepare_v2(s->db, "UPDATE syncpack_record SET rkey = ?1 "
 	    "WHERE guid = ?2", -1, &take, NULL) != SQLITE_OK)
 		return site_sqlite_error(s, err, s->path);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/sqlite/capture_fold.h"
+#include "store/sqlite/checksums.h"
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
@@ -53,6 +54,24 @@ rec_clock_write_back(struct store_sqlite *ss, struct sp_error *err)
 	r = sqlite3_step(st);
 	sqlite3_reset(st);
 	ss->clock_loaded = 0;
+	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
+}
+
+/* The record of table tbl that held rkey holds it no more (checksums.h). */
+static int
+note_unmapped(struct store_sqlite *ss, long long tbl, sqlite3_value *rkey,
+    struct sp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (rkey == NULL || (st = rec_cached(ss, CHECKSUM_UNMAP_SQL, err))
+	    == NULL)
+		return rkey == NULL ? 0 : -1;
+	sqlite3_bind_int64(st, 1, tbl);
+	sqlite3_bind_value(st, 2, rkey);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
 	return r == SQLITE_DONE ? 0 : rec_db_error(ss, err);
 }
 
@@ -141,6 +160,8 @@ rec_upsert(struct store *base, const struct store_record *rec, json_t *row,
 	if (target_of(ss, rec, &t, &rkey, err) != 0)
 		return -1;
 	if (row_write(ss, t, rec, row, rkey, &new_key, err) != 0 ||
+	    (rkey != NULL && !checksum_key_same(rkey, new_key) &&
+	    note_unmapped(ss, t->id, rkey, err) != 0) ||
 	    tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
 	    save_metadata(ss, t, rec, new_key, lseq, err) != 0 ||
 	    rec_unpark(ss, rec->guid, err) != 0)
@@ -182,6 +203,8 @@ rec_tombstone(struct store *base, const struct store_record *rec,
 			goto cleanup;
 		}
 		sqlite3_reset(del);
+		if (note_unmapped(ss, t->id, rkey, err) != 0)
+			goto cleanup;
 	}
 	if (tick_clock(ss, rec->hlc, &lseq, err) != 0 ||
 	    save_metadata(ss, t, rec, NULL, lseq, err) != 0 ||
@@ -440,9 +463,17 @@ rec_park(struct store *base, const char *guid, struct sp_error *err)
 		sqlite3_reset(st);
 		goto done;
 	}
-	sqlite3_value_free(rkey);
-	rkey = sqlite3_value_dup(sqlite3_column_value(st, 0));
-	sqlite3_reset(st);
+	{
+		sqlite3_value *parked_key = sqlite3_value_dup(
+		    sqlite3_column_value(st, 0));
+
+		sqlite3_reset(st);
+		r = note_unmapped(ss, t->id, rkey, err);
+		sqlite3_value_free(rkey);
+		rkey = parked_key;
+		if (r != 0)
+			goto done;
+	}
 	st = rec_cached(ss, "UPDATE syncpack_record SET rkey = ?1 WHERE guid = "
 	    "?2", err);
 	if (st == NULL || rkey == NULL) {

@@ -4,8 +4,8 @@
 
 #include "store/sqlite/row_json.h"
 
-json_t *
-row_json_from_column(sqlite3_stmt *st, int col, struct sp_error *err)
+int
+row_value(sqlite3_stmt *st, int col, struct value *out, struct sp_error *err)
 {
 	struct value v = { .type = VALUE_NULL };
 
@@ -27,28 +27,34 @@ row_json_from_column(sqlite3_stmt *st, int col, struct sp_error *err)
 		v.type = VALUE_TEXT;
 		v.bytes = sqlite3_column_text(st, col);
 		v.n = (size_t)sqlite3_column_bytes(st, col);
-		if (v.bytes == NULL) {
-			sp_error_set(err, "out of memory");
-			return NULL;
-		}
+		if (v.bytes == NULL)
+			return sp_error_set(err, "out of memory");
 		break;
 	case SQLITE_BLOB:
 		v.type = VALUE_BLOB;
 		v.bytes = sqlite3_column_blob(st, col);
 		v.n = (size_t)sqlite3_column_bytes(st, col);
 		/* A NULL pointer is an empty blob, or memory running out. */
-		if (v.bytes == NULL && v.n > 0) {
-			sp_error_set(err, "out of memory");
-			return NULL;
-		}
+		if (v.bytes == NULL && v.n > 0)
+			return sp_error_set(err, "out of memory");
 		if (v.bytes == NULL)
 			v.bytes = (const unsigned char *)"";
 		break;
 	default:
-		sp_error_set(err, "unknown SQLite type %d",
+		return sp_error_set(err, "unknown SQLite type %d",
 		    sqlite3_column_type(st, col));
-		return NULL;
 	}
+	*out = v;
+	return 0;
+}
+
+json_t *
+row_json_from_column(sqlite3_stmt *st, int col, struct sp_error *err)
+{
+	struct value v;
+
+	if (row_value(st, col, &v, err) != 0)
+		return NULL;
 	return value_to_json(&v, err);
 }
 

@@ -10,6 +10,11 @@
 #include "util/error.h"
 #include "sxf/value.h"
 
+/* Reads column col of st; its bytes are st's until the next step. -1
+ * with err set when memory runs out reading them. */
+int row_value(sqlite3_stmt *st, int col, struct value *v,
+    struct sp_error *err);
+
 /* Returns a new reference to the JSON form of column col of st; NULL with
  * err set when the value has none (a NaN, which SQLite never stores) or
  * memory runs out. Never drops a value silently. */

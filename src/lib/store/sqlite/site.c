@@ -14,6 +14,7 @@
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/site_schema.h"
+#include "store/manifest.h"
 #include "store/site_keys.h"
 
 /* 1 when syncadm init ran on the database, 0 when not, -1 on error (a
@@ -127,7 +128,9 @@ add_column(struct site *s, const char *table, const char *name,
 
 /* What sites made by earlier versions lack: the ref of syncpack_fk,
  * base_site, values_hlc,
- * values_site, syncpack_purged, capture_version, the sealing keys,
+ * values_site, the records' checksums (kept from the first manifest on:
+ * opening a large site must not read every row, and a manifest reads them
+ * anyway), syncpack_purged, capture_version, the sealing keys,
  * per-peer file settings and expected intervals (store/peer_keys.h), the
  * refusals of flows; and
  * triggers of the current capture version. */
@@ -140,6 +143,10 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_record", "values_hlc",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_record", "values_site", "TEXT", err) ||
+	    add_column(s, "syncpack_record", "checksum", "BLOB", err) ||
+	    add_column(s, "syncpack_table", "checksum_shape", "TEXT", err) ||
+	    add_column(s, "syncpack_site", "checksum_lseq", "INTEGER", err) ||
+	    site_exec(s, site_checksums_sql, err) ||
 	    site_exec(s, site_purged_sql, err) ||
 	    add_column(s, "syncpack_site", "capture_version",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
@@ -211,7 +218,8 @@ sqlite_site_open(struct site *s, const char *path, int allow_uninit,
 	}
 	/* Whatever the application changed since the last run gets its
 	 * metadata before any tool looks at it. */
-	if (capture_fold(s, err) != 0) {
+	if (capture_fold(s, err) != 0 ||
+	    store_checksums_refresh(s, 0, err) < 0) {
 		sp_error_prefix(err, "%s", path);
 		goto cleanup;
 	}

@@ -14,6 +14,9 @@ const char site_schema_sql[] =
     " next_flow INTEGER NOT NULL DEFAULT 1,"
     /* CAPTURE_SQL_VERSION of the tracked tables' triggers. */
     " capture_version INTEGER NOT NULL DEFAULT 0,"
+    /* Records' checksums are current up to this lseq (checksums.h);
+     * NULL in sites made before they were kept, until a manifest. */
+    " checksum_lseq INTEGER DEFAULT 0,"
     /* The X25519 sealing public key PEM; NULL in sites made before
      * sealing existed until syncadm key --add-sealing. */
     " seal_pub TEXT);"
@@ -139,7 +142,9 @@ const char site_schema_sql[] =
     " key_kind TEXT NOT NULL CHECK (key_kind IN ('local', 'natural')),"
     " rowversion_column INTEGER NOT NULL,"
     " tracked INTEGER NOT NULL DEFAULT 1,"
-    " since TEXT NOT NULL);"
+    " since TEXT NOT NULL,"
+    /* What its records' checksums were made for (checksums.h). */
+    " checksum_shape TEXT);"
     /* Foreign keys between tracked tables, so records travel with their
      * parents' GUIDs and parents are packed first. */
     "CREATE TABLE syncpack_fk("
@@ -159,7 +164,9 @@ const char site_schema_sql[] =
      * (base_site NULL: not known, as in sites made before it existed;
      * site_open adds the column to those). values_hlc, values_site: the
      * write the values come from when this site or a peer stamped them
-     * anew to keep the record alive (0: the version's own stamp). */
+     * anew to keep the record alive (0: the version's own stamp).
+     * checksum: the record's manifest checksum (sxf(5)), 32 bytes, kept
+     * by store/sqlite/checksums.c; NULL where not known. */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -177,7 +184,8 @@ const char site_schema_sql[] =
     " base_hlc INTEGER NOT NULL DEFAULT 0,"
     " base_site TEXT,"
     " values_hlc INTEGER NOT NULL DEFAULT 0,"
-    " values_site TEXT) WITHOUT ROWID;"
+    " values_site TEXT,"
+    " checksum BLOB) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Moves: every hop of a record between sites, as this site knows it
@@ -226,6 +234,16 @@ const char site_schema_sql[] =
     "   WHERE tbl = (SELECT id FROM syncpack_table WHERE name = OLD.tbl)"
     "   AND rkey = OLD.rkey;"
     " END;";
+
+/* The index of the records without a checksum, and the keys records lost
+ * since the last refresh of the checksums (checksums.h); site_open creates
+ * them, in new sites and in those made before them. */
+const char site_checksums_sql[] =
+    "CREATE INDEX IF NOT EXISTS syncpack_record_stale ON syncpack_record(tbl)"
+    " WHERE checksum IS NULL;"
+    "CREATE TABLE IF NOT EXISTS syncpack_unmapped("
+    " tbl INTEGER NOT NULL,"
+    " rkey);";
 
 /* Tombstones every peer acknowledged, kept out of syncpack_record for
  * STORE_PURGED_DAYS (store/vacuum.h): a site restored from an older

@@ -7,6 +7,9 @@
 /* syncpack_purged (site_open runs it on every site). */
 extern const char site_purged_sql[];
 
+/* The index and table of the records' checksums (likewise). */
+extern const char site_checksums_sql[];
+
 extern const char site_schema_sql[];
 
 #endif

@@ -8,6 +8,7 @@
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/backend.h"
+#include "store/manifest.h"
 #include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
 #include "store/tables.h"
@@ -244,7 +245,10 @@ sqlite_commit(struct store *base, struct sp_error *err)
 	/* The marker is cleared in the same transaction, so it is never
 	 * committed as set. */
 	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
-	if (rec_clock_write_back(ss, err) != 0) {
+	/* The records applied get their checksums in the same transaction
+	 * (checksums.h), once the clock says which they are. */
+	if (rec_clock_write_back(ss, err) != 0 ||
+	    store_checksums_refresh(ss->site, 0, err) < 0) {
 		sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

@@ -159,8 +159,12 @@ store_move_complete(struct site *s, const char *guid, const char *peer,
 {
 	if (delete_row(s, guid, err) != 0)
 		return -1;
-	return site_exec_owned(s, sqlite3_mprintf("DELETE FROM syncpack_record "
+	/* The record's key is noted as lost, for the checksums of the
+	 * records that refer to it (checksums.h). */
+	return site_exec_owned(s, sqlite3_mprintf("INSERT INTO "
+	    "syncpack_unmapped(tbl, rkey) SELECT tbl, rkey FROM syncpack_record "
+	    "WHERE guid = '%q' AND rkey IS NOT NULL; DELETE FROM syncpack_record "
 	    "WHERE guid = '%q'; UPDATE syncpack_transfer SET state = 'done', "
 	    "reported = 0 WHERE guid = '%q' AND from_site = '%q' AND to_site = '%q' AND "
-	    "state = 'in transit'", guid, guid, s->id, peer), err);
+	    "state = 'in transit'", guid, guid, guid, s->id, peer), err);
 }
