@@ -64,6 +64,7 @@ struct pg_table {
 	int key_col;	/* index of pk in columns */
 	enum pg_kind key_kind;
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
+	char *changes;	/* a page of changed records with their rows */
 	struct pg_shape insert, update;
 };
 
