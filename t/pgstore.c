@@ -14,7 +14,7 @@
  * "rowversion", "hlc", "hlc_site", "deleted", "row"}) to upsert (or
  * tombstone when deleted), or a step: {"step": "savepoint"}, "release",
  * "rollback_to", "rollback" (instead of the commit), {"step": "sleep",
- * "ms": N}, {"step": "park", "guid": G}, {"step": "parked"},
+ * "ms": N}, {"step": "lookup", "guid": G}, {"step": "park", "guid": G}, {"step": "parked"},
  * {"step": "restamp", "guid": G, "hlc": H}, {"step": "locked", "table": T,
  * "guid": G}, {"step": "purged", "guid": G}, {"step": "referenced",
  * "guid": G}. A write the database refuses prints "refused GUID: reason"
@@ -134,6 +134,14 @@ step(struct store *st, json_t *j, int *rolled_back, struct sp_error *err)
 		if (r < 0)
 			return -1;
 		printf("%s %d%s%s\n", what, r, by[0] ? " " : "", by);
+		return 0;
+	}
+	if (strcmp(what, "lookup") == 0) {
+		json_t *row = NULL;
+		if ((r = store_lookup(st, str(j, "guid"), &rec, &row, err)) < 0)
+			return -1;
+		printf("lookup %d\n", r);
+		json_decref(row);
 		return 0;
 	}
 	if (strcmp(what, "purged") == 0) {

@@ -214,17 +214,21 @@ test_expect_success 'a parked row leaves its key free until it is written again'
 	g=$(pgstore "$PG_URI" changes article | jq -r .guid) &&
 	{
 		echo "{\"step\":\"parked\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"parked\"}"
-		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		rec "$g" article "{\"code\":\"OLD\",\"label\":\"pen\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000040\"}"
+		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		echo "{\"step\":\"parked\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$(pgstore "$PG_URI" key item 1 | jq -r .guid)\"}"
 	} >in &&
 	expect_code 0 pgstore "$PG_URI" apply <in &&
 	test "$(cat out)" = "parked 0
+lookup 1
 park 1
 parked 1
+lookup 0
 parked 0
 park 0" &&
 	test "$(pg_sql -c "select code, label from article order by code")" = "OLD|pen

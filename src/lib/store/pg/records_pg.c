@@ -322,6 +322,50 @@ row_of(const struct pg_table *t, PGresult *res, int i, int first,
 	return 0;
 }
 
+void
+pg_rec_forget(struct store_pg *sp)
+{
+	sp->seen_guid[0] = '\0';
+	free(sp->seen_rkey);
+	sp->seen_rkey = NULL;
+}
+
+/* Keeps what the lookup of guid found (res NULL: unknown). */
+static void
+remember(struct store_pg *sp, const char *guid, PGresult *res)
+{
+	pg_rec_forget(sp);
+	if (res != NULL && !PQgetisnull(res, 0, 2) &&
+	    (sp->seen_rkey = strdup(PQgetvalue(res, 0, 2))) == NULL)
+		return;		/* out of memory: nothing remembered */
+	snprintf(sp->seen_guid, sizeof(sp->seen_guid), "%s", guid);
+}
+
+int
+pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
+    struct sp_error *err)
+{
+	PGresult *res;
+	int found;
+
+	*rkey = NULL;
+	if (sp->seen_guid[0] != '\0' && strcmp(sp->seen_guid, guid) == 0) {
+		if (sp->seen_rkey != NULL &&
+		    (*rkey = strdup(sp->seen_rkey)) == NULL)
+			return sp_error_set(err, "out of memory");
+		return 0;
+	}
+	if ((found = pg_rec_find(sp, guid, &res, err)) < 0)
+		return -1;
+	if (found && !PQgetisnull(res, 0, 2) &&
+	    (*rkey = strdup(PQgetvalue(res, 0, 2))) == NULL) {
+		PQclear(res);
+		return sp_error_set(err, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
     const char *rkey, json_t **row, struct sp_error *err)
@@ -445,6 +489,8 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 
 	if (row != NULL)
 		*row = NULL;
+	if (found >= 0)
+		remember(sp, guid, found ? res : NULL);
 	if (found <= 0)
 		return found;
 	pg_rec_from_row(sp, res, 0, rec);

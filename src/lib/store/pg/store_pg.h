@@ -95,6 +95,12 @@ struct store_pg {
 	 * at commit: what other calls write meanwhile stays inside it and
 	 * is kept with it. */
 	int release_pending;
+	/* The record the last lookup found (or found unknown), for the
+	 * write of it an apply makes next: its rkey (NULL: none) without
+	 * asking again. Forgotten by every write and transaction end; only
+	 * this store moves records while an apply holds the clock. */
+	char seen_guid[33];
+	char *seen_rkey;
 };
 
 /* The site a store of this backend was opened over. */
@@ -174,6 +180,12 @@ void pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
  * PQclears it), 0 when unknown, -1 on error. */
 int pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
     struct sp_error *err);
+/* The rkey of guid's row into *rkey (NULL: no row or no record; the
+ * caller frees it), from the last lookup when it was of guid; -1 on
+ * error. pg_rec_forget forgets that lookup. */
+int pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
+    struct sp_error *err);
+void pg_rec_forget(struct store_pg *sp);
 /* The row of t whose key is rkey, as JSON by column: *row NULL when
  * there is none. */
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
