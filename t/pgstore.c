@@ -18,7 +18,8 @@
  * {"step": "restamp", "guid": G, "hlc": H}, {"step": "locked", "table": T,
  * "guid": G}, {"step": "purged", "guid": G}, {"step": "referenced",
  * "guid": G}. A write the database refuses prints "refused GUID: reason"
- * and goes on. Exit 0, or 2 with the reason on stderr. */
+ * ("refused GUID (key taken): ..." when its key is another row's) and
+ * goes on. Exit 0, or 2 with the reason on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,9 @@ apply(struct store *st, struct sp_error *err)
 			if ((rec.deleted ? store_tombstone(st, &rec, &werr) :
 			    store_upsert(st, &rec, json_object_get(j, "row"),
 			    &werr)) != 0)
-				printf("refused %s: %s\n", rec.guid, werr.msg);
+				printf("refused %s%s: %s\n", rec.guid, werr.kind ==
+				    SP_ERR_KEY_TAKEN ? " (key taken)" : "",
+				    werr.msg);
 		}
 		json_decref(j);
 		fflush(stdout);

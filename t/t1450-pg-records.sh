@@ -124,6 +124,22 @@ test_expect_success 'a value a column cannot hold is refused with a reason' '
 	test "$(pg_sql -c "select count(*) from item")" = 0
 '
 
+test_expect_success 'a key another row holds is told apart from other refusals' '
+	site taken1 BSOC &&
+	{
+		rec 00000000000000000000000000000006 article "{\"code\":\"PEN\",\"label\":\"pen\"}"
+		rec 00000000000000000000000000000007 item "{\"code\":\"K\"}"
+		rec 00000000000000000000000000000008 article "{\"code\":\"PEN\",\"label\":\"other\"}"
+		rec 00000000000000000000000000000009 item "{\"code\":\"K\"}"
+	} >in &&
+	{ sed -n 1,2p in; echo "{\"step\":\"savepoint\"}"; sed -n 3p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; echo "{\"step\":\"savepoint\"}"; sed -n 4p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; } >steps &&
+	expect_code 0 pgstore "$PG_URI" apply <steps &&
+	grep -q "^refused 00000000000000000000000000000008 (key taken): " out &&
+	grep -q "^refused 00000000000000000000000000000009: .*duplicate key" out &&
+	test "$(pg_sql -c "select label from article")" = pen &&
+	test "$(pg_sql -c "select count(*) from item")" = 1
+'
+
 test_expect_success 'an apply is silent to capture and guards; local changes in any time zone find the record' '
 	site silent1 BSOC &&
 	{
