@@ -79,7 +79,7 @@ syncadm_cmd_conflicts(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	if (conflict_resolve(&s, atoll(argv[optind + 1]),
 	    strcmp(keep, "remote") == 0, &err) != 0) {
 		site_close(&s);

@@ -123,7 +123,7 @@ syncadm_cmd_lock(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	return finish_lock(lock_record(&s, argv[optind],
 	    (const char *const *)argv + optind + 1, argc - optind - 1, by, &err),
 	    &s, &err);
@@ -148,7 +148,7 @@ syncadm_cmd_unlock(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	return finish_lock(unlock_record(&s, argv[optind],
 	    (const char *const *)argv + optind + 1, argc - optind - 1, &err),
 	    &s, &err);

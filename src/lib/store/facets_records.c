@@ -8,6 +8,7 @@
 #include "store/held.h"
 #include "store/listings.h"
 #include "store/locks.h"
+#include "store/manifest.h"
 #include "store/moving.h"
 #include "store/protocol.h"
 #include "store/reconcile.h"
@@ -286,4 +287,20 @@ store_list_locks(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return VIA(s, list_locks)(s, cb, ctx, err);
+}
+
+struct store_manifest_scan *
+store_manifest_scan_open(struct site *s, const struct tracked_table *t,
+    const struct store_manifest_column *cols, int ncols,
+    const struct store_manifest_query *q, struct sp_error *err)
+{
+	/* A manifest reads the application's rows column by column, which
+	 * the PostgreSQL backend does only through its record store so far:
+	 * reconciliation is refused there, before anything is written. */
+	if (s->backend == SITE_POSTGRESQL) {
+		sp_error_set(err, "%s: reconciliation is not yet available on a "
+		    "PostgreSQL site", s->path);
+		return NULL;
+	}
+	return sqlite_manifest_scan_open(s, t, cols, ncols, q, err);
 }
