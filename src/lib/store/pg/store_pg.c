@@ -23,7 +23,6 @@ pg_store_rollback(struct store *base)
 
 	sp->clock_loaded = 0;
 	sp->release_pending = 0;
-	sp->purged_none = 0;
 	pg_rec_forget(sp);
 	pg_rollback(sp->site);
 }
@@ -32,7 +31,6 @@ static int
 pg_store_begin_apply(struct store *base, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
-	PGresult *res = NULL;
 
 	/* The clock row's lock first, as the fold takes it: from here to
 	 * commit nobody else gives out an lseq, so the lseq of every record
@@ -47,15 +45,10 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 		return -1;
 	if (run(sp, "SELECT 1 FROM syncpack.clock WHERE id = 1 FOR UPDATE",
 	    err) != 0 || pg_fold(sp->site, err) != 0 ||
-	    run(sp, "SET LOCAL syncpack.applying = 'on'", err) != 0 ||
-	    (res = pg_stmt_run(sp, NULL, "SELECT NOT EXISTS (SELECT 1 FROM "
-	    "syncpack.purged)", NULL, err)) == NULL) {
+	    run(sp, "SET LOCAL syncpack.applying = 'on'", err) != 0) {
 		pg_store_rollback(base);
 		return -1;
 	}
-	/* A round trip less per record when no purged tombstone waits. */
-	sp->purged_none = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
 	return 0;
 }
 
@@ -68,7 +61,6 @@ pg_store_commit(struct store *base, struct sp_error *err)
 	 * other writers' changes committed since the fold, which the next
 	 * fold takes. The silenced triggers added none of this apply's. */
 	pg_rec_forget(sp);
-	sp->purged_none = 0;
 	if (pg_rec_clock_write_back(sp, err) != 0 || run(sp, "COMMIT", err)
 	    != 0) {
 		pg_store_rollback(base);
@@ -138,8 +130,6 @@ pg_store_purged_take(struct store *base, const char *guid,
 	PGresult *res = NULL;
 	int rc = -1;
 
-	if (sp->purged_none)
-		return 0;
 	if (pg_params_init(&p, 1, err) != 0)
 		return -1;
 	/* Taken once: read and forgotten in one statement. */

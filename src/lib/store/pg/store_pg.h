@@ -101,10 +101,6 @@ struct store_pg {
 	 * this store moves records while an apply holds the clock. */
 	char seen_guid[33];
 	char *seen_rkey;
-	/* syncpack.purged was empty when this apply began: nothing to take
-	 * from it until the apply ends, since whatever fills it (a vacuum)
-	 * waits for the clock row's lock. */
-	int purged_none;
 };
 
 /* The site a store of this backend was opened over. */
