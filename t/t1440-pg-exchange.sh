@@ -203,8 +203,10 @@ test_expect_success 'the spokes of a PostgreSQL hub end up as those of a SQLite 
 test_expect_success 'a reconciliation started by the PostgreSQL hub repairs a lost file, and syncdiff compares' '
 	pgworld ex6 &&
 	sqlite3 pg/b.db "insert into note(body) values ('"'"'a'"'"'), ('"'"'b'"'"')" &&
+	pg_sql -c "insert into article(label, price) values ('"'"'Chair'"'"', 12.5), ('"'"'Tenth'"'"', 0.1)" &&
 	round pg "$PG_URI" &&
 	expect_code 0 syncdiff "$PG_URI" pg/b.db --table note &&
+	expect_code 0 syncdiff "$PG_URI" pg/b.db --table article &&
 	sqlite3 pg/b.db "update note set body = '"'"'changed'"'"' where body = '"'"'a'"'"'" &&
 	syncpack -d pg/b.db --to ASOC -o lost.sxf 2>>log &&
 	expect_code 1 syncdiff "$PG_URI" pg/b.db --table note &&
