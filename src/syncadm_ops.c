@@ -16,7 +16,7 @@
 int
 syncadm_cmd_held(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_held, 0);
+	return syncadm_print(argc, argv, store_list_held);
 }
 
 int

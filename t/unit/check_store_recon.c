@@ -130,8 +130,8 @@ lookup(const char *guid, struct store_record *rec, json_t **row)
 }
 
 static const struct store_manifest_column child_cols[] = {
-	{ "amount", NULL }, { "day", NULL }, { "label", NULL },
-	{ "parent_id", "parent" }
+	{ "amount", NULL, NULL }, { "day", NULL, NULL }, { "label", NULL, NULL },
+	{ "parent_id", "parent", NULL }
 };
 
 /* Scans child with q; the rows are summarised one line each. */
