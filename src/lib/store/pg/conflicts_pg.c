@@ -246,9 +246,16 @@ pg_conflict_write(struct site *s, const char *table, const char *pk,
 		if (value_param(v, &p[i], &owned[i], err) != 0)
 			goto cleanup;
 	}
-	PQclear(res);
-	if ((res = pg_query(s, sql, (int)n + 1, p, err)) == NULL)
-		goto cleanup;
+	{
+		/* p[0] may point into the key's result: freed only once the
+		 * write that reads it is done. */
+		PGresult *key_res = res;
+
+		res = pg_query(s, sql, (int)n + 1, p, err);
+		PQclear(key_res);
+		if (res == NULL)
+			goto cleanup;
+	}
 	/* The row just inserted is guid's record again: the fold finds it
 	 * by its key and stamps a new version of the same GUID. */
 	if (!exists && values != NULL) {
