@@ -143,7 +143,7 @@ test_expect_success 'tables it cannot track are refused with a reason' '
 	expect_code 2 syncadm track -d b.db twokeys --key local &&
 	expect_err "twokeys: --key local needs a single INTEGER primary key" &&
 	expect_code 2 syncadm track -d b.db wi --key local &&
-	expect_err "wi: --key local needs an INTEGER primary key that SQLite numbers" &&
+	expect_err "wi: --key local needs an INTEGER primary key that the database numbers" &&
 	expect_code 2 syncadm track -d b.db textkey --key local &&
 	expect_err "textkey: --key local needs an INTEGER primary key" &&
 	expect_code 2 syncadm track -d b.db wr --key local &&

@@ -112,8 +112,9 @@ resolve_policy(struct site *s, const char *table,
 		    "natural", table, table);
 	if (strcmp(t->key, "local") == 0 && !t->pk_integer)
 		return sp_error_set(err, "%s: --key local needs an INTEGER "
-		    "primary key that SQLite numbers (a rowid); %s is not one: "
-		    "use --key natural", table, t->pk);
+		    "primary key that the database numbers (a rowid in SQLite, "
+		    "serial or identity in PostgreSQL); %s is not one: use --key"
+		    " natural", table, t->pk);
 	if (req->freeze && strcmp(t->owner, "creator") != 0)
 		return sp_error_set(err, "%s: --freeze applies to --owner "
 		    "creator tables only", table);

@@ -101,9 +101,14 @@ pg_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err)
 {
 	const char *p[1] = { table };
+	/* A local key is one the database numbers, as SQLite numbers a
+	 * rowid: an integer column with a sequence behind it (serial or
+	 * identity). Without one the application gives every id itself, and
+	 * the key is natural. */
 	PGresult *res = pg_query(s, "SELECT a.attname, a.atttypid IN "
-	    "('int2'::regtype, 'int4'::regtype, 'int8'::regtype), "
-	    "i.indnkeyatts FROM pg_index i JOIN pg_attribute a ON a.attrelid ="
+	    "('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AND "
+	    "pg_get_serial_sequence(i.indrelid::regclass::text, a.attname) "
+	    "IS NOT NULL, i.indnkeyatts FROM pg_index i JOIN pg_attribute a ON a.attrelid ="
 	    " i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
 	    "to_regclass($1) AND i.indisprimary", 1, p, err);
 
