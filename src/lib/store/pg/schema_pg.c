@@ -299,12 +299,14 @@ const char pg_schema_sql[] =
      * takes exactly the rows it removes: a row committed meanwhile is
      * either taken or left for the next fold, never deleted unread. The
      * HLC rule is util/clock.c's clock_next_hlc; the GUID is
-     * capture_new_guid's: the stamp in hex and 64 random bits, or under
+     * capture_new_guid's: the stamp in hex and 64 random bits drawn once
+     * per fold (the stamps of one fold never repeat), or under
      * the test clock (test_ms not NULL) a hash of site and stamp. */
     "CREATE FUNCTION syncpack.fold(test_ms bigint) RETURNS bigint"
     " LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$"
     " DECLARE c record; me text; v_lseq bigint; v_hlc bigint;"
     "  v_guid text; n bigint := 0;"
+    "  v_rnd text := md5(gen_random_uuid()::text);"
     " BEGIN"
     "  IF NOT EXISTS (SELECT 1 FROM syncpack.change) THEN RETURN 0; END IF;"
     "  SELECT lseq, hlc INTO v_lseq, v_hlc FROM syncpack.clock"
@@ -322,7 +324,7 @@ const char pg_schema_sql[] =
     "   IF NOT FOUND THEN"
     "    CONTINUE WHEN c.op = 3;"
     "    v_guid := lpad(upper(to_hex(v_hlc)), 16, '0') || upper(left("
-    "     CASE WHEN test_ms IS NULL THEN md5(gen_random_uuid()::text)"
+    "     CASE WHEN test_ms IS NULL THEN v_rnd"
     "     ELSE encode(sha256(convert_to(me || ':' || v_hlc, 'UTF8')),"
     "     'hex') END, 16));"
     "    INSERT INTO syncpack.record(guid, tbl, rkey, origin, owner,"
