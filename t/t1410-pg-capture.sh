@@ -250,4 +250,12 @@ test_expect_success 'an integer key is local only when the database numbers it' 
 	grep -q "^counted  *shared  *all  *lww  *local(id) " out
 '
 
+test_expect_success 'the random half of a GUID is drawn by each fold, and shared within one' '
+	site guids ASOC --hub && unset SYNCPACK_TEST_CLOCK_MS &&
+	pg_sql -c "insert into customer(name) values (\$\$r1\$\$), (\$\$r2\$\$)" && fold &&
+	pg_sql -c "insert into customer(name) values (\$\$r3\$\$)" && fold &&
+	test "$(pg_sql -c "select count(distinct substr(guid, 17)), count(distinct substr(guid, 1, 16)) from syncpack.record where rkey in (\$\$1\$\$, \$\$2\$\$)")" = "1|2" &&
+	test "$(pg_sql -c "select count(distinct substr(guid, 17)) from syncpack.record")" = 2
+'
+
 test_done
