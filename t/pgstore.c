@@ -273,7 +273,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pgstore DB COMMAND [ARG...]\n");
 		return 2;
 	}
-	if (site_open(&s, argv[1], SITE_OPEN_POSTGRESQL, &err) != 0) {
+	if (site_open(&s, argv[1], 0, &err) != 0) {
 		fprintf(stderr, "pgstore: %s\n", err.msg);
 		return 2;
 	}

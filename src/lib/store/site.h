@@ -31,12 +31,8 @@ struct site {
 	char *key_path;		/* owned: private key file */
 };
 
-/* site_open's flags. Every backend opens with every tool now;
- * SITE_OPEN_POSTGRESQL, which once let a caller say it used only what a
- * PostgreSQL site had, asks nothing more and goes once t/pgstore.c no
- * longer names it. */
+/* site_open's flags. */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
-#define SITE_OPEN_POSTGRESQL	0
 
 /* 1 when path names a PostgreSQL database (a postgresql:// or
  * postgres:// URI), 0 for a SQLite file. */

@@ -1,5 +1,5 @@
 /* store_open.c: the record store of a site, from the backend the site was
- * opened with. The one file above the backends that names them. */
+ * opened with: one of the files above the backends that name them. */
 #include "store/store.h"
 #include "store/pg/backend.h"
 #include "store/sqlite/backend.h"
