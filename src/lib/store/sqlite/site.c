@@ -127,7 +127,7 @@ add_column(struct site *s, const char *table, const char *name,
 
 /* What sites made by earlier versions lack: the ref of syncpack_fk,
  * base_site, values_hlc,
- * values_site, syncpack_purged, capture_version, the sealing keys,
+ * values_site, merged, syncpack_purged, capture_version, the sealing keys,
  * per-peer file settings and expected intervals (store/peer_keys.h), the
  * refusals of flows; and
  * triggers of the current capture version. */
@@ -140,6 +140,7 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_record", "values_hlc",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_record", "values_site", "TEXT", err) ||
+	    add_column(s, "syncpack_record", "merged", "TEXT", err) ||
 	    site_exec(s, site_purged_sql, err) ||
 	    add_column(s, "syncpack_site", "capture_version",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||

@@ -159,7 +159,10 @@ const char site_schema_sql[] =
      * (base_site NULL: not known, as in sites made before it existed;
      * site_open adds the column to those). values_hlc, values_site: the
      * write the values come from when this site or a peer stamped them
-     * anew to keep the record alive (0: the version's own stamp). */
+     * anew to keep the record alive (0: the version's own stamp).
+     * merged: on the tombstone of a record that met another holding the
+     * same natural key, the GUID that took its place (syncpack(7), Keys;
+     * site_open adds the column to older sites). */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -177,7 +180,8 @@ const char site_schema_sql[] =
     " base_hlc INTEGER NOT NULL DEFAULT 0,"
     " base_site TEXT,"
     " values_hlc INTEGER NOT NULL DEFAULT 0,"
-    " values_site TEXT) WITHOUT ROWID;"
+    " values_site TEXT,"
+    " merged TEXT) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Moves: every hop of a record between sites, as this site knows it
