@@ -158,6 +158,19 @@ test_expect_success 'a delete made at the losing site before it learns of the me
 	done
 '
 
+test_expect_success 'a reconciliation sends no merged tombstone: the losing site merges when the winner comes' '
+	make_baskets && rivals &&
+	mv out_b/* out_c/* usb/ && recv hub.db &&
+	if test "$gb" = "$winner"; then l=c.db s=CSOC g=$gc; else l=b.db s=BSOC g=$gb; fi &&
+	mkdir -p usb/done && reconcile $l $s &&
+	test "$(sqlite3 $l "select group_concat(guid || \" \" || outcome) from syncpack_protocol
+		where tbl = \"basket\" and direction = \"in\"")" = "$winner conflict-won" &&
+	test "$(sqlite3 $l "select count(*) from basket")" = 1 &&
+	test "$(basket_guid $l)" = "$winner" &&
+	test "$(sqlite3 $l "select merged from syncpack_record where guid = \"$g\"")" = "$winner" &&
+	converged
+'
+
 test_expect_success 'a single-column natural key: the hub and a spoke create one tag' '
 	make_baskets &&
 	sqlite3 hub.db "insert into tag values (\"red\", \"hub red\")" &&

@@ -134,8 +134,11 @@ merge_identity(struct apply_ctx *ac, const struct policy_entry *p,
 	if ((r = store_lookup(ac->store, h.guid, &h, &hrow, err)) <= 0 ||
 	    hrow == NULL)
 		return r < 0 ? -1 : 0;
-	/* The values as for any concurrent change of one record. */
-	in_wins = merged_wins(ac, p, &h, &w->rec);
+	/* The values as for any concurrent change of one record; the same
+	 * write on both sides (a change of the merged record that came back
+	 * under the other GUID) is taken as it comes, with no new stamp. */
+	in_wins = merged_wins(ac, p, &h, &w->rec) ||
+	    (!values_newer(&h, &w->rec) && !values_newer(&w->rec, &h));
 	in_keeps = strcmp(w->rec.guid, h.guid) < 0;
 	winner = in_keeps ? w->rec.guid : h.guid;
 	if (in_keeps) {
