@@ -117,6 +117,7 @@ remote_record(const char *table, const char *guid, long long rowversion)
 
 #define G1 "0190000000000000000000000000aa01"
 #define G2 "0190000000000000000000000000aa02"
+#define G3 "0190000000000000000000000000aa03"
 
 START_TEST(upsert_new_gets_local_id_and_keeps_metadata)
 {
@@ -198,6 +199,50 @@ START_TEST(natural_keys_are_kept)
 	ck_assert_int_eq(store_lookup_key(store, "country", key, &got, &err),
 	    1);
 	ck_assert_str_eq(got.guid, G2);
+	json_decref(key);
+	json_decref(row);
+}
+END_TEST
+
+/* store_merge: the loser's row goes to the winner under its key, the
+ * loser stays as an unsent tombstone naming the winner; a loser with no
+ * row here only leaves that tombstone. */
+START_TEST(merge_hands_the_row_to_the_winner)
+{
+	struct store_record r = remote_record("country", G2, 3), got;
+	struct store_record other = remote_record("country", G3, 2);
+	json_t *row = json_pack("{s:s, s:s}", "code", "FR", "label", "France");
+	json_t *key = json_string("FR");
+	struct sp_error err;
+
+	ck_assert_int_eq(store_begin_apply(store, &err), 0);
+	ck_assert_int_eq(store_upsert(store, &r, row, &err), 0);
+	/* A tombstone of the winner gives way. */
+	other.deleted = 1;
+	snprintf(other.guid, sizeof(other.guid), "%s", G1);
+	ck_assert_int_eq(store_tombstone(store, &other, &err), 0);
+	ck_assert_msg(store_merge(store, &r, G1, &err) == 0, "%s", err.msg);
+	snprintf(other.guid, sizeof(other.guid), "%s", G3);
+	ck_assert_msg(store_merge(store, &other, G1, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_lookup_key(store, "country", key, &got, &err),
+	    1);
+	ck_assert_str_eq(got.guid, G1);
+	ck_assert_int_eq(got.deleted, 0);
+	ck_assert_int_eq(got.rowversion, 3);
+	ck_assert_str_eq(got.merged, "");
+	ck_assert_int_eq(store_lookup(store, G2, &got, NULL, &err), 1);
+	ck_assert_int_eq(got.deleted, 1);
+	ck_assert_str_eq(got.merged, G1);
+	ck_assert_int_eq(got.rowversion, 3);
+	ck_assert_int_eq(got.lseq, 0);
+	ck_assert_int_eq(store_lookup(store, G3, &got, NULL, &err), 1);
+	ck_assert_int_eq(got.deleted, 1);
+	ck_assert_str_eq(got.merged, G1);
+	ck_assert_int_eq(got.rowversion, 2);
+	ck_assert_int_eq(app_int("SELECT count(*) FROM country"), 1);
+	/* Neither tombstone is a change to send: only G1's row is. */
+	ck_assert_int_eq(record_count(), 1);
 	json_decref(key);
 	json_decref(row);
 }
@@ -413,6 +458,7 @@ main(void)
 	tcase_add_test(tc, changes_in_lseq_order_with_typed_values);
 	tcase_add_test(tc, changed_records_are_the_changes_without_rows);
 	tcase_add_test(tc, columns_of_the_tracked_tables);
+	tcase_add_test(tc, merge_hands_the_row_to_the_winner);
 	tcase_add_test(tc, blob_round_trip);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);

@@ -50,6 +50,8 @@ struct store_ops {
 	int (*restamp)(struct store *st, const char *guid,
 	    const struct store_record *against, int revived,
 	    struct sp_error *err);
+	int (*merge)(struct store *st, const struct store_record *loser,
+	    const char *winner, struct sp_error *err);
 	int (*savepoint)(struct store *st, struct sp_error *err);
 	int (*release)(struct store *st, struct sp_error *err);
 	int (*rollback_to)(struct store *st, struct sp_error *err);
@@ -205,6 +207,19 @@ store_restamp(struct store *st, const char *guid,
     const struct store_record *against, int revived, struct sp_error *err)
 {
 	return st->ops->restamp(st, guid, against, revived, err);
+}
+
+/* Identity merge (syncpack(7), Keys): record loser becomes a tombstone
+ * marked as merged into winner, with loser's origin, owner, rowversion
+ * and stamp, and no lseq (it is never sent: every site merges on its
+ * own). When loser has a live row here, the row goes to winner, which
+ * must have none (a tombstone of it gives way), with loser's metadata
+ * until the caller writes winner's version. Only inside an apply. */
+static inline int
+store_merge(struct store *st, const struct store_record *loser,
+    const char *winner, struct sp_error *err)
+{
+	return st->ops->merge(st, loser, winner, err);
 }
 
 /* Inside an apply, around the write of one record: what is written after

@@ -24,6 +24,10 @@ struct store_record {
 	 * own hlc and hlc_site. */
 	long long values_hlc;
 	char values_site[SITEID_MAX + 1];
+	/* A tombstone left by an identity merge: the GUID of the record
+	 * that holds the same natural key and took this one's place
+	 * (syncpack(7), Keys); "" otherwise. Local only: it never travels. */
+	char merged[33];
 	int deleted;
 	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
 	int locked;		/* reserved in syncpack_lock (changes only) */

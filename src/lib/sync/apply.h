@@ -93,6 +93,8 @@ struct apply_ctx {
 				 * whose key another row holds, wait for the
 				 * end of the file; 2: they are only tried */
 	long long ndeferred;	/* deletes set aside (store/deferred.h) */
+	int readdressed;	/* the record at hand is a version of one
+				 * merged into another (sync/apply_merge.c) */
 	struct apply_counts n;
 };
 

@@ -20,7 +20,7 @@ newer(long long hlc_a, const char *site_a, long long hlc_b,
  * stamps of the writes their values come from (a version kept alive
  * against a delete carries its values' own, syncpack(7)), then, for the
  * same write, the versions' stamps. */
-static int
+int
 values_newer(const struct store_record *a, const struct store_record *b)
 {
 	long long ha = a->values_hlc ? a->values_hlc : a->hlc;
@@ -175,6 +175,11 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 		/* Two deletes agree: the later stamp is kept, no conflict. */
 		return newer(in->hlc, in->hlc_site, local->hlc, local->hlc_site)
 		    ? OUTCOME_APPLIED : OUTCOME_OLDER;
+	if (ac->readdressed)
+		/* A version of a record merged into the local one: its
+		 * rowversions count another record's changes, only the
+		 * stamps compare (apply_merge.c). */
+		return OUTCOME_CONFLICT_LOST;
 	/* The version the local one grew from, or one before it; a version
 	 * received and not changed here stands for its own ancestors. */
 	if (!outdates_kept_values(in, local) && (is_base(in, local) ||

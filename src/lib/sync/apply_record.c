@@ -160,7 +160,7 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 		struct store_record parent;
 		struct policy_entry *pp;
 		json_t *prow = NULL, *value;
-		int found;
+		int found, via;
 
 		if (!json_is_string(t) || !json_is_string(g) ||
 		    !json_is_integer(rv) || (pcol != NULL &&
@@ -168,8 +168,9 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 			snprintf(reason, rlen, "bad foreign key %s", col);
 			return 2;
 		}
-		found = store_lookup(ac->store, json_string_value(g), &parent,
-		    &prow, err);
+		/* A parent merged into another here is that one. */
+		found = lookup_resolved(ac, json_string_value(g), &parent,
+		    &prow, &via, err);
 		if (found < 0)
 			return -1;
 		if (!found || parent.deleted || prow == NULL) {
@@ -178,7 +179,9 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 			json_decref(prow);
 			return 1;
 		}
-		if (parent.rowversion < json_integer_value(rv)) {
+		/* The rowversion the child needs counts the merged record's
+		 * changes, not those of the one it merged into. */
+		if (!via && parent.rowversion < json_integer_value(rv)) {
 			snprintf(reason, rlen, "parent %s %s is at rowversion %lld, "
 			    "the record needs %lld", json_string_value(t),
 			    json_string_value(g), parent.rowversion,
@@ -297,6 +300,8 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 		    w->rec.hlc_site);
 		rec.src[0] = '\0';
 	}
+	if (ac->readdressed && have_local)
+		readdressed_version(&rec, local);
 	/* A moved record arrives writable: it lives here now. */
 	rec.flags = w->move ? 0 : have_local ? local->flags & ~8 : 0;
 	if (store_record_savepoint(ac->store, err) != 0)
@@ -321,8 +326,8 @@ holds_parent_column(struct apply_ctx *ac, json_t *guid, const char *col,
 {
 	struct store_record parent;
 	json_t *prow = NULL, *theirs;
-	int found = store_lookup(ac->store, json_string_value(guid), &parent,
-	    &prow, err);
+	int via, found = lookup_resolved(ac, json_string_value(guid), &parent,
+	    &prow, &via, err);
 
 	if (found <= 0 || prow == NULL)
 		return found < 0 ? -1 : 0;
@@ -409,10 +414,10 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 {
 	struct wire_record w;
 	struct store_record local;
-	struct policy_entry *p;
+	struct policy_entry *p, pe;
 	char reason[512] = "";
 	enum apply_outcome o;
-	int have_local = 0, merged = 0, r, rc = -1;
+	int have_local = 0, merged = 0, ident, r, rc = -1;
 
 	if (wire_record_parse(line, len, &w, err) != 0) {
 		/* Nothing to identify it by: reported with a placeholder. */
@@ -436,6 +441,9 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		o = OUTCOME_HELD;
 		goto outcome;
 	}
+	if ((r = readdress(ac, &w, err)) < 0)
+		goto cleanup;
+	ac->readdressed = r;
 	have_local = store_lookup(ac->store, w.rec.guid, &local, NULL, err);
 	if (have_local < 0)
 		goto cleanup;
@@ -450,7 +458,8 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 	}
 	o = decide(ac, p, &w, &local, have_local, reason, sizeof(reason));
 	if (o == OUTCOME_CONFLICT_LOST) {
-		int wins = incoming_wins(ac, p, &local, &w.rec);
+		int wins = ac->readdressed ? merged_wins(ac, p, &local, &w.rec)
+		    : incoming_wins(ac, p, &local, &w.rec);
 		if (wins < 0) {
 			/* Both sides hold the same content (one side of a
 			 * conflict an operator resolved elsewhere): nothing for
@@ -522,6 +531,7 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		/* Before translate_parents, which may grow the policy cache
 		 * that p points into. */
 		merged = ac->site->hub && !w.move && lacks_columns(p, &w);
+		pe = *p;	/* its strings stay where they are */
 		r = translate_parents(ac, &w, reason, sizeof(reason), err);
 		if (r < 0)
 			goto cleanup;
@@ -542,6 +552,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		    : 0;
 		*outcome = OUTCOME_DEFERRED;
 		goto cleanup;
+	}
+	/* Final for the file: the key is another record's, created with it
+	 * at another site before the two exchanged. */
+	if (r == 2 && !ac->readdressed && (!have_local || local.deleted) &&
+	    (ident = merge_identity(ac, &pe, &w, &o, reason, sizeof(reason),
+	    err)) != 0) {
+		if (ident < 0 || drop_held(ac, &w, err) != 0)
+			goto cleanup;
+		goto outcome;
 	}
 	if (r > 0) {
 		o = OUTCOME_REJECTED;
@@ -624,6 +643,7 @@ outcome:
 	*outcome = o;
 	rc = 0;
 cleanup:
+	ac->readdressed = 0;
 	wire_record_free(&w);
 	return rc;
 }

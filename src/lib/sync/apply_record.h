@@ -38,6 +38,9 @@ int is_base(const struct store_record *v, const struct store_record *of);
 /* The sender brought the record back because its delete lost there. */
 int revived(const struct wire_record *w);
 
+/* Whether live version a holds a later write than live version b. */
+int values_newer(const struct store_record *a, const struct store_record *b);
+
 /* Whether the winner of a conflict between two live versions must be
  * stamped past the loser (syncpack(7)). */
 int winner_needs_stamp(const struct store_record *winner,
@@ -71,6 +74,40 @@ int deleted_before(struct apply_ctx *ac, const struct wire_record *w,
 /* Sets an incoming delete aside until the end of the file. */
 SP_MUST_CHECK
 int defer_delete(struct apply_ctx *ac, const char *line, size_t len,
+    struct sp_error *err);
+
+/* Identity merge (apply_merge.c). */
+
+/* As store_lookup, through the tombstones of merged records to the
+ * record each merged into; *via says whether one was passed. */
+SP_MUST_CHECK
+int lookup_resolved(struct apply_ctx *ac, const char *guid,
+    struct store_record *rec, json_t **row, int *via, struct sp_error *err);
+
+/* incoming_wins for two records merged into one, or for a version of a
+ * merged record: the later write where a manual policy would keep both
+ * for an operator. */
+int merged_wins(struct apply_ctx *ac, const struct policy_entry *p,
+    const struct store_record *local, const struct store_record *in);
+
+/* The metadata of a version of a merged record, written as the next
+ * version of the local record it merged into. */
+void readdressed_version(struct store_record *rec,
+    const struct store_record *local);
+
+/* A version of a record merged here into another becomes a version of
+ * that one: 1 when w's GUID was replaced, 0 when not, -1 on error. */
+SP_MUST_CHECK
+int readdress(struct apply_ctx *ac, struct wire_record *w,
+    struct sp_error *err);
+
+/* For an incoming live version whose natural key a live local record of
+ * another GUID holds, at the last try in its file: merges the two
+ * records, sets *o and reason and returns 1; 0 when they are not to
+ * merge (a local key, another UNIQUE column, a lock), -1 on error. */
+SP_MUST_CHECK
+int merge_identity(struct apply_ctx *ac, const struct policy_entry *p,
+    struct wire_record *w, enum apply_outcome *o, char *reason, size_t rlen,
     struct sp_error *err);
 
 #endif

@@ -203,6 +203,9 @@ add_record(struct answer_ctx *ac, const char *guid, const char *owner,
 	found = store_lookup(ac->store, guid, &rec, NULL, err);
 	if (found <= 0)
 		return found;	/* unknown here: nothing to send */
+	/* A merged record's tombstone is no delete (syncpack(7), Keys). */
+	if (rec.deleted && rec.merged[0] != '\0')
+		return 0;
 	if (!may_send(ac, &rec)) {
 		ac->res->withheld++;
 		return 0;

@@ -52,7 +52,7 @@ struct store_sqlite {
 
 #define RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
 	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, r.src, " \
-	"r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site"
+	"r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site, r.merged"
 
 /* records_common.c: errors, the statement cache (a reset statement for
  * sql, prepared once and kept), the tracked tables' metadata, reading a
@@ -88,6 +88,10 @@ int rec_unpark(struct store_sqlite *ss, const char *guid,
     struct sp_error *err);
 int rec_restamp(struct store *base, const char *guid,
     const struct store_record *deleted, int revived, struct sp_error *err);
+
+/* records_merge.c: the store_ops entry of an identity merge. */
+int rec_merge(struct store *base, const struct store_record *loser,
+    const char *winner, struct sp_error *err);
 
 /* row_write.c: INSERT (rkey NULL) or UPDATE (of the row with key rkey)
  * of row's columns, through the table's kept statement; *new_key is the

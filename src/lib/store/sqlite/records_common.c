@@ -170,6 +170,7 @@ rec_record_from_row(struct store_sqlite *ss, sqlite3_stmt *st,
 	rec_copy_text(rec->base_site, sizeof(rec->base_site), st, 14);
 	rec->values_hlc = sqlite3_column_int64(st, 15);
 	rec_copy_text(rec->values_site, sizeof(rec->values_site), st, 16);
+	rec_copy_text(rec->merged, sizeof(rec->merged), st, 17);
 }
 
 /* Reads the row whose key is the value bound from key_stmt's column. */

@@ -128,7 +128,7 @@ add_column(struct site *s, const char *table, const char *name,
 
 /* What sites made by earlier versions lack: the ref of syncpack_fk,
  * base_site, values_hlc,
- * values_site, the records' checksums (kept from the first manifest on:
+ * values_site, merged, the records' checksums (kept from the first manifest on:
  * opening a large site must not read every row, and a manifest reads them
  * anyway), syncpack_purged, capture_version, the sealing keys,
  * per-peer file settings and expected intervals (store/peer_keys.h), the
@@ -147,6 +147,7 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_table", "checksum_shape", "TEXT", err) ||
 	    add_column(s, "syncpack_site", "checksum_lseq", "INTEGER", err) ||
 	    site_exec(s, site_checksums_sql, err) ||
+	    add_column(s, "syncpack_record", "merged", "TEXT", err) ||
 	    site_exec(s, site_purged_sql, err) ||
 	    add_column(s, "syncpack_site", "capture_version",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||

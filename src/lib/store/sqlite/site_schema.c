@@ -166,7 +166,10 @@ const char site_schema_sql[] =
      * write the values come from when this site or a peer stamped them
      * anew to keep the record alive (0: the version's own stamp).
      * checksum: the record's manifest checksum (sxf(5)), 32 bytes, kept
-     * by store/sqlite/checksums.c; NULL where not known. */
+     * by store/sqlite/checksums.c; NULL where not known.
+     * merged: on the tombstone of a record that met another holding the
+     * same natural key, the GUID that took its place (syncpack(7), Keys;
+     * site_open adds the column to older sites). */
     "CREATE TABLE syncpack_record("
     " guid TEXT PRIMARY KEY,"
     " tbl INTEGER NOT NULL,"
@@ -185,7 +188,8 @@ const char site_schema_sql[] =
     " base_site TEXT,"
     " values_hlc INTEGER NOT NULL DEFAULT 0,"
     " values_site TEXT,"
-    " checksum BLOB) WITHOUT ROWID;"
+    " checksum BLOB,"
+    " merged TEXT) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX syncpack_record_key ON syncpack_record(tbl, rkey);"
     "CREATE INDEX syncpack_record_lseq ON syncpack_record(lseq);"
     /* Moves: every hop of a record between sites, as this site knows it

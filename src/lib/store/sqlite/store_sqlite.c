@@ -49,7 +49,7 @@ walk_changes(struct store *base, const char *table, long long since,
 		if (t == NULL)
 			continue;	/* a table no longer tracked */
 		rec_record_from_row(ss, st, &rec);
-		rec.locked = sqlite3_column_int(st, 17);
+		rec.locked = sqlite3_column_int(st, 18);
 		if (with_rows && !rec.deleted && rec_fetch_row(ss, t,
 		    sqlite3_column_value(st, 2), &row, err) != 0) {
 			rc = -1;
@@ -306,6 +306,7 @@ static const struct store_ops sqlite_ops = {
 	.park = rec_park,
 	.parked = rec_parked,
 	.restamp = rec_restamp,
+	.merge = rec_merge,
 	.savepoint = store_sqlite_savepoint,
 	.release = store_sqlite_release,
 	.rollback_to = store_sqlite_rollback_to,

@@ -7,7 +7,10 @@ int
 sqlite_tombstones_purge(struct site *s, long long upto, long long *purged,
     struct sp_error *err)
 {
-#define PURGEABLE "deleted AND lseq <= %lld AND guid NOT IN (SELECT guid " \
+/* The tombstone of a merged record stays: versions of it still on their
+ * way are versions of the record it merged into (syncpack(7), Keys). */
+#define PURGEABLE "deleted AND merged IS NULL AND lseq <= %lld AND guid NOT " \
+	"IN (SELECT guid " \
 	"FROM syncpack_conflict WHERE resolved IS NULL)"
 	if (site_exec_owned(s, sqlite3_mprintf("INSERT OR REPLACE INTO "
 	    "syncpack_purged(guid, tbl, origin, owner, rowversion, hlc, "
