@@ -226,4 +226,24 @@ test_expect_success 'a reconciliation started by the PostgreSQL hub repairs a lo
 	test "$(syncack -d "$PG_URI" --flows --json | jq -r "[.[] | select(.kind == \"request\") | .status] | join(\" \")")" = complete
 '
 
+test_expect_success 'two records of one natural key are not merged on a PostgreSQL hub yet: the second is rejected, with the reason' '
+	pg_newdb natural && mkdir -p nat/usb &&
+	syncadm init -d "$PG_URI" --site ASOC --hub --key nat/hub.key --pub nat/hub.pub 2>/dev/null &&
+	pg_sql -c "create table tag(code text primary key, label text)" &&
+	syncadm track -d "$PG_URI" tag --owner shared &&
+	for x in b c; do
+		id=$(echo $x | tr bc BC)SOC &&
+		syncadm init -d nat/$x.db --site $id 2>/dev/null &&
+		syncadm peer add -d "$PG_URI" --site $id --key nat/$x.db.pub &&
+		syncadm peer add -d nat/$x.db --site ASOC --key nat/hub.pub &&
+		sqlite3 nat/$x.db "create table tag(code text primary key, label text);
+			insert into tag values ('\''red'\'', '\''from $x'\'')" &&
+		syncadm track -d nat/$x.db tag --owner shared &&
+		syncpack -d nat/$x.db --to ASOC -o nat/usb 2>>log || return 1
+	done &&
+	expect_code 1 syncunpack -d "$PG_URI" nat/usb &&
+	test "$(pg_sql -c "select label from tag")" = "from b" &&
+	test "$(pg_sql -c "select outcome || '\'': '\'' || reason from syncpack.protocol where peer = '\''CSOC'\''")" = "rejected: tag: another record holds its key here; two records of one natural key are not yet merged on a PostgreSQL site"
+'
+
 test_done

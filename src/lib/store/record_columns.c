@@ -1,4 +1,5 @@
-/* record_columns.c: the canonical columns of a tracked table. */
+/* record_columns.c: the canonical columns of a tracked table, from its
+ * columns and foreign keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,16 @@ record_columns_free(struct record_columns *rc)
 }
 
 int
-record_columns_load(struct site *s, const struct tracked_table *t,
+record_columns_read(struct site *s, const struct tracked_table *t,
+    record_fks_read fks, record_names_read names,
     struct record_columns *rc, struct sp_error *err)
 {
 	char rv[300];
 	int n = 0;
 
 	memset(rc, 0, sizeof(*rc));
-	if (tracked_fks_load(s, t->name, &rc->fks, &rc->nfks, err) != 0 ||
-	    tracked_columns_load(s, t->name, &rc->names, &rc->nnames, err)
-	    != 0) {
+	if (fks(s, t->name, &rc->fks, &rc->nfks, err) != 0 ||
+	    names(s, t->name, &rc->names, &rc->nnames, err) != 0) {
 		record_columns_free(rc);
 		return -1;
 	}

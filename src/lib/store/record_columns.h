@@ -24,6 +24,18 @@ struct record_columns {
 SP_MUST_CHECK
 int record_columns_load(struct site *s, const struct tracked_table *t,
     struct record_columns *rc, struct sp_error *err);
+
+/* record_columns_load with the reads given: a backend reads a table's
+ * foreign keys and columns itself, since record_columns_load goes through
+ * the dispatch above it. */
+typedef int (*record_fks_read)(struct site *s, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err);
+typedef int (*record_names_read)(struct site *s, const char *table,
+    char ***columns, int *count, struct sp_error *err);
+SP_MUST_CHECK
+int record_columns_read(struct site *s, const struct tracked_table *t,
+    record_fks_read fks, record_names_read names,
+    struct record_columns *rc, struct sp_error *err);
 void record_columns_free(struct record_columns *rc);
 
 #endif

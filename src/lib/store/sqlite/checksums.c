@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "store/record_columns.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/checksums.h"
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/manifest_sql.h"
@@ -14,6 +15,16 @@
 #include "store/sqlite/sql.h"
 #include "sxf/record_sum.h"
 #include "util/hexenc.h"
+
+/* record_columns_load on this backend's own reads: the dispatch above the
+ * backends is not for a backend to call. */
+static int
+sqlite_record_columns(struct site *s, const struct tracked_table *t,
+    struct record_columns *rc, struct sp_error *err)
+{
+	return record_columns_read(s, t, sqlite_fks_load, sqlite_columns_load,
+	    rc, err);
+}
 
 /* Records written back per statement of a batch over the stale index. */
 #define BATCH 512
@@ -342,7 +353,7 @@ refresh_table(struct refresh *rf, const struct tracked_table *t,
 	char shape[65];
 	int same = 1, rc_ = -1;
 
-	if (record_columns_load(rf->s, t, &rc, err) != 0)
+	if (sqlite_record_columns(rf->s, t, &rc, err) != 0)
 		return -1;
 	if (table_shape(rf->s, t, rc.cols, rc.ncols, shape, err) != 0 ||
 	    (same = shape_stored(rf->s, t, shape, err)) < 0)
@@ -369,7 +380,7 @@ refresh_tables(struct refresh *rf, int unmapped, struct sp_error *err)
 	char **names = NULL;
 	int n = 0, rc = 0;
 
-	if (store_tables_tracked(rf->s, &names, &n, err) != 0)
+	if (sqlite_tables_tracked(rf->s, &names, &n, err) != 0)
 		return -1;
 	for (int i = 0; rc == 0 && i < n; i++) {
 		struct tracked_table t;
@@ -379,7 +390,7 @@ refresh_tables(struct refresh *rf, int unmapped, struct sp_error *err)
 		int r = store_table_exists(rf->s, names[i], err);
 
 		if (r > 0)
-			r = store_table_get(rf->s, names[i], &t, err);
+			r = sqlite_table_get(rf->s, names[i], &t, err);
 		if (r < 0)
 			rc = -1;
 		else if (r > 0) {
@@ -400,7 +411,7 @@ shapes_current(struct site *s, struct sp_error *err)
 	char **names = NULL, shape[65];
 	int n = 0, r = 1;
 
-	if (store_tables_tracked(s, &names, &n, err) != 0)
+	if (sqlite_tables_tracked(s, &names, &n, err) != 0)
 		return -1;
 	for (int i = 0; r == 1 && i < n; i++) {
 		struct tracked_table t;
@@ -408,13 +419,13 @@ shapes_current(struct site *s, struct sp_error *err)
 		int got = store_table_exists(s, names[i], err);
 
 		if (got > 0)
-			got = store_table_get(s, names[i], &t, err);
+			got = sqlite_table_get(s, names[i], &t, err);
 
 		if (got <= 0) {
 			r = got < 0 ? -1 : r;
 			continue;
 		}
-		if (record_columns_load(s, &t, &rc, err) != 0)
+		if (sqlite_record_columns(s, &t, &rc, err) != 0)
 			r = -1;
 		else {
 			r = table_shape(s, &t, rc.cols, rc.ncols, shape, err) != 0
