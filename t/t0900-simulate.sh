@@ -21,6 +21,14 @@ test_expect_success 'the fixed seeds use every feature of the simulator' '
 	simulate --seed 1 --runs 20 --coverage >cov || { cat cov; return 1; }
 '
 
+# syncpack(7), Keys: S2 and S3 link the same customer and article before
+# they exchange; each keeps its own link and refuses the other's.
+test_expect_success 'two sites creating one link keep their own records' '
+	simulate --replay "$SYNCPACK_SRC/t/sim/histories/link-rivals.json" \
+		--save-dir . >out || { cat out; return 1; } &&
+	grep "^replay .*: ok" out
+'
+
 for seed in $sim_seeds; do
 	test_expect_success "seed $seed converges" "
 		simulate --seed $seed --save-dir . ||

@@ -46,6 +46,7 @@ class Model:
         self.holder = {}          # guid -> site (movable), None if unknown
         self.freeze = {}          # guid -> stamp the hub froze it at
         self.requested = set()    # guids a spoke asked to be moved to it
+        self.rival = {}           # guid -> guids created under its key
         self.seq = 0
         self.notes = []           # what the model decided, for -v
 
@@ -63,6 +64,12 @@ class Model:
             self.holder.setdefault(guid, site)
 
     # -- events that change what must win ---------------------------------
+    def rivals(self, a, b):
+        """Two records of one natural key, created before the sites that
+        wrote them exchanged them (syncpack(7), Keys)."""
+        self.rival.setdefault(a, set()).add(b)
+        self.rival.setdefault(b, set()).add(a)
+
     def hub_froze(self, guid, stamp):
         self.freeze.setdefault(guid, stamp)
 

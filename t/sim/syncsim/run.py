@@ -306,7 +306,8 @@ class Runner:
                           "files": net.files_sent, "lost": net.files_lost,
                           "duplicated": net.files_dup,
                           "delayed": net.files_delayed,
-                          "records": len(self.model.table)})
+                          "records": len(self.model.table),
+                          "key rivals": len(self.model.rival)})
         if res.ok and not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
         return res
