@@ -29,6 +29,17 @@ test_expect_success 'two sites creating one link keep their own records' '
 	grep "^replay .*: ok" out
 '
 
+# S1 moves a job to the hub after its backup and is restored: with the
+# move's file gone, the record is back at S1 alone; with it applied, S1
+# holds it again, which syncdiff(1) says nothing repairs.
+for h in move-undone move-restored; do
+	test_expect_success "a spoke restored after a move ($h)" "
+		simulate --replay \"\$SYNCPACK_SRC/t/sim/histories/$h.json\" \
+			--save-dir . >out || { cat out; return 1; } &&
+		grep '^replay .*: ok' out
+	"
+done
+
 for seed in $sim_seeds; do
 	test_expect_success "seed $seed converges" "
 		simulate --seed $seed --save-dir . ||

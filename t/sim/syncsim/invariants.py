@@ -109,6 +109,11 @@ def check(net, model, left_open=()):
                                    sorted(at)))
             continue
         want = expected_sites(table, w, model, "HUB", spokes)
+        again = model.again.get(guid, set()) & set(at)
+        if want is None and again and len(at) > 1:
+            # syncdiff(1): a spoke restored from a backup that holds a
+            # movable record again is not repaired. Its copy is left out.
+            at = {sid: v for sid, v in at.items() if sid not in again}
         if want is None:
             if len(at) != 1:
                 problems.append("movable: %s %s is at %s, not at exactly one"
