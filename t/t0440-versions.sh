@@ -166,6 +166,44 @@ test_expect_success 'keeping the remote side brings back a row deleted here, wit
 	test "$(sqlite3 hub.db "select count(distinct guid) from syncpack_record where tbl = (select id from syncpack_table where name = '\''note'\'')")" -eq 1
 '
 
+test_expect_success 'a conflicting version whose parent is not here yet waits, then keeping it works' '
+	make_notes &&
+	sqlite3 hub.db "insert into customer(name) values ('\''Martin'\'')" &&
+	syncadm lock -d hub.db customer 3 --by desk &&
+	sqlite3 hub.db "update note set body = '\''for Martin'\'', customer_id = 3" &&
+	sqlite3 b.db "update note set body = '\''from B'\''" &&
+	send hub.db BSOC && recv b.db &&
+	test "$(sqlite3 b.db "select count(*) from syncpack_conflict")" -eq 0 &&
+	syncadm held -d b.db >held &&
+	grep "parent customer .* is missing" held &&
+	test "$(sqlite3 b.db "select body from note")" = "from B" &&
+	syncadm unlock -d hub.db customer 3 &&
+	send hub.db BSOC && recv b.db &&
+	test -z "$(syncadm held -d b.db)" &&
+	id=$(sqlite3 b.db "select id from syncpack_conflict where resolved is null") &&
+	test -n "$id" &&
+	syncadm conflicts resolve -d b.db "$id" --keep remote &&
+	test "$(sqlite3 b.db "select c.name || '\'' '\'' || n.body from note n join customer c on c.id = n.customer_id")" = "Martin for Martin"
+'
+
+test_expect_success 'a conflicting version with a column not here yet waits for it' '
+	make_notes &&
+	sqlite3 hub.db "alter table note add column tag text" &&
+	syncadm track -d hub.db note --owner shared --conflict manual &&
+	sqlite3 hub.db "update note set body = '\''tagged'\'', tag = '\''T1'\''" &&
+	sqlite3 b.db "update note set body = '\''from B'\''" &&
+	send hub.db BSOC && recv b.db &&
+	test "$(sqlite3 b.db "select count(*) from syncpack_conflict")" -eq 0 &&
+	syncadm held -d b.db | grep "no column tag" &&
+	sqlite3 b.db "alter table note add column tag text" &&
+	syncadm track -d b.db note --owner shared --conflict manual &&
+	recv b.db &&
+	test -z "$(syncadm held -d b.db)" &&
+	id=$(sqlite3 b.db "select id from syncpack_conflict where resolved is null") &&
+	syncadm conflicts resolve -d b.db "$id" --keep remote &&
+	test "$(sqlite3 b.db "select body, tag from note")" = "tagged|T1"
+'
+
 test_expect_success 'a change from a spoke without a new column keeps the value the hub gave it, everywhere' '
 	make_shop &&
 	sqlite3 hub.db "insert into customer(name, city) values ('\''Dupont'\'', '\''Lyon'\'')" &&

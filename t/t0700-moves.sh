@@ -109,6 +109,18 @@ test_expect_success 'the hub'"'"'s file to W1 is lost once: the next return repe
 	ack b.db ASOC && recv hub.db && ! present hub.db && exactly_one_writable
 '
 
+test_expect_success 'a move repeated after the receiver changed the record does not undo the change' '
+	make_field &&
+	w2_moves_s2_to_hub &&
+	hid=$(sqlite3 hub.db "select rkey from syncpack_record where guid = \"$S2\"") &&
+	sqlite3 hub.db "update intervention set status = \"at hub\" where id = $hid" &&
+	syncpack -d c.db --to ASOC -o usb 2>>log && recv hub.db &&
+	test "$(sqlite3 hub.db "select status from intervention where id = $hid")" = "at hub" &&
+	syncack -d hub.db --to CSOC -o usb 2>>log && recv c.db &&
+	! present c.db && writable hub.db && exactly_one_writable &&
+	test "$(sqlite3 hub.db "select status from intervention where id = $hid")" = "at hub"
+'
+
 test_expect_success 'W1 refuses the move: the record goes back to the hub, writable there' '
 	make_field &&
 	w2_moves_s2_to_hub &&

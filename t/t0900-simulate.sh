@@ -21,6 +21,25 @@ test_expect_success 'the fixed seeds use every feature of the simulator' '
 	simulate --seed 1 --runs 20 --coverage >cov || { cat cov; return 1; }
 '
 
+# syncpack(7), Keys: S2 and S3 link the same customer and article before
+# they exchange; every site ends with one link, the GUID that sorts first.
+test_expect_success 'two sites creating one link end with one record' '
+	simulate --replay "$SYNCPACK_SRC/t/sim/histories/link-rivals.json" \
+		--save-dir . >out || { cat out; return 1; } &&
+	grep "^replay .*: ok" out
+'
+
+# S1 moves a job to the hub after its backup and is restored: with the
+# move's file gone, the record is back at S1 alone; with it applied, S1
+# holds it again, which syncdiff(1) says nothing repairs.
+for h in move-undone move-restored; do
+	test_expect_success "a spoke restored after a move ($h)" "
+		simulate --replay \"\$SYNCPACK_SRC/t/sim/histories/$h.json\" \
+			--save-dir . >out || { cat out; return 1; } &&
+		grep '^replay .*: ok' out
+	"
+done
+
 for seed in $sim_seeds; do
 	test_expect_success "seed $seed converges" "
 		simulate --seed $seed --save-dir . ||

@@ -131,6 +131,14 @@ decide(struct apply_ctx *ac, const struct policy_entry *p,
 		if (have_local && !local->deleted &&
 		    local->rowversion == in->rowversion && local->hlc == in->hlc)
 			return OUTCOME_DUPLICATE;
+		/* The move again (its acknowledgement lost, or its sender
+		 * restored from a backup) after this site changed the record:
+		 * the change stays, and the acknowledgement ends the move. */
+		if (have_local && !local->deleted &&
+		    (in->rowversion < local->rowversion ||
+		    (in->rowversion == local->rowversion && !newer(in->hlc,
+		    in->hlc_site, local->hlc, local->hlc_site))))
+			return OUTCOME_OLDER;
 		return OUTCOME_APPLIED;
 	}
 	if (ac->site->hub && revived(w) && have_local && !local->deleted &&

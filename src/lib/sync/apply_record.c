@@ -217,6 +217,29 @@ translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
 	return 0;
 }
 
+/* 0 when upsert w can be written here, its references made local keys;
+ * 1 with *o and reason set when a column or a parent is not; -1: error. */
+static int
+writable_here(struct apply_ctx *ac, const struct policy_entry *p,
+    struct wire_record *w, enum apply_outcome *o, char *reason, size_t rlen,
+    struct sp_error *err)
+{
+	const char *col;
+	json_t *v;
+	int r;
+
+	json_object_foreach(w->columns, col, v)
+		if (!has_column(p, col)) {
+			snprintf(reason, rlen, "schema: table %s has no column %s "
+			    "here", w->rec.table, col);
+			*o = OUTCOME_HELD;
+			return 1;
+		}
+	if ((r = translate_parents(ac, w, reason, rlen, err)) > 0)
+		*o = r == 1 ? OUTCOME_HELD : OUTCOME_REJECTED;
+	return r < 0 ? -1 : r > 0;
+}
+
 static int
 save_protocol(struct apply_ctx *ac, const struct wire_record *w,
     enum apply_outcome o, const char *reason, struct sp_error *err)
@@ -471,6 +494,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 				wins = newer(w.rec.hlc, w.rec.hlc_site, local.hlc,
 				    local.hlc_site);
 		}
+		/* One an operator may keep must be writable here, or wait. */
+		if (wins < 0 && !w.rec.deleted) {
+			r = writable_here(ac, p, &w, &o, reason, sizeof(reason),
+			    err);
+			if (r < 0)
+				goto cleanup;
+			if (r > 0)
+				goto outcome;
+		}
 		if (wins < 0) {
 			o = OUTCOME_CONFLICT_KEPT;
 			snprintf(reason, sizeof(reason), "concurrent change kept for "
@@ -519,26 +551,15 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		}
 	}
 	if (!w.rec.deleted) {
-		const char *col;
-		json_t *v;
-		json_object_foreach(w.columns, col, v)
-			if (!has_column(p, col)) {
-				snprintf(reason, sizeof(reason), "schema: table %s "
-				    "has no column %s here", w.rec.table, col);
-				o = OUTCOME_HELD;
-				goto outcome;
-			}
-		/* Before translate_parents, which may grow the policy cache
-		 * that p points into. */
+		/* Before writable_here, which may grow the policy cache that
+		 * p points into. */
 		merged = ac->site->hub && !w.move && lacks_columns(p, &w);
 		pe = *p;	/* its strings stay where they are */
-		r = translate_parents(ac, &w, reason, sizeof(reason), err);
+		r = writable_here(ac, p, &w, &o, reason, sizeof(reason), err);
 		if (r < 0)
 			goto cleanup;
-		if (r > 0) {
-			o = r == 1 ? OUTCOME_HELD : OUTCOME_REJECTED;
+		if (r > 0)
 			goto outcome;
-		}
 	}
 	r = write_incoming(ac, &w, &local, have_local, reason, sizeof(reason),
 	    err);

@@ -44,8 +44,11 @@ class Model:
         self.table = {}           # guid -> table
         self.origin = {}          # guid -> creating site
         self.holder = {}          # guid -> site (movable), None if unknown
+        self.moved_at = {}        # guid -> (seq, site) of its last move
+        self.again = {}           # guid -> restored sites that hold it again
         self.freeze = {}          # guid -> stamp the hub froze it at
         self.requested = set()    # guids a spoke asked to be moved to it
+        self.rival = {}           # guid -> guids created under its key
         self.seq = 0
         self.notes = []           # what the model decided, for -v
 
@@ -63,15 +66,23 @@ class Model:
             self.holder.setdefault(guid, site)
 
     # -- events that change what must win ---------------------------------
+    def rivals(self, a, b):
+        """Two records of one natural key, created before the sites that
+        wrote them exchanged them (syncpack(7), Keys)."""
+        self.rival.setdefault(a, set()).add(b)
+        self.rival.setdefault(b, set()).add(a)
+
     def hub_froze(self, guid, stamp):
         self.freeze.setdefault(guid, stamp)
 
-    def moved(self, guid, to):
+    def moved(self, guid, to, frm=None):
         # A record a spoke asked for goes on from the hub to it (the hub
         # answers requests as records arrive): where it ends is the
         # tools' to say, on exactly one site.
         self.holder[guid] = (None if to == "HUB" and guid in self.requested
                              else to)
+        self.seq += 1
+        self.moved_at[guid] = (self.seq, frm)
 
     def move_unknown(self, guid):
         self.holder[guid] = None
@@ -80,6 +91,16 @@ class Model:
     def restored(self, site, backup_seq, hub_stamp):
         """site went back to its state at backup_seq; hub_stamp(guid) is
         the stamp the hub holds now (None if it knows nothing)."""
+        for guid, (seq, frm) in self.moved_at.items():
+            # A move made after the backup is undone at the restored site
+            # if its file had not gone: where the record ends is the
+            # tools' to say. If it had gone, the site holds the record
+            # again, which nothing repairs (syncdiff(1)): it may be there
+            # as well as where it went.
+            if seq > backup_seq:
+                self.holder[guid] = None
+                if frm == site:
+                    self.again.setdefault(guid, set()).add(site)
         for guid, vs in self.versions.items():
             for v in vs:
                 if v.site == site and v.seq > backup_seq and not v.dropped:

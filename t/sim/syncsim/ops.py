@@ -123,6 +123,48 @@ def run_burst(site, model, ops, stats, freeze_race=True):
             continue
         seen.add(k)
         observe(site, model, table, rkey, guid)
+        if schema.natural_key(table):
+            note_rivals(site, model, table, rkey)
+
+
+def _natural_key_of(c, site, table, rkey):
+    """A natural key's columns of the row rkey names, references as the
+    parents' GUIDs (None: the row is gone, or its record is unknown)."""
+    content = content_of(c, site, table, rkey)
+    g = c.execute("select guid from syncpack_record where tbl = ? and"
+                  " rkey = ? and not deleted", (site.table_id(table),
+                                                rkey)).fetchone()
+    if content is None or g is None:
+        return None, None
+    return g[0].decode(), tuple(content[k] for k in schema.key(table))
+
+
+def note_rivals(site, model, table, rkey):
+    """A natural key names one row, not one record (syncpack(7), Keys):
+    a row written here under a key that another site's live record holds
+    as well, which this site has not received, makes two records of one
+    key. The model notes them as rivals: every site merges them into the
+    one whose GUID sorts first (invariants._identity)."""
+    c = site.connect()
+    try:
+        guid, nkey = _natural_key_of(c, site, table, rkey)
+    finally:
+        c.close()
+    if guid is None:
+        return
+    for other in site.net.sites:
+        if other is site:
+            continue
+        c = other.connect()
+        try:
+            for r in rows(c, table):
+                g, k = _natural_key_of(c, other, table, r)
+                if g is not None and g != guid and k == nkey:
+                    model.rivals(guid, g)
+                    site.net.log("  %s %s at %s takes the key of %s at %s" % (
+                        table, guid, site.id, g, other.id))
+        finally:
+            c.close()
 
 
 def _assignments(c, site, op):

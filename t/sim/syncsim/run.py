@@ -170,12 +170,12 @@ class Runner:
         site.tool("syncpack", "-d", site.db, "--to", to.id, "--move",
                   "job:%d" % key, "-o", site.outdir, ok=(0,))
         self._count("moves")
-        self.model.moved(guid.decode(), to.id)
+        self.model.moved(guid.decode(), to.id, site.id)
         for (g,) in site.query(
                 "select r.guid from job_step s join syncpack_record r on"
                 " r.rkey = s.id and r.tbl = ? where s.job_id = ?",
                 (site.table_id("job_step"), key)):
-            self.model.moved(g.decode(), to.id)
+            self.model.moved(g.decode(), to.id, site.id)
         self.net.collect(site, self.fates, self.round)
 
     def request_move(self, site, pick):
@@ -306,7 +306,8 @@ class Runner:
                           "files": net.files_sent, "lost": net.files_lost,
                           "duplicated": net.files_dup,
                           "delayed": net.files_delayed,
-                          "records": len(self.model.table)})
+                          "records": len(self.model.table),
+                          "key rivals": len(self.model.rival)})
         if res.ok and not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
         return res

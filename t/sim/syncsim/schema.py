@@ -101,6 +101,12 @@ def key(table):
     return KEYS.get(table, ("id",))
 
 
+def natural_key(table):
+    """Whether the table's key is natural (content that must name the same
+    row at every site): neither a local INTEGER key nor the rowid."""
+    return key(table) not in (("id",), ())
+
+
 def local_key(table):
     """The column of a local key, renumbered per site and not part of a
     record's content (None: the rowid, or a key that is content)."""
