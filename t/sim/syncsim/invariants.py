@@ -132,7 +132,7 @@ def check(net, model, left_open=()):
         winner, group = _identity(model, guid)
         if len(group) > 1:
             problems += _merged(guid, winner, group, table, at, final, model,
-                                spokes)
+                                spokes, snaps)
             continue
         if w is None:
             if guid not in model.table:
@@ -200,31 +200,40 @@ def _identity(model, guid):
     return min(group), group
 
 
-def _merged(guid, winner, group, table, at, final, model, spokes):
-    """Presence of one record of a group of rivals: a loser nowhere, the
-    winner where any live member's route puts it, or nowhere when every
-    member was deleted. Which write's values win is the merge's rule (the
-    later stamp), left to the 'same' check of the winner's copies."""
-    problems = []
+def _merged(guid, winner, group, table, at, final, model, spokes, snaps):
+    """Presence of a group of rivals, checked once (at the GUID that sorts
+    first): they end as one record, one of the group's GUIDs (the merge
+    keeps the first-sorting one of those that met; a member deleted before
+    its rival came leaves the rival alone), where the route of the
+    group's latest version puts it, or nowhere when that is a delete."""
     if guid != winner:
-        if at:
-            problems.append("merge: %s %s merged into %s is still at %s" % (
-                table, guid, winner, sorted(at)))
-        return problems
-    alive = [final[g] for g in sorted(group) if final.get(g) is not None]
+        return []
+    problems = []
+    where = {}
+    for g in sorted(group):
+        here = {sid for sid, recs in snaps.items() if g in recs}
+        if here:
+            where[g] = here
+    vs = [v for g in sorted(group) for v in model.versions.get(g, ())
+          if model.counts(v)]
+    last = max(vs, key=lambda v: v.stamp()) if vs else None
     want = set()
-    for w in alive:
-        want |= expected_sites(table, w, model, "HUB", spokes) or set()
-    if set(at) != want:
-        problems.append("presence: %s %s (merged from %s) is at %s, must be"
-                        " at %s" % (table, guid, sorted(group - {guid}),
-                                    sorted(at), sorted(want)))
-    ref_site = "HUB" if "HUB" in at else (sorted(at)[0] if at else None)
-    for sid, (t, meta, content) in sorted(at.items()):
-        rt, rmeta, rcontent = at[ref_site]
-        if meta != rmeta or content != rcontent:
-            problems.append("same: %s %s (merged) differs at %s from %s" % (
-                table, guid, sid, ref_site))
+    if last is not None and not last.deleted:
+        alive = [final[g] for g in sorted(group) if final.get(g) is not None]
+        for w in alive or [last]:
+            want |= expected_sites(table, w, model, "HUB", spokes) or set()
+    if len(where) > 1:
+        problems.append("merge: %s rivals %s are still %s at once" % (
+            table, sorted(group), sorted(where)))
+    elif set().union(*where.values()) != want if where else want:
+        problems.append("presence: %s rivals %s are at %s, must be at %s" % (
+            table, sorted(group), {g: sorted(x) for g, x in where.items()},
+            sorted(want)))
+    for g, here in where.items():
+        copies = [snaps[sid][g] for sid in sorted(here)]
+        if any(c[1:] != copies[0][1:] for c in copies):
+            problems.append("same: %s %s (of rivals) differs between %s" % (
+                table, g, sorted(here)))
     return problems
 
 
