@@ -78,8 +78,7 @@ setup(void)
 	struct sp_error err;
 
 	fixture_dir_make(dir, sizeof(dir), "check_store");
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "ASOC", 1, NULL, NULL, &err), 0);
+	fixture_site_init(path, sizeof(path), dir, "hub", "ASOC", 1);
 	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
 	exec("CREATE TABLE customer(id INTEGER PRIMARY KEY, name TEXT, "
 	    "photo BLOB, score REAL);"

@@ -73,10 +73,8 @@ setup(void)
 	struct sp_error err;
 	char path[128];
 
-	strcpy(dir, "/tmp/check_store_listings.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "HUB", 1, NULL, NULL, &err), 0);
+	fixture_dir_make(dir, sizeof(dir), "check_store_listings");
+	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
 	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
 }
 
@@ -335,8 +333,7 @@ peer_pem(const char *id)
 	char path[128];
 	char *pem;
 
-	snprintf(path, sizeof(path), "%s/%s.db", dir, id);
-	ck_assert_int_eq(site_init(path, id, 0, NULL, NULL, &err), 0);
+	fixture_site_init(path, sizeof(path), dir, id, id, 0);
 	ck_assert_int_eq(site_open(&other, path, 0, &err), 0);
 	pem = site_public_pem(&other, &err);
 	ck_assert_ptr_nonnull(pem);

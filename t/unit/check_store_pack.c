@@ -71,10 +71,8 @@ setup(void)
 	struct sp_error err;
 	char *pem;
 
-	strcpy(dir, "/tmp/check_store_pack.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "HUB", 1, NULL, NULL, &err), 0);
+	fixture_dir_make(dir, sizeof(dir), "check_store_pack");
+	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
 	app("CREATE TABLE parent(id INTEGER PRIMARY KEY, name text, extra);"
 	    "CREATE TABLE line(id INTEGER PRIMARY KEY, parent_id INTEGER "
 	    "REFERENCES parent(id), what TEXT);"

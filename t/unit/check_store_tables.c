@@ -30,14 +30,12 @@ setup(void)
 {
 	struct sp_error err;
 
-	strcpy(dir, "/tmp/check_store_tables.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "ASOC", 1, NULL, NULL, &err), 0);
+	fixture_dir_make(dir, sizeof(dir), "check_store_tables");
+	fixture_site_init(path, sizeof(path), dir, "hub", "ASOC", 1);
 	app("CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);"
 	    "CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER "
 	    "REFERENCES parent(id), label TEXT);"
-	    "CREATE TABLE natural(code TEXT PRIMARY KEY, v);"
+	    "CREATE TABLE natural(code TEXT PRIMARY KEY, v TEXT);"
 	    "CREATE TABLE composite(a, b, PRIMARY KEY (a, b));"
 	    "CREATE TABLE nokey(x)");
 	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
@@ -77,7 +75,6 @@ policy(const char *table, const char *pk, int pk_integer)
 	strcpy(t.conflict, "manual");
 	strcpy(t.key, pk_integer ? "local" : "natural");
 	t.freeze = 1;
-	t.movable = 1;
 	return t;
 }
 
@@ -153,6 +150,18 @@ START_TEST(schema_is_read_as_declared)
 	ck_assert_str_eq(pk, "code");
 	ck_assert_int_eq(integer, 0);
 	free(pk);
+}
+END_TEST
+
+/* A key of several columns travels as their list, a table without one
+ * is named by its rowid: SQLite only, PostgreSQL refuses both (syncpack(7),
+ * "A HUB ON POSTGRESQL"). */
+START_TEST(keys_of_several_columns_or_none)
+{
+	struct sp_error err;
+	char *pk;
+	int integer, ncols;
+
 	ck_assert_int_eq(store_table_primary_key(&site, "composite", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 2);
@@ -175,7 +184,6 @@ START_TEST(policy_round_trip_keeps_id)
 	long long id;
 
 	t.window = strdup("v");
-	t.rowversion_column = 1;
 	save(&t);
 	id = t.id;
 	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
@@ -189,8 +197,8 @@ START_TEST(policy_round_trip_keeps_id)
 	ck_assert_str_eq(got.key, "natural");
 	ck_assert_str_eq(got.window, "v");
 	ck_assert_int_eq(got.freeze, 1);
-	ck_assert_int_eq(got.movable, 1);
-	ck_assert_int_eq(got.rowversion_column, 1);
+	ck_assert_int_eq(got.movable, 0);
+	ck_assert_int_eq(got.rowversion_column, 0);
 	ck_assert_int_eq(got.tracked, 1);
 	tracked_table_free(&got);
 	ck_assert_int_eq(store_table_get(&site, "parent", &got, &err), 0);
@@ -213,6 +221,25 @@ START_TEST(policy_round_trip_keeps_id)
 	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
 	ck_assert_int_eq(got.tracked, 0);
 	ck_assert_int_eq(got.id, id);
+	tracked_table_free(&got);
+	tracked_table_free(&t);
+}
+END_TEST
+
+/* Movable tables and rowversion columns: SQLite only, PostgreSQL refuses
+ * both (syncpack(7), "A HUB ON POSTGRESQL"). */
+START_TEST(movable_and_rowversion_policies)
+{
+	struct tracked_table t = policy("natural", "code", 0), got;
+	struct sp_error err;
+
+	t.movable = 1;
+	t.rowversion_column = 1;
+	save(&t);
+	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(got.movable, 1);
+	ck_assert_int_eq(got.rowversion_column, 1);
+	ck_assert_int_eq(got.freeze, 1);
 	tracked_table_free(&got);
 	tracked_table_free(&t);
 }
@@ -292,8 +319,10 @@ START_TEST(adopt_and_capture)
 	struct sp_error err;
 
 	strcpy(t.owner, "shared");
-	t.freeze = t.movable = 0;
-	t.rowversion_column = 1;
+	t.freeze = 0;
+	/* With a rowversion column where there are (not on PostgreSQL,
+	 * which refuses them). */
+	t.rowversion_column = !fixture_postgresql();
 	app("INSERT INTO parent(id, name) VALUES (1, 'a'), (2, 'b')");
 	save(&t);
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
@@ -303,7 +332,7 @@ START_TEST(adopt_and_capture)
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_eq(records("parent"), 2);
 	ck_assert_int_eq(store_column_exists(&site, "parent",
-	    "parent_rowversion", &err), 1);
+	    "parent_rowversion", &err), t.rowversion_column);
 
 	/* Installed, the capture sees the application's changes. */
 	app("INSERT INTO parent(id, name) VALUES (3, 'c')");
@@ -330,7 +359,13 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, schema_is_read_as_declared);
+	if (fixture_sqlite_only("keys_of_several_columns_or_none",
+	    "composite keys and tables without one are refused"))
+		tcase_add_test(tc, keys_of_several_columns_or_none);
 	tcase_add_test(tc, policy_round_trip_keeps_id);
+	if (fixture_sqlite_only("movable_and_rowversion_policies",
+	    "movable tables and rowversion columns are refused"))
+		tcase_add_test(tc, movable_and_rowversion_policies);
 	tcase_add_test(tc, rollback_records_nothing);
 	tcase_add_test(tc, tracked_tables_and_foreign_keys);
 	tcase_add_test(tc, adopt_and_capture);
