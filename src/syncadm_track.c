@@ -85,7 +85,8 @@ syncadm_cmd_tables(int argc, char **argv)
 int
 syncadm_cmd_locks(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_locks, 0);
+	return syncadm_print(argc, argv, store_list_locks,
+	    SITE_OPEN_POSTGRESQL);
 }
 
 static int
@@ -122,7 +123,7 @@ syncadm_cmd_lock(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	return finish_lock(lock_record(&s, argv[optind],
 	    (const char *const *)argv + optind + 1, argc - optind - 1, by, &err),
 	    &s, &err);
@@ -147,7 +148,7 @@ syncadm_cmd_unlock(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	return finish_lock(unlock_record(&s, argv[optind],
 	    (const char *const *)argv + optind + 1, argc - optind - 1, &err),
 	    &s, &err);

@@ -360,8 +360,8 @@ fixture_backend_start(void)
 		exit(99);
 	}
 	self[n] = '\0';
-	execl("/bin/sh", "sh", FIXTURE_SRCDIR "/t/unit/run-pg.sh", self,
+	execl("/bin/sh", "sh", TEST_SRCDIR "/t/unit/run-pg.sh", self,
 	    (char *)NULL);
-	perror(FIXTURE_SRCDIR "/t/unit/run-pg.sh");
+	perror(TEST_SRCDIR "/t/unit/run-pg.sh");
 	exit(99);
 }

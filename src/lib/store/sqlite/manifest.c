@@ -5,6 +5,7 @@
 
 #include "store/manifest.h"
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 struct store_manifest_scan {
@@ -81,7 +82,7 @@ bind_text(sqlite3_stmt *st, int idx, const char *v)
 }
 
 struct store_manifest_scan *
-store_manifest_scan_open(struct site *s, const struct tracked_table *t,
+sqlite_manifest_scan_open(struct site *s, const struct tracked_table *t,
     const struct store_manifest_column *cols, int ncols,
     const struct store_manifest_query *q, struct sp_error *err)
 {
