@@ -14,11 +14,12 @@
  * "rowversion", "hlc", "hlc_site", "deleted", "row"}) to upsert (or
  * tombstone when deleted), or a step: {"step": "savepoint"}, "release",
  * "rollback_to", "rollback" (instead of the commit), {"step": "sleep",
- * "ms": N}, {"step": "park", "guid": G}, {"step": "parked"},
+ * "ms": N}, {"step": "lookup", "guid": G}, {"step": "park", "guid": G}, {"step": "parked"},
  * {"step": "restamp", "guid": G, "hlc": H}, {"step": "locked", "table": T,
  * "guid": G}, {"step": "purged", "guid": G}, {"step": "referenced",
  * "guid": G}. A write the database refuses prints "refused GUID: reason"
- * and goes on. Exit 0, or 2 with the reason on stderr. */
+ * ("refused GUID (key taken): ..." when its key is another row's) and
+ * goes on. Exit 0, or 2 with the reason on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,14 @@ step(struct store *st, json_t *j, int *rolled_back, struct sp_error *err)
 		printf("%s %d%s%s\n", what, r, by[0] ? " " : "", by);
 		return 0;
 	}
+	if (strcmp(what, "lookup") == 0) {
+		json_t *row = NULL;
+		if ((r = store_lookup(st, str(j, "guid"), &rec, &row, err)) < 0)
+			return -1;
+		printf("lookup %d\n", r);
+		json_decref(row);
+		return 0;
+	}
 	if (strcmp(what, "purged") == 0) {
 		memset(&rec, 0, sizeof(rec));
 		if ((r = store_purged_take(st, str(j, "guid"), &rec, err)) < 0)
@@ -175,7 +184,9 @@ apply(struct store *st, struct sp_error *err)
 			if ((rec.deleted ? store_tombstone(st, &rec, &werr) :
 			    store_upsert(st, &rec, json_object_get(j, "row"),
 			    &werr)) != 0)
-				printf("refused %s: %s\n", rec.guid, werr.msg);
+				printf("refused %s%s: %s\n", rec.guid, werr.kind ==
+				    SP_ERR_KEY_TAKEN ? " (key taken)" : "",
+				    werr.msg);
 		}
 		json_decref(j);
 		fflush(stdout);

@@ -124,6 +124,22 @@ test_expect_success 'a value a column cannot hold is refused with a reason' '
 	test "$(pg_sql -c "select count(*) from item")" = 0
 '
 
+test_expect_success 'a key another row holds is told apart from other refusals' '
+	site taken1 BSOC &&
+	{
+		rec 00000000000000000000000000000006 article "{\"code\":\"PEN\",\"label\":\"pen\"}"
+		rec 00000000000000000000000000000007 item "{\"code\":\"K\"}"
+		rec 00000000000000000000000000000008 article "{\"code\":\"PEN\",\"label\":\"other\"}"
+		rec 00000000000000000000000000000009 item "{\"code\":\"K\"}"
+	} >in &&
+	{ sed -n 1,2p in; echo "{\"step\":\"savepoint\"}"; sed -n 3p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; echo "{\"step\":\"savepoint\"}"; sed -n 4p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; } >steps &&
+	expect_code 0 pgstore "$PG_URI" apply <steps &&
+	grep -q "^refused 00000000000000000000000000000008 (key taken): " out &&
+	grep -q "^refused 00000000000000000000000000000009: .*duplicate key" out &&
+	test "$(pg_sql -c "select label from article")" = pen &&
+	test "$(pg_sql -c "select count(*) from item")" = 1
+'
+
 test_expect_success 'an apply is silent to capture and guards; local changes in any time zone find the record' '
 	site silent1 BSOC &&
 	{
@@ -214,17 +230,21 @@ test_expect_success 'a parked row leaves its key free until it is written again'
 	g=$(pgstore "$PG_URI" changes article | jq -r .guid) &&
 	{
 		echo "{\"step\":\"parked\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"parked\"}"
-		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		rec "$g" article "{\"code\":\"OLD\",\"label\":\"pen\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000040\"}"
+		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		echo "{\"step\":\"parked\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$(pgstore "$PG_URI" key item 1 | jq -r .guid)\"}"
 	} >in &&
 	expect_code 0 pgstore "$PG_URI" apply <in &&
 	test "$(cat out)" = "parked 0
+lookup 1
 park 1
 parked 1
+lookup 0
 parked 0
 park 0" &&
 	test "$(pg_sql -c "select code, label from article order by code")" = "OLD|pen

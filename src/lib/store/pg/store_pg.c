@@ -22,6 +22,8 @@ pg_store_rollback(struct store *base)
 	struct store_pg *sp = (struct store_pg *)base;
 
 	sp->clock_loaded = 0;
+	sp->release_pending = 0;
+	pg_rec_forget(sp);
 	pg_rollback(sp->site);
 }
 
@@ -38,6 +40,7 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 	 * marker silences the capture and guard triggers: nothing applied
 	 * is captured or checked as a local change, and the marker ends
 	 * with the transaction, whatever way it ends. */
+	pg_rec_forget(sp);
 	if (run(sp, "BEGIN", err) != 0)
 		return -1;
 	if (run(sp, "SELECT 1 FROM syncpack.clock WHERE id = 1 FOR UPDATE",
@@ -57,6 +60,7 @@ pg_store_commit(struct store *base, struct sp_error *err)
 	/* Unlike SQLite, the change log is not emptied here: it may hold
 	 * other writers' changes committed since the fold, which the next
 	 * fold takes. The silenced triggers added none of this apply's. */
+	pg_rec_forget(sp);
 	if (pg_rec_clock_write_back(sp, err) != 0 || run(sp, "COMMIT", err)
 	    != 0) {
 		pg_store_rollback(base);
@@ -68,14 +72,19 @@ pg_store_commit(struct store *base, struct sp_error *err)
 static int
 pg_store_savepoint(struct store *base, struct sp_error *err)
 {
-	return run((struct store_pg *)base, "SAVEPOINT syncpack_record", err);
+	/* With the previous record's release, when it is pending. */
+	return pg_stmt_release((struct store_pg *)base, "SAVEPOINT "
+	    "syncpack_record", err);
 }
 
 static int
 pg_store_release(struct store *base, struct sp_error *err)
 {
-	return run((struct store_pg *)base, "RELEASE SAVEPOINT "
-	    "syncpack_record", err);
+	/* A RELEASE does not fail in a transaction that has not: it goes
+	 * with the next statement, a round trip less per record. */
+	(void)err;
+	((struct store_pg *)base)->release_pending = 1;
+	return 0;
 }
 
 static int
@@ -83,6 +92,7 @@ pg_store_rollback_to(struct store *base, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
 
+	pg_rec_forget(sp);
 	/* The clock in memory may have moved past what is undone: the
 	 * values it gave stay unused, which leaves gaps but never repeats
 	 * an lseq. */
@@ -163,6 +173,7 @@ pg_store_close(struct store *base)
 	struct store_pg *sp = (struct store_pg *)base;
 
 	pg_stmts_free(sp);
+	pg_rec_forget(sp);
 	pg_rec_shapes_free(sp);
 	pg_rec_tables_free(sp);
 	free(sp);

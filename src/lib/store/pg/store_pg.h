@@ -64,6 +64,7 @@ struct pg_table {
 	int key_col;	/* index of pk in columns */
 	enum pg_kind key_kind;
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
+	char *changes;	/* a page of changed records with their rows */
 	struct pg_shape insert, update;
 };
 
@@ -89,6 +90,17 @@ struct store_pg {
 	 * scratch table pg_temp.syncpack_parked. */
 	int parking;
 	char last_state[6];	/* SQLSTATE of the last error, "" none */
+	/* The record's savepoint is released by the next statement of the
+	 * store (the next record's savepoint in the same round trip), or
+	 * at commit: what other calls write meanwhile stays inside it and
+	 * is kept with it. */
+	int release_pending;
+	/* The record the last lookup found (or found unknown), for the
+	 * write of it an apply makes next: its rkey (NULL: none) without
+	 * asking again. Forgotten by every write and transaction end; only
+	 * this store moves records while an apply holds the clock. */
+	char seen_guid[33];
+	char *seen_rkey;
 };
 
 /* The site a store of this backend was opened over. */
@@ -119,6 +131,11 @@ int pg_param_ll(struct pg_params *p, int i, long long v,
  * lock that could not be had, SP_ERR_DATABASE otherwise. */
 PGresult *pg_stmt_run(struct store_pg *sp, const struct pg_table *t,
     const char *sql, const struct pg_params *p, struct sp_error *err);
+/* The pending release of the record's savepoint (store_pg's
+ * release_pending) followed by then (NULL: nothing), in one round trip;
+ * the statement runner does it before any other statement. */
+int pg_stmt_release(struct store_pg *sp, const char *then,
+    struct sp_error *err);
 /* pg_stmt_run for a statement whose result is not read. */
 int pg_stmt_exec(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err);
@@ -163,6 +180,12 @@ void pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
  * PQclears it), 0 when unknown, -1 on error. */
 int pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
     struct sp_error *err);
+/* The rkey of guid's row into *rkey (NULL: no row or no record; the
+ * caller frees it), from the last lookup when it was of guid; -1 on
+ * error. pg_rec_forget forgets that lookup. */
+int pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
+    struct sp_error *err);
+void pg_rec_forget(struct store_pg *sp);
 /* The row of t whose key is rkey, as JSON by column: *row NULL when
  * there is none. */
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
