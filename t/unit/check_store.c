@@ -79,7 +79,7 @@ setup(void)
 
 	fixture_dir_make(dir, sizeof(dir), "check_store");
 	fixture_site_init(path, sizeof(path), dir, "hub", "ASOC", 1);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 	exec("CREATE TABLE customer(id INTEGER PRIMARY KEY, name TEXT, "
 	    "photo BLOB, score REAL);"
 	    "CREATE TABLE country(code TEXT PRIMARY KEY, label TEXT)");

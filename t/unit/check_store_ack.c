@@ -28,7 +28,7 @@ setup(void)
 
 	fixture_dir_make(dir, sizeof(dir), "check_store_ack");
 	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
-	ck_assert_msg(site_open(&site, path, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(site_open(&site, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 }
 
 static void

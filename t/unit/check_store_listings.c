@@ -75,7 +75,7 @@ setup(void)
 
 	fixture_dir_make(dir, sizeof(dir), "check_store_listings");
 	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 static void
@@ -334,7 +334,7 @@ peer_pem(const char *id)
 	char *pem;
 
 	fixture_site_init(path, sizeof(path), dir, id, id, 0);
-	ck_assert_int_eq(site_open(&other, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&other, path, FIXTURE_OPEN, &err), 0);
 	pem = site_public_pem(&other, &err);
 	ck_assert_ptr_nonnull(pem);
 	site_close(&other);

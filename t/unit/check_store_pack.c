@@ -78,12 +78,12 @@ setup(void)
 	    "REFERENCES parent(id), what TEXT);"
 	    "INSERT INTO parent VALUES (1, 'one', NULL), (2, 'two', NULL);"
 	    "INSERT INTO line VALUES (10, 1, 'a'), (11, 1, 'b'), (12, 2, 'c')");
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 	parent_id = track("parent", 1);
 	line_id = track("line", 1);
 	/* Opening folds what the capture logged into the records. */
 	site_close(&site);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 	/* A peer needs a key; this site's own public one will do. */
 	pem = site_public_pem(&site, &err);
 	ck_assert_ptr_nonnull(pem);

@@ -26,7 +26,7 @@ make_site(const char *id, int is_hub, struct site *keep)
 	char *pem;
 
 	fixture_site_init(path, sizeof(path), dir, id, id, is_hub);
-	ck_assert_msg(site_open(&s, path, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(site_open(&s, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 	pem = site_public_pem(&s, &err);
 	ck_assert_msg(pem != NULL, "%s", err.msg);
 	if (keep != NULL)
@@ -167,7 +167,7 @@ START_TEST(a_new_signing_key_replaces_the_old_one)
 	key = site_peer_key(&hub, "BSOC", &err);
 	ck_assert_msg(key != NULL, "%s", err.msg);
 	fixture_site_path(path, sizeof(path), dir, "CSOC");
-	ck_assert_msg(site_open(&s, path, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(site_open(&s, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 	want = site_private_key(&s, &err);
 	ck_assert_msg(want != NULL, "%s", err.msg);
 	ck_assert_int_eq(EVP_PKEY_eq(key, want), 1);

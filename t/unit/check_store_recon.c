@@ -41,7 +41,7 @@ reopen(void)
 	struct sp_error err;
 
 	site_close(&site);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 static void
@@ -82,7 +82,7 @@ setup(void)
 	    "INSERT INTO parent VALUES (1, 'p1'), (2, 'p2');"
 	    "INSERT INTO child VALUES (1, 1, 'a', '2024-01-05', 1.5),"
 	    " (2, NULL, x'00ff', '2024-02-01', NULL)");
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 	track("parent", NULL);
 	track("child", "day");
 }

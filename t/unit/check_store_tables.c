@@ -35,10 +35,10 @@ setup(void)
 	app("CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);"
 	    "CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER "
 	    "REFERENCES parent(id), label TEXT);"
-	    "CREATE TABLE natural(code TEXT PRIMARY KEY, v TEXT);"
+	    "CREATE TABLE country(code TEXT PRIMARY KEY, v TEXT);"
 	    "CREATE TABLE composite(a, b, PRIMARY KEY (a, b));"
 	    "CREATE TABLE nokey(x)");
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 static void
@@ -55,7 +55,7 @@ reopen(void)
 	struct sp_error err;
 
 	site_close(&site);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 /* A policy for table as `syncadm track` would make it; free the names. */
@@ -144,7 +144,7 @@ START_TEST(schema_is_read_as_declared)
 	ck_assert_str_eq(pk, "id");
 	ck_assert_int_eq(integer, 1);
 	free(pk);
-	ck_assert_int_eq(store_table_primary_key(&site, "natural", &pk,
+	ck_assert_int_eq(store_table_primary_key(&site, "country", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 1);
 	ck_assert_str_eq(pk, "code");
@@ -179,16 +179,16 @@ END_TEST
 
 START_TEST(policy_round_trip_keeps_id)
 {
-	struct tracked_table t = policy("natural", "code", 0), got;
+	struct tracked_table t = policy("country", "code", 0), got;
 	struct sp_error err;
 	long long id;
 
 	t.window = strdup("v");
 	save(&t);
 	id = t.id;
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.id, id);
-	ck_assert_str_eq(got.name, "natural");
+	ck_assert_str_eq(got.name, "country");
 	ck_assert_str_eq(got.pk, "code");
 	ck_assert_int_eq(got.pk_integer, 0);
 	ck_assert_str_eq(got.owner, "creator");
@@ -210,7 +210,7 @@ START_TEST(policy_round_trip_keeps_id)
 	t.id = 0;
 	save(&t);
 	ck_assert_int_eq(t.id, id);
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_str_eq(got.owner, "shared");
 	ck_assert_ptr_null(got.window);
 	tracked_table_free(&got);
@@ -218,7 +218,7 @@ START_TEST(policy_round_trip_keeps_id)
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
 	ck_assert_int_eq(store_table_untrack(&site, id, &err), 0);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.tracked, 0);
 	ck_assert_int_eq(got.id, id);
 	tracked_table_free(&got);
@@ -230,13 +230,13 @@ END_TEST
  * both (syncpack(7), "A HUB ON POSTGRESQL"). */
 START_TEST(movable_and_rowversion_policies)
 {
-	struct tracked_table t = policy("natural", "code", 0), got;
+	struct tracked_table t = policy("country", "code", 0), got;
 	struct sp_error err;
 
 	t.movable = 1;
 	t.rowversion_column = 1;
 	save(&t);
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.movable, 1);
 	ck_assert_int_eq(got.rowversion_column, 1);
 	ck_assert_int_eq(got.freeze, 1);

@@ -37,6 +37,13 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "store/site.h"
+
+/* How the tests open their sites: as the tools that take a PostgreSQL
+ * site do (SQLite ignores the flag), since the suite checks every call
+ * of the interface on both backends. */
+#define FIXTURE_OPEN SITE_OPEN_POSTGRESQL
+
 /* Makes a scratch folder /tmp/NAME.XXXXXX into dir (size bytes). */
 void fixture_dir_make(char *dir, size_t size, const char *name);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store_fixture.h"
+#include "store/pg/pg.h"
 #include "store/site.h"
 
 /* The server run-pg.sh started: its socket folder and port. */
@@ -23,6 +24,25 @@ server(const char *what)
 	return v;
 }
 
+/* A connection to conninfo (a URI, or NULL for keys and values). The
+ * library defines libpq's functions itself, forwarding to the libpq that
+ * pq_load loads (store/pg/pq_load.c): the fixture's calls go there too. */
+static PGconn *
+connect_to(const char *conninfo, const char *const *keys,
+    const char *const *values)
+{
+	struct sp_error err;
+	PGconn *c;
+
+	ck_assert_msg(pq_load(&err) == 0, "%s", err.msg);
+	c = conninfo ? PQconnectdb(conninfo) :
+	    PQconnectdbParams(keys, values, 0);
+	ck_assert_msg(c != NULL && PQstatus(c) == CONNECTION_OK, "%s: %s",
+	    conninfo ? conninfo : values[3], c ? PQerrorMessage(c) :
+	    "out of memory");
+	return c;
+}
+
 /* A connection as role to database db of the server. */
 static PGconn *
 connect_as(const char *role, const char *db)
@@ -30,11 +50,8 @@ connect_as(const char *role, const char *db)
 	const char *keys[] = { "host", "port", "user", "dbname", NULL };
 	const char *values[] = { server("SYNCPACK_TEST_PG_HOST"),
 	    server("SYNCPACK_TEST_PG_PORT"), role, db, NULL };
-	PGconn *c = PQconnectdbParams(keys, values, 0);
 
-	ck_assert_msg(c != NULL && PQstatus(c) == CONNECTION_OK, "%s@%s: %s",
-	    role, db, c ? PQerrorMessage(c) : "out of memory");
-	return c;
+	return connect_to(NULL, keys, values);
 }
 
 /* Runs sql as the superuser on the database postgres. */
@@ -270,12 +287,9 @@ app_exec(PGconn *c, const char *sql, int rows)
 void
 fixture_app(const char *path, const char *sql)
 {
-	PGconn *c = PQconnectdb(path);
-	PGresult *r;
+	PGconn *c = connect_to(path, NULL, NULL);
+	PGresult *r = app_exec(c, sql, 0);
 
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s: %s", path,
-	    PQerrorMessage(c));
-	r = app_exec(c, sql, 0);
 	PQclear(r);
 	r = PQexec(c, resync_sql);
 	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s",
@@ -287,14 +301,11 @@ fixture_app(const char *path, const char *sql)
 long long
 fixture_app_int(const char *path, const char *sql)
 {
-	PGconn *c = PQconnectdb(path);
-	PGresult *r;
+	PGconn *c = connect_to(path, NULL, NULL);
+	PGresult *r = app_exec(c, sql, 1);
 	const char *v;
 	long long n;
 
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s: %s", path,
-	    PQerrorMessage(c));
-	r = app_exec(c, sql, 1);
 	ck_assert_msg(PQntuples(r) > 0 && !PQgetisnull(r, 0, 0), "%s: no row",
 	    sql);
 	v = PQgetvalue(r, 0, 0);
