@@ -274,4 +274,39 @@ purged 0  0
 referenced 0"
 '
 
+# spokes DB: SQLite spokes b.db (BSOC) and c.db (CSOC) of the hub ASOC
+# on DB (a URI), with thing tracked everywhere: typed at the hub, as a
+# SQLite application would declare it at the spokes.
+spokes() {
+	mkdir -p usb &&
+	syncadm init -d "$1" --site ASOC --hub --key hub.key --pub hub.pub 2>/dev/null &&
+	pg_sql -c "create table thing(code text primary key, price numeric(12,2),
+		ok boolean, data bytea, at timestamptz, tags text[])" &&
+	syncadm track -d "$1" thing &&
+	for x in b c; do
+		id=$(echo $x | tr bc BC)SOC &&
+		syncadm init -d $x.db --site $id 2>/dev/null &&
+		syncadm peer add -d "$1" --site $id --key $x.db.pub &&
+		syncadm peer add -d $x.db --site ASOC --key hub.pub &&
+		sqlite3 $x.db "create table thing(code text primary key, price text,
+			ok integer, data blob, at text, tags text)" &&
+		syncadm track -d $x.db thing 2>/dev/null || return 1
+	done
+}
+
+test_expect_success 'through the tools: typed values go from a SQLite spoke to the hub and out unchanged' '
+	pg_newdb tools1 &&
+	spokes "$PG_URI" &&
+	sqlite3 b.db "insert into thing values ('"'"'A'"'"', '"'"'99.90'"'"', 1, x'"'"'00ff00'"'"',
+		'"'"'2024-01-01 10:00:00+02:00'"'"', '"'"'[\"x\",\"y\"]'"'"')" &&
+	expect_code 0 syncpack -d b.db --to ASOC -o usb &&
+	expect_code 0 syncunpack -d "$PG_URI" usb &&
+	test "$(pg_sql -c "select price, ok, encode(data, '"'"'hex'"'"'), at = '"'"'2024-01-01 08:00Z'"'"', tags[2] from thing")" = "99.90|t|00ff00|t|y" &&
+	test "$(pg_sql -c "select count(*) from syncpack.change")" = 0 &&
+	pg_sql -c "update thing set price = price + 0.10" &&
+	expect_code 0 syncpack -d "$PG_URI" --all -o usb &&
+	syncunpack -d c.db usb 2>/dev/null; test $? -le 1 &&
+	test "$(sqlite3 c.db "select price, typeof(price), ok, hex(data), at, tags from thing")" = "100.00|text|1|00FF00|2024-01-01 08:00:00+00:00|[\"x\",\"y\"]"
+'
+
 test_done

@@ -400,7 +400,7 @@ changes_page(struct store_pg *sp, const struct pg_table *only,
 	if (pg_param_ll(&p, 0, lseq, err) == 0 &&
 	    pg_param_ll(&p, 1, upto, err) == 0 &&
 	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0))
-		res = pg_stmt_run(sp, NULL, with_rows && only != NULL ?
+		res = pg_stmt_run_planned(sp, with_rows && only != NULL ?
 		    only->changes : "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 		    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND "
 		    "l.rkey = r.rkey) FROM syncpack.record r JOIN "

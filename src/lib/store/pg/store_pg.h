@@ -136,6 +136,11 @@ PGresult *pg_stmt_run(struct store_pg *sp, const struct pg_table *t,
  * the statement runner does it before any other statement. */
 int pg_stmt_release(struct store_pg *sp, const char *then,
     struct sp_error *err);
+/* pg_stmt_run without keeping the statement: planned for p's values
+ * each time, for a query run once per page of many rows, whose best
+ * plan depends on them (a prepared one soon gets a generic plan). */
+PGresult *pg_stmt_run_planned(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err);
 /* pg_stmt_run for a statement whose result is not read. */
 int pg_stmt_exec(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err);
