@@ -25,6 +25,13 @@ app(const char *sql)
 	fixture_app(path, sql);
 }
 
+/* The tracking calls of the site's backend (store/tables.h). */
+static const struct store_tables_ops *
+tables(void)
+{
+	return store_tables_ops(&site);
+}
+
 static void
 setup(void)
 {
@@ -85,7 +92,7 @@ save(struct tracked_table *t)
 	struct sp_error err;
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_msg(store_table_save(&site, t, &err) == 0, "%s", err.msg);
+	ck_assert_msg(tables()->table_save(&site, t, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_gt(t->id, 0);
 }
@@ -121,11 +128,14 @@ START_TEST(schema_is_read_as_declared)
 	char **cols, *pk;
 	int n, integer, ncols;
 
-	ck_assert_int_eq(store_table_exists(&site, "parent", &err), 1);
-	ck_assert_int_eq(store_table_exists(&site, "missing", &err), 0);
-	ck_assert_int_eq(store_column_exists(&site, "child", "label", &err), 1);
-	ck_assert_int_eq(store_column_exists(&site, "child", "Label", &err), 0);
-	ck_assert_int_eq(store_column_exists(&site, "child", "name", &err), 0);
+	ck_assert_int_eq(tables()->table_exists(&site, "parent", &err), 1);
+	ck_assert_int_eq(tables()->table_exists(&site, "missing", &err), 0);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "label",
+	    &err), 1);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "Label",
+	    &err), 0);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "name",
+	    &err), 0);
 	ck_assert_int_eq(tracked_columns_load(&site, "child", &cols, &n, &err),
 	    0);
 	ck_assert_int_eq(n, 3);
@@ -216,7 +226,7 @@ START_TEST(policy_round_trip_keeps_id)
 	tracked_table_free(&got);
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_int_eq(store_table_untrack(&site, id, &err), 0);
+	ck_assert_int_eq(tables()->table_untrack(&site, id, &err), 0);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.tracked, 0);
@@ -251,7 +261,7 @@ START_TEST(rollback_records_nothing)
 	struct sp_error err;
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_int_eq(store_table_save(&site, &t, &err), 0);
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), 0);
 	store_tx_rollback(&site);
 	ck_assert_int_eq(store_table_get(&site, "parent", &got, &err), 0);
 	/* Rolling back with nothing open is harmless. */
@@ -278,7 +288,7 @@ START_TEST(tracked_tables_and_foreign_keys)
 	ck_assert_str_eq(names[1], "parent");
 	tracked_columns_free(names, n);
 
-	ck_assert_int_eq(store_fks_refresh(&site, &err), 0);
+	ck_assert_int_eq(tables()->fks_refresh(&site, &err), 0);
 	ck_assert_int_eq(tracked_fks_load(&site, "child", &fks, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(fks[0].col, "parent_id");
@@ -295,8 +305,8 @@ START_TEST(tracked_tables_and_foreign_keys)
 	free(parents);
 
 	/* An untracked parent's references travel as plain values. */
-	ck_assert_int_eq(store_table_untrack(&site, p.id, &err), 0);
-	ck_assert_int_eq(store_fks_refresh(&site, &err), 0);
+	ck_assert_int_eq(tables()->table_untrack(&site, p.id, &err), 0);
+	ck_assert_int_eq(tables()->fks_refresh(&site, &err), 0);
 	ck_assert_int_eq(tracked_fks_load(&site, "child", &fks, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 	tracked_fks_free(fks, n);
@@ -326,12 +336,13 @@ START_TEST(adopt_and_capture)
 	app("INSERT INTO parent(id, name) VALUES (1, 'a'), (2, 'b')");
 	save(&t);
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_msg(store_table_adopt(&site, &t, &err) == 0, "%s", err.msg);
-	ck_assert_msg(store_capture_install(&site, &t, &err) == 0, "%s",
+	ck_assert_msg(tables()->table_adopt(&site, &t, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(tables()->capture_install(&site, &t, &err) == 0, "%s",
 	    err.msg);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_eq(records("parent"), 2);
-	ck_assert_int_eq(store_column_exists(&site, "parent",
+	ck_assert_int_eq(tables()->column_exists(&site, "parent",
 	    "parent_rowversion", &err), t.rowversion_column);
 
 	/* Installed, the capture sees the application's changes. */
@@ -340,12 +351,12 @@ START_TEST(adopt_and_capture)
 	ck_assert_int_eq(records("parent"), 3);
 
 	/* Removed, it does not, until the rows are adopted again. */
-	ck_assert_int_eq(store_capture_remove(&site, t.id, &err), 0);
-	ck_assert_int_eq(store_capture_remove(&site, t.id, &err), 0);
+	ck_assert_int_eq(tables()->capture_remove(&site, t.id, &err), 0);
+	ck_assert_int_eq(tables()->capture_remove(&site, t.id, &err), 0);
 	app("INSERT INTO parent(id, name) VALUES (4, 'd')");
 	reopen();
 	ck_assert_int_eq(records("parent"), 3);
-	ck_assert_int_eq(store_table_adopt(&site, &t, &err), 0);
+	ck_assert_int_eq(tables()->table_adopt(&site, &t, &err), 0);
 	ck_assert_int_eq(records("parent"), 4);
 	tracked_table_free(&t);
 }
