@@ -7,6 +7,7 @@
 # afterwards. The program's exit status; 99 (a hard error, never a skip)
 # when no server can be started.
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
+# shellcheck source=t/servers.sh
 . "$here/../servers.sh"
 trap pg_stop EXIT
 trap 'exit 99' HUP INT TERM
