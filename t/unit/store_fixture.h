@@ -41,8 +41,13 @@
 
 /* How the tests open their sites: as the tools that take a PostgreSQL
  * site do (SQLite ignores the flag), since the suite checks every call
- * of the interface on both backends. */
+ * of the interface on both backends; plainly once site_open no longer
+ * has the flag, every backend opening for every caller. */
+#ifdef SITE_OPEN_POSTGRESQL
 #define FIXTURE_OPEN SITE_OPEN_POSTGRESQL
+#else
+#define FIXTURE_OPEN 0
+#endif
 
 /* Makes a scratch folder /tmp/NAME.XXXXXX into dir (size bytes). */
 void fixture_dir_make(char *dir, size_t size, const char *name);
