@@ -95,6 +95,17 @@ START_TEST(keys_keep_their_type)
 }
 END_TEST
 
+/* On PostgreSQL a lock is on the key's text: the integer 1 and the text
+ * "1" are one key of the column. */
+START_TEST(one_key_one_text)
+{
+	ck_assert_int_eq(lock("customer", json_integer(1), NULL), 1);
+	ck_assert_int_eq(lock("customer", json_string("1"), NULL), 0);
+	ck_assert_int_eq(unlock("customer", json_string("1")), 1);
+	ck_assert_int_eq(unlock("customer", json_integer(1)), 0);
+}
+END_TEST
+
 START_TEST(a_key_that_is_no_value_is_an_error)
 {
 	json_t *key = json_array();
@@ -250,6 +261,8 @@ main(void)
 	if (fixture_sqlite_only("keys_keep_their_type", "a key column has "
 	    "one type"))
 		tcase_add_test(locks, keys_keep_their_type);
+	else
+		tcase_add_test(locks, one_key_one_text);
 	tcase_add_test(locks, a_key_that_is_no_value_is_an_error);
 	suite_add_tcase(s, locks);
 	tcase_add_checked_fixture(outbox, setup, teardown);

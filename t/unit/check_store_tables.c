@@ -255,6 +255,37 @@ START_TEST(movable_and_rowversion_policies)
 }
 END_TEST
 
+/* What PostgreSQL refuses of the two cases above, refused with the
+ * reason, and nothing saved. */
+START_TEST(refused_on_postgresql)
+{
+	struct tracked_table t = policy("country", "code", 0), got;
+	struct sp_error err;
+	char *pk = NULL;
+	int integer, ncols;
+
+	t.movable = 1;
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--movable"));
+	t.movable = 0;
+	t.rowversion_column = 1;
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--rowversion-column"));
+	store_tx_rollback(&site);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 0);
+	ck_assert_int_eq(store_table_primary_key(&site, "composite", &pk,
+	    &integer, &ncols, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "composite primary key"));
+	ck_assert_ptr_null(pk);
+	ck_assert_int_eq(store_table_primary_key(&site, "nokey", &pk,
+	    &integer, &ncols, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no primary key"));
+	free(pk);
+	tracked_table_free(&t);
+}
+END_TEST
+
 START_TEST(rollback_records_nothing)
 {
 	struct tracked_table t = policy("parent", "id", 1), got;
@@ -377,6 +408,8 @@ main(void)
 	if (fixture_sqlite_only("movable_and_rowversion_policies",
 	    "movable tables and rowversion columns are refused"))
 		tcase_add_test(tc, movable_and_rowversion_policies);
+	if (fixture_postgresql())
+		tcase_add_test(tc, refused_on_postgresql);
 	tcase_add_test(tc, rollback_records_nothing);
 	tcase_add_test(tc, tracked_tables_and_foreign_keys);
 	tcase_add_test(tc, adopt_and_capture);
