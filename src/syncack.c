@@ -248,7 +248,7 @@ main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	atomic_out_cleanup_on_signals();
-	if (site_open(&s, db, SITE_OPEN_POSTGRESQL, &err) != 0)
+	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	if (to != NULL) {
 		tool_outbox_flush(&s);

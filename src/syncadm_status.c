@@ -195,7 +195,7 @@ syncadm_cmd_status(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	st = site_status(&s, &err);
 	site_close(&s);
 	if (st == NULL)

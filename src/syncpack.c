@@ -166,7 +166,7 @@ main(int argc, char **argv)
 	if (all && (opt.nmoves || opt.nrequests))
 		tool_die(EXIT_TROUBLE, "--move and --request-move go with --to");
 	atomic_out_cleanup_on_signals();
-	if (site_open(&s, db, SITE_OPEN_POSTGRESQL, &err) != 0)
+	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	if (all && !s.hub) {
 		site_close(&s);

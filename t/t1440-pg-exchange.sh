@@ -1,8 +1,9 @@
 #!/bin/sh
 # A PostgreSQL hub exchanging with SQLite spokes through the tools:
 # syncpack at a spoke, syncunpack at the hub, syncpack --all back,
-# syncack both ways, status, locks and held records, deletes; and the
-# spokes end up with what a SQLite hub gives them from the same writes.
+# syncack both ways, status, locks and held records, deletes, a manual
+# conflict, a reconciliation; and the spokes end up with what a SQLite
+# hub gives them from the same writes.
 . "$SYNCPACK_SRC/t/lib.sh"
 . "$SYNCPACK_SRC/t/servers.sh"
 
@@ -199,14 +200,30 @@ test_expect_success 'the spokes of a PostgreSQL hub end up as those of a SQLite 
 	test "$(sqlite3 pg/b.db "select body from note")" = "c again"
 '
 
-test_expect_success 'reconciliation is refused on a PostgreSQL hub, before anything is written' '
+test_expect_success 'a reconciliation started by the PostgreSQL hub repairs a lost file, and syncdiff compares' '
 	pgworld ex6 &&
-	expect_code 2 syncdiff --request --to BSOC -o pg/usb -d "$PG_URI" &&
-	expect_err "^syncdiff: postgresql:///ex6\?.*: not yet available on a PostgreSQL site$" &&
-	expect_code 2 syncdiff --answer pg/usb/x.sxf -o pg/usb -d "$PG_URI" &&
-	expect_err "^syncdiff: postgresql:///ex6\?.*: not yet available on a PostgreSQL site$" &&
-	test "$(pg_sql -c "select count(*) from syncpack.flow")" = 0 &&
-	test -z "$(ls pg/usb)"
+	sqlite3 pg/b.db "insert into note(body) values ('"'"'a'"'"'), ('"'"'b'"'"')" &&
+	pg_sql -c "insert into article(label, price) values ('"'"'Chair'"'"', 12.5), ('"'"'Tenth'"'"', 0.1)" &&
+	round pg "$PG_URI" &&
+	expect_code 0 syncdiff "$PG_URI" pg/b.db --table note &&
+	expect_code 0 syncdiff "$PG_URI" pg/b.db --table article &&
+	sqlite3 pg/b.db "update note set body = '"'"'changed'"'"' where body = '"'"'a'"'"'" &&
+	syncpack -d pg/b.db --to ASOC -o lost.sxf 2>>log &&
+	expect_code 1 syncdiff "$PG_URI" pg/b.db --table note &&
+	grep -q "^differs	note	" out &&
+	mkdir -p pg/usb/done &&
+	expect_code 0 syncdiff -d "$PG_URI" --request --to BSOC -o pg/usb &&
+	expect_err "request flow [0-9]* to BSOC: 2 records from" &&
+	syncdiff -d pg/b.db --answer pg/usb/ASOC_BSOC_*_request.sxf -o pg/usb 2>>log &&
+	mv pg/usb/ASOC_BSOC_*_request.sxf pg/usb/done/ &&
+	recv "$PG_URI" pg &&
+	test "$(pg_sql -c "select body from note order by body" | tr "\n" " ")" = "b changed " &&
+	a=$(ls -t pg/usb/done/BSOC_ASOC_*_answer.sxf | head -1) &&
+	expect_code 0 syncdiff -d "$PG_URI" --answer "$a" -o pg/usb &&
+	recv pg/b.db pg &&
+	expect_code 0 syncdiff "$PG_URI" pg/b.db --table note &&
+	syncack -d pg/b.db --to ASOC -o pg/usb 2>>log && recv "$PG_URI" pg &&
+	test "$(syncack -d "$PG_URI" --flows --json | jq -r "[.[] | select(.kind == \"request\") | .status] | join(\" \")")" = complete
 '
 
 test_done

@@ -294,13 +294,32 @@ store_manifest_scan_open(struct site *s, const struct tracked_table *t,
     const struct store_manifest_column *cols, int ncols,
     const struct store_manifest_query *q, struct sp_error *err)
 {
-	/* A manifest reads the application's rows column by column, which
-	 * the PostgreSQL backend does only through its record store so far:
-	 * reconciliation is refused there, before anything is written. */
-	if (s->backend == SITE_POSTGRESQL) {
-		sp_error_set(err, "%s: reconciliation is not yet available on a "
-		    "PostgreSQL site", s->path);
-		return NULL;
-	}
-	return sqlite_manifest_scan_open(s, t, cols, ncols, q, err);
+	return VIA(s, manifest_scan_open)(s, t, cols, ncols, q, err);
+}
+
+/* The backend that opened sc. */
+static enum site_backend
+scan_backend(struct store_manifest_scan *sc)
+{
+	return ((struct store_manifest_scan_head *)(void *)sc)->backend;
+}
+
+int
+store_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err)
+{
+	return scan_backend(sc) == SITE_POSTGRESQL ?
+	    pg_manifest_scan_next(sc, row, err) :
+	    sqlite_manifest_scan_next(sc, row, err);
+}
+
+void
+store_manifest_scan_close(struct store_manifest_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	if (scan_backend(sc) == SITE_POSTGRESQL)
+		pg_manifest_scan_close(sc);
+	else
+		sqlite_manifest_scan_close(sc);
 }

@@ -31,13 +31,12 @@ struct site {
 	char *key_path;		/* owned: private key file */
 };
 
-/* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
- * PostgreSQL site has so far: everything of store/ but the manifests of
- * a reconciliation (store/manifest.h), which syncdiff needs. Without the
- * flag a PostgreSQL site is refused with "not yet available on a
- * PostgreSQL site". */
+/* site_open's flags. Every backend opens with every tool now;
+ * SITE_OPEN_POSTGRESQL, which once let a caller say it used only what a
+ * PostgreSQL site had, asks nothing more and goes once t/pgstore.c no
+ * longer names it. */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
-#define SITE_OPEN_POSTGRESQL	2
+#define SITE_OPEN_POSTGRESQL	0
 
 /* 1 when path names a PostgreSQL database (a postgresql:// or
  * postgres:// URI), 0 for a SQLite file. */

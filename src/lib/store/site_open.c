@@ -1,8 +1,7 @@
 /* site_open.c: picks a site's backend by the name of its database, and
  * the calls that then go to that backend: opening, and the tracked
- * tables as store/tables.h reads them. With store_open.c the one
- * place above the backends that names them. */
-#include <stdlib.h>
+ * tables as store/tables.h reads them. With store_open.c, site_peers.c
+ * and facets_*.c the places above the backends that name them. */
 #include <string.h>
 
 #include "store/pg/backend.h"
@@ -32,16 +31,9 @@ site_display_name(const char *path)
 int
 site_open(struct site *s, const char *path, int flags, struct sp_error *err)
 {
-	if (!site_is_postgresql(path))
-		return sqlite_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
-	if (!(flags & SITE_OPEN_POSTGRESQL)) {
-		char *shown = pg_uri_display(path);
-		sp_error_set(err, "%s: not yet available on a PostgreSQL site",
-		    shown ? shown : "postgresql://");
-		free(shown);
-		return -1;
-	}
-	return pg_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
+	if (site_is_postgresql(path))
+		return pg_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
+	return sqlite_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "store/flows.h"
 #include "store/held.h"
 #include "store/locks.h"
+#include "store/manifest.h"
 #include "store/moving.h"
 #include "store/outbox.h"
 #include "store/packing.h"
@@ -422,5 +423,15 @@ int pg_columns_load(struct site *s, const char *table, char ***columns,
 SP_MUST_CHECK
 int pg_table_rkey(struct site *s, const struct tracked_table *t,
     const char *const *values, int n, json_t **rkey, struct sp_error *err);
+
+/* The manifest scans (store/manifest.h) of a PostgreSQL site. */
+SP_MUST_CHECK
+struct store_manifest_scan *pg_manifest_scan_open(struct site *s,
+    const struct tracked_table *t, const struct store_manifest_column *cols,
+    int ncols, const struct store_manifest_query *q, struct sp_error *err);
+SP_MUST_CHECK
+int pg_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err);
+void pg_manifest_scan_close(struct store_manifest_scan *sc);
 
 #endif

@@ -422,11 +422,14 @@ SP_MUST_CHECK
 int sqlite_table_rkey(struct site *s, const struct tracked_table *t,
     const char *const *values, int n, json_t **rkey, struct sp_error *err);
 
-/* store_manifest_scan_open (store/manifest.h) of a SQLite site; its scans
- * are read and closed by store_manifest_scan_next and _close. */
+/* The manifest scans (store/manifest.h) of a SQLite site. */
 SP_MUST_CHECK
 struct store_manifest_scan *sqlite_manifest_scan_open(struct site *s,
     const struct tracked_table *t, const struct store_manifest_column *cols,
     int ncols, const struct store_manifest_query *q, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err);
+void sqlite_manifest_scan_close(struct store_manifest_scan *sc);
 
 #endif
