@@ -262,14 +262,20 @@ test_expect_success 'a lock, a purged tombstone and references are read' '
 	{
 		echo "{\"step\":\"locked\",\"table\":\"article\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"locked\",\"table\":\"item\",\"guid\":\"$g\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000050\"}"
 		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000050\"}"
 		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000050\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000051\"}"
+		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000051\"}"
 		echo "{\"step\":\"referenced\",\"guid\":\"$g\"}"
 	} >in &&
 	expect_code 0 pgstore "$PG_URI" apply <in &&
 	test "$(cat out)" = "locked 1
 locked 0
+lookup 0
 purged 1 CSOC 4
+purged 0  0
+lookup 0
 purged 0  0
 referenced 0"
 '

@@ -484,15 +484,33 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 {
 	struct store_pg *sp = (struct store_pg *)base;
 	struct pg_table *t;
+	struct pg_params p;
 	PGresult *res;
-	int found = pg_rec_find(sp, guid, &res, err);
+	int found;
 
 	if (row != NULL)
 		*row = NULL;
-	if (found >= 0)
-		remember(sp, guid, found ? res : NULL);
-	if (found <= 0)
-		return found;
+	if (pg_params_init(&p, 1, err) != 0)
+		return -1;
+	/* One row whether guid is known or not, with whether a purged
+	 * tombstone of it waits: the write of an unknown record asks that
+	 * next (store_purged_take). A vacuum keeps a tombstone in
+	 * syncpack.purged before it drops the record, so a record this one
+	 * snapshot does not know has its purged tombstone here if any. */
+	res = pg_param_text(&p, 0, guid, err) != 0 ? NULL : pg_stmt_run(sp,
+	    NULL, "SELECT " PG_RECORD_COLUMNS ", EXISTS (SELECT 1 FROM "
+	    "syncpack.purged WHERE guid = $1) FROM (SELECT 1) one LEFT JOIN "
+	    "syncpack.record r ON r.guid = $1", &p, err);
+	pg_params_free(&p);
+	if (res == NULL)
+		return -1;
+	found = !PQgetisnull(res, 0, 0);
+	remember(sp, guid, found ? res : NULL);
+	sp->seen_purged = PQgetvalue(res, 0, PG_RECORD_NCOLUMNS)[0] == 't';
+	if (!found) {
+		PQclear(res);
+		return 0;
+	}
 	pg_rec_from_row(sp, res, 0, rec);
 	t = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1)));
 	if (row != NULL && t != NULL && !rec->deleted && !PQgetisnull(res, 0,
@@ -501,6 +519,13 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 		    err) == 0 ? 1 : -1;
 	PQclear(res);
 	return found;
+}
+
+int
+pg_rec_no_purged(struct store_pg *sp, const char *guid)
+{
+	return sp->seen_guid[0] != '\0' && strcmp(sp->seen_guid, guid) == 0 &&
+	    !sp->seen_purged;
 }
 
 /* The live record of t whose key column holds key (its travelling

@@ -130,6 +130,8 @@ pg_store_purged_take(struct store *base, const char *guid,
 	PGresult *res = NULL;
 	int rc = -1;
 
+	if (pg_rec_no_purged(sp, guid))
+		return 0;
 	if (pg_params_init(&p, 1, err) != 0)
 		return -1;
 	/* Taken once: read and forgotten in one statement. */

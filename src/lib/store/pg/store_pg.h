@@ -101,6 +101,7 @@ struct store_pg {
 	 * this store moves records while an apply holds the clock. */
 	char seen_guid[33];
 	char *seen_rkey;
+	int seen_purged;	/* and a purged tombstone of it waited */
 };
 
 /* The site a store of this backend was opened over. */
@@ -191,6 +192,9 @@ int pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
 int pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
     struct sp_error *err);
 void pg_rec_forget(struct store_pg *sp);
+/* 1 when the last lookup was of guid and found no purged tombstone of
+ * it, so that store_purged_take need not ask. */
+int pg_rec_no_purged(struct store_pg *sp, const char *guid);
 /* The row of t whose key is rkey, as JSON by column: *row NULL when
  * there is none. */
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
