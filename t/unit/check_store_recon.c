@@ -216,6 +216,54 @@ START_TEST(manifest_values_are_typed)
 }
 END_TEST
 
+/* Values by the column's declared type, as every backend reads them. */
+START_TEST(manifest_values_of_typed_columns)
+{
+	static const struct store_manifest_column cols[] = {
+	    { "b", NULL, NULL }, { "n", NULL, NULL }, { "p", "parent", NULL },
+	    { "r", NULL, NULL }, { "t", NULL, NULL } };
+	struct store_manifest_query q = { 0 };
+	struct store_manifest_scan *sc;
+	struct store_manifest_row row;
+	struct tracked_table t;
+	struct sp_error err;
+	char p2[33];
+	int seen = 0;
+
+	app("CREATE TABLE typed(id INTEGER PRIMARY KEY, b BLOB, n INTEGER, "
+	    "p INTEGER REFERENCES parent(id), r REAL, t TEXT);"
+	    "INSERT INTO typed(b, n, p, r, t) VALUES (x'00ff', -7, 2, 0.25, "
+	    "'caf\xc3\xa9')");
+	track("typed", NULL);
+	reopen();
+	guid_of("parent", 2, p2);
+	ck_assert_int_eq(store_table_get(&site, "typed", &t, &err), 1);
+	sc = store_manifest_scan_open(&site, &t, cols, 5, &q, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	while (store_manifest_scan_next(sc, &row, &err) == 1) {
+		const struct store_value *v = row.values;
+
+		ck_assert_int_eq(v[0].kind, STORE_VALUE_BLOB);
+		ck_assert_uint_eq(v[0].n, 2);
+		ck_assert(memcmp(v[0].bytes, "\x00\xff", 2) == 0);
+		ck_assert_int_eq(v[1].kind, STORE_VALUE_INTEGER);
+		ck_assert_int_eq(v[1].integer, -7);
+		ck_assert_int_eq(v[2].kind, STORE_VALUE_TEXT);
+		ck_assert_uint_eq(v[2].n, 32);
+		ck_assert(memcmp(v[2].bytes, p2, 32) == 0);
+		ck_assert_int_eq(v[3].kind, STORE_VALUE_REAL);
+		ck_assert(v[3].real == 0.25);
+		ck_assert_int_eq(v[4].kind, STORE_VALUE_TEXT);
+		ck_assert_uint_eq(v[4].n, 5);
+		ck_assert(memcmp(v[4].bytes, "caf\xc3\xa9", 5) == 0);
+		seen++;
+	}
+	ck_assert_int_eq(seen, 1);
+	store_manifest_scan_close(sc);
+	tracked_table_free(&t);
+}
+END_TEST
+
 START_TEST(manifest_query_filters)
 {
 	struct store_manifest_query q = { 0 };
@@ -491,6 +539,7 @@ main(void)
 	if (fixture_sqlite_only("manifest_values_are_typed", "a column holds "
 	    "values of one type"))
 		tcase_add_test(tc, manifest_values_are_typed);
+	tcase_add_test(tc, manifest_values_of_typed_columns);
 	tcase_add_test(tc, manifest_query_filters);
 	tcase_add_test(tc, reconcile_flows);
 	tcase_add_test(tc, status_counts);
