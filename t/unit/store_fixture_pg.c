@@ -24,22 +24,20 @@ server(const char *what)
 	return v;
 }
 
-/* A connection to conninfo (a URI, or NULL for keys and values). The
- * library defines libpq's functions itself, forwarding to the libpq that
- * pq_load loads (store/pg/pq_load.c): the fixture's calls go there too. */
+/* A connection to conninfo (a URI or keywords). The library defines
+ * libpq's functions itself, forwarding to the libpq that pq_load loads
+ * (store/pg/pq_load.c): the fixture's calls go there too, and the
+ * fixture links no libpq of its own. */
 static PGconn *
-connect_to(const char *conninfo, const char *const *keys,
-    const char *const *values)
+connect_to(const char *conninfo)
 {
 	struct sp_error err;
 	PGconn *c;
 
 	ck_assert_msg(pq_load(&err) == 0, "%s", err.msg);
-	c = conninfo ? PQconnectdb(conninfo) :
-	    PQconnectdbParams(keys, values, 0);
+	c = PQconnectdb(conninfo);
 	ck_assert_msg(c != NULL && PQstatus(c) == CONNECTION_OK, "%s: %s",
-	    conninfo ? conninfo : values[3], c ? PQerrorMessage(c) :
-	    "out of memory");
+	    conninfo, c ? PQerrorMessage(c) : "out of memory");
 	return c;
 }
 
@@ -47,11 +45,13 @@ connect_to(const char *conninfo, const char *const *keys,
 static PGconn *
 connect_as(const char *role, const char *db)
 {
-	const char *keys[] = { "host", "port", "user", "dbname", NULL };
-	const char *values[] = { server("SYNCPACK_TEST_PG_HOST"),
-	    server("SYNCPACK_TEST_PG_PORT"), role, db, NULL };
+	char conninfo[PATH_MAX + 128];
 
-	return connect_to(NULL, keys, values);
+	ck_assert_int_lt(snprintf(conninfo, sizeof(conninfo),
+	    "host=%s port=%s user=%s dbname=%s",
+	    server("SYNCPACK_TEST_PG_HOST"), server("SYNCPACK_TEST_PG_PORT"),
+	    role, db), (int)sizeof(conninfo));
+	return connect_to(conninfo);
 }
 
 /* Runs sql as the superuser on the database postgres. */
@@ -289,7 +289,7 @@ app_exec(PGconn *c, const char *sql, int rows)
 void
 fixture_app(const char *path, const char *sql)
 {
-	PGconn *c = connect_to(path, NULL, NULL);
+	PGconn *c = connect_to(path);
 	PGresult *r = app_exec(c, sql, 0);
 
 	PQclear(r);
@@ -303,7 +303,7 @@ fixture_app(const char *path, const char *sql)
 long long
 fixture_app_int(const char *path, const char *sql)
 {
-	PGconn *c = connect_to(path, NULL, NULL);
+	PGconn *c = connect_to(path);
 	PGresult *r = app_exec(c, sql, 1);
 	const char *v;
 	long long n;
