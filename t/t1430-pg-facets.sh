@@ -109,6 +109,9 @@ test_expect_success 'an ack waits in the outbox of a PostgreSQL hub while the se
 	worlds facets4 &&
 	syncunpack -d "$PG_URI" --refuse pg/usb/f1.sxf 2>/dev/null &&
 	root="${SFTP_ROOT}box/" &&
+	expect_code 2 syncack -d "$PG_URI" --to BSOC -o "$root" $sftp_opts &&
+	expect_err "postgresql:///facets4\?.*: a PostgreSQL site has no folder for its outbox next to the database: give --outbox DIR$" &&
+	test "$(pg_sql -c "select count(*) from syncpack.flow where direction = '"'"'out'"'"'")" = 0 &&
 	sshd_stop &&
 	expect_code 1 syncack -d "$PG_URI" --to BSOC -o "$root" --outbox ob \
 		$sftp_opts --retry 0 &&
@@ -116,6 +119,10 @@ test_expect_success 'an ack waits in the outbox of a PostgreSQL hub while the se
 	test "$(ls ob)" = ASOC_BSOC_000001_ack.sxf &&
 	test "$(pg_sql -c "select name || '"'"' '"'"' || peer || '"'"' '"'"' || kind from syncpack.outbox")" = \
 		"ASOC_BSOC_000001_ack.sxf BSOC ack" &&
+	expect_code 2 syncack -d "$PG_URI" --to BSOC -o "$root" $sftp_opts &&
+	grep -q "files wait in the outbox; give --outbox DIR to deliver them$" err &&
+	test "$(ls ob)" = ASOC_BSOC_000001_ack.sxf &&
+	test "$(pg_sql -c "select count(*) from syncpack.outbox")" = 1 &&
 	sshd_start $SSH_PORT &&
 	expect_code 0 syncack -d "$PG_URI" --to BSOC -o "$root" --outbox ob $sftp_opts &&
 	test -z "$(ls ob)" &&
