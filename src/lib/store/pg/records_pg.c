@@ -66,14 +66,19 @@ kind_of(const char *base)
 /* Every column of t (alias: NULL or a table alias) in the form it
  * travels, for a SELECT list; malloc'd, NULL when out of memory. */
 static char *
-select_list(const struct pg_table *t, const char *alias)
+select_list(const struct pg_table *t, const char *alias, int named)
 {
 	char *list = strdup(""), *next, *e;
 
 	for (int i = 0; i < t->ncolumns && list != NULL; i++) {
+		char as[24] = "";
+
+		/* Named c0, c1...: the columns of a subquery, apart. */
+		if (named)
+			snprintf(as, sizeof(as), " AS c%d", i);
 		if ((e = pg_value_select(t->kinds[i], alias, t->qcolumns[i]))
-		    == NULL || asprintf(&next, "%s%s%s", list, i ? ", " : "", e)
-		    < 0)
+		    == NULL || asprintf(&next, "%s%s%s%s", list, i ? ", " : "",
+		    e, as) < 0)
 			next = NULL;
 		free(e);
 		free(list);
@@ -83,27 +88,30 @@ select_list(const struct pg_table *t, const char *alias)
 }
 
 /* The SELECT of a row by its key, and the page of changed records of t
- * with their rows (changes_page's parameters), each row found by its
- * key: the CASE keeps the cast of rkey to the key's type to t's own
- * records. */
+ * with their rows (changes_page's parameters). The page of records is
+ * taken first, then each row by its key (a LATERAL subquery, which the
+ * LIMIT keeps from becoming a join of the whole table): the plan stays
+ * 500 index lookups whatever the statistics say, which lag behind right
+ * after a large apply. */
 static int
 row_queries(struct pg_table *t)
 {
-	char *plain = select_list(t, NULL), *joined = select_list(t, "x");
-	int ok = plain != NULL && joined != NULL &&
+	char *plain = select_list(t, NULL, 0), *named = select_list(t, "y", 1);
+	int ok = plain != NULL && named != NULL &&
 	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s = $1", plain,
 	    t->name, t->qpk) >= 0 &&
 	    asprintf(&t->changes, "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
-	    "r.rkey), x.%1$s IS NOT NULL, %2$s FROM syncpack.record r JOIN "
-	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN %3$s x ON "
-	    "x.%1$s = (CASE WHEN r.tbl = %4$lld THEN r.rkey END)::%5$s WHERE "
-	    "r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq <= $2::bigint) "
-	    "AND r.tbl = $3::bigint ORDER BY r.lseq LIMIT 500", t->qpk,
-	    joined, t->name, t->id, t->types[t->key_col]) >= 0;
+	    "r.rkey), x.* FROM (SELECT * FROM syncpack.record r WHERE r.tbl = "
+	    "$3::bigint AND r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq "
+	    "<= $2::bigint) ORDER BY r.lseq LIMIT 500) r JOIN "
+	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN LATERAL (SELECT"
+	    " true AS found, %2$s FROM %3$s y WHERE y.%1$s = r.rkey::%4$s LIMIT"
+	    " 1) x ON true ORDER BY r.lseq", t->qpk, named, t->name,
+	    t->types[t->key_col]) >= 0;
 
 	free(plain);
-	free(joined);
+	free(named);
 	return ok ? 0 : -1;
 }
 
