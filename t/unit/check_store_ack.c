@@ -26,12 +26,9 @@ setup(void)
 	struct sp_error err;
 	char path[128];
 
-	strcpy(dir, "/tmp/check_store_ack.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_msg(site_init(path, "HUB", 1, NULL, NULL, &err) == 0, "%s",
-	    err.msg);
-	ck_assert_msg(site_open(&site, path, 0, &err) == 0, "%s", err.msg);
+	fixture_dir_make(dir, sizeof(dir), "check_store_ack");
+	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
+	ck_assert_msg(site_open(&site, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 }
 
 static void

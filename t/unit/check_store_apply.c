@@ -32,12 +32,9 @@ setup(void)
 {
 	char path[128];
 
-	strcpy(dir, "/tmp/check_store_apply.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_msg(site_init(path, "HUB", 1, NULL, NULL, &err) == 0, "%s",
-	    err.msg);
-	ck_assert_msg(site_open(&site, path, 0, &err) == 0, "%s", err.msg);
+	fixture_dir_make(dir, sizeof(dir), "check_store_apply");
+	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
+	ck_assert_msg(site_open(&site, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 	store = store_open(&site, &err);
 	ck_assert_msg(store != NULL, "%s", err.msg);
 	ck_assert_msg(store_begin_apply(store, &err) == 0, "%s", err.msg);

@@ -73,11 +73,9 @@ setup(void)
 	struct sp_error err;
 	char path[128];
 
-	strcpy(dir, "/tmp/check_store_listings.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "HUB", 1, NULL, NULL, &err), 0);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	fixture_dir_make(dir, sizeof(dir), "check_store_listings");
+	fixture_site_init(path, sizeof(path), dir, "hub", "HUB", 1);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 static void
@@ -282,6 +280,26 @@ START_TEST(test_operator_lists)
 	    "resolved=2024-01-03\n"
 	    "id=#2 tbl=customer guid=C2 peer=SP01 flow=#4 detected=2024-01-02 "
 	    "resolved=unresolved\n");
+	/* What every backend lists of the locks: by table, nobody as -; the
+	 * keys' order is test_lock_list's. */
+	reset();
+	ck_assert_int_eq(store_list_locks(&site, collect, &rows, &err), 0);
+	ck_assert_int_eq(rows.count, 3);
+	ck_assert_ptr_eq(strstr(rows.text, "tbl=country rkey=CH locked_by=bob "
+	    "since=2024-01-03\n"), rows.text);
+	ck_assert_ptr_nonnull(strstr(rows.text, " locked_by=- "
+	    "since=2024-01-02\n"));
+}
+END_TEST
+
+/* SQLite only: a lock's key there keeps the type of the value locked; on
+ * PostgreSQL it is the key's text (a key column has one type), listed as
+ * text. */
+START_TEST(test_lock_list)
+{
+	struct sp_error err;
+
+	fixture();
 	reset();
 	ck_assert_int_eq(store_list_locks(&site, collect, &rows, &err), 0);
 	/* Keys keep their own type: 2 sorts before 10. */
@@ -335,9 +353,8 @@ peer_pem(const char *id)
 	char path[128];
 	char *pem;
 
-	snprintf(path, sizeof(path), "%s/%s.db", dir, id);
-	ck_assert_int_eq(site_init(path, id, 0, NULL, NULL, &err), 0);
-	ck_assert_int_eq(site_open(&other, path, 0, &err), 0);
+	fixture_site_init(path, sizeof(path), dir, id, id, 0);
+	ck_assert_int_eq(site_open(&other, path, FIXTURE_OPEN, &err), 0);
 	pem = site_public_pem(&other, &err);
 	ck_assert_ptr_nonnull(pem);
 	site_close(&other);
@@ -391,6 +408,8 @@ main(void)
 	tcase_add_test(tc, test_protocol);
 	tcase_add_test(tc, test_transfers);
 	tcase_add_test(tc, test_operator_lists);
+	if (fixture_sqlite_only("test_lock_list", "lock keys are text"))
+		tcase_add_test(tc, test_lock_list);
 	tcase_add_test(tc, test_tables);
 	tcase_add_test(tc, test_stop);
 	tcase_add_test(tc, test_peers);

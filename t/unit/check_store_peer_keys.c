@@ -25,10 +25,8 @@ make_site(const char *id, int is_hub, struct site *keep)
 	char path[128];
 	char *pem;
 
-	snprintf(path, sizeof(path), "%s/%s.db", dir, id);
-	ck_assert_msg(site_init(path, id, is_hub, NULL, NULL, &err) == 0, "%s",
-	    err.msg);
-	ck_assert_msg(site_open(&s, path, 0, &err) == 0, "%s", err.msg);
+	fixture_site_init(path, sizeof(path), dir, id, id, is_hub);
+	ck_assert_msg(site_open(&s, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 	pem = site_public_pem(&s, &err);
 	ck_assert_msg(pem != NULL, "%s", err.msg);
 	if (keep != NULL)
@@ -168,8 +166,8 @@ START_TEST(a_new_signing_key_replaces_the_old_one)
 	ck_assert(store_peer_set_signing_pub(&hub, "BSOC", csoc_pem, &err) == 0);
 	key = site_peer_key(&hub, "BSOC", &err);
 	ck_assert_msg(key != NULL, "%s", err.msg);
-	snprintf(path, sizeof(path), "%s/CSOC.db", dir);
-	ck_assert_msg(site_open(&s, path, 0, &err) == 0, "%s", err.msg);
+	fixture_site_path(path, sizeof(path), dir, "CSOC");
+	ck_assert_msg(site_open(&s, path, FIXTURE_OPEN, &err) == 0, "%s", err.msg);
 	want = site_private_key(&s, &err);
 	ck_assert_msg(want != NULL, "%s", err.msg);
 	ck_assert_int_eq(EVP_PKEY_eq(key, want), 1);

@@ -25,22 +25,27 @@ app(const char *sql)
 	fixture_app(path, sql);
 }
 
+/* The tracking calls of the site's backend (store/tables.h). */
+static const struct store_tables_ops *
+tables(void)
+{
+	return store_tables_ops(&site);
+}
+
 static void
 setup(void)
 {
 	struct sp_error err;
 
-	strcpy(dir, "/tmp/check_store_tables.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ck_assert_int_eq(site_init(path, "ASOC", 1, NULL, NULL, &err), 0);
+	fixture_dir_make(dir, sizeof(dir), "check_store_tables");
+	fixture_site_init(path, sizeof(path), dir, "hub", "ASOC", 1);
 	app("CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);"
 	    "CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER "
 	    "REFERENCES parent(id), label TEXT);"
-	    "CREATE TABLE natural(code TEXT PRIMARY KEY, v);"
+	    "CREATE TABLE country(code TEXT PRIMARY KEY, v TEXT);"
 	    "CREATE TABLE composite(a, b, PRIMARY KEY (a, b));"
 	    "CREATE TABLE nokey(x)");
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 static void
@@ -57,7 +62,7 @@ reopen(void)
 	struct sp_error err;
 
 	site_close(&site);
-	ck_assert_int_eq(site_open(&site, path, 0, &err), 0);
+	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
 }
 
 /* A policy for table as `syncadm track` would make it; free the names. */
@@ -77,7 +82,6 @@ policy(const char *table, const char *pk, int pk_integer)
 	strcpy(t.conflict, "manual");
 	strcpy(t.key, pk_integer ? "local" : "natural");
 	t.freeze = 1;
-	t.movable = 1;
 	return t;
 }
 
@@ -88,7 +92,7 @@ save(struct tracked_table *t)
 	struct sp_error err;
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_msg(store_table_save(&site, t, &err) == 0, "%s", err.msg);
+	ck_assert_msg(tables()->table_save(&site, t, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_gt(t->id, 0);
 }
@@ -124,11 +128,14 @@ START_TEST(schema_is_read_as_declared)
 	char **cols, *pk;
 	int n, integer, ncols;
 
-	ck_assert_int_eq(store_table_exists(&site, "parent", &err), 1);
-	ck_assert_int_eq(store_table_exists(&site, "missing", &err), 0);
-	ck_assert_int_eq(store_column_exists(&site, "child", "label", &err), 1);
-	ck_assert_int_eq(store_column_exists(&site, "child", "Label", &err), 0);
-	ck_assert_int_eq(store_column_exists(&site, "child", "name", &err), 0);
+	ck_assert_int_eq(tables()->table_exists(&site, "parent", &err), 1);
+	ck_assert_int_eq(tables()->table_exists(&site, "missing", &err), 0);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "label",
+	    &err), 1);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "Label",
+	    &err), 0);
+	ck_assert_int_eq(tables()->column_exists(&site, "child", "name",
+	    &err), 0);
 	ck_assert_int_eq(tracked_columns_load(&site, "child", &cols, &n, &err),
 	    0);
 	ck_assert_int_eq(n, 3);
@@ -147,12 +154,24 @@ START_TEST(schema_is_read_as_declared)
 	ck_assert_str_eq(pk, "id");
 	ck_assert_int_eq(integer, 1);
 	free(pk);
-	ck_assert_int_eq(store_table_primary_key(&site, "natural", &pk,
+	ck_assert_int_eq(store_table_primary_key(&site, "country", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 1);
 	ck_assert_str_eq(pk, "code");
 	ck_assert_int_eq(integer, 0);
 	free(pk);
+}
+END_TEST
+
+/* A key of several columns travels as their list, a table without one
+ * is named by its rowid: SQLite only, PostgreSQL refuses both (syncpack(7),
+ * "A HUB ON POSTGRESQL"). */
+START_TEST(keys_of_several_columns_or_none)
+{
+	struct sp_error err;
+	char *pk;
+	int integer, ncols;
+
 	ck_assert_int_eq(store_table_primary_key(&site, "composite", &pk,
 	    &integer, &ncols, &err), 0);
 	ck_assert_int_eq(ncols, 2);
@@ -170,17 +189,16 @@ END_TEST
 
 START_TEST(policy_round_trip_keeps_id)
 {
-	struct tracked_table t = policy("natural", "code", 0), got;
+	struct tracked_table t = policy("country", "code", 0), got;
 	struct sp_error err;
 	long long id;
 
 	t.window = strdup("v");
-	t.rowversion_column = 1;
 	save(&t);
 	id = t.id;
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.id, id);
-	ck_assert_str_eq(got.name, "natural");
+	ck_assert_str_eq(got.name, "country");
 	ck_assert_str_eq(got.pk, "code");
 	ck_assert_int_eq(got.pk_integer, 0);
 	ck_assert_str_eq(got.owner, "creator");
@@ -189,8 +207,8 @@ START_TEST(policy_round_trip_keeps_id)
 	ck_assert_str_eq(got.key, "natural");
 	ck_assert_str_eq(got.window, "v");
 	ck_assert_int_eq(got.freeze, 1);
-	ck_assert_int_eq(got.movable, 1);
-	ck_assert_int_eq(got.rowversion_column, 1);
+	ck_assert_int_eq(got.movable, 0);
+	ck_assert_int_eq(got.rowversion_column, 0);
 	ck_assert_int_eq(got.tracked, 1);
 	tracked_table_free(&got);
 	ck_assert_int_eq(store_table_get(&site, "parent", &got, &err), 0);
@@ -202,18 +220,68 @@ START_TEST(policy_round_trip_keeps_id)
 	t.id = 0;
 	save(&t);
 	ck_assert_int_eq(t.id, id);
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_str_eq(got.owner, "shared");
 	ck_assert_ptr_null(got.window);
 	tracked_table_free(&got);
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_int_eq(store_table_untrack(&site, id, &err), 0);
+	ck_assert_int_eq(tables()->table_untrack(&site, id, &err), 0);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
-	ck_assert_int_eq(store_table_get(&site, "natural", &got, &err), 1);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
 	ck_assert_int_eq(got.tracked, 0);
 	ck_assert_int_eq(got.id, id);
 	tracked_table_free(&got);
+	tracked_table_free(&t);
+}
+END_TEST
+
+/* Movable tables and rowversion columns: SQLite only, PostgreSQL refuses
+ * both (syncpack(7), "A HUB ON POSTGRESQL"). */
+START_TEST(movable_and_rowversion_policies)
+{
+	struct tracked_table t = policy("country", "code", 0), got;
+	struct sp_error err;
+
+	t.movable = 1;
+	t.rowversion_column = 1;
+	save(&t);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
+	ck_assert_int_eq(got.movable, 1);
+	ck_assert_int_eq(got.rowversion_column, 1);
+	ck_assert_int_eq(got.freeze, 1);
+	tracked_table_free(&got);
+	tracked_table_free(&t);
+}
+END_TEST
+
+/* What PostgreSQL refuses of the two cases above, refused with the
+ * reason, and nothing saved. */
+START_TEST(refused_on_postgresql)
+{
+	struct tracked_table t = policy("country", "code", 0), got;
+	struct sp_error err;
+	char *pk = NULL;
+	int integer, ncols;
+
+	t.movable = 1;
+	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--movable"));
+	t.movable = 0;
+	t.rowversion_column = 1;
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--rowversion-column"));
+	store_tx_rollback(&site);
+	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 0);
+	ck_assert_int_eq(store_table_primary_key(&site, "composite", &pk,
+	    &integer, &ncols, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "composite primary key"));
+	ck_assert_ptr_null(pk);
+	ck_assert_int_eq(store_table_primary_key(&site, "nokey", &pk,
+	    &integer, &ncols, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no primary key"));
+	free(pk);
 	tracked_table_free(&t);
 }
 END_TEST
@@ -224,7 +292,7 @@ START_TEST(rollback_records_nothing)
 	struct sp_error err;
 
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_int_eq(store_table_save(&site, &t, &err), 0);
+	ck_assert_int_eq(tables()->table_save(&site, &t, &err), 0);
 	store_tx_rollback(&site);
 	ck_assert_int_eq(store_table_get(&site, "parent", &got, &err), 0);
 	/* Rolling back with nothing open is harmless. */
@@ -251,7 +319,7 @@ START_TEST(tracked_tables_and_foreign_keys)
 	ck_assert_str_eq(names[1], "parent");
 	tracked_columns_free(names, n);
 
-	ck_assert_int_eq(store_fks_refresh(&site, &err), 0);
+	ck_assert_int_eq(tables()->fks_refresh(&site, &err), 0);
 	ck_assert_int_eq(tracked_fks_load(&site, "child", &fks, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(fks[0].col, "parent_id");
@@ -268,8 +336,8 @@ START_TEST(tracked_tables_and_foreign_keys)
 	free(parents);
 
 	/* An untracked parent's references travel as plain values. */
-	ck_assert_int_eq(store_table_untrack(&site, p.id, &err), 0);
-	ck_assert_int_eq(store_fks_refresh(&site, &err), 0);
+	ck_assert_int_eq(tables()->table_untrack(&site, p.id, &err), 0);
+	ck_assert_int_eq(tables()->fks_refresh(&site, &err), 0);
 	ck_assert_int_eq(tracked_fks_load(&site, "child", &fks, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 	tracked_fks_free(fks, n);
@@ -292,18 +360,21 @@ START_TEST(adopt_and_capture)
 	struct sp_error err;
 
 	strcpy(t.owner, "shared");
-	t.freeze = t.movable = 0;
-	t.rowversion_column = 1;
+	t.freeze = 0;
+	/* With a rowversion column where there are (not on PostgreSQL,
+	 * which refuses them). */
+	t.rowversion_column = !fixture_postgresql();
 	app("INSERT INTO parent(id, name) VALUES (1, 'a'), (2, 'b')");
 	save(&t);
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_msg(store_table_adopt(&site, &t, &err) == 0, "%s", err.msg);
-	ck_assert_msg(store_capture_install(&site, &t, &err) == 0, "%s",
+	ck_assert_msg(tables()->table_adopt(&site, &t, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(tables()->capture_install(&site, &t, &err) == 0, "%s",
 	    err.msg);
 	ck_assert_int_eq(store_tx_commit(&site, &err), 0);
 	ck_assert_int_eq(records("parent"), 2);
-	ck_assert_int_eq(store_column_exists(&site, "parent",
-	    "parent_rowversion", &err), 1);
+	ck_assert_int_eq(tables()->column_exists(&site, "parent",
+	    "parent_rowversion", &err), t.rowversion_column);
 
 	/* Installed, the capture sees the application's changes. */
 	app("INSERT INTO parent(id, name) VALUES (3, 'c')");
@@ -311,12 +382,12 @@ START_TEST(adopt_and_capture)
 	ck_assert_int_eq(records("parent"), 3);
 
 	/* Removed, it does not, until the rows are adopted again. */
-	ck_assert_int_eq(store_capture_remove(&site, t.id, &err), 0);
-	ck_assert_int_eq(store_capture_remove(&site, t.id, &err), 0);
+	ck_assert_int_eq(tables()->capture_remove(&site, t.id, &err), 0);
+	ck_assert_int_eq(tables()->capture_remove(&site, t.id, &err), 0);
 	app("INSERT INTO parent(id, name) VALUES (4, 'd')");
 	reopen();
 	ck_assert_int_eq(records("parent"), 3);
-	ck_assert_int_eq(store_table_adopt(&site, &t, &err), 0);
+	ck_assert_int_eq(tables()->table_adopt(&site, &t, &err), 0);
 	ck_assert_int_eq(records("parent"), 4);
 	tracked_table_free(&t);
 }
@@ -330,7 +401,15 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, schema_is_read_as_declared);
+	if (fixture_sqlite_only("keys_of_several_columns_or_none",
+	    "composite keys and tables without one are refused"))
+		tcase_add_test(tc, keys_of_several_columns_or_none);
 	tcase_add_test(tc, policy_round_trip_keeps_id);
+	if (fixture_sqlite_only("movable_and_rowversion_policies",
+	    "movable tables and rowversion columns are refused"))
+		tcase_add_test(tc, movable_and_rowversion_policies);
+	if (fixture_postgresql())
+		tcase_add_test(tc, refused_on_postgresql);
 	tcase_add_test(tc, rollback_records_nothing);
 	tcase_add_test(tc, tracked_tables_and_foreign_keys);
 	tcase_add_test(tc, adopt_and_capture);

@@ -1,7 +1,8 @@
 /* apply_record.c: the decision for one incoming record: ownership,
  * locks, versions, conflicts by policy, parents, schema; then the write.
  * The order of versions is apply_decide.c's, the deletes decided apart
- * apply_delete.c's. */
+ * apply_delete.c's, whether a version can be written here
+ * apply_parents.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,65 +24,6 @@ apply_outcome_name(enum apply_outcome o)
 	};
 
 	return names[o];
-}
-
-static void
-policy_cache_free(struct policy_cache *pc)
-{
-	if (pc == NULL)
-		return;
-	for (int i = 0; i < pc->n; i++)
-		tracked_table_free(&pc->e[i].t);
-	free(pc->e);
-	free(pc);
-}
-
-int
-policy_find(struct apply_ctx *ac, const char *table, struct policy_entry **out,
-    struct sp_error *err)
-{
-	struct policy_cache *pc = ac->policies;
-	struct policy_entry *e, *grown;
-	int found;
-
-	*out = NULL;
-	for (int i = 0; i < pc->n; i++)
-		if (strcmp(pc->e[i].t.name, table) == 0) {
-			*out = &pc->e[i];
-			return 1;
-		}
-	grown = realloc(pc->e, (size_t)(pc->n + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return sp_error_set(err, "out of memory");
-	pc->e = grown;
-	e = &pc->e[pc->n];
-	memset(e, 0, sizeof(*e));
-	found = tracked_table_load(ac->site, table, &e->t, err);
-	if (found <= 0)
-		return found;
-	if (!e->t.tracked) {
-		tracked_table_free(&e->t);
-		return 0;
-	}
-	found = store_columns(ac->store, table, &e->columns, &e->ncolumns,
-	    err);
-	if (found <= 0) {
-		tracked_table_free(&e->t);
-		return found < 0 ? -1 : sp_error_set(err, "%s: tracked, but "
-		    "unknown to the store opened before it was", table);
-	}
-	pc->n++;
-	*out = e;
-	return 1;
-}
-
-static int
-has_column(const struct policy_entry *e, const char *col)
-{
-	for (int i = 0; i < e->ncolumns; i++)
-		if (strcmp(e->columns[i], col) == 0)
-			return 1;
-	return 0;
 }
 
 /* 1 when the incoming version lacks a column this site's table has (the
@@ -137,107 +79,6 @@ record_locked(struct apply_ctx *ac, const char *table, const char *guid,
 	if (!ac->any_lock)
 		return 0;
 	return store_locked(ac->store, table, guid, err);
-}
-
-/* Replaces each foreign key's value with the parent's local key; sets
- * reason and returns 1 when a parent is missing or older than required. */
-static int
-translate_parents(struct apply_ctx *ac, struct wire_record *w, char *reason,
-    size_t rlen, struct sp_error *err)
-{
-	const char *col;
-	json_t *ref;
-
-	if (w->fk == NULL)
-		return 0;
-	json_object_foreach(w->fk, col, ref) {
-		json_t *t = json_object_get(ref, "table");
-		json_t *g = json_object_get(ref, "guid");
-		json_t *rv = json_object_get(ref, "rowversion");
-		/* A column of a composite reference names the parent's column
-		 * it holds; a single one holds the parent's key. */
-		json_t *pcol = json_object_get(ref, "column");
-		struct store_record parent;
-		struct policy_entry *pp;
-		json_t *prow = NULL, *value;
-		int found, via;
-
-		if (!json_is_string(t) || !json_is_string(g) ||
-		    !json_is_integer(rv) || (pcol != NULL &&
-		    !json_is_string(pcol))) {
-			snprintf(reason, rlen, "bad foreign key %s", col);
-			return 2;
-		}
-		/* A parent merged into another here is that one. */
-		found = lookup_resolved(ac, json_string_value(g), &parent,
-		    &prow, &via, err);
-		if (found < 0)
-			return -1;
-		if (!found || parent.deleted || prow == NULL) {
-			snprintf(reason, rlen, "parent %s %s %s", json_string_value(t),
-			    json_string_value(g), found ? "is deleted" : "is missing");
-			json_decref(prow);
-			return 1;
-		}
-		/* The rowversion the child needs counts the merged record's
-		 * changes, not those of the one it merged into. */
-		if (!via && parent.rowversion < json_integer_value(rv)) {
-			snprintf(reason, rlen, "parent %s %s is at rowversion %lld, "
-			    "the record needs %lld", json_string_value(t),
-			    json_string_value(g), parent.rowversion,
-			    (long long)json_integer_value(rv));
-			json_decref(prow);
-			return 1;
-		}
-		found = policy_find(ac, parent.table, &pp, err);
-		if (found <= 0) {
-			json_decref(prow);
-			if (found < 0)
-				return -1;
-			snprintf(reason, rlen, "parent table %s is not tracked here",
-			    parent.table);
-			return 1;
-		}
-		value = json_object_get(prow, pcol ? json_string_value(pcol)
-		    : pp->t.pk);
-		if (value == NULL) {
-			snprintf(reason, rlen, "parent %s %s has no column %s",
-			    json_string_value(t), json_string_value(g), pcol ?
-			    json_string_value(pcol) : pp->t.pk);
-			json_decref(prow);
-			return 2;
-		}
-		if (w->columns != NULL && json_object_set(w->columns, col,
-		    value) != 0) {
-			json_decref(prow);
-			return sp_error_set(err, "out of memory");
-		}
-		json_decref(prow);
-	}
-	return 0;
-}
-
-/* 0 when upsert w can be written here, its references made local keys;
- * 1 with *o and reason set when a column or a parent is not; -1: error. */
-static int
-writable_here(struct apply_ctx *ac, const struct policy_entry *p,
-    struct wire_record *w, enum apply_outcome *o, char *reason, size_t rlen,
-    struct sp_error *err)
-{
-	const char *col;
-	json_t *v;
-	int r;
-
-	json_object_foreach(w->columns, col, v)
-		if (!has_column(p, col)) {
-			snprintf(reason, rlen, "schema: table %s has no column %s "
-			    "here", w->rec.table, col);
-			*o = OUTCOME_HELD;
-			return 1;
-		}
-	if ((r = translate_parents(ac, w, reason, rlen, err)) > 0)
-		*o = r == 1 ? OUTCOME_HELD : OUTCOME_REJECTED;
-	return r < 0 ? -1 : r > 0;
 }
 
 static int

@@ -22,6 +22,21 @@ struct policy_cache {
 
 /* 1 and *out for a table tracked here, 0 when it is not, -1 on error.
  * *out stays valid until the next call, which may grow the cache. */
+/* The policy cache of an apply (apply_policy.c). */
+void policy_cache_free(struct policy_cache *pc);
+
+/* 1 when table e has column col here. */
+int policy_has_column(const struct policy_entry *e, const char *col);
+
+/* 0 when upsert w can be written here, its references made local keys;
+ * 1 with *o and reason set when a column or a parent is not (held, or
+ * rejected for a reference that cannot be read); -1: error
+ * (apply_parents.c). */
+SP_MUST_CHECK
+int writable_here(struct apply_ctx *ac, const struct policy_entry *p,
+    struct wire_record *w, enum apply_outcome *o, char *reason, size_t rlen,
+    struct sp_error *err);
+
 SP_MUST_CHECK
 int policy_find(struct apply_ctx *ac, const char *table,
     struct policy_entry **out, struct sp_error *err);
