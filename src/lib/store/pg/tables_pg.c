@@ -296,9 +296,24 @@ pg_capture_remove(struct site *s, long long id, struct sp_error *err)
 static int
 pg_fks_refresh(struct site *s, struct sp_error *err)
 {
-	(void)s;
-	(void)err;
-	return 0;
+	/* Every single-column foreign key between tracked tables, from the
+	 * catalogue, as store_fks_refresh takes them from SQLite's pragma
+	 * (keys have one column here: composite ones are refused). ref
+	 * numbers the constraint within its table, as SQLite's id does. */
+	return pg_script(s, "DELETE FROM syncpack.fk;"
+	    "INSERT INTO syncpack.fk(tbl, col, parent, parent_col, ref) "
+	    "SELECT c.id, a.attname, p.id, pa.attname, row_number() OVER "
+	    "(PARTITION BY c.id ORDER BY k.conname) - 1 "
+	    "FROM syncpack.tracked_table c "
+	    "JOIN pg_constraint k ON k.conrelid = to_regclass(c.name) AND "
+	    "k.contype = 'f' AND cardinality(k.conkey) = 1 "
+	    "JOIN syncpack.tracked_table p ON to_regclass(p.name) = k.confrelid "
+	    "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = "
+	    "k.conkey[1] "
+	    "JOIN pg_attribute pa ON pa.attrelid = k.confrelid AND pa.attnum = "
+	    "k.confkey[1] "
+	    "WHERE c.tracked = 1 AND p.tracked = 1 "
+	    "ON CONFLICT (tbl, col) DO NOTHING", err);
 }
 
 const struct store_tables_ops pg_tables_ops = {
