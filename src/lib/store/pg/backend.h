@@ -8,6 +8,8 @@
 #include "store/site.h"
 #include "store/tables.h"
 
+struct store;
+
 /* 1 when the libpq URI uri carries a password, 0 when not (or when libpq
  * cannot read it: connecting will say why). */
 int pg_uri_has_password(const char *uri);
@@ -76,6 +78,14 @@ int pg_list_peers(struct site *s, store_row_cb cb, void *ctx,
 SP_MUST_CHECK
 int pg_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
+
+/* The record store (store/store.h) over an open PostgreSQL site; the
+ * site stays owned by the caller and must outlive the store. */
+SP_MUST_CHECK
+struct store *pg_store_open(struct site *s, struct sp_error *err);
+
+/* 1 when st is a record store of this backend (pg_store_open). */
+int pg_store_is(const struct store *st);
 
 /* The tracking calls (store/tables.h) on a PostgreSQL site. */
 extern const struct store_tables_ops pg_tables_ops;

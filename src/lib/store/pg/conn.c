@@ -97,6 +97,12 @@ pg_connect(struct site *s, const char *uri, struct sp_error *err)
 		return -1;
 	}
 	PQsetNoticeProcessor(s->pg, quiet_notices, NULL);
+	/* The rkey of a timestamptz key is its text in UTC, as the
+	 * capture triggers write it (schema_pg.c). */
+	if (pg_exec(s, "SET TimeZone = 'UTC'", 0, NULL, err) != 0) {
+		sp_error_prefix(err, "%s", s->path);
+		return -1;
+	}
 	return 0;
 }
 

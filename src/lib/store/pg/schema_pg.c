@@ -216,9 +216,14 @@ const char pg_schema_sql[] =
      * while syncpack applies (SET LOCAL syncpack.applying = 'on', a
      * setting any role may make, unlike session_replication_role).
      * Arguments: the table's id and its key column. SECURITY DEFINER:
-     * the application's roles need no rights on the schema syncpack. */
+     * the application's roles need no rights on the schema syncpack.
+     * The rkey is to_jsonb's text of the key, which for a timestamptz
+     * follows the session's TimeZone: the triggers compute it in UTC, as
+     * the tools' own connections do (pg_connect), so that one row has
+     * one rkey whoever writes it. */
     "CREATE FUNCTION syncpack.capture() RETURNS trigger LANGUAGE plpgsql"
-    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    " SET TimeZone = 'UTC' AS $$"
     " DECLARE ms bigint := floor(extract(epoch FROM clock_timestamp())"
     "  * 1000);"
     " BEGIN"
@@ -255,7 +260,8 @@ const char pg_schema_sql[] =
      * frozen ('1': frozen records refused) and owner (a site id: records
      * owned by another site refused; '': not checked). */
     "CREATE FUNCTION syncpack.guard() RETURNS trigger LANGUAGE plpgsql"
-    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    " SET TimeZone = 'UTC' AS $$"
     " DECLARE r record;"
     " BEGIN"
     "  IF current_setting('syncpack.applying', true) IS DISTINCT FROM 'on'"

@@ -1,0 +1,526 @@
+/* records_pg.c: the record store's view of a PostgreSQL site's tracked
+ * tables (their columns and how each travels), and its reads: records in
+ * lseq order, by GUID, by key (store/store.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pg/store_pg.h"
+
+/* Rows read per statement when walking changes (the LIMIT of
+ * changes_page): memory stays bounded however many records changed. */
+#define CHANGES_PAGE 500
+
+static void
+strings_free(char **v, int n)
+{
+	for (int i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+pg_rec_tables_free(struct store_pg *sp)
+{
+	for (int i = 0; i < sp->ntables; i++) {
+		struct pg_table *t = &sp->tables[i];
+		free(t->name);
+		free(t->pk);
+		free(t->qpk);
+		free(t->pkcon);
+		free(t->fetch);
+		strings_free(t->columns, t->ncolumns);
+		strings_free(t->qcolumns, t->ncolumns);
+		strings_free(t->types, t->ncolumns);
+		free(t->kinds);
+	}
+	free(sp->tables);
+	sp->tables = NULL;
+	sp->ntables = 0;
+}
+
+static enum pg_kind
+kind_of(const char *base)
+{
+	static const struct {
+		const char *name;
+		enum pg_kind kind;
+	} kinds[] = {
+		{ "int2", PG_INT }, { "int4", PG_INT }, { "int8", PG_INT },
+		{ "bool", PG_BOOL }, { "float4", PG_FLOAT },
+		{ "float8", PG_FLOAT }, { "bytea", PG_BYTEA },
+		{ "date", PG_DATE }, { "timestamp", PG_TS },
+		{ "timestamptz", PG_TSTZ },
+	};
+
+	/* "" is what the catalogue query gives for an array type. */
+	if (base[0] == '\0')
+		return PG_ARRAY;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, base) == 0)
+			return kinds[i].kind;
+	return PG_TEXT;
+}
+
+/* The SELECT of a row by its key: every column in the form it travels. */
+static char *
+fetch_sql(const struct pg_table *t)
+{
+	size_t size = strlen(t->name) + strlen(t->qpk) + 64;
+	char *sql;
+
+	for (int i = 0; i < t->ncolumns; i++)
+		size += strlen(t->qcolumns[i]) * 4 + 200;
+	if ((sql = malloc(size)) == NULL)
+		return NULL;
+	strcpy(sql, "SELECT ");
+	for (int i = 0; i < t->ncolumns; i++) {
+		char *e = pg_value_select(t->kinds[i], NULL, t->qcolumns[i]);
+		if (e == NULL) {
+			free(sql);
+			return NULL;
+		}
+		if (i)
+			strcat(sql, ", ");
+		strcat(sql, e);
+		free(e);
+	}
+	strcat(sql, " FROM ");
+	strcat(sql, t->name);
+	strcat(sql, " WHERE ");
+	strcat(sql, t->qpk);
+	strcat(sql, " = $1");
+	return sql;
+}
+
+/* Columns (generated ones are computed on every site, not sent), their
+ * types, and the primary key's constraint. */
+static int
+load_columns(struct store_pg *sp, struct pg_table *t, struct sp_error *err)
+{
+	struct pg_params p;
+	PGresult *res;
+	int n, rc = -1;
+
+	if (pg_params_init(&p, 1, err) != 0)
+		return -1;
+	if (pg_param_text(&p, 0, t->name, err) != 0)
+		goto done;
+	res = pg_stmt_run(sp, NULL, "SELECT a.attname, quote_ident(a.attname), "
+	    "format_type(a.atttypid, NULL), CASE WHEN b.typcategory = 'A' THEN"
+	    " '' ELSE b.typname::text END FROM pg_attribute a JOIN pg_type ty "
+	    "ON ty.oid = a.atttypid JOIN pg_type b ON b.oid = CASE WHEN "
+	    "ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END WHERE "
+	    "a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT "
+	    "a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum", &p,
+	    err);
+	if (res == NULL)
+		goto done;
+	n = PQntuples(res);
+	t->columns = calloc((size_t)n + 1, sizeof(char *));
+	t->qcolumns = calloc((size_t)n + 1, sizeof(char *));
+	t->types = calloc((size_t)n + 1, sizeof(char *));
+	t->kinds = calloc((size_t)n + 1, sizeof(*t->kinds));
+	if (t->columns == NULL || t->qcolumns == NULL || t->types == NULL ||
+	    t->kinds == NULL) {
+		PQclear(res);
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	t->key_col = -1;
+	for (int i = 0; i < n; i++) {
+		t->ncolumns = i + 1;
+		t->columns[i] = strdup(PQgetvalue(res, i, 0));
+		t->qcolumns[i] = strdup(PQgetvalue(res, i, 1));
+		t->types[i] = strdup(PQgetvalue(res, i, 2));
+		t->kinds[i] = kind_of(PQgetvalue(res, i, 3));
+		if (t->columns[i] && strcmp(t->columns[i], t->pk) == 0) {
+			t->key_col = i;
+			t->key_kind = t->kinds[i];
+		}
+		if (!t->columns[i] || !t->qcolumns[i] || !t->types[i]) {
+			PQclear(res);
+			sp_error_set(err, "out of memory");
+			goto done;
+		}
+	}
+	PQclear(res);
+	if (t->key_col < 0) {
+		sp_error_set(err, "%s: tracked, but has no column %s here",
+		    t->name, t->pk);
+		goto done;
+	}
+	t->qpk = strdup(t->qcolumns[t->key_col]);
+	res = pg_stmt_run(sp, NULL, "SELECT conname FROM pg_constraint WHERE "
+	    "conrelid = to_regclass($1) AND contype = 'p'", &p, err);
+	if (res == NULL)
+		goto done;
+	if (PQntuples(res) == 1)
+		t->pkcon = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (t->qpk == NULL || (t->fetch = fetch_sql(t)) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	pg_params_free(&p);
+	return rc;
+}
+
+int
+pg_rec_load_tables(struct store_pg *sp, struct sp_error *err)
+{
+	PGresult *res = pg_stmt_run(sp, NULL, "SELECT id, name, pk, key_kind "
+	    "FROM syncpack.tracked_table WHERE tracked = 1 ORDER BY id", NULL,
+	    err);
+	int n;
+
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	if ((sp->tables = calloc((size_t)n + 1, sizeof(*sp->tables))) == NULL) {
+		PQclear(res);
+		return sp_error_set(err, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		struct pg_table *t = &sp->tables[i];
+
+		sp->ntables = i + 1;
+		t->id = atoll(PQgetvalue(res, i, 0));
+		t->name = strdup(PQgetvalue(res, i, 1));
+		t->pk = strdup(PQgetvalue(res, i, 2));
+		t->local_key = strcmp(PQgetvalue(res, i, 3), "local") == 0;
+		if (t->name == NULL || t->pk == NULL) {
+			PQclear(res);
+			return sp_error_set(err, "out of memory");
+		}
+		if (load_columns(sp, t, err) != 0) {
+			PQclear(res);
+			return -1;
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+struct pg_table *
+pg_rec_table_by_name(struct store_pg *sp, const char *name)
+{
+	for (int i = 0; i < sp->ntables; i++)
+		if (strcmp(sp->tables[i].name, name) == 0)
+			return &sp->tables[i];
+	return NULL;
+}
+
+struct pg_table *
+pg_rec_table_by_id(struct store_pg *sp, long long id)
+{
+	for (int i = 0; i < sp->ntables; i++)
+		if (sp->tables[i].id == id)
+			return &sp->tables[i];
+	return NULL;
+}
+
+static void
+copy_text(char *dst, size_t size, PGresult *res, int row, int col)
+{
+	snprintf(dst, size, "%s", PQgetvalue(res, row, col));
+}
+
+void
+pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
+    struct store_record *rec)
+{
+	struct pg_table *t = pg_rec_table_by_id(sp,
+	    atoll(PQgetvalue(res, row, 1)));
+
+	memset(rec, 0, sizeof(*rec));
+	copy_text(rec->guid, sizeof(rec->guid), res, row, 0);
+	snprintf(rec->table, sizeof(rec->table), "%s", t ? t->name : "");
+	copy_text(rec->origin, sizeof(rec->origin), res, row, 3);
+	copy_text(rec->owner, sizeof(rec->owner), res, row, 4);
+	rec->rowversion = atoll(PQgetvalue(res, row, 5));
+	rec->hlc = atoll(PQgetvalue(res, row, 6));
+	copy_text(rec->hlc_site, sizeof(rec->hlc_site), res, row, 7);
+	rec->lseq = atoll(PQgetvalue(res, row, 8));
+	rec->deleted = atoi(PQgetvalue(res, row, 9));
+	rec->flags = atoi(PQgetvalue(res, row, 10));
+	copy_text(rec->src, sizeof(rec->src), res, row, 11);
+	rec->base = atoll(PQgetvalue(res, row, 12));
+	rec->base_hlc = atoll(PQgetvalue(res, row, 13));
+	copy_text(rec->base_site, sizeof(rec->base_site), res, row, 14);
+	rec->values_hlc = atoll(PQgetvalue(res, row, 15));
+	copy_text(rec->values_site, sizeof(rec->values_site), res, row, 16);
+}
+
+int
+pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
+    struct sp_error *err)
+{
+	struct pg_params p;
+
+	*res = NULL;
+	if (pg_params_init(&p, 1, err) != 0 ||
+	    pg_param_text(&p, 0, guid, err) != 0) {
+		pg_params_free(&p);
+		return -1;
+	}
+	*res = pg_stmt_run(sp, NULL, "SELECT " PG_RECORD_COLUMNS " FROM "
+	    "syncpack.record r WHERE r.guid = $1", &p, err);
+	pg_params_free(&p);
+	if (*res == NULL)
+		return -1;
+	if (PQntuples(*res) == 1)
+		return 1;
+	PQclear(*res);
+	*res = NULL;
+	return 0;
+}
+
+int
+pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
+    const char *rkey, json_t **row, struct sp_error *err)
+{
+	struct pg_params p;
+	PGresult *res;
+	int rc = -1;
+
+	*row = NULL;
+	if (pg_params_init(&p, 1, err) != 0)
+		return -1;
+	if (pg_param_text(&p, 0, rkey, err) != 0 ||
+	    (res = pg_stmt_run(sp, NULL, t->fetch, &p, err)) == NULL)
+		goto done;
+	if (PQntuples(res) == 1 && (*row = json_object()) == NULL) {
+		PQclear(res);
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	/* A column that cannot be encoded fails the record: leaving it out
+	 * would make it arrive as NULL. */
+	for (int i = 0; *row != NULL && i < t->ncolumns; i++) {
+		json_t *v = PQgetisnull(res, 0, i) ? json_null() :
+		    pg_value_json(t->kinds[i], PQgetvalue(res, 0, i),
+		    PQgetlength(res, 0, i), err);
+
+		if (v == NULL || json_object_set_new(*row, t->columns[i], v)
+		    != 0) {
+			if (v == NULL)
+				sp_error_prefix(err, "%s.%s", t->name,
+				    t->columns[i]);
+			else
+				sp_error_set(err, "%s.%s: out of memory",
+				    t->name, t->columns[i]);
+			json_decref(*row);
+			*row = NULL;
+			PQclear(res);
+			goto done;
+		}
+	}
+	PQclear(res);
+	rc = 0;
+done:
+	pg_params_free(&p);
+	return rc;
+}
+
+/* One page of the records changed after (lseq, guid), up to upto. */
+static PGresult *
+changes_page(struct store_pg *sp, const struct pg_table *only,
+    long long lseq, const char *guid, long long upto, struct sp_error *err)
+{
+	struct pg_params p;
+	PGresult *res = NULL;
+
+	if (pg_params_init(&p, 4, err) != 0)
+		return NULL;
+	if (pg_param_ll(&p, 0, lseq, err) == 0 &&
+	    pg_param_ll(&p, 1, upto, err) == 0 &&
+	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0) &&
+	    pg_param_text(&p, 3, guid, err) == 0)
+		res = pg_stmt_run(sp, NULL, "SELECT " PG_RECORD_COLUMNS ", "
+		    "EXISTS (SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name"
+		    " AND l.rkey = r.rkey) FROM syncpack.record r JOIN "
+		    "syncpack.tracked_table t ON t.id = r.tbl WHERE r.lseq >= "
+		    "$1::bigint AND (r.lseq > $1::bigint OR r.guid > $4::text) "
+		    "AND ($2::bigint = 0 OR r.lseq <= $2::bigint) AND "
+		    "($3::bigint IS NULL OR r.tbl = $3::bigint) ORDER BY r.lseq,"
+		    " r.guid LIMIT 500", &p, err);
+	pg_params_free(&p);
+	return res;
+}
+
+/* The records changed in (since, upto], with their rows when with_rows. */
+static int
+walk_changes(struct store *base, const char *table, long long since,
+    long long upto, int with_rows, store_change_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *only = NULL;
+	/* Past every GUID (upper-case hex): the first page starts after
+	 * since itself. */
+	char guid[sizeof(((struct store_record *)0)->guid)] = "~";
+	long long lseq = since;
+	int rc = 0, n;
+
+	if (table != NULL && (only = pg_rec_table_by_name(sp, table)) == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	do {
+		PGresult *res = changes_page(sp, only, lseq, guid, upto, err);
+
+		if (res == NULL)
+			return -1;
+		n = PQntuples(res);
+		for (int i = 0; rc == 0 && i < n; i++) {
+			struct pg_table *t = pg_rec_table_by_id(sp,
+			    atoll(PQgetvalue(res, i, 1)));
+			struct store_record rec;
+			json_t *row = NULL;
+
+			lseq = atoll(PQgetvalue(res, i, 8));
+			copy_text(guid, sizeof(guid), res, i, 0);
+			if (t == NULL)
+				continue;	/* a table no longer tracked */
+			pg_rec_from_row(sp, res, i, &rec);
+			rec.locked = PQgetvalue(res, i, PG_RECORD_NCOLUMNS)[0]
+			    == 't';
+			if (with_rows && !rec.deleted && pg_rec_fetch_row(sp, t,
+			    PQgetvalue(res, i, 2), &row, err) != 0) {
+				rc = -1;
+				break;
+			}
+			if (with_rows && !rec.deleted && row == NULL)
+				continue;	/* row gone, tombstone not folded */
+			rc = cb(ctx, &rec, row, err);
+			json_decref(row);
+		}
+		PQclear(res);
+	} while (rc == 0 && n == CHANGES_PAGE);
+	return rc;
+}
+
+int
+pg_rec_changes(struct store *base, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+{
+	return walk_changes(base, table, since, upto, 1, cb, ctx, err);
+}
+
+int
+pg_rec_changed_records(struct store *base, const char *table,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return walk_changes(base, table, since, upto, 0, cb, ctx, err);
+}
+
+int
+pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
+    json_t **row, struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t;
+	PGresult *res;
+	int found = pg_rec_find(sp, guid, &res, err);
+
+	if (row != NULL)
+		*row = NULL;
+	if (found <= 0)
+		return found;
+	pg_rec_from_row(sp, res, 0, rec);
+	t = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1)));
+	if (row != NULL && t != NULL && !rec->deleted && !PQgetisnull(res, 0,
+	    2))
+		found = pg_rec_fetch_row(sp, t, PQgetvalue(res, 0, 2), row,
+		    err) == 0 ? 1 : -1;
+	PQclear(res);
+	return found;
+}
+
+/* The live record of t whose key column holds key (its travelling
+ * form), found through the row itself so that the key is compared as
+ * its column's type. */
+static int
+lookup_value(struct store_pg *sp, struct pg_table *t, json_t *key,
+    struct store_record *rec, struct sp_error *err)
+{
+	char *sql = NULL, *ph = pg_value_placeholder(t->key_kind, 1,
+	    t->types[t->key_col]);
+	struct pg_params p;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (pg_params_init(&p, 1, err) != 0) {
+		free(ph);
+		return -1;
+	}
+	if (ph == NULL || asprintf(&sql, "SELECT " PG_RECORD_COLUMNS " FROM %s"
+	    " x JOIN syncpack.record r ON r.tbl = %lld AND r.rkey = "
+	    "to_jsonb(x.%s) #>> '{}' WHERE x.%s = %s", t->name, t->id, t->qpk,
+	    t->qpk, ph) < 0) {
+		sql = NULL;
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	if (pg_value_param(&p, 0, t->key_kind, key, err) != 0)
+		goto done;
+	if ((res = pg_stmt_run(sp, t, sql, &p, err)) == NULL)
+		goto done;
+	rc = PQntuples(res) > 0;
+	if (rc)
+		pg_rec_from_row(sp, res, 0, rec);
+	PQclear(res);
+done:
+	free(sql);
+	free(ph);
+	pg_params_free(&p);
+	return rc;
+}
+
+int
+pg_rec_lookup_key(struct store *base, const char *table, json_t *key,
+    struct store_record *rec, struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t = pg_rec_table_by_name(sp, table);
+
+	if (t == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	return lookup_value(sp, t, key, rec, err);
+}
+
+int
+pg_rec_lookup_ref(struct store *base, const char *table, const char *ref,
+    json_t *row, struct store_record *rec, struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t = pg_rec_table_by_name(sp, table);
+	json_t *cols = NULL, *v;
+	const char *col = ref;
+	int rc;
+
+	if (t == NULL)
+		return sp_error_set(err, "%s is not a tracked table", table);
+	/* A reference is written as a key is: a name, or a JSON array of
+	 * them; the parent's key here is one column. */
+	if (ref[0] == '[') {
+		cols = json_loads(ref, 0, NULL);
+		col = json_is_array(cols) && json_array_size(cols) == 1 ?
+		    json_string_value(json_array_get(cols, 0)) : NULL;
+	}
+	if (col == NULL) {
+		json_decref(cols);
+		return sp_error_set(err, "%s: a reference to it does not match "
+		    "its key", table);
+	}
+	if ((v = json_object_get(row, col)) == NULL) {
+		rc = sp_error_set(err, "%s: no column %s", table, col);
+		json_decref(cols);
+		return rc;
+	}
+	rc = lookup_value(sp, t, v, rec, err);
+	json_decref(cols);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/* store_pg.h: the record store of a PostgreSQL site (store/store.h) as
+ * its files share it: the handle, the tracked tables as the store reads
+ * and writes them, the statements it keeps prepared on the connection,
+ * and how column values travel (values_pg.c; the table is in sxf(5),
+ * "Column values of a PostgreSQL site").
+ *
+ * Files: store_pg.c (the handle, transactions, savepoints, locks, purged
+ * tombstones), stmt_pg.c (prepared statements, parameters, errors),
+ * values_pg.c (values by column type), records_pg.c (tables, reading
+ * records and rows), writes_pg.c (upsert, tombstone, restamp, the clock),
+ * keep_pg.c (park, referenced). */
+#ifndef SYNCPACK_STORE_PG_STORE_PG_H
+#define SYNCPACK_STORE_PG_STORE_PG_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+/* How a column's values are read and written, by its type (a domain by
+ * its base type). Everything not named travels as its text form. */
+enum pg_kind {
+	PG_TEXT,	/* text, varchar, numeric, uuid, json(b), time, ... */
+	PG_INT,		/* smallint, integer, bigint: INTEGER */
+	PG_BOOL,	/* INTEGER 0 or 1 */
+	PG_FLOAT,	/* real, double precision: REAL */
+	PG_BYTEA,	/* BLOB, sent and taken as its bytes */
+	PG_DATE,	/* YYYY-MM-DD */
+	PG_TS,		/* YYYY-MM-DD HH:MM:SS[.ffffff] */
+	PG_TSTZ,	/* the same in UTC, with +00:00 */
+	PG_ARRAY	/* a one-dimensional array as a JSON array */
+};
+
+/* The parameters of one statement, in text or binary (bytea) form. */
+struct pg_params {
+	int n;
+	const char **values;
+	int *lengths;
+	int *formats;
+	char **owned;	/* what pg_params_free frees, per parameter */
+};
+
+/* A prepared write of a table's columns in one order. */
+struct pg_shape {
+	char *stmt;	/* the SQL, as the statement cache knows it */
+	int *cols;	/* indexes into the table's columns */
+	int ncols;
+};
+
+struct pg_table {
+	long long id;
+	char *name;	/* as syncpack.tracked_table has it: regclass text,
+			 * a relation that SQL takes as it is */
+	char *pk;	/* the key column (PostgreSQL sites take single
+			 * column keys only) */
+	char *qpk;	/* the key column quoted */
+	char *pkcon;	/* the primary key constraint's name */
+	int local_key;
+	char **columns;
+	char **qcolumns;	/* quoted */
+	char **types;	/* each column's type, without modifier */
+	enum pg_kind *kinds;
+	int ncolumns;
+	int key_col;	/* index of pk in columns */
+	enum pg_kind key_kind;
+	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
+	struct pg_shape insert, update;
+};
+
+struct pg_stmt {
+	char *sql;
+	char name[32];
+};
+
+struct store_pg {
+	struct store base;	/* first: a struct store * points here */
+	struct site *site;
+	/* Statements prepared on the connection, by SQL text: prepared
+	 * once, each run is only its parameters. */
+	struct pg_stmt *stmts;
+	int nstmts, stmts_cap;
+	struct pg_table *tables;
+	int ntables;
+	/* The clock during an apply: its row locked from begin_apply to
+	 * commit, advanced in memory per record and written back once. */
+	int clock_loaded;
+	long long clock_lseq, clock_hlc;
+	/* Some row of this apply was parked: written rows leave the
+	 * scratch table pg_temp.syncpack_parked. */
+	int parking;
+	char last_state[6];	/* SQLSTATE of the last error, "" none */
+};
+
+/* The site a store of this backend was opened over. */
+static inline struct site *
+store_pg_site(struct store *st)
+{
+	return ((struct store_pg *)st)->site;
+}
+
+/* stmt_pg.c. */
+
+/* n empty (NULL) text parameters; -1 with err set out of memory. */
+int pg_params_init(struct pg_params *p, int n, struct sp_error *err);
+void pg_params_free(struct pg_params *p);
+/* Parameter i: a copy of text (NULL: SQL NULL), or of n bytes in binary
+ * form, or an integer's text. */
+int pg_param_text(struct pg_params *p, int i, const char *text,
+    struct sp_error *err);
+int pg_param_bytes(struct pg_params *p, int i, const void *bytes, size_t n,
+    struct sp_error *err);
+int pg_param_ll(struct pg_params *p, int i, long long v,
+    struct sp_error *err);
+
+/* Runs sql with p (NULL: none), prepared on the connection the first
+ * time. The result of a statement that succeeded (PQclear it), or NULL
+ * with err set: "site: message", of kind SP_ERR_KEY_TAKEN when the
+ * primary key of t (NULL: none) is another row's, SP_ERR_BUSY for a
+ * lock that could not be had, SP_ERR_DATABASE otherwise. */
+PGresult *pg_stmt_run(struct store_pg *sp, const struct pg_table *t,
+    const char *sql, const struct pg_params *p, struct sp_error *err);
+/* pg_stmt_run for a statement whose result is not read. */
+int pg_stmt_exec(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err);
+/* Forgets the statements (on close; the connection drops them). */
+void pg_stmts_free(struct store_pg *sp);
+/* The SQLSTATE of the last error pg_stmt_run reported, "" when none. */
+const char *pg_stmt_last_state(const struct store_pg *sp);
+
+/* values_pg.c. */
+
+/* The JSON form (sxf/value.h) of a column's text as the SELECT of
+ * pg_value_select gives it; NULL with err set when it has none. */
+json_t *pg_value_json(enum pg_kind k, const char *text, int len,
+    struct sp_error *err);
+/* Parameter i for a column of kind k from the JSON form j; -1 with err
+ * set when the value cannot go into such a column. */
+int pg_value_param(struct pg_params *p, int i, enum pg_kind k, json_t *j,
+    struct sp_error *err);
+/* The SELECT expression reading quoted column col of kind k (alias
+ * NULL: none), and the expression writing parameter $n into a column of
+ * kind k and type type; malloc'd, NULL when out of memory. */
+char *pg_value_select(enum pg_kind k, const char *alias, const char *col);
+char *pg_value_placeholder(enum pg_kind k, int n, const char *type);
+/* 1 when parameter values of kind k go in binary form. */
+int pg_value_binary(enum pg_kind k);
+
+/* records_pg.c. */
+
+#define PG_RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
+	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, " \
+	"r.src, r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site"
+#define PG_RECORD_NCOLUMNS 17
+
+int pg_rec_load_tables(struct store_pg *sp, struct sp_error *err);
+void pg_rec_tables_free(struct store_pg *sp);
+struct pg_table *pg_rec_table_by_name(struct store_pg *sp, const char *name);
+struct pg_table *pg_rec_table_by_id(struct store_pg *sp, long long id);
+/* Fills rec from row of res, whose first columns are PG_RECORD_COLUMNS. */
+void pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
+    struct store_record *rec);
+/* The metadata of guid: 1 with *res holding it (row 0; the caller
+ * PQclears it), 0 when unknown, -1 on error. */
+int pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
+    struct sp_error *err);
+/* The row of t whose key is rkey, as JSON by column: *row NULL when
+ * there is none. */
+int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
+    const char *rkey, json_t **row, struct sp_error *err);
+/* The store_ops entries that read (store/store.h). */
+int pg_rec_changes(struct store *base, const char *table, long long since,
+    long long upto, store_change_cb cb, void *ctx, struct sp_error *err);
+int pg_rec_changed_records(struct store *base, const char *table,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err);
+int pg_rec_lookup(struct store *base, const char *guid,
+    struct store_record *rec, json_t **row, struct sp_error *err);
+int pg_rec_lookup_key(struct store *base, const char *table, json_t *key,
+    struct store_record *rec, struct sp_error *err);
+int pg_rec_lookup_ref(struct store *base, const char *table, const char *ref,
+    json_t *row, struct store_record *rec, struct sp_error *err);
+
+/* writes_pg.c: the store_ops entries that write, and the clock written
+ * back at commit. */
+int pg_rec_clock_write_back(struct store_pg *sp, struct sp_error *err);
+int pg_rec_upsert(struct store *base, const struct store_record *rec,
+    json_t *row, struct sp_error *err);
+int pg_rec_tombstone(struct store *base, const struct store_record *rec,
+    struct sp_error *err);
+int pg_rec_restamp(struct store *base, const char *guid,
+    const struct store_record *against, int revived, struct sp_error *err);
+void pg_rec_shapes_free(struct store_pg *sp);
+
+/* keep_pg.c: rows set aside and rows referred to. */
+int pg_rec_park(struct store *base, const char *guid, struct sp_error *err);
+int pg_rec_parked(struct store *base, struct sp_error *err);
+int pg_rec_unpark(struct store_pg *sp, const char *guid,
+    struct sp_error *err);
+int pg_rec_referenced(struct store *base, const char *guid, char *by,
+    size_t bylen, struct sp_error *err);
+
+#endif

@@ -1,0 +1,435 @@
+/* writes_pg.c: the record store's writes on a PostgreSQL site: incoming
+ * versions into their tables through statements prepared once per table
+ * and column order, tombstones, restamps, and the lseq and HLC clock they
+ * advance under the clock row's lock (store_pg.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pg/store_pg.h"
+#include "util/clock.h"
+
+/* The row's rkey as the capture triggers compute it (to_jsonb(NEW) ->>
+ * key), so that the fold finds the record of a row written here. */
+#define RKEY_OF "to_jsonb(%s) #>> '{}'"
+
+static int
+tick_clock(struct store_pg *sp, long long seen_hlc, long long *lseq,
+    struct sp_error *err)
+{
+	if (!sp->clock_loaded) {
+		/* begin_apply holds the row's lock already: nobody else
+		 * gives out lseq values until this transaction ends, so lseq
+		 * order is commit order. */
+		PGresult *res = pg_stmt_run(sp, NULL, "SELECT lseq, hlc FROM "
+		    "syncpack.clock WHERE id = 1 FOR UPDATE", NULL, err);
+		if (res == NULL)
+			return -1;
+		if (PQntuples(res) != 1) {
+			PQclear(res);
+			return sp_error_set(err, "%s: no row in syncpack.clock",
+			    sp->site->path);
+		}
+		sp->clock_lseq = atoll(PQgetvalue(res, 0, 0));
+		sp->clock_hlc = atoll(PQgetvalue(res, 0, 1));
+		PQclear(res);
+		sp->clock_loaded = 1;
+	}
+	sp->clock_hlc = clock_observe_hlc(sp->clock_hlc, seen_hlc);
+	*lseq = ++sp->clock_lseq;
+	return 0;
+}
+
+int
+pg_rec_clock_write_back(struct store_pg *sp, struct sp_error *err)
+{
+	struct pg_params p;
+	int rc = -1;
+
+	if (!sp->clock_loaded)
+		return 0;
+	if (pg_params_init(&p, 2, err) != 0)
+		return -1;
+	if (pg_param_ll(&p, 0, sp->clock_lseq, err) == 0 &&
+	    pg_param_ll(&p, 1, sp->clock_hlc, err) == 0)
+		rc = pg_stmt_exec(sp, "UPDATE syncpack.clock SET lseq = "
+		    "greatest(lseq, $1::bigint), hlc = greatest(hlc, $2::bigint)"
+		    " WHERE id = 1", &p, err);
+	pg_params_free(&p);
+	sp->clock_loaded = 0;
+	return rc;
+}
+
+static int
+save_metadata(struct store_pg *sp, const struct pg_table *t,
+    const struct store_record *rec, const char *rkey, long long lseq,
+    struct sp_error *err)
+{
+	struct pg_params p;
+	int rc = -1;
+
+	if (pg_params_init(&p, 17, err) != 0)
+		return -1;
+	/* A tombstone has no values: it is compared by its own stamp. */
+	if (pg_param_text(&p, 0, rec->guid, err) || pg_param_ll(&p, 1, t->id,
+	    err) || pg_param_text(&p, 2, rkey, err) || pg_param_text(&p, 3,
+	    rec->origin, err) || pg_param_text(&p, 4, rec->owner, err) ||
+	    pg_param_ll(&p, 5, rec->rowversion, err) || pg_param_ll(&p, 6,
+	    rec->hlc, err) || pg_param_text(&p, 7, rec->hlc_site, err) ||
+	    pg_param_ll(&p, 8, lseq, err) || pg_param_ll(&p, 9, rkey == NULL,
+	    err) || pg_param_ll(&p, 10, rec->flags, err) || pg_param_text(&p,
+	    11, rec->src, err) || pg_param_ll(&p, 12, rec->base, err) ||
+	    pg_param_ll(&p, 13, rec->base_hlc, err) || pg_param_text(&p, 14,
+	    rec->base_site, err) || pg_param_ll(&p, 15, rkey == NULL ? 0 :
+	    rec->values_hlc, err) || pg_param_text(&p, 16, rkey == NULL ? "" :
+	    rec->values_site, err))
+		goto done;
+	rc = pg_stmt_exec(sp, "INSERT INTO syncpack.record(guid, tbl, rkey, "
+	    "origin, owner, rowversion, hlc, hlc_site, lseq, deleted, flags, "
+	    "src, base, base_hlc, base_site, values_hlc, values_site) VALUES "
+	    "($1, $2::bigint, $3, $4, $5, $6::bigint, $7::bigint, $8, "
+	    "$9::bigint, $10::integer, $11::integer, nullif($12::text, ''), "
+	    "$13::bigint, $14::bigint, nullif($15::text, ''), $16::bigint, "
+	    "nullif($17::text, '')) ON CONFLICT (guid) DO UPDATE SET tbl = "
+	    "excluded.tbl, rkey = excluded.rkey, origin = excluded.origin, "
+	    "owner = excluded.owner, rowversion = excluded.rowversion, hlc = "
+	    "excluded.hlc, hlc_site = excluded.hlc_site, lseq = excluded.lseq, "
+	    "deleted = excluded.deleted, flags = excluded.flags, src = "
+	    "excluded.src, base = excluded.base, base_hlc = excluded.base_hlc, "
+	    "base_site = excluded.base_site, values_hlc = excluded.values_hlc, "
+	    "values_site = excluded.values_site", &p, err);
+done:
+	pg_params_free(&p);
+	return rc;
+}
+
+/* 1 when col is this site's own key (a local key), not written from the
+ * incoming value. */
+static int
+skipped(const struct pg_table *t, const char *col)
+{
+	return t->local_key && strcmp(col, t->pk) == 0;
+}
+
+static int
+column_index(const struct pg_table *t, const char *col)
+{
+	for (int i = 0; i < t->ncolumns; i++)
+		if (strcmp(t->columns[i], col) == 0)
+			return i;
+	return -1;
+}
+
+static void
+shape_free(struct pg_shape *sh)
+{
+	free(sh->stmt);
+	free(sh->cols);
+	memset(sh, 0, sizeof(*sh));
+}
+
+void
+pg_rec_shapes_free(struct store_pg *sp)
+{
+	for (int i = 0; i < sp->ntables; i++) {
+		shape_free(&sp->tables[i].insert);
+		shape_free(&sp->tables[i].update);
+	}
+}
+
+static int
+shape_matches(const struct pg_shape *sh, const struct pg_table *t,
+    json_t *row)
+{
+	const char *col;
+	json_t *v;
+	int n = 0;
+
+	if (sh->stmt == NULL)
+		return 0;
+	json_object_foreach(row, col, v) {
+		if (skipped(t, col))
+			continue;
+		if (n >= sh->ncols || strcmp(t->columns[sh->cols[n]], col) != 0)
+			return 0;
+		n++;
+	}
+	return n == sh->ncols;
+}
+
+/* Appends the formatted text to *sql (NULL stays NULL: out of memory). */
+static void
+append(char **sql, const char *fmt, const char *a, const char *b)
+{
+	char *piece = NULL, *next = NULL;
+
+	if (*sql != NULL && asprintf(&piece, fmt, a, b) >= 0 &&
+	    asprintf(&next, "%s%s", *sql, piece) < 0)
+		next = NULL;
+	free(piece);
+	free(*sql);
+	*sql = next;
+}
+
+/* The SQL of an INSERT of sh's columns, or an UPDATE of them (the key
+ * bound last), returning the row's rkey. */
+static char *
+shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
+{
+	char *sql = strdup(""), num[16];
+	int n = sh->ncols;
+
+	if (update && n)
+		append(&sql, "UPDATE %s SET ", t->name, NULL);
+	else if (update)
+		append(&sql, "SELECT " RKEY_OF " FROM %s", t->qpk, t->name);
+	else
+		append(&sql, n ? "INSERT INTO %s(" : "INSERT INTO %s DEFAULT "
+		    "VALUES", t->name, NULL);
+	for (int i = 0; i < n; i++) {
+		int c = sh->cols[i];
+		char *ph = pg_value_placeholder(t->kinds[c], i + 1, t->types[c]);
+
+		if (ph == NULL) {
+			free(sql);
+			return NULL;
+		}
+		if (i)
+			append(&sql, ", ", NULL, NULL);
+		append(&sql, update ? "%s = %s" : "%s", t->qcolumns[c], ph);
+		free(ph);
+	}
+	for (int i = 0; !update && i < n; i++) {
+		int c = sh->cols[i];
+		char *ph = pg_value_placeholder(t->kinds[c], i + 1, t->types[c]);
+
+		if (ph == NULL) {
+			free(sql);
+			return NULL;
+		}
+		append(&sql, i ? ", %s" : ") VALUES (%s", ph, NULL);
+		free(ph);
+	}
+	if (!update && n)
+		append(&sql, ")", NULL, NULL);
+	snprintf(num, sizeof(num), "%d", n + 1);
+	if (update)
+		append(&sql, " WHERE %s = $%s", t->qpk, num);
+	if (!update || n)
+		append(&sql, " RETURNING " RKEY_OF, t->qpk, NULL);
+	return sql;
+}
+
+/* Makes sh the statement for row's columns in their order. */
+static int
+shape_make(struct pg_table *t, struct pg_shape *sh, json_t *row, int update,
+    struct sp_error *err)
+{
+	const char *col;
+	json_t *v;
+	int n = 0;
+
+	shape_free(sh);
+	if ((sh->cols = calloc(json_object_size(row) + 1,
+	    sizeof(*sh->cols))) == NULL)
+		return sp_error_set(err, "out of memory");
+	json_object_foreach(row, col, v) {
+		int c = column_index(t, col);
+
+		if (c < 0) {
+			shape_free(sh);
+			return sp_error_set(err, "%s has no column %s (schema "
+			    "differs)", t->name, col);
+		}
+		if (skipped(t, col))
+			continue;
+		sh->cols[n] = c;
+		sh->ncols = ++n;
+	}
+	if ((sh->stmt = shape_sql(t, sh, update)) == NULL) {
+		shape_free(sh);
+		return sp_error_set(err, "out of memory");
+	}
+	return 0;
+}
+
+/* INSERT (rkey NULL) or UPDATE (of the row whose key is rkey) of row's
+ * columns; *new_key is the row's rkey after it (the caller frees it). */
+static int
+row_write(struct store_pg *sp, struct pg_table *t,
+    const struct store_record *rec, json_t *row, const char *rkey,
+    char **new_key, struct sp_error *err)
+{
+	struct pg_shape *sh = rkey == NULL ? &t->insert : &t->update;
+	struct pg_params p;
+	PGresult *res = NULL;
+	const char *col;
+	json_t *v;
+	int idx = 0, rc = -1;
+
+	*new_key = NULL;
+	if (!shape_matches(sh, t, row) && shape_make(t, sh, row, rkey != NULL,
+	    err) != 0)
+		return -1;
+	if (pg_params_init(&p, sh->ncols + (rkey != NULL), err) != 0)
+		return -1;
+	json_object_foreach(row, col, v) {
+		if (skipped(t, col))
+			continue;
+		if (pg_value_param(&p, idx, t->kinds[sh->cols[idx]], v,
+		    err) != 0) {
+			sp_error_prefix(err, "%s.%s", t->name, col);
+			goto done;
+		}
+		idx++;
+	}
+	if (rkey != NULL && pg_param_text(&p, idx, rkey, err) != 0)
+		goto done;
+	if ((res = pg_stmt_run(sp, t, sh->stmt, &p, err)) == NULL)
+		goto done;
+	if (PQntuples(res) != 1) {
+		sp_error_set(err, "%s: row of %s vanished", t->name, rec->guid);
+		goto done;
+	}
+	if ((*new_key = strdup(PQgetvalue(res, 0, 0))) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	PQclear(res);
+	pg_params_free(&p);
+	return rc;
+}
+
+/* The tracked table of rec and the rkey of its row (NULL when the
+ * record is unknown here or a tombstone); the caller frees *rkey. */
+static int
+target_of(struct store_pg *sp, const struct store_record *rec,
+    struct pg_table **t, char **rkey, struct sp_error *err)
+{
+	PGresult *res;
+	int found;
+
+	*rkey = NULL;
+	if ((*t = pg_rec_table_by_name(sp, rec->table)) == NULL)
+		return sp_error_set(err, "%s is not a tracked table here",
+		    rec->table);
+	if ((found = pg_rec_find(sp, rec->guid, &res, err)) < 0)
+		return -1;
+	if (found && !PQgetisnull(res, 0, 2) &&
+	    (*rkey = strdup(PQgetvalue(res, 0, 2))) == NULL) {
+		PQclear(res);
+		return sp_error_set(err, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+pg_rec_upsert(struct store *base, const struct store_record *rec,
+    json_t *row, struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t;
+	char *rkey = NULL, *new_key = NULL;
+	long long lseq;
+	int rc = -1;
+
+	if (target_of(sp, rec, &t, &rkey, err) != 0)
+		return -1;
+	if (row_write(sp, t, rec, row, rkey, &new_key, err) == 0 &&
+	    tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
+	    save_metadata(sp, t, rec, new_key, lseq, err) == 0 &&
+	    pg_rec_unpark(sp, rec->guid, err) == 0)
+		rc = 0;
+	free(rkey);
+	free(new_key);
+	return rc;
+}
+
+int
+pg_rec_tombstone(struct store *base, const struct store_record *rec,
+    struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t;
+	struct pg_params p;
+	char *rkey = NULL, *sql = NULL;
+	long long lseq;
+	int rc = -1;
+
+	if (target_of(sp, rec, &t, &rkey, err) != 0)
+		return -1;
+	if (pg_params_init(&p, 1, err) != 0) {
+		free(rkey);
+		return -1;
+	}
+	if (rkey != NULL) {
+		if (asprintf(&sql, "DELETE FROM %s WHERE %s = $1", t->name,
+		    t->qpk) < 0) {
+			sql = NULL;
+			sp_error_set(err, "out of memory");
+			goto done;
+		}
+		if (pg_param_text(&p, 0, rkey, err) != 0 ||
+		    pg_stmt_exec(sp, sql, &p, err) != 0)
+			goto done;
+	}
+	if (tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
+	    save_metadata(sp, t, rec, NULL, lseq, err) == 0 &&
+	    pg_rec_unpark(sp, rec->guid, err) == 0)
+		rc = 0;
+done:
+	free(sql);
+	free(rkey);
+	pg_params_free(&p);
+	return rc;
+}
+
+int
+pg_rec_restamp(struct store *base, const char *guid,
+    const struct store_record *deleted, int revived, struct sp_error *err)
+{
+	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_params p;
+	PGresult *res;
+	long long lseq, hlc;
+	int found = pg_rec_find(sp, guid, &res, err), rc = -1, live;
+
+	if (found <= 0)
+		return found < 0 ? -1 : sp_error_set(err, "record %s vanished",
+		    guid);
+	/* Stamped just past both versions, not at the wall clock: the new
+	 * version undoes the one that did not land, and still loses to a
+	 * change another site made after it. Kept alive (revived), the
+	 * values keep the stamp of the write that made them, so that
+	 * between live versions the latest write still wins (syncpack(7)).
+	 * No table of a PostgreSQL site has a rowversion column to follow
+	 * (syncadm track refuses one). */
+	hlc = clock_past_hlc(atoll(PQgetvalue(res, 0, 6)), deleted->hlc);
+	live = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1))) != NULL &&
+	    !PQgetisnull(res, 0, 2);
+	PQclear(res);
+	if (!live)
+		return sp_error_set(err, "record %s has no row to keep", guid);
+	if (tick_clock(sp, hlc, &lseq, err) != 0 ||
+	    pg_params_init(&p, 8, err) != 0)
+		return -1;
+	if (pg_param_text(&p, 0, guid, err) == 0 && pg_param_ll(&p, 1,
+	    deleted->rowversion, err) == 0 && pg_param_ll(&p, 2, hlc, err) == 0
+	    && pg_param_text(&p, 3, sp->site->id, err) == 0 && pg_param_ll(&p,
+	    4, lseq, err) == 0 && pg_param_ll(&p, 5, deleted->hlc, err) == 0 &&
+	    pg_param_ll(&p, 6, revived ? 8 : 0, err) == 0 && pg_param_text(&p,
+	    7, deleted->hlc_site, err) == 0)
+		rc = pg_stmt_exec(sp, "UPDATE syncpack.record SET rowversion = "
+		    "greatest(rowversion, $2::bigint) + 1, hlc = $3::bigint, "
+		    "hlc_site = $4, lseq = $5::bigint, src = NULL, base = "
+		    "$2::bigint, base_hlc = $6::bigint, base_site = $8, flags = "
+		    "flags | $7::integer, values_hlc = CASE WHEN values_hlc = 0 "
+		    "AND $7::integer <> 0 THEN hlc ELSE values_hlc END, "
+		    "values_site = CASE WHEN values_hlc = 0 AND $7::integer <> 0 "
+		    "THEN hlc_site ELSE values_site END WHERE guid = $1", &p, err);
+	pg_params_free(&p);
+	return rc;
+}
