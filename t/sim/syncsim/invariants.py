@@ -21,8 +21,10 @@ def snapshot(site):
             for guid, rkey, rv, hlc, hlc_site, owner, origin, flags in c.execute(
                     "select guid, rkey, rowversion, hlc, hlc_site, owner,"
                     " origin, flags from syncpack_record where tbl = ? and"
-                    " not deleted", (tid,)).fetchall():
+                    " deleted = 0", (tid,)).fetchall():
                 guid, rkey = guid.decode(), ops.as_key(rkey)
+                if site.pg and schema.local_key(table):
+                    rkey = int(rkey)   # syncpack.record keeps its text
                 if rkey not in rows:
                     problems.append("%s: %s %s: live record without a row"
                                     " (key %r)" % (site.id, table, guid, rkey))
@@ -59,7 +61,7 @@ def snapshot(site):
                 ("conflicts", "select tbl, guid from syncpack_conflict where"
                               " resolved is null"),
                 ("tombstones", "select tbl, guid from syncpack_record where"
-                               " deleted"),
+                               " deleted <> 0"),
                 ("capture", "select tbl, rkey from syncpack_change")):
             for r in c.execute(sql).fetchall():
                 problems.append("%s: %s: %s" % (what, site.id, " ".join(
