@@ -45,6 +45,17 @@ hub_sql() {
 	site_sql "$HUB" "$1"
 }
 
+# sp NAME: the hub's name of the toolkit's table NAME (record, table, ...):
+# syncpack_NAME in SQLite, in the schema syncpack in PostgreSQL.
+sp() {
+	case $HUB in
+	postgres://* | postgresql://*)
+		case $1 in table) echo syncpack.tracked_table ;; *) echo "syncpack.$1" ;; esac ;;
+	*)
+		echo "syncpack_$1" ;;
+	esac
+}
+
 # make_pg_hub_sites: make_sites with the hub in a fresh database of the
 # test's PostgreSQL server (its key pair in hub.key and hub.pub); sets HUB.
 make_pg_hub_sites() {
