@@ -16,7 +16,8 @@
 int
 syncadm_cmd_held(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_held, 0);
+	return syncadm_print(argc, argv, store_list_held,
+	    SITE_OPEN_POSTGRESQL);
 }
 
 int
@@ -27,7 +28,7 @@ syncadm_cmd_vacuum(int argc, char **argv)
 	struct site s;
 	long long purged;
 
-	syncadm_open(&s, db);
+	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 	if (site_vacuum(&s, &purged, &err) != 0) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
@@ -66,7 +67,7 @@ syncadm_cmd_conflicts(int argc, char **argv)
 			syncadm_usage(stderr);
 			return EXIT_TROUBLE;
 		}
-		syncadm_open(&s, db);
+		syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
 		tool_print_listing(&s, store_list_conflicts, as_json);
 		site_close(&s);
 		return EXIT_OK;

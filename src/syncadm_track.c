@@ -85,7 +85,8 @@ syncadm_cmd_tables(int argc, char **argv)
 int
 syncadm_cmd_locks(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_locks, 0);
+	return syncadm_print(argc, argv, store_list_locks,
+	    SITE_OPEN_POSTGRESQL);
 }
 
 static int

@@ -1,10 +1,10 @@
-/* conflicts.h: concurrent changes kept for an operator (the manual
- * policy): as an apply records them and later versions settle them, and
- * as an operator resolves one (syncadm resolve).
- *
- * Which conflicts are kept is decided in sync/apply_record.c; which version
- * a resolution keeps and how, in sync/conflicts.c. This is the store
- * interface; the SQLite backend implements it (store/sqlite/conflicts.c). */
+/* conflicts.h: concurrent changes kept for an operator (the manual policy):
+ * as an apply records them and later versions settle them, and as an
+ * operator resolves one (syncadm resolve). Which conflicts are kept is
+ * decided in sync/apply_record.c; which version a resolution keeps and how,
+ * in sync/conflicts.c. This is the store interface; store/facets_*.c passes
+ * each call to the site's backend, store/sqlite/conflicts.c or
+ * store/pg/conflicts_pg.c. */
 #ifndef SYNCPACK_STORE_CONFLICTS_H
 #define SYNCPACK_STORE_CONFLICTS_H
 

@@ -6,10 +6,10 @@
  * row's columns. The column names and the values (including the words some
  * columns are given, such as "yes" or "unresolved") are part of the
  * interface: the tools print them unchanged, as aligned columns under a
- * header and as the keys and values of JSON objects. This is the store interface; the
- * SQLite backend implements it (store/sqlite/listings.c), and
- * store_list_peers and store_list_tables the PostgreSQL one too
- * (store/pg/listings_pg.c; store/site_peers.c and store/site_open.c pick). */
+ * header and as the keys and values of JSON objects. This is the store
+ * interface; both backends implement it (store/sqlite/listings.c,
+ * store/pg/listings_pg.c), and store/site_peers.c, store/site_open.c and
+ * store/facets_records.c pick. */
 #ifndef SYNCPACK_STORE_LISTINGS_H
 #define SYNCPACK_STORE_LISTINGS_H
 

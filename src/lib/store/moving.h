@@ -1,16 +1,16 @@
 /* moving.h: records leaving this site by a move: finding the record a
  * --move names, putting records in transit to a peer (syncpack_transfer,
- * flag 2), the records of movable tables that go along with a parent,
- * and the peers' requests for records to be moved to them.
- *
- * Which records move, and when, is decided in sync/moves.c. This is the
- * store interface; the SQLite backend implements it
- * (store/sqlite/moving.c). */
+ * flag 2), the records of movable tables that go along with a parent, and
+ * the peers' requests for records to be moved to them. Which records move,
+ * and when, is decided in sync/moves.c. This is the store interface;
+ * store/facets_*.c passes each call to the site's backend,
+ * store/sqlite/moving.c or store/pg/moving_pg.c. */
 #ifndef SYNCPACK_STORE_MOVING_H
 #define SYNCPACK_STORE_MOVING_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "util/error.h"
 #include "store/site.h"
@@ -22,7 +22,15 @@ struct store_guids {
 	int count;
 };
 
-void store_guids_free(struct store_guids *g);
+static inline void
+store_guids_free(struct store_guids *g)
+{
+	for (int i = 0; i < g->count; i++)
+		free(g->guid[i]);
+	free(g->guid);
+	g->guid = NULL;
+	g->count = 0;
+}
 
 /* 1 and fills guid with the record of the tracked table table_id (whose
  * key column is declared INTEGER when pk_integer) named by key: its GUID

@@ -8,6 +8,7 @@
 #define SYNCPACK_STORE_OUTBOX_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "util/error.h"
 #include "store/site.h"
@@ -53,6 +54,17 @@ int store_outbox_any(struct site *s, struct sp_error *err);
 SP_MUST_CHECK
 int store_outbox_list(struct site *s, struct store_outbox_file **files,
     size_t *count, struct sp_error *err);
-void store_outbox_files_free(struct store_outbox_file *files, size_t count);
+
+static inline void
+store_outbox_files_free(struct store_outbox_file *files, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(files[i].name);
+		free(files[i].peer);
+		free(files[i].kind);
+		free(files[i].url);
+	}
+	free(files);
+}
 
 #endif

@@ -2,10 +2,9 @@
  * (store/store.h) and the moves (store/moving.h): a peer's acknowledged
  * mark, the declared columns of the tracked tables, the deletes whose
  * tombstones were purged (syncpack_purged), and moving the mark on when
- * nothing needed sending.
- *
- * What goes in the file is decided in sync/pack.c. This is the store
- * interface; the SQLite backend implements it (store/sqlite/packing.c). */
+ * nothing needed sending. What goes in the file is decided in sync/pack.c.
+ * This is the store interface; store/facets_*.c passes each call to the
+ * site's backend, store/sqlite/packing.c or store/pg/packing_pg.c. */
 #ifndef SYNCPACK_STORE_PACKING_H
 #define SYNCPACK_STORE_PACKING_H
 

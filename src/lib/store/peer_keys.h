@@ -1,10 +1,12 @@
 /* peer_keys.h: sealing keys and per-peer file settings: how files to a
  * peer are compressed and sealed, and how often files from it are
- * expected. The store interface; the SQLite backend implements it
- * (store/sqlite/peer_keys.c), and the setters store/site_peers.c names
- * the PostgreSQL one too (store/pg/peers_pg.c). */
+ * expected. The store interface; both backends implement it
+ * (store/sqlite/peer_keys.c, store/pg/peers_pg.c), and store/site_peers.c
+ * picks. */
 #ifndef SYNCPACK_STORE_PEER_KEYS_H
 #define SYNCPACK_STORE_PEER_KEYS_H
+
+#include <stdlib.h>
 
 #include "util/error.h"
 #include "store/site.h"
@@ -25,7 +27,14 @@ struct store_peer_settings {
 SP_MUST_CHECK
 int store_peer_settings(struct site *s, const char *peer,
     struct store_peer_settings *out, struct sp_error *err);
-void store_peer_settings_free(struct store_peer_settings *p);
+
+static inline void
+store_peer_settings_free(struct store_peer_settings *p)
+{
+	free(p->seal_pub);
+	free(p->reads);
+	p->seal_pub = p->reads = NULL;
+}
 
 SP_MUST_CHECK
 int store_peer_set_compression(struct site *s, const char *peer,

@@ -1,10 +1,12 @@
 /* peers.h: the registered peers as a list (registering and their keys are
- * in store/site.h). This is the store interface; the SQLite backend
- * implements it (store/sqlite/peers.c). */
+ * in store/site.h). This is the store interface; both backends implement
+ * it (store/sqlite/peers.c, store/pg/peers_pg.c), and store/site_peers.c
+ * picks. */
 #ifndef SYNCPACK_STORE_PEERS_H
 #define SYNCPACK_STORE_PEERS_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "util/error.h"
 #include "store/site.h"
@@ -22,6 +24,16 @@ struct store_peer {
 SP_MUST_CHECK
 int store_peers(struct site *s, struct store_peer **peers, size_t *count,
     struct sp_error *err);
-void store_peers_free(struct store_peer *peers, size_t count);
+
+static inline void
+store_peers_free(struct store_peer *peers, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(peers[i].site);
+		free(peers[i].url);
+		free(peers[i].added);
+	}
+	free(peers);
+}
 
 #endif

@@ -1,10 +1,9 @@
 /* reconcile.h: what a reconciliation (sync/reconcile.c) reads and writes
  * besides the manifests, the records and the moves (store/moving.h): the
  * flows that say whether a step was answered or applied, and the incoming
- * request it logs.
- *
- * This is the store interface; the SQLite backend implements it
- * (store/sqlite/reconcile.c). */
+ * request it logs. This is the store interface; store/facets_*.c passes
+ * each call to the site's backend, store/sqlite/reconcile.c or
+ * store/pg/reconcile_pg.c. */
 #ifndef SYNCPACK_STORE_RECONCILE_H
 #define SYNCPACK_STORE_RECONCILE_H
 

@@ -32,13 +32,13 @@ struct site {
 };
 
 /* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
- * PostgreSQL site has so far (site_close, site_private_key,
- * site_public_pem, site_peer_add, site_peer_exists, the
- * store_peer_set_* and store_site_*seal_pub of store/site_peers.c,
- * store_list_peers, store_list_tables and
- * store_tables_ops, with which sync/track.c tracks tables); without it a
- * PostgreSQL site is refused with "not yet available on a PostgreSQL
- * site". */
+ * PostgreSQL site has so far: everything of store/ but the record store
+ * (store_open, store/store.h), so neither packing nor applying a file
+ * (reading an ack applies it), nor syncadm status (which counts what
+ * waits to be packed), lock, unlock or resolve; the calls of store/held.h,
+ * deferred.h, protocol.h and conflicts.h that take a struct store go to
+ * the record store's backend. Without the flag a PostgreSQL site is
+ * refused with "not yet available on a PostgreSQL site". */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
 #define SITE_OPEN_POSTGRESQL	2
 

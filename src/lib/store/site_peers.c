@@ -7,6 +7,7 @@
 
 #include "store/listings.h"
 #include "store/peer_keys.h"
+#include "store/peers.h"
 #include "store/pg/backend.h"
 #include "store/sqlite/backend.h"
 #include "sxf/keys.h"
@@ -122,4 +123,39 @@ store_list_peers(struct site *s, store_row_cb cb, void *ctx,
 {
 	return s->backend == SITE_POSTGRESQL ? pg_list_peers(s, cb, ctx, err)
 	    : sqlite_list_peers(s, cb, ctx, err);
+}
+
+int
+store_peer_settings(struct site *s, const char *peer,
+    struct store_peer_settings *out, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peer_settings(s, peer, out, err) :
+	    sqlite_peer_settings(s, peer, out, err);
+}
+
+int
+store_peer_note_sealed(struct site *s, const char *peer, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peer_note_sealed(s, peer, err) :
+	    sqlite_peer_note_sealed(s, peer, err);
+}
+
+int
+store_peer_set_reads(struct site *s, const char *peer, const char *reads,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peer_set_reads(s, peer, reads, err) :
+	    sqlite_peer_set_reads(s, peer, reads, err);
+}
+
+int
+store_peers(struct site *s, struct store_peer **peers, size_t *count,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_peers(s, peers, count, err) :
+	    sqlite_peers(s, peers, count, err);
 }

@@ -1,10 +1,10 @@
-/* status.h: the counts a site's status (sync/status.c) is made of: per
- * peer what was exchanged, what is held or rejected, the incoming files
- * that failed, and how often files from it are expected. What waits to be sent is sync/pack_waiting.c's, and
- * the verdict drawn from them all sync/status.c's.
- *
- * This is the store interface; the SQLite backend implements it
- * (store/sqlite/status.c). */
+/* status.h: the counts a site's status (sync/status.c) is made of: per peer
+ * what was exchanged, what is held or rejected, the incoming files that
+ * failed, and how often files from it are expected. What waits to be sent
+ * is sync/pack_waiting.c's, and the verdict drawn from them all
+ * sync/status.c's. This is the store interface; store/facets_*.c passes
+ * each call to the site's backend, store/sqlite/status.c or
+ * store/pg/status_pg.c. */
 #ifndef SYNCPACK_STORE_STATUS_H
 #define SYNCPACK_STORE_STATUS_H
 

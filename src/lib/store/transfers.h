@@ -1,11 +1,10 @@
-/* transfers.h: the hops of moved records (syncpack_transfer): which
- * record went from which site to which in what flow, and how the move
- * ended (in transit, done, refused), as reported in acknowledgements so
- * that the hub holds every record's history.
- *
- * When a move is done or refused is decided in sync/ack.c. This is the
- * store interface; the SQLite backend implements it
- * (store/sqlite/transfers.c). */
+/* transfers.h: the hops of moved records (syncpack_transfer): which record
+ * went from which site to which in what flow, and how the move ended (in
+ * transit, done, refused), as reported in acknowledgements so that the hub
+ * holds every record's history. When a move is done or refused is decided
+ * in sync/ack.c. This is the store interface; store/facets_*.c passes each
+ * call to the site's backend, store/sqlite/transfers.c or
+ * store/pg/transfers_pg.c. */
 #ifndef SYNCPACK_STORE_TRANSFERS_H
 #define SYNCPACK_STORE_TRANSFERS_H
 

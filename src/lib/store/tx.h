@@ -1,8 +1,7 @@
 /* tx.h: transactions on a site's database, for the layers above the store
- * that must make several store calls all or nothing.
- *
- * This is the store interface; the SQLite backend implements it
- * (store/sqlite/tx.c). */
+ * that must make several store calls all or nothing. This is the store
+ * interface; store/facets_*.c passes each call to the site's backend,
+ * store/sqlite/tx.c or store/pg/tx_pg.c. */
 #ifndef SYNCPACK_STORE_TX_H
 #define SYNCPACK_STORE_TX_H
 

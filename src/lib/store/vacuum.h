@@ -1,9 +1,9 @@
 /* vacuum.h: purging tombstones out of the records into the list of purged
- * deletes (syncpack_purged), and expiring that list.
- *
- * Which tombstones may go, and for how long a purged delete is
- * remembered, is decided in sync/vacuum.c. This is the store interface;
- * the SQLite backend implements it (store/sqlite/vacuum.c). */
+ * deletes (syncpack_purged), and expiring that list. Which tombstones may
+ * go, and for how long a purged delete is remembered, is decided in
+ * sync/vacuum.c. This is the store interface; store/facets_*.c passes each
+ * call to the site's backend, store/sqlite/vacuum.c or
+ * store/pg/reconcile_pg.c. */
 #ifndef SYNCPACK_STORE_VACUUM_H
 #define SYNCPACK_STORE_VACUUM_H
 

@@ -14,13 +14,14 @@
 #define PG_INT2_OID 21
 #define PG_INT4_OID 23
 
-/* One callback per row of sql's result. */
+/* One callback per row of the result of sql with the n text parameters
+ * p. */
 static int
-list(struct site *s, const char *sql, store_row_cb cb, void *ctx,
-    struct sp_error *err)
+list_by(struct site *s, const char *sql, int np, const char *const *p,
+    store_row_cb cb, void *ctx, struct sp_error *err)
 {
 	struct store_cell cells[LISTING_COLUMNS_MAX];
-	PGresult *res = pg_query(s, sql, 0, NULL, err);
+	PGresult *res = pg_query(s, sql, np, p, err);
 	int n, rc = 0;
 
 	if (res == NULL)
@@ -53,6 +54,14 @@ list(struct site *s, const char *sql, store_row_cb cb, void *ctx,
 	return rc;
 }
 
+/* A listing without parameters. */
+static int
+list(struct site *s, const char *sql, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list_by(s, sql, 0, NULL, cb, ctx, err);
+}
+
 /* As SQLite's, with EXPECT written as util/duration.c's duration_format
  * writes it. */
 int
@@ -80,4 +89,73 @@ pg_list_tables(struct site *s, store_row_cb cb, void *ctx,
 	    " '') AS flags, CASE WHEN tracked = 1 THEN 'tracked' ELSE "
 	    "'untracked' END AS state FROM syncpack.tracked_table ORDER BY "
 	    "name COLLATE \"C\"", cb, ctx, err);
+}
+
+/* The listings of the exchange, as SQLite's, with text ordered bytewise
+ * as SQLite orders it. */
+int
+pg_list_flows(struct site *s, const struct store_flow_filter *f,
+    store_row_cb cb, void *ctx, struct sp_error *err)
+{
+	const char *p[3] = { f->peer, f->since, f->status };
+
+	return list_by(s, "SELECT peer, direction, flow, link, kind, ready, "
+	    "started, ended, executions, status, n_applied AS applied, "
+	    "n_skipped AS skipped, n_conflict AS conflicts, n_rejected AS "
+	    "rejected, n_held AS held, CASE WHEN acked <> 0 THEN 'yes' ELSE "
+	    "'no' END AS acked, file, sha256, reason FROM syncpack.flow WHERE "
+	    "($1::text IS NULL OR peer = $1) AND ($2::text IS NULL OR "
+	    "coalesce(started, ready) >= $2) AND ($3::text IS NULL OR status = "
+	    "$3) ORDER BY coalesce(started, ready) COLLATE \"C\", direction "
+	    "COLLATE \"C\", peer COLLATE \"C\", flow", 3, p, cb, ctx, err);
+}
+
+int
+pg_list_protocol(struct site *s, long long flow, const char *peer,
+    store_row_cb cb, void *ctx, struct sp_error *err)
+{
+	char n[PG_INT_LEN];
+	const char *p[2] = { pg_int(n, flow), peer };
+
+	return list_by(s, "SELECT direction, peer, flow, tbl AS \"table\", "
+	    "guid, outcome, reason FROM syncpack.protocol WHERE flow = $1 AND "
+	    "($2::text IS NULL OR peer = $2) ORDER BY direction COLLATE \"C\","
+	    " peer COLLATE \"C\", seq", 2, p, cb, ctx, err);
+}
+
+int
+pg_list_transfers(struct site *s, const char *guid, store_row_cb cb,
+    void *ctx, struct sp_error *err)
+{
+	return list_by(s, "SELECT guid, tbl AS \"table\", from_site AS "
+	    "\"from\", to_site AS \"to\", flow, at, state FROM "
+	    "syncpack.transfer WHERE $1::text IS NULL OR guid = upper($1) "
+	    "ORDER BY guid, at COLLATE \"C\", ctid", 1, &guid, cb, ctx, err);
+}
+
+int
+pg_list_held(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list(s, "SELECT tbl, guid, peer, flow, since, reason FROM "
+	    "syncpack.held ORDER BY since COLLATE \"C\", tbl COLLATE \"C\", "
+	    "guid", cb, ctx, err);
+}
+
+int
+pg_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list(s, "SELECT id, tbl, guid, peer, flow, detected, "
+	    "coalesce(resolved, 'unresolved') AS resolved FROM "
+	    "syncpack.conflict ORDER BY id", cb, ctx, err);
+}
+
+int
+pg_list_locks(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return list(s, "SELECT tbl, rkey, coalesce(locked_by, '-') AS "
+	    "locked_by, since FROM syncpack.lock ORDER BY tbl COLLATE \"C\", "
+	    "rkey COLLATE \"C\"", cb, ctx, err);
 }

@@ -50,4 +50,50 @@ extern const char pg_schema_sql[];
 SP_MUST_CHECK
 int pg_fold(struct site *s, struct sp_error *err);
 
+/* The time now as the metadata keeps times (UTC, ISO 8601 to the
+ * second), as SQL. */
+#define PG_NOW "to_char(now() AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Room for a long long as text, with its NUL. */
+#define PG_INT_LEN 24
+
+/* buf holding v as text, for a parameter. */
+const char *pg_int(char buf[PG_INT_LEN], long long v);
+
+/* Column col of row of res as a number (0 for NULL). */
+long long pg_ll(const PGresult *res, int row, int col);
+
+/* A copy of column col of row of res; NULL for NULL, and with *oom set
+ * when memory ran out (oom may be NULL: NULL is then ambiguous). */
+char *pg_dup(const PGresult *res, int row, int col, int *oom);
+
+/* The rows a statement changed (PQcmdTuples). */
+long long pg_changed(PGresult *res);
+
+/* Runs sql (n text parameters) for one integer in its first column: 1
+ * with *out (0 for NULL; with null_none a NULL gives 0 returned), 0 when
+ * no row came, -1 on error. */
+SP_MUST_CHECK
+int pg_get_int(struct site *s, const char *sql, int n,
+    const char *const *params, long long *out, int null_none,
+    struct sp_error *err);
+
+/* pg_get_int for a row of an integer and an optional text: *text a copy
+ * (NULL for NULL) that the caller frees, NULL when no row came. */
+SP_MUST_CHECK
+int pg_get_int_text(struct site *s, const char *sql, int n,
+    const char *const *params, long long *out, char **text,
+    struct sp_error *err);
+
+/* Runs sql for its rows, calling row(ctx, res, i) for each; non-zero
+ * from it stops the walk, which returns that value. 0 after the last
+ * row, -1 on error. The result is read in full first, so the callback
+ * may run other statements. */
+SP_MUST_CHECK
+int pg_each(struct site *s, const char *sql, int n,
+    const char *const *params,
+    int (*row)(void *ctx, PGresult *res, int i, struct sp_error *err),
+    void *ctx, struct sp_error *err);
+
 #endif

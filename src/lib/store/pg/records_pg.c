@@ -29,6 +29,7 @@ pg_rec_tables_free(struct store_pg *sp)
 		free(t->qpk);
 		free(t->pkcon);
 		free(t->fetch);
+		free(t->changes);
 		strings_free(t->columns, t->ncolumns);
 		strings_free(t->qcolumns, t->ncolumns);
 		strings_free(t->types, t->ncolumns);
@@ -62,35 +63,48 @@ kind_of(const char *base)
 	return PG_TEXT;
 }
 
-/* The SELECT of a row by its key: every column in the form it travels. */
+/* Every column of t (alias: NULL or a table alias) in the form it
+ * travels, for a SELECT list; malloc'd, NULL when out of memory. */
 static char *
-fetch_sql(const struct pg_table *t)
+select_list(const struct pg_table *t, const char *alias)
 {
-	size_t size = strlen(t->name) + strlen(t->qpk) + 64;
-	char *sql;
+	char *list = strdup(""), *next, *e;
 
-	for (int i = 0; i < t->ncolumns; i++)
-		size += strlen(t->qcolumns[i]) * 4 + 200;
-	if ((sql = malloc(size)) == NULL)
-		return NULL;
-	strcpy(sql, "SELECT ");
-	for (int i = 0; i < t->ncolumns; i++) {
-		char *e = pg_value_select(t->kinds[i], NULL, t->qcolumns[i]);
-		if (e == NULL) {
-			free(sql);
-			return NULL;
-		}
-		if (i)
-			strcat(sql, ", ");
-		strcat(sql, e);
+	for (int i = 0; i < t->ncolumns && list != NULL; i++) {
+		if ((e = pg_value_select(t->kinds[i], alias, t->qcolumns[i]))
+		    == NULL || asprintf(&next, "%s%s%s", list, i ? ", " : "", e)
+		    < 0)
+			next = NULL;
 		free(e);
+		free(list);
+		list = next;
 	}
-	strcat(sql, " FROM ");
-	strcat(sql, t->name);
-	strcat(sql, " WHERE ");
-	strcat(sql, t->qpk);
-	strcat(sql, " = $1");
-	return sql;
+	return list;
+}
+
+/* The SELECT of a row by its key, and the page of changed records of t
+ * with their rows (changes_page's parameters), each row found by its
+ * key: the CASE keeps the cast of rkey to the key's type to t's own
+ * records. */
+static int
+row_queries(struct pg_table *t)
+{
+	char *plain = select_list(t, NULL), *joined = select_list(t, "x");
+	int ok = plain != NULL && joined != NULL &&
+	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s = $1", plain,
+	    t->name, t->qpk) >= 0 &&
+	    asprintf(&t->changes, "SELECT " PG_RECORD_COLUMNS ", EXISTS "
+	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
+	    "r.rkey), x.%1$s IS NOT NULL, %2$s FROM syncpack.record r JOIN "
+	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN %3$s x ON "
+	    "x.%1$s = (CASE WHEN r.tbl = %4$lld THEN r.rkey END)::%5$s WHERE "
+	    "r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq <= $2::bigint) "
+	    "AND r.tbl = $3::bigint ORDER BY r.lseq LIMIT 500", t->qpk,
+	    joined, t->name, t->id, t->types[t->key_col]) >= 0;
+
+	free(plain);
+	free(joined);
+	return ok ? 0 : -1;
 }
 
 /* Columns (generated ones are computed on every site, not sent), their
@@ -158,7 +172,7 @@ load_columns(struct store_pg *sp, struct pg_table *t, struct sp_error *err)
 	if (PQntuples(res) == 1)
 		t->pkcon = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (t->qpk == NULL || (t->fetch = fetch_sql(t)) == NULL) {
+	if (t->qpk == NULL || row_queries(t) != 0) {
 		sp_error_set(err, "out of memory");
 		goto done;
 	}
@@ -278,75 +292,78 @@ pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
 	return 0;
 }
 
+/* *row: t's columns from column first on of row i of res. */
+static int
+row_of(const struct pg_table *t, PGresult *res, int i, int first,
+    json_t **row, struct sp_error *err)
+{
+	if ((*row = json_object()) == NULL)
+		return sp_error_set(err, "out of memory");
+	/* A column that cannot be encoded fails the record: leaving it out
+	 * would make it arrive as NULL. */
+	for (int c = 0; c < t->ncolumns; c++) {
+		json_t *v = PQgetisnull(res, i, first + c) ? json_null() :
+		    pg_value_json(t->kinds[c], PQgetvalue(res, i, first + c),
+		    PQgetlength(res, i, first + c), err);
+
+		if (v == NULL || json_object_set_new(*row, t->columns[c], v)
+		    != 0) {
+			if (v == NULL)
+				sp_error_prefix(err, "%s.%s", t->name,
+				    t->columns[c]);
+			else
+				sp_error_set(err, "%s.%s: out of memory",
+				    t->name, t->columns[c]);
+			json_decref(*row);
+			*row = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
     const char *rkey, json_t **row, struct sp_error *err)
 {
 	struct pg_params p;
-	PGresult *res;
+	PGresult *res = NULL;
 	int rc = -1;
 
 	*row = NULL;
 	if (pg_params_init(&p, 1, err) != 0)
 		return -1;
-	if (pg_param_text(&p, 0, rkey, err) != 0 ||
-	    (res = pg_stmt_run(sp, NULL, t->fetch, &p, err)) == NULL)
-		goto done;
-	if (PQntuples(res) == 1 && (*row = json_object()) == NULL) {
-		PQclear(res);
-		sp_error_set(err, "out of memory");
-		goto done;
-	}
-	/* A column that cannot be encoded fails the record: leaving it out
-	 * would make it arrive as NULL. */
-	for (int i = 0; *row != NULL && i < t->ncolumns; i++) {
-		json_t *v = PQgetisnull(res, 0, i) ? json_null() :
-		    pg_value_json(t->kinds[i], PQgetvalue(res, 0, i),
-		    PQgetlength(res, 0, i), err);
-
-		if (v == NULL || json_object_set_new(*row, t->columns[i], v)
-		    != 0) {
-			if (v == NULL)
-				sp_error_prefix(err, "%s.%s", t->name,
-				    t->columns[i]);
-			else
-				sp_error_set(err, "%s.%s: out of memory",
-				    t->name, t->columns[i]);
-			json_decref(*row);
-			*row = NULL;
-			PQclear(res);
-			goto done;
-		}
-	}
+	if (pg_param_text(&p, 0, rkey, err) == 0 &&
+	    (res = pg_stmt_run(sp, NULL, t->fetch, &p, err)) != NULL)
+		rc = PQntuples(res) == 1 ? row_of(t, res, 0, 0, row, err) : 0;
 	PQclear(res);
-	rc = 0;
-done:
 	pg_params_free(&p);
 	return rc;
 }
 
-/* One page of the records changed after (lseq, guid), up to upto. */
+/* One page of the records changed after lseq, up to upto; of only's
+ * records with their rows when with_rows. Every lseq is given once,
+ * from the clock under its lock, so a page ends between two records. */
 static PGresult *
 changes_page(struct store_pg *sp, const struct pg_table *only,
-    long long lseq, const char *guid, long long upto, struct sp_error *err)
+    long long lseq, long long upto, int with_rows, struct sp_error *err)
 {
 	struct pg_params p;
 	PGresult *res = NULL;
 
-	if (pg_params_init(&p, 4, err) != 0)
+	if (pg_params_init(&p, 3, err) != 0)
 		return NULL;
 	if (pg_param_ll(&p, 0, lseq, err) == 0 &&
 	    pg_param_ll(&p, 1, upto, err) == 0 &&
-	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0) &&
-	    pg_param_text(&p, 3, guid, err) == 0)
-		res = pg_stmt_run(sp, NULL, "SELECT " PG_RECORD_COLUMNS ", "
-		    "EXISTS (SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name"
-		    " AND l.rkey = r.rkey) FROM syncpack.record r JOIN "
-		    "syncpack.tracked_table t ON t.id = r.tbl WHERE r.lseq >= "
-		    "$1::bigint AND (r.lseq > $1::bigint OR r.guid > $4::text) "
-		    "AND ($2::bigint = 0 OR r.lseq <= $2::bigint) AND "
-		    "($3::bigint IS NULL OR r.tbl = $3::bigint) ORDER BY r.lseq,"
-		    " r.guid LIMIT 500", &p, err);
+	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0))
+		res = pg_stmt_run(sp, NULL, with_rows && only != NULL ?
+		    only->changes : "SELECT " PG_RECORD_COLUMNS ", EXISTS "
+		    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND "
+		    "l.rkey = r.rkey) FROM syncpack.record r JOIN "
+		    "syncpack.tracked_table t ON t.id = r.tbl WHERE r.lseq > "
+		    "$1::bigint AND ($2::bigint = 0 OR r.lseq <= $2::bigint) AND "
+		    "($3::bigint IS NULL OR r.tbl = $3::bigint) ORDER BY r.lseq "
+		    "LIMIT 500", &p, err);
 	pg_params_free(&p);
 	return res;
 }
@@ -359,16 +376,14 @@ walk_changes(struct store *base, const char *table, long long since,
 {
 	struct store_pg *sp = (struct store_pg *)base;
 	struct pg_table *only = NULL;
-	/* Past every GUID (upper-case hex): the first page starts after
-	 * since itself. */
-	char guid[sizeof(((struct store_record *)0)->guid)] = "~";
 	long long lseq = since;
 	int rc = 0, n;
 
 	if (table != NULL && (only = pg_rec_table_by_name(sp, table)) == NULL)
 		return sp_error_set(err, "%s is not a tracked table", table);
 	do {
-		PGresult *res = changes_page(sp, only, lseq, guid, upto, err);
+		PGresult *res = changes_page(sp, only, lseq, upto, with_rows,
+		    err);
 
 		if (res == NULL)
 			return -1;
@@ -380,14 +395,17 @@ walk_changes(struct store *base, const char *table, long long since,
 			json_t *row = NULL;
 
 			lseq = atoll(PQgetvalue(res, i, 8));
-			copy_text(guid, sizeof(guid), res, i, 0);
 			if (t == NULL)
 				continue;	/* a table no longer tracked */
 			pg_rec_from_row(sp, res, i, &rec);
 			rec.locked = PQgetvalue(res, i, PG_RECORD_NCOLUMNS)[0]
 			    == 't';
-			if (with_rows && !rec.deleted && pg_rec_fetch_row(sp, t,
-			    PQgetvalue(res, i, 2), &row, err) != 0) {
+			/* One table: its rows came with the page. */
+			if (with_rows && !rec.deleted && (only == NULL ?
+			    pg_rec_fetch_row(sp, t, PQgetvalue(res, i, 2), &row,
+			    err) : PQgetvalue(res, i, PG_RECORD_NCOLUMNS + 1)[0]
+			    != 't' ? 0 : row_of(t, res, i, PG_RECORD_NCOLUMNS + 2,
+			    &row, err)) != 0) {
 				rc = -1;
 				break;
 			}

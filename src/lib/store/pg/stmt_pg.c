@@ -181,14 +181,34 @@ prepared(struct store_pg *sp, const char *sql, int nparams,
 	return s->name;
 }
 
+int
+pg_stmt_release(struct store_pg *sp, const char *then, struct sp_error *err)
+{
+	char sql[128];
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "%s%s%s", sp->release_pending ? "RELEASE "
+	    "SAVEPOINT syncpack_record" : "", sp->release_pending && then ?
+	    "; " : "", then ? then : "");
+	sp->release_pending = 0;
+	if (sql[0] == '\0')
+		return 0;
+	/* The simple protocol takes both statements in one round trip. */
+	res = checked(sp, NULL, PQexec(sp->site->pg, sql), err);
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
 PGresult *
 pg_stmt_run(struct store_pg *sp, const struct pg_table *t, const char *sql,
     const struct pg_params *p, struct sp_error *err)
 {
 	int n = p ? p->n : 0;
-	const char *name = prepared(sp, sql, n, err);
+	const char *name;
 
-	if (name == NULL)
+	if (sp->release_pending && pg_stmt_release(sp, NULL, err) != 0)
+		return NULL;
+	if ((name = prepared(sp, sql, n, err)) == NULL)
 		return NULL;
 	return checked(sp, t, PQexecPrepared(sp->site->pg, name, n,
 	    p ? p->values : NULL, p ? p->lengths : NULL, p ? p->formats : NULL,

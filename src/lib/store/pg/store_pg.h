@@ -64,6 +64,7 @@ struct pg_table {
 	int key_col;	/* index of pk in columns */
 	enum pg_kind key_kind;
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
+	char *changes;	/* a page of changed records with their rows */
 	struct pg_shape insert, update;
 };
 
@@ -89,6 +90,11 @@ struct store_pg {
 	 * scratch table pg_temp.syncpack_parked. */
 	int parking;
 	char last_state[6];	/* SQLSTATE of the last error, "" none */
+	/* The record's savepoint is released by the next statement of the
+	 * store (the next record's savepoint in the same round trip), or
+	 * at commit: what other calls write meanwhile stays inside it and
+	 * is kept with it. */
+	int release_pending;
 };
 
 /* The site a store of this backend was opened over. */
@@ -119,6 +125,11 @@ int pg_param_ll(struct pg_params *p, int i, long long v,
  * lock that could not be had, SP_ERR_DATABASE otherwise. */
 PGresult *pg_stmt_run(struct store_pg *sp, const struct pg_table *t,
     const char *sql, const struct pg_params *p, struct sp_error *err);
+/* The pending release of the record's savepoint (store_pg's
+ * release_pending) followed by then (NULL: nothing), in one round trip;
+ * the statement runner does it before any other statement. */
+int pg_stmt_release(struct store_pg *sp, const char *then,
+    struct sp_error *err);
 /* pg_stmt_run for a statement whose result is not read. */
 int pg_stmt_exec(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err);

@@ -17,22 +17,6 @@ value(PGresult *res, int col)
 }
 
 static int
-pg_tx_begin(struct site *s, struct sp_error *err)
-{
-	/* The clock row's lock, as the fold takes it: tracking adopts rows
-	 * and folds them, one tool at a time. */
-	return pg_exec(s, "BEGIN", 0, NULL, err) ||
-	    pg_exec(s, "SELECT 1 FROM syncpack.clock WHERE id = 1 FOR UPDATE",
-	    0, NULL, err) ? -1 : 0;
-}
-
-static int
-pg_tx_commit(struct site *s, struct sp_error *err)
-{
-	return pg_exec(s, "COMMIT", 0, NULL, err);
-}
-
-static int
 pg_table_get(struct site *s, const char *table, struct tracked_table *t,
     struct sp_error *err)
 {
@@ -315,7 +299,7 @@ pg_fks_refresh(struct site *s, struct sp_error *err)
 const struct store_tables_ops pg_tables_ops = {
 	.tx_begin = pg_tx_begin,
 	.tx_commit = pg_tx_commit,
-	.tx_rollback = pg_rollback,
+	.tx_rollback = pg_tx_rollback,
 	.table_get = pg_table_get,
 	.table_exists = pg_table_exists,
 	.column_exists = pg_column_exists,

@@ -60,47 +60,59 @@ pg_rec_clock_write_back(struct store_pg *sp, struct sp_error *err)
 	return rc;
 }
 
+#define META_COLUMNS "guid, tbl, rkey, origin, owner, rowversion, hlc, " \
+	"hlc_site, lseq, deleted, flags, src, base, base_hlc, base_site, " \
+	"values_hlc, values_site"
+#define META_PARAMS 16
+#define META_UPSERT " ON CONFLICT (guid) DO UPDATE SET tbl = excluded.tbl, " \
+	"rkey = excluded.rkey, origin = excluded.origin, owner = " \
+	"excluded.owner, rowversion = excluded.rowversion, hlc = excluded.hlc, " \
+	"hlc_site = excluded.hlc_site, lseq = excluded.lseq, deleted = " \
+	"excluded.deleted, flags = excluded.flags, src = excluded.src, base = " \
+	"excluded.base, base_hlc = excluded.base_hlc, base_site = " \
+	"excluded.base_site, values_hlc = excluded.values_hlc, values_site = " \
+	"excluded.values_site"
+
+/* The INSERT of a record's metadata with its parameters from $first on
+ * (meta_params) and its rkey the SQL expression rkey; NULL when out of
+ * memory. */
+static char *
+meta_insert(int first, const char *rkey, const char *from)
+{
+	char *sql = NULL;
+	int f = first;
+
+	if (asprintf(&sql, "INSERT INTO syncpack.record(" META_COLUMNS ") "
+	    "SELECT $%1$d, $%2$d::bigint, %17$s, $%3$d, $%4$d, $%5$d::bigint, "
+	    "$%6$d::bigint, $%7$d, $%8$d::bigint, $%9$d::integer, "
+	    "$%10$d::integer, nullif($%11$d::text, ''), $%12$d::bigint, "
+	    "$%13$d::bigint, nullif($%14$d::text, ''), $%15$d::bigint, "
+	    "nullif($%16$d::text, '')%18$s" META_UPSERT " RETURNING rkey", f,
+	    f + 1, f + 2, f + 3, f + 4, f + 5, f + 6, f + 7, f + 8, f + 9,
+	    f + 10, f + 11, f + 12, f + 13, f + 14, f + 15, rkey, from) < 0)
+		return NULL;
+	return sql;
+}
+
+/* The META_PARAMS parameters of meta_insert from index i on: rec's
+ * metadata with lseq, of a live row or (live 0) a tombstone. */
 static int
-save_metadata(struct store_pg *sp, const struct pg_table *t,
-    const struct store_record *rec, const char *rkey, long long lseq,
+meta_params(struct pg_params *p, int i, const struct pg_table *t,
+    const struct store_record *rec, long long lseq, int live,
     struct sp_error *err)
 {
-	struct pg_params p;
-	int rc = -1;
-
-	if (pg_params_init(&p, 17, err) != 0)
-		return -1;
 	/* A tombstone has no values: it is compared by its own stamp. */
-	if (pg_param_text(&p, 0, rec->guid, err) || pg_param_ll(&p, 1, t->id,
-	    err) || pg_param_text(&p, 2, rkey, err) || pg_param_text(&p, 3,
-	    rec->origin, err) || pg_param_text(&p, 4, rec->owner, err) ||
-	    pg_param_ll(&p, 5, rec->rowversion, err) || pg_param_ll(&p, 6,
-	    rec->hlc, err) || pg_param_text(&p, 7, rec->hlc_site, err) ||
-	    pg_param_ll(&p, 8, lseq, err) || pg_param_ll(&p, 9, rkey == NULL,
-	    err) || pg_param_ll(&p, 10, rec->flags, err) || pg_param_text(&p,
-	    11, rec->src, err) || pg_param_ll(&p, 12, rec->base, err) ||
-	    pg_param_ll(&p, 13, rec->base_hlc, err) || pg_param_text(&p, 14,
-	    rec->base_site, err) || pg_param_ll(&p, 15, rkey == NULL ? 0 :
-	    rec->values_hlc, err) || pg_param_text(&p, 16, rkey == NULL ? "" :
-	    rec->values_site, err))
-		goto done;
-	rc = pg_stmt_exec(sp, "INSERT INTO syncpack.record(guid, tbl, rkey, "
-	    "origin, owner, rowversion, hlc, hlc_site, lseq, deleted, flags, "
-	    "src, base, base_hlc, base_site, values_hlc, values_site) VALUES "
-	    "($1, $2::bigint, $3, $4, $5, $6::bigint, $7::bigint, $8, "
-	    "$9::bigint, $10::integer, $11::integer, nullif($12::text, ''), "
-	    "$13::bigint, $14::bigint, nullif($15::text, ''), $16::bigint, "
-	    "nullif($17::text, '')) ON CONFLICT (guid) DO UPDATE SET tbl = "
-	    "excluded.tbl, rkey = excluded.rkey, origin = excluded.origin, "
-	    "owner = excluded.owner, rowversion = excluded.rowversion, hlc = "
-	    "excluded.hlc, hlc_site = excluded.hlc_site, lseq = excluded.lseq, "
-	    "deleted = excluded.deleted, flags = excluded.flags, src = "
-	    "excluded.src, base = excluded.base, base_hlc = excluded.base_hlc, "
-	    "base_site = excluded.base_site, values_hlc = excluded.values_hlc, "
-	    "values_site = excluded.values_site", &p, err);
-done:
-	pg_params_free(&p);
-	return rc;
+	return pg_param_text(p, i, rec->guid, err) || pg_param_ll(p, i + 1,
+	    t->id, err) || pg_param_text(p, i + 2, rec->origin, err) ||
+	    pg_param_text(p, i + 3, rec->owner, err) || pg_param_ll(p, i + 4,
+	    rec->rowversion, err) || pg_param_ll(p, i + 5, rec->hlc, err) ||
+	    pg_param_text(p, i + 6, rec->hlc_site, err) || pg_param_ll(p, i + 7,
+	    lseq, err) || pg_param_ll(p, i + 8, !live, err) || pg_param_ll(p,
+	    i + 9, rec->flags, err) || pg_param_text(p, i + 10, rec->src, err)
+	    || pg_param_ll(p, i + 11, rec->base, err) || pg_param_ll(p, i + 12,
+	    rec->base_hlc, err) || pg_param_text(p, i + 13, rec->base_site,
+	    err) || pg_param_ll(p, i + 14, live ? rec->values_hlc : 0, err) ||
+	    pg_param_text(p, i + 15, live ? rec->values_site : "", err) ? -1 : 0;
 }
 
 /* 1 when col is this site's own key (a local key), not written from the
@@ -172,17 +184,18 @@ append(char **sql, const char *fmt, const char *a, const char *b)
 }
 
 /* The SQL of an INSERT of sh's columns, or an UPDATE of them (the key
- * bound last), returning the row's rkey. */
+ * bound after them), and of the record's metadata (meta_params after
+ * that), returning the row's rkey. */
 static char *
 shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 {
-	char *sql = strdup(""), num[16];
+	char *sql = strdup(""), *meta, num[16];
 	int n = sh->ncols;
 
 	if (update && n)
 		append(&sql, "UPDATE %s SET ", t->name, NULL);
 	else if (update)
-		append(&sql, "SELECT " RKEY_OF " FROM %s", t->qpk, t->name);
+		append(&sql, "SELECT " RKEY_OF " AS k FROM %s", t->qpk, t->name);
 	else
 		append(&sql, n ? "INSERT INTO %s(" : "INSERT INTO %s DEFAULT "
 		    "VALUES", t->name, NULL);
@@ -216,7 +229,21 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 	if (update)
 		append(&sql, " WHERE %s = $%s", t->qpk, num);
 	if (!update || n)
-		append(&sql, " RETURNING " RKEY_OF, t->qpk, NULL);
+		append(&sql, " RETURNING " RKEY_OF " AS k", t->qpk, NULL);
+	/* The row and its metadata in one statement, one round trip: the
+	 * metadata takes the rkey the write returns, and none when the row
+	 * has vanished. */
+	meta = meta_insert(n + update + 1, "w.k", " FROM w");
+	if (meta != NULL && sql != NULL)
+		append(&sql, ") %s", meta, NULL);
+	free(meta);
+	if (sql != NULL) {
+		char *wrapped = NULL;
+		if (asprintf(&wrapped, "WITH w AS (%s", sql) < 0)
+			wrapped = NULL;
+		free(sql);
+		sql = wrapped;
+	}
 	return sql;
 }
 
@@ -254,11 +281,11 @@ shape_make(struct pg_table *t, struct pg_shape *sh, json_t *row, int update,
 }
 
 /* INSERT (rkey NULL) or UPDATE (of the row whose key is rkey) of row's
- * columns; *new_key is the row's rkey after it (the caller frees it). */
+ * columns, and the record's metadata with lseq. */
 static int
 row_write(struct store_pg *sp, struct pg_table *t,
     const struct store_record *rec, json_t *row, const char *rkey,
-    char **new_key, struct sp_error *err)
+    long long lseq, struct sp_error *err)
 {
 	struct pg_shape *sh = rkey == NULL ? &t->insert : &t->update;
 	struct pg_params p;
@@ -267,11 +294,11 @@ row_write(struct store_pg *sp, struct pg_table *t,
 	json_t *v;
 	int idx = 0, rc = -1;
 
-	*new_key = NULL;
 	if (!shape_matches(sh, t, row) && shape_make(t, sh, row, rkey != NULL,
 	    err) != 0)
 		return -1;
-	if (pg_params_init(&p, sh->ncols + (rkey != NULL), err) != 0)
+	if (pg_params_init(&p, sh->ncols + (rkey != NULL) + META_PARAMS, err)
+	    != 0)
 		return -1;
 	json_object_foreach(row, col, v) {
 		if (skipped(t, col))
@@ -283,16 +310,13 @@ row_write(struct store_pg *sp, struct pg_table *t,
 		}
 		idx++;
 	}
-	if (rkey != NULL && pg_param_text(&p, idx, rkey, err) != 0)
+	if (rkey != NULL && pg_param_text(&p, idx++, rkey, err) != 0)
 		goto done;
-	if ((res = pg_stmt_run(sp, t, sh->stmt, &p, err)) == NULL)
+	if (meta_params(&p, idx, t, rec, lseq, 1, err) != 0 ||
+	    (res = pg_stmt_run(sp, t, sh->stmt, &p, err)) == NULL)
 		goto done;
 	if (PQntuples(res) != 1) {
 		sp_error_set(err, "%s: row of %s vanished", t->name, rec->guid);
-		goto done;
-	}
-	if ((*new_key = strdup(PQgetvalue(res, 0, 0))) == NULL) {
-		sp_error_set(err, "out of memory");
 		goto done;
 	}
 	rc = 0;
@@ -332,19 +356,19 @@ pg_rec_upsert(struct store *base, const struct store_record *rec,
 {
 	struct store_pg *sp = (struct store_pg *)base;
 	struct pg_table *t;
-	char *rkey = NULL, *new_key = NULL;
+	char *rkey = NULL;
 	long long lseq;
 	int rc = -1;
 
 	if (target_of(sp, rec, &t, &rkey, err) != 0)
 		return -1;
-	if (row_write(sp, t, rec, row, rkey, &new_key, err) == 0 &&
-	    tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
-	    save_metadata(sp, t, rec, new_key, lseq, err) == 0 &&
+	/* An lseq taken for a write that fails stays unused: a gap, never
+	 * a repeat. */
+	if (tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
+	    row_write(sp, t, rec, row, rkey, lseq, err) == 0 &&
 	    pg_rec_unpark(sp, rec->guid, err) == 0)
 		rc = 0;
 	free(rkey);
-	free(new_key);
 	return rc;
 }
 
@@ -376,8 +400,16 @@ pg_rec_tombstone(struct store *base, const struct store_record *rec,
 		    pg_stmt_exec(sp, sql, &p, err) != 0)
 			goto done;
 	}
+	free(sql);
+	if ((sql = meta_insert(1, "NULL::text", "")) == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	pg_params_free(&p);
 	if (tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
-	    save_metadata(sp, t, rec, NULL, lseq, err) == 0 &&
+	    pg_params_init(&p, META_PARAMS, err) == 0 &&
+	    meta_params(&p, 0, t, rec, lseq, 0, err) == 0 &&
+	    pg_stmt_exec(sp, sql, &p, err) == 0 &&
 	    pg_rec_unpark(sp, rec->guid, err) == 0)
 		rc = 0;
 done:

@@ -1,10 +1,29 @@
 /* backend.h: the SQLite backend's entry points, for the files of the
- * interface that pick a backend (store/store_open.c, store/site_open.c). */
+ * interface that pick a backend (store/site_open.c, store/site_peers.c,
+ * store/store_open.c, store/facets_*.c). */
 #ifndef SYNCPACK_STORE_SQLITE_BACKEND_H
 #define SYNCPACK_STORE_SQLITE_BACKEND_H
 
+#include <openssl/evp.h>
+
 #include "util/error.h"
 #include "store/listings.h"
+#include "store/conflicts.h"
+#include "store/deferred.h"
+#include "store/flows.h"
+#include "store/held.h"
+#include "store/locks.h"
+#include "store/moving.h"
+#include "store/outbox.h"
+#include "store/packing.h"
+#include "store/peer_keys.h"
+#include "store/peers.h"
+#include "store/protocol.h"
+#include "store/reconcile.h"
+#include "store/status.h"
+#include "store/transfers.h"
+#include "store/tx.h"
+#include "store/vacuum.h"
 #include "sxf/compress.h"
 #include "store/site.h"
 
@@ -75,5 +94,268 @@ int sqlite_list_peers(struct site *s, store_row_cb cb, void *ctx,
 SP_MUST_CHECK
 int sqlite_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err);
+
+/* store/tx.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_tx_begin(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_tx_begin_read(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_tx_commit(struct site *s, struct sp_error *err);
+void sqlite_tx_rollback(struct site *s);
+
+/* store/flows.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_flow_add_out(struct site *s, const struct store_flow_out *f,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_sent(struct site *s, const char *peer, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_last_in(struct site *s, const char *peer, long long *flow,
+    char **sha256, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_out_sha256(struct site *s, const char *peer, long long flow,
+    char **sha256, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_next_flow_peek(struct site *s, long long *next,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_next_flow_raise(struct site *s, long long seen,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_mark(struct site *s, const char *peer, long long *mark,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_mark_lower(struct site *s, const char *peer, long long mark,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_mark_acked(struct site *s, const char *peer, long long mark,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peers_min_mark(struct site *s, long long *mark,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flows_out_uncover(struct site *s, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flows_unacked_in(struct site *s, const char *peer, int refused,
+    store_flow_in_cb cb, void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flows_ack_in(struct site *s, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_ack_out(struct site *s, const char *peer, long long f,
+    const char *sha256, long long *covered, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_refused_out(struct site *s, const char *peer, long long f,
+    const char *sha256, const char *reason, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_request_complete(struct site *s, const char *peer, long long f,
+    struct sp_error *err);
+
+/* store/flows_in.h on a SQLite site. */
+int sqlite_flow_in_state(struct site *s, const char *peer, long long flow,
+    const char *created, int *applied, int *later, int *reused, int *refused,
+    struct sp_error *err);
+int sqlite_flow_in_start(struct site *s, const char *peer, long long flow,
+    const char *kind, long long link, const char *file, const char *created,
+    struct sp_error *err);
+int sqlite_flow_in_finish(struct site *s, const char *peer, long long flow,
+    const char *status, const char *sha256, const struct store_flow_counts *n,
+    long long covered, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_flow_in_refuse(struct site *s, const struct store_flow_refusal *r,
+    struct sp_error *err);
+
+/* store/outbox.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_peer_url(struct site *s, const char *peer, char **url,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_outbox_add(struct site *s, const char *name, const char *peer,
+    const char *kind, const char *url, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_outbox_forget(struct site *s, const char *name,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_outbox_has(struct site *s, const char *name, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_outbox_any(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_outbox_list(struct site *s, struct store_outbox_file **files,
+    size_t *count, struct sp_error *err);
+
+/* store/packing.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_peer_marks(struct site *s, const char *peer, long long *acked,
+    long long *now, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_advance(struct site *s, const char *peer, long long covered,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_table_columns(struct site *s, const char *table, store_column_cb cb,
+    void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_purged_lookup(struct site *s, const char *guid,
+    struct store_record *rec, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_purged_each(struct site *s, store_change_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* store/status.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* site_peer_key and site_next_flow (store/site.h) of a SQLite site. */
+SP_MUST_CHECK
+EVP_PKEY *sqlite_peer_key(struct site *s, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_next_flow(struct site *s, uint64_t *flow, struct sp_error *err);
+
+/* store/transfers.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_transfers_unreported(struct site *s, store_transfer_cb cb,
+    void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_transfers_reported(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_transfer_merge(struct site *s, const char *line, size_t len,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_transfers_refuse(struct site *s, const char *peer, long long upto,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_transfers_in_transit(struct site *s, const char *peer,
+    long long upto, store_transit_cb cb, void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_complete(struct site *s, const char *guid, const char *peer,
+    struct sp_error *err);
+
+/* store/protocol.h on a SQLite site. */
+int sqlite_move_requested(struct site *s, const char *guid, const char *table,
+    const char *peer, struct sp_error *err);
+SP_MUST_CHECK
+json_t *sqlite_protocol_in(struct site *s, const char *peer, long long f,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_protocol_save_out(struct site *s, const char *peer, long long f,
+    json_t *protocol, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_freeze_from(struct site *s, const char *peer, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_freeze_acked(struct site *s, const char *owner, long long upto,
+    const char *peer, long long f, struct sp_error *err);
+
+/* store/held.h on a SQLite site. */
+int sqlite_held_any(struct site *s, struct sp_error *err);
+
+/* store/locks.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_lock_add(struct site *s, const char *table, json_t *key,
+    const char *by, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_lock_remove(struct site *s, const char *table, json_t *key,
+    struct sp_error *err);
+int sqlite_locks_any(struct site *s, struct sp_error *err);
+
+/* store/conflicts.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_conflict_get(struct site *s, long long id, struct store_conflict *c,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflict_write(struct site *s, const char *table, const char *pk,
+    const char *guid, int exists, json_t *values, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflict_touch(struct site *s, const char *guid,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflict_fold(struct site *s, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflict_settle(struct site *s, const struct store_conflict *c,
+    struct sp_error *err);
+
+/* store/moving.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_move_find(struct site *s, long long table_id, int pk_integer,
+    const char *key, int by_guid, char guid[33], struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_state(struct site *s, const char *guid, int *flags, char *to,
+    size_t tolen, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_start(struct site *s, const char *guid, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_children(struct site *s, const char *guid,
+    struct store_guids *kids, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_requests(struct site *s, const char *peer,
+    struct store_guids *guids, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_move_request_answered(struct site *s, const char *guid,
+    const char *peer, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_moves_outgoing(struct site *s, const char *peer, long long table_id,
+    struct store_guids *guids, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_moves_in_transit_to(struct site *s, const char *peer,
+    struct store_guids *guids, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_moves_set_flow(struct site *s, const char *peer, uint64_t flow,
+    struct sp_error *err);
+
+/* store/reconcile.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_recon_answered(struct site *s, const char *peer, uint64_t flow,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_recon_applied(struct site *s, const char *peer, uint64_t flow,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_recon_log_request(struct site *s, const struct sxf_header *h,
+    const char *file, const char *sha, struct sp_error *err);
+
+/* store/vacuum.h on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_tombstones_purge(struct site *s, long long upto, long long *purged,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_purged_expire(struct site *s, int days, struct sp_error *err);
+
+/* The listings of the exchange (store/listings.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_list_flows(struct site *s, const struct store_flow_filter *f,
+    store_row_cb cb, void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_list_protocol(struct site *s, long long flow, const char *peer,
+    store_row_cb cb, void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_list_transfers(struct site *s, const char *guid, store_row_cb cb,
+    void *ctx, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_list_held(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_list_locks(struct site *s, store_row_cb cb, void *ctx,
+    struct sp_error *err);
+
+/* store_peer_settings, store_peer_note_sealed, store_peer_set_reads
+ * (store/peer_keys.h) and store_peers (store/peers.h) of a SQLite site. */
+SP_MUST_CHECK
+int sqlite_peer_settings(struct site *s, const char *peer,
+    struct store_peer_settings *out, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_note_sealed(struct site *s, const char *peer,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peer_set_reads(struct site *s, const char *peer,
+    const char *reads, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_peers(struct site *s, struct store_peer **peers,
+    size_t *count, struct sp_error *err);
 
 #endif

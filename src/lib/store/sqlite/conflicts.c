@@ -9,6 +9,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/row_json.h"
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 
@@ -50,7 +51,7 @@ store_conflicts_resolve(struct store *st, const char *guid,
 }
 
 int
-store_conflict_get(struct site *s, long long id, struct store_conflict *c,
+sqlite_conflict_get(struct site *s, long long id, struct store_conflict *c,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -168,7 +169,7 @@ retake_guid(struct site *s, sqlite3_stmt *st, const char *guid,
 }
 
 int
-store_conflict_write(struct site *s, const char *table, const char *pk,
+sqlite_conflict_write(struct site *s, const char *table, const char *pk,
     const char *guid, int exists, json_t *values, struct sp_error *err)
 {
 	char *sql = write_sql(table, pk, exists, values);
@@ -222,7 +223,7 @@ exec_made(struct site *s, char *sql, struct sp_error *err)
 }
 
 int
-store_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
+sqlite_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
 {
 	return exec_made(s, sqlite3_mprintf("INSERT INTO syncpack_change(tbl, "
 	    "rkey, okey, op, ms) SELECT tbl, rkey, rkey, 2, CAST((julianday("
@@ -231,13 +232,13 @@ store_conflict_touch(struct site *s, const char *guid, struct sp_error *err)
 }
 
 int
-store_conflict_fold(struct site *s, struct sp_error *err)
+sqlite_conflict_fold(struct site *s, struct sp_error *err)
 {
 	return capture_fold(s, err);
 }
 
 int
-store_conflict_settle(struct site *s, const struct store_conflict *c,
+sqlite_conflict_settle(struct site *s, const struct store_conflict *c,
     struct sp_error *err)
 {
 	return exec_made(s, sqlite3_mprintf("UPDATE syncpack_record SET base = "

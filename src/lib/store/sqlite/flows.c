@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/flows.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Prepares sql and binds peer to ?1 and, with bind_n, n to ?2. NULL with
@@ -41,7 +42,7 @@ run_once(struct site *s, sqlite3_stmt *st, struct sp_error *err)
 }
 
 int
-store_flow_add_out(struct site *s, const struct store_flow_out *f,
+sqlite_flow_add_out(struct site *s, const struct store_flow_out *f,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -66,7 +67,7 @@ store_flow_add_out(struct site *s, const struct store_flow_out *f,
 }
 
 int
-store_peer_sent(struct site *s, const char *peer, struct sp_error *err)
+sqlite_peer_sent(struct site *s, const char *peer, struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_peer SET last_sent "
 	    "= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE site = ?1", peer, 0,
@@ -102,7 +103,7 @@ step_int_text(struct site *s, sqlite3_stmt *st, long long *n, char **text,
 }
 
 int
-store_flow_last_in(struct site *s, const char *peer, long long *flow,
+sqlite_flow_last_in(struct site *s, const char *peer, long long *flow,
     char **sha256, struct sp_error *err)
 {
 	return step_int_text(s, prepare_peer(s, "SELECT flow, sha256 FROM "
@@ -111,7 +112,7 @@ store_flow_last_in(struct site *s, const char *peer, long long *flow,
 }
 
 int
-store_flow_out_sha256(struct site *s, const char *peer, long long flow,
+sqlite_flow_out_sha256(struct site *s, const char *peer, long long flow,
     char **sha256, struct sp_error *err)
 {
 	long long f;
@@ -143,7 +144,7 @@ step_int(struct site *s, sqlite3_stmt *st, long long *n, int null_none,
 }
 
 int
-store_next_flow_peek(struct site *s, long long *next, struct sp_error *err)
+sqlite_next_flow_peek(struct site *s, long long *next, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 
@@ -154,7 +155,7 @@ store_next_flow_peek(struct site *s, long long *next, struct sp_error *err)
 }
 
 int
-store_next_flow_raise(struct site *s, long long seen, struct sp_error *err)
+sqlite_next_flow_raise(struct site *s, long long seen, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 
@@ -169,7 +170,7 @@ store_next_flow_raise(struct site *s, long long seen, struct sp_error *err)
 }
 
 int
-store_peer_mark(struct site *s, const char *peer, long long *mark,
+sqlite_peer_mark(struct site *s, const char *peer, long long *mark,
     struct sp_error *err)
 {
 	return step_int(s, prepare_peer(s, "SELECT acked_lseq FROM "
@@ -177,7 +178,7 @@ store_peer_mark(struct site *s, const char *peer, long long *mark,
 }
 
 int
-store_peer_mark_lower(struct site *s, const char *peer, long long mark,
+sqlite_peer_mark_lower(struct site *s, const char *peer, long long mark,
     struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_peer SET "
@@ -186,7 +187,7 @@ store_peer_mark_lower(struct site *s, const char *peer, long long mark,
 }
 
 int
-store_peer_mark_acked(struct site *s, const char *peer, long long mark,
+sqlite_peer_mark_acked(struct site *s, const char *peer, long long mark,
     struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_peer SET "
@@ -196,7 +197,7 @@ store_peer_mark_acked(struct site *s, const char *peer, long long mark,
 }
 
 int
-store_peers_min_mark(struct site *s, long long *mark, struct sp_error *err)
+sqlite_peers_min_mark(struct site *s, long long *mark, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 
@@ -207,7 +208,7 @@ store_peers_min_mark(struct site *s, long long *mark, struct sp_error *err)
 }
 
 int
-store_flows_out_uncover(struct site *s, const char *peer,
+sqlite_flows_out_uncover(struct site *s, const char *peer,
     struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_flow SET covered = "
@@ -220,7 +221,7 @@ store_flows_out_uncover(struct site *s, const char *peer,
 	"'superseded') OR (status = 'refused' AND refused))"
 
 int
-store_flows_unacked_in(struct site *s, const char *peer, int refused,
+sqlite_flows_unacked_in(struct site *s, const char *peer, int refused,
     store_flow_in_cb cb, void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st = prepare_peer(s, "SELECT flow, status, n_applied, "
@@ -258,7 +259,7 @@ store_flows_unacked_in(struct site *s, const char *peer, int refused,
 }
 
 int
-store_flows_ack_in(struct site *s, const char *peer, struct sp_error *err)
+sqlite_flows_ack_in(struct site *s, const char *peer, struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_flow SET acked = 1 "
 	    "WHERE " UNACKED_IN, peer, 0, 0, err), err);
@@ -289,7 +290,7 @@ prepare_answer(struct site *s, const char *sql, const char *peer,
 	"(?3 IS NULL OR sha256 IS NULL OR sha256 = ?3)"
 
 int
-store_flow_ack_out(struct site *s, const char *peer, long long f,
+sqlite_flow_ack_out(struct site *s, const char *peer, long long f,
     const char *sha256, long long *covered, struct sp_error *err)
 {
 	return step_int(s, prepare_answer(s, "UPDATE syncpack_flow SET acked = "
@@ -299,7 +300,7 @@ store_flow_ack_out(struct site *s, const char *peer, long long f,
 }
 
 int
-store_flow_refused_out(struct site *s, const char *peer, long long f,
+sqlite_flow_refused_out(struct site *s, const char *peer, long long f,
     const char *sha256, const char *reason, struct sp_error *err)
 {
 	sqlite3_stmt *st = prepare_answer(s, "UPDATE syncpack_flow SET acked = "
@@ -319,7 +320,7 @@ store_flow_refused_out(struct site *s, const char *peer, long long f,
 #undef ANSWERED_OUT
 
 int
-store_flow_request_complete(struct site *s, const char *peer, long long f,
+sqlite_flow_request_complete(struct site *s, const char *peer, long long f,
     struct sp_error *err)
 {
 	return run_once(s, prepare_peer(s, "UPDATE syncpack_flow SET status = "

@@ -1,10 +1,11 @@
 /* flows_in.c: the incoming rows of syncpack_flow and the peers'
  * last_received (store/flows_in.h). */
 #include "store/flows_in.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 int
-store_flow_in_state(struct site *s, const char *peer, long long flow,
+sqlite_flow_in_state(struct site *s, const char *peer, long long flow,
     const char *created, int *applied, int *later, int *reused,
     int *refused, struct sp_error *err)
 {
@@ -38,7 +39,7 @@ store_flow_in_state(struct site *s, const char *peer, long long flow,
 }
 
 int
-store_flow_in_start(struct site *s, const char *peer, long long flow,
+sqlite_flow_in_start(struct site *s, const char *peer, long long flow,
     const char *kind, long long link, const char *file, const char *created,
     struct sp_error *err)
 {
@@ -75,7 +76,7 @@ heard_from(struct site *s, const char *peer, struct sp_error *err)
 }
 
 int
-store_flow_in_finish(struct site *s, const char *peer, long long flow,
+sqlite_flow_in_finish(struct site *s, const char *peer, long long flow,
     const char *status, const char *sha256,
     const struct store_flow_counts *n, long long covered,
     struct sp_error *err)
@@ -108,7 +109,7 @@ store_flow_in_finish(struct site *s, const char *peer, long long flow,
 }
 
 int
-store_flow_in_refuse(struct site *s, const struct store_flow_refusal *f,
+sqlite_flow_in_refuse(struct site *s, const struct store_flow_refusal *f,
     struct sp_error *err)
 {
 	/* %Q: the text quoted, or NULL for a NULL pointer. */

@@ -3,11 +3,12 @@
 #include <string.h>
 
 #include "store/held.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 
 int
-store_held_any(struct site *s, struct sp_error *err)
+sqlite_held_any(struct site *s, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_held LIMIT 1", NULL,
 	    err);

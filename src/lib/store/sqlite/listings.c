@@ -107,7 +107,7 @@ list_by(struct site *s, const char *sql, const char *arg, store_row_cb cb,
 }
 
 int
-store_list_flows(struct site *s, const struct store_flow_filter *f,
+sqlite_list_flows(struct site *s, const struct store_flow_filter *f,
     store_row_cb cb, void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -130,7 +130,7 @@ store_list_flows(struct site *s, const struct store_flow_filter *f,
 }
 
 int
-store_list_protocol(struct site *s, long long flow, const char *peer,
+sqlite_list_protocol(struct site *s, long long flow, const char *peer,
     store_row_cb cb, void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -148,7 +148,7 @@ store_list_protocol(struct site *s, long long flow, const char *peer,
 }
 
 int
-store_list_transfers(struct site *s, const char *guid, store_row_cb cb,
+sqlite_list_transfers(struct site *s, const char *guid, store_row_cb cb,
     void *ctx, struct sp_error *err)
 {
 	return list_by(s, "SELECT guid, tbl AS \"table\", from_site AS \"from\","
@@ -158,7 +158,7 @@ store_list_transfers(struct site *s, const char *guid, store_row_cb cb,
 }
 
 int
-store_list_held(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_held(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT tbl, guid, peer, flow, since, reason FROM "
@@ -166,7 +166,7 @@ store_list_held(struct site *s, store_row_cb cb, void *ctx,
 }
 
 int
-store_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT id, tbl, guid, peer, flow, detected, "
@@ -175,7 +175,7 @@ store_list_conflicts(struct site *s, store_row_cb cb, void *ctx,
 }
 
 int
-store_list_locks(struct site *s, store_row_cb cb, void *ctx,
+sqlite_list_locks(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT tbl, rkey, coalesce(locked_by, '-') AS "

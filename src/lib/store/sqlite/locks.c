@@ -1,6 +1,7 @@
 /* locks.c: the rows of syncpack_lock (store/locks.h). */
 #include "store/locks.h"
 #include "store/sqlite/row_json.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Runs sql with table and key bound to ?1 and ?2 (and by, when not NULL,
@@ -32,7 +33,7 @@ lock_change(struct site *s, const char *sql, const char *table, json_t *key,
 }
 
 int
-store_lock_add(struct site *s, const char *table, json_t *key,
+sqlite_lock_add(struct site *s, const char *table, json_t *key,
     const char *by, struct sp_error *err)
 {
 	return lock_change(s, "INSERT INTO syncpack_lock(tbl, rkey, locked_by) "
@@ -40,7 +41,7 @@ store_lock_add(struct site *s, const char *table, json_t *key,
 }
 
 int
-store_lock_remove(struct site *s, const char *table, json_t *key,
+sqlite_lock_remove(struct site *s, const char *table, json_t *key,
     struct sp_error *err)
 {
 	return lock_change(s, "DELETE FROM syncpack_lock WHERE tbl = ?1 AND "
@@ -48,7 +49,7 @@ store_lock_remove(struct site *s, const char *table, json_t *key,
 }
 
 int
-store_locks_any(struct site *s, struct sp_error *err)
+sqlite_locks_any(struct site *s, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_lock LIMIT 1", NULL,
 	    err);

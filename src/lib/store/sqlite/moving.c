@@ -5,17 +5,8 @@
 
 #include "store/moving.h"
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
-
-void
-store_guids_free(struct store_guids *g)
-{
-	for (int i = 0; i < g->count; i++)
-		free(g->guid[i]);
-	free(g->guid);
-	g->guid = NULL;
-	g->count = 0;
-}
 
 /* Appends column 0 of every row st gives to g, then finalizes st. */
 static int
@@ -81,7 +72,7 @@ run_texts(struct site *s, const char *sql, const char *const *args, int n,
 }
 
 int
-store_move_find(struct site *s, long long table_id, int pk_integer,
+sqlite_move_find(struct site *s, long long table_id, int pk_integer,
     const char *key, int by_guid, char guid[33], struct sp_error *err)
 {
 	sqlite3_stmt *st = prepare_texts(s, "SELECT guid FROM syncpack_record "
@@ -107,7 +98,7 @@ store_move_find(struct site *s, long long table_id, int pk_integer,
 }
 
 int
-store_move_state(struct site *s, const char *guid, int *flags, char *to,
+sqlite_move_state(struct site *s, const char *guid, int *flags, char *to,
     size_t tolen, struct sp_error *err)
 {
 	sqlite3_stmt *st = prepare_texts(s, "SELECT r.flags, (SELECT to_site "
@@ -132,7 +123,7 @@ store_move_state(struct site *s, const char *guid, int *flags, char *to,
 }
 
 int
-store_move_start(struct site *s, const char *guid, const char *peer,
+sqlite_move_start(struct site *s, const char *guid, const char *peer,
     struct sp_error *err)
 {
 	const char *args[] = { guid, s->id, peer };
@@ -148,7 +139,7 @@ store_move_start(struct site *s, const char *guid, const char *peer,
 }
 
 int
-store_move_children(struct site *s, const char *guid,
+sqlite_move_children(struct site *s, const char *guid,
     struct store_guids *kids, struct sp_error *err)
 {
 	sqlite3_stmt *st, *fk;
@@ -233,7 +224,7 @@ collect_texts(struct site *s, const char *sql, const char *const *args,
 }
 
 int
-store_move_requests(struct site *s, const char *peer,
+sqlite_move_requests(struct site *s, const char *peer,
     struct store_guids *guids, struct sp_error *err)
 {
 	return collect_texts(s, "SELECT q.guid FROM syncpack_move_request q "
@@ -243,7 +234,7 @@ store_move_requests(struct site *s, const char *peer,
 }
 
 int
-store_move_request_answered(struct site *s, const char *guid,
+sqlite_move_request_answered(struct site *s, const char *guid,
     const char *peer, struct sp_error *err)
 {
 	const char *args[] = { guid, peer };
@@ -253,7 +244,7 @@ store_move_request_answered(struct site *s, const char *guid,
 }
 
 int
-store_moves_outgoing(struct site *s, const char *peer, long long table_id,
+sqlite_moves_outgoing(struct site *s, const char *peer, long long table_id,
     struct store_guids *guids, struct sp_error *err)
 {
 	const char *args[] = { s->id, peer };
@@ -278,7 +269,7 @@ store_moves_outgoing(struct site *s, const char *peer, long long table_id,
 }
 
 int
-store_moves_in_transit_to(struct site *s, const char *peer,
+sqlite_moves_in_transit_to(struct site *s, const char *peer,
     struct store_guids *guids, struct sp_error *err)
 {
 	/* BINARY collation orders as strcmp does. */
@@ -288,7 +279,7 @@ store_moves_in_transit_to(struct site *s, const char *peer,
 }
 
 int
-store_moves_set_flow(struct site *s, const char *peer, uint64_t flow,
+sqlite_moves_set_flow(struct site *s, const char *peer, uint64_t flow,
     struct sp_error *err)
 {
 	const char *args[] = { s->id, peer };

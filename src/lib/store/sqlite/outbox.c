@@ -3,10 +3,11 @@
 #include <string.h>
 
 #include "store/outbox.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 int
-store_peer_url(struct site *s, const char *peer, char **url,
+sqlite_peer_url(struct site *s, const char *peer, char **url,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -33,7 +34,7 @@ store_peer_url(struct site *s, const char *peer, char **url,
 }
 
 int
-store_outbox_add(struct site *s, const char *name, const char *peer,
+sqlite_outbox_add(struct site *s, const char *name, const char *peer,
     const char *kind, const char *url, struct sp_error *err)
 {
 	const char *args[] = { name, peer, kind, url };
@@ -56,21 +57,21 @@ store_outbox_add(struct site *s, const char *name, const char *peer,
 }
 
 int
-store_outbox_forget(struct site *s, const char *name, struct sp_error *err)
+sqlite_outbox_forget(struct site *s, const char *name, struct sp_error *err)
 {
 	return site_step_text(s, "DELETE FROM syncpack_outbox WHERE name = ?",
 	    name, err) < 0 ? -1 : 0;
 }
 
 int
-store_outbox_has(struct site *s, const char *name, struct sp_error *err)
+sqlite_outbox_has(struct site *s, const char *name, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_outbox WHERE name = ?",
 	    name, err);
 }
 
 int
-store_outbox_any(struct site *s, struct sp_error *err)
+sqlite_outbox_any(struct site *s, struct sp_error *err)
 {
 	return site_step_text(s, "SELECT 1 FROM syncpack_outbox LIMIT 1", NULL,
 	    err);
@@ -87,7 +88,7 @@ copy_column(sqlite3_stmt *st, int col, char **dst)
 }
 
 int
-store_outbox_list(struct site *s, struct store_outbox_file **files,
+sqlite_outbox_list(struct site *s, struct store_outbox_file **files,
     size_t *count, struct sp_error *err)
 {
 	struct store_outbox_file *all = NULL;
@@ -124,16 +125,4 @@ store_outbox_list(struct site *s, struct store_outbox_file **files,
 	*files = all;
 	*count = n;
 	return 0;
-}
-
-void
-store_outbox_files_free(struct store_outbox_file *files, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(files[i].name);
-		free(files[i].peer);
-		free(files[i].kind);
-		free(files[i].url);
-	}
-	free(files);
 }

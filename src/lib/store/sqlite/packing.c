@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "store/packing.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 int
-store_peer_marks(struct site *s, const char *peer, long long *acked,
+sqlite_peer_marks(struct site *s, const char *peer, long long *acked,
     long long *now, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -33,7 +34,7 @@ store_peer_marks(struct site *s, const char *peer, long long *acked,
 }
 
 int
-store_peer_advance(struct site *s, const char *peer, long long covered,
+sqlite_peer_advance(struct site *s, const char *peer, long long covered,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -61,7 +62,7 @@ text_or_empty(sqlite3_stmt *st, int col)
 }
 
 int
-store_table_columns(struct site *s, const char *table, store_column_cb cb,
+sqlite_table_columns(struct site *s, const char *table, store_column_cb cb,
     void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -105,7 +106,7 @@ purged_record(sqlite3_stmt *st, struct store_record *rec)
 }
 
 int
-store_purged_lookup(struct site *s, const char *guid, struct store_record *rec,
+sqlite_purged_lookup(struct site *s, const char *guid, struct store_record *rec,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -129,7 +130,7 @@ store_purged_lookup(struct site *s, const char *guid, struct store_record *rec,
 }
 
 int
-store_purged_each(struct site *s, store_change_cb cb, void *ctx,
+sqlite_purged_each(struct site *s, store_change_cb cb, void *ctx,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -8,7 +8,7 @@
 #include "store/sqlite/sql.h"
 
 int
-store_peer_settings(struct site *s, const char *peer,
+sqlite_peer_settings(struct site *s, const char *peer,
     struct store_peer_settings *out, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -49,14 +49,6 @@ store_peer_settings(struct site *s, const char *peer,
 		    site_sqlite_error(s, err, s->path);
 	}
 	return 0;
-}
-
-void
-store_peer_settings_free(struct store_peer_settings *p)
-{
-	free(p->seal_pub);
-	free(p->reads);
-	p->seal_pub = p->reads = NULL;
 }
 
 /* Runs sql (?1 the value, ?2 the peer) on a registered peer. */
@@ -122,7 +114,7 @@ sqlite_peer_set_seal_pub(struct site *s, const char *peer, const char *pem,
 }
 
 int
-store_peer_note_sealed(struct site *s, const char *peer,
+sqlite_peer_note_sealed(struct site *s, const char *peer,
     struct sp_error *err)
 {
 	return update_peer(s, "UPDATE syncpack_peer SET sealed_seen = 1 "
@@ -138,7 +130,7 @@ sqlite_peer_set_signing_pub(struct site *s, const char *peer,
 }
 
 int
-store_peer_set_reads(struct site *s, const char *peer, const char *reads,
+sqlite_peer_set_reads(struct site *s, const char *peer, const char *reads,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -3,18 +3,8 @@
 #include <string.h>
 
 #include "store/peers.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
-
-void
-store_peers_free(struct store_peer *peers, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(peers[i].site);
-		free(peers[i].url);
-		free(peers[i].added);
-	}
-	free(peers);
-}
 
 /* A copy of column i, NULL staying NULL; -1 when out of memory. */
 static int
@@ -27,7 +17,7 @@ column_dup(sqlite3_stmt *st, int i, char **out)
 }
 
 int
-store_peers(struct site *s, struct store_peer **peers, size_t *count,
+sqlite_peers(struct site *s, struct store_peer **peers, size_t *count,
     struct sp_error *err)
 {
 	struct store_peer *all = NULL;

@@ -2,6 +2,7 @@
  * protocol acknowledgements carry and the freezing of acknowledged
  * records (store/protocol.h). */
 #include "store/protocol.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 
@@ -40,7 +41,7 @@ store_transfer_done(struct store *st, const char *guid, const char *table,
 }
 
 int
-store_move_requested(struct site *s, const char *guid, const char *table,
+sqlite_move_requested(struct site *s, const char *guid, const char *table,
     const char *peer, struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf("INSERT OR REPLACE INTO "
@@ -50,7 +51,7 @@ store_move_requested(struct site *s, const char *guid, const char *table,
 }
 
 json_t *
-store_protocol_in(struct site *s, const char *peer, long long f,
+sqlite_protocol_in(struct site *s, const char *peer, long long f,
     struct sp_error *err)
 {
 	json_t *list = json_array();
@@ -105,7 +106,7 @@ store_protocol_in(struct site *s, const char *peer, long long f,
 }
 
 int
-store_protocol_save_out(struct site *s, const char *peer, long long f,
+sqlite_protocol_save_out(struct site *s, const char *peer, long long f,
     json_t *protocol, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -149,7 +150,7 @@ store_protocol_save_out(struct site *s, const char *peer, long long f,
 }
 
 int
-store_freeze_from(struct site *s, const char *peer, struct sp_error *err)
+sqlite_freeze_from(struct site *s, const char *peer, struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf("UPDATE syncpack_record SET "
 	    "flags = flags | 1 WHERE src = '%q' AND owner = '%q' AND NOT deleted AND tbl IN "
@@ -157,7 +158,7 @@ store_freeze_from(struct site *s, const char *peer, struct sp_error *err)
 }
 
 int
-store_freeze_acked(struct site *s, const char *owner, long long upto,
+sqlite_freeze_acked(struct site *s, const char *owner, long long upto,
     const char *peer, long long f, struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf("UPDATE syncpack_record SET "

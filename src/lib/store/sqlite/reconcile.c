@@ -1,6 +1,7 @@
 /* reconcile.c: the flows of a reconciliation
  * (store/reconcile.h) over a site's SQLite connection. */
 #include "store/reconcile.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Steps sql with peer as ?1 and flow as ?2: 1 on a row, 0 without. */
@@ -26,7 +27,7 @@ flow_exists(struct site *s, const char *sql, const char *peer,
 }
 
 int
-store_recon_answered(struct site *s, const char *peer, uint64_t flow,
+sqlite_recon_answered(struct site *s, const char *peer, uint64_t flow,
     struct sp_error *err)
 {
 	return flow_exists(s, "SELECT 1 FROM syncpack_flow WHERE peer = ? AND "
@@ -35,7 +36,7 @@ store_recon_answered(struct site *s, const char *peer, uint64_t flow,
 }
 
 int
-store_recon_applied(struct site *s, const char *peer, uint64_t flow,
+sqlite_recon_applied(struct site *s, const char *peer, uint64_t flow,
     struct sp_error *err)
 {
 	return flow_exists(s, "SELECT 1 FROM syncpack_flow WHERE peer = ? AND "
@@ -44,7 +45,7 @@ store_recon_applied(struct site *s, const char *peer, uint64_t flow,
 }
 
 int
-store_recon_log_request(struct site *s, const struct sxf_header *h,
+sqlite_recon_log_request(struct site *s, const struct sxf_header *h,
     const char *file, const char *sha, struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -425,7 +425,7 @@ cleanup:
 }
 
 EVP_PKEY *
-site_peer_key(struct site *s, const char *peer, struct sp_error *err)
+sqlite_peer_key(struct site *s, const char *peer, struct sp_error *err)
 {
 	struct sp_error qerr;
 	EVP_PKEY *key;
@@ -448,7 +448,7 @@ site_peer_key(struct site *s, const char *peer, struct sp_error *err)
 }
 
 int
-site_next_flow(struct site *s, uint64_t *flow, struct sp_error *err)
+sqlite_next_flow(struct site *s, uint64_t *flow, struct sp_error *err)
 {
 	sqlite3_stmt *st;
 	int r;

@@ -1,6 +1,7 @@
 /* status.c: the counts of a site's status (store/status.h) over a site's
  * SQLite connection. */
 #include "store/status.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Runs a count query: ?1 is the peer (when given), ?2 whether this site is
@@ -57,7 +58,7 @@ static const char refused_sql[] =
     "g.acked AND NOT g.refused)";
 
 int
-store_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
+sqlite_status_peers(struct site *s, store_peer_status_cb cb, void *ctx,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;

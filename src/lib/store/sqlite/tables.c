@@ -11,6 +11,7 @@
 #include "store/sqlite/capture_sql.h"
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/table_fks.h"
 #include "store/tables.h"
@@ -439,7 +440,7 @@ store_capture_upgrade(struct site *s, struct sp_error *err)
 		return 0;
 	/* Read again under the write lock: another tool may have upgraded
 	 * the site meanwhile. */
-	if (store_tx_begin(s, err) != 0)
+	if (sqlite_tx_begin(s, err) != 0)
 		return -1;
 	if (capture_version(s, &version, err) != 0)
 		goto rollback;
@@ -450,10 +451,10 @@ store_capture_upgrade(struct site *s, struct sp_error *err)
 		    site_exec(s, sql, err) != 0)
 			goto rollback;
 	}
-	if (store_tx_commit(s, err) == 0)
+	if (sqlite_tx_commit(s, err) == 0)
 		return 0;
 rollback:
-	store_tx_rollback(s);
+	sqlite_tx_rollback(s);
 	return sp_error_prefix(err, "rebuilding the capture triggers");
 }
 

@@ -4,6 +4,7 @@
 
 #include "store/transfers.h"
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 /* Steps st, finalizing it, and calls cb with the text of its first
@@ -25,7 +26,7 @@ walk_text(struct site *s, sqlite3_stmt *st,
 }
 
 int
-store_transfers_unreported(struct site *s, store_transfer_cb cb, void *ctx,
+sqlite_transfers_unreported(struct site *s, store_transfer_cb cb, void *ctx,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -39,13 +40,13 @@ store_transfers_unreported(struct site *s, store_transfer_cb cb, void *ctx,
 }
 
 int
-store_transfers_reported(struct site *s, struct sp_error *err)
+sqlite_transfers_reported(struct site *s, struct sp_error *err)
 {
 	return site_exec(s, "UPDATE syncpack_transfer SET reported = 1", err);
 }
 
 int
-store_transfer_merge(struct site *s, const char *line, size_t len,
+sqlite_transfer_merge(struct site *s, const char *line, size_t len,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -66,7 +67,7 @@ store_transfer_merge(struct site *s, const char *line, size_t len,
 }
 
 int
-store_transfers_refuse(struct site *s, const char *peer, long long upto,
+sqlite_transfers_refuse(struct site *s, const char *peer, long long upto,
     struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf(
@@ -85,7 +86,7 @@ store_transfers_refuse(struct site *s, const char *peer, long long upto,
 }
 
 int
-store_transfers_in_transit(struct site *s, const char *peer, long long upto,
+sqlite_transfers_in_transit(struct site *s, const char *peer, long long upto,
     store_transit_cb cb, void *ctx, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -154,7 +155,7 @@ delete_row(struct site *s, const char *guid, struct sp_error *err)
 }
 
 int
-store_move_complete(struct site *s, const char *guid, const char *peer,
+sqlite_move_complete(struct site *s, const char *guid, const char *peer,
     struct sp_error *err)
 {
 	if (delete_row(s, guid, err) != 0)

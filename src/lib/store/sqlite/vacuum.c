@@ -1,9 +1,10 @@
 /* vacuum.c: syncpack_purged (store/vacuum.h). */
 #include "store/vacuum.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 int
-store_tombstones_purge(struct site *s, long long upto, long long *purged,
+sqlite_tombstones_purge(struct site *s, long long upto, long long *purged,
     struct sp_error *err)
 {
 #define PURGEABLE "deleted AND lseq <= %lld AND guid NOT IN (SELECT guid " \
@@ -23,7 +24,7 @@ store_tombstones_purge(struct site *s, long long upto, long long *purged,
 }
 
 int
-store_purged_expire(struct site *s, int days, struct sp_error *err)
+sqlite_purged_expire(struct site *s, int days, struct sp_error *err)
 {
 	return site_exec_owned(s, sqlite3_mprintf("DELETE FROM syncpack_purged "
 	    "WHERE purged < strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now', "
