@@ -123,8 +123,10 @@ def main():
         "--hub-backend", choices=("sqlite", "postgresql"),
         help="where the hub lives (default sqlite; a replay takes its "
         "history's). postgresql: a throwaway server started here (initdb "
-        "and pg_ctl, as postgres when run as root; a Unix socket in "
-        "--workdir only), one database per run, spokes on SQLite. Left out "
+        "and pg_ctl, as postgres when run as root; a Unix socket only, in "
+        "a folder under --workdir, or under the temporary folder when "
+        "postgres cannot reach --workdir), one database per run, spokes on "
+        "SQLite. Left out "
         "there, since such a hub cannot track them yet: the tables %s; "
         "customer's --rowversion-column; and the features %s (as if "
         "--no-... were given); locks are taken at spokes only; values are "

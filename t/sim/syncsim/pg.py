@@ -48,6 +48,21 @@ def _as_owner(argv):
             else argv)
 
 
+def _reachable(folder):
+    """Whether postgres may reach a folder made in folder: every folder
+    above it traversable by others, when the cluster is not ours (a test's
+    scratch folder, made 0700 by mktemp, is not)."""
+    if os.getuid() != 0:
+        return True
+    d = os.path.abspath(folder)
+    while True:
+        if not os.stat(d).st_mode & 0o001:
+            return False
+        if d == os.path.dirname(d):
+            return True
+        d = os.path.dirname(d)
+
+
 class Server:
     """A cluster in a folder of its own under workdir: the superuser
     postgres, the ordinary role sp_app the tools run as, one database per
@@ -55,6 +70,8 @@ class Server:
 
     def __init__(self, workdir=None):
         self.bin = _bindir()
+        if workdir is not None and not _reachable(workdir):
+            workdir = None     # the system's temporary folder, then
         self.dir = tempfile.mkdtemp(prefix="syncsim-pg.", dir=workdir)
         self.port = random.SystemRandom().randrange(20000, 32000)
         self.serial = 0
