@@ -248,11 +248,7 @@ main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	atomic_out_cleanup_on_signals();
-	/* Reading acks applies them as files are applied, with the record
-	 * store, which a PostgreSQL site does not have yet; writing acks and
-	 * the listings need only the flows. */
-	if (site_open(&s, db, optind < argc && !transfers ? 0 :
-	    SITE_OPEN_POSTGRESQL, &err) != 0)
+	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	if (to != NULL) {
 		tool_outbox_flush(&s);

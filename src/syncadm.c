@@ -47,15 +47,9 @@ syncadm_usage(FILE *f)
 void
 syncadm_open(struct site *s, const char *db)
 {
-	syncadm_open_flags(s, db, 0);
-}
-
-void
-syncadm_open_flags(struct site *s, const char *db, int flags)
-{
 	struct sp_error err;
 
-	if (site_open(s, db, flags, &err) != 0)
+	if (site_open(s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 }
 
@@ -141,7 +135,7 @@ cmd_peer_add(int argc, char **argv)
 	}
 	if ((pem = file_read_small(keyfile, 64 * 1024, NULL, &err)) == NULL)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if (site_peer_add(&s, peer, pem, url, &err) != 0) {
 		free(pem);
 		site_close(&s);
@@ -177,7 +171,7 @@ syncadm_only_database(int argc, char **argv, int positional)
 }
 
 int
-syncadm_print(int argc, char **argv, store_listing_fn list, int flags)
+syncadm_print(int argc, char **argv, store_listing_fn list)
 {
 	static const struct option opts[] = {
 		TOOL_COMMON_OPTIONS,
@@ -198,7 +192,7 @@ syncadm_print(int argc, char **argv, store_listing_fn list, int flags)
 		exit(EXIT_TROUBLE);
 	}
 	db = tool_database(db, usage);
-	syncadm_open_flags(&s, db, flags);
+	syncadm_open(&s, db);
 	tool_print_listing(&s, list, as_json);
 	site_close(&s);
 	return EXIT_OK;
@@ -212,8 +206,7 @@ cmd_peer(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return syncadm_cmd_peer_set(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return syncadm_print(argc - 1, argv + 1, store_list_peers,
-		    SITE_OPEN_POSTGRESQL);
+		return syncadm_print(argc - 1, argv + 1, store_list_peers);
 	usage(stderr);
 	return EXIT_TROUBLE;
 }

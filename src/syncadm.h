@@ -9,13 +9,10 @@
 void syncadm_usage(FILE *f);
 void syncadm_common_option(int c, const char **db);
 void syncadm_open(struct site *s, const char *db);
-/* syncadm_open with site_open's flags: SITE_OPEN_POSTGRESQL for the
- * subcommands a PostgreSQL site has (store/site.h). */
-void syncadm_open_flags(struct site *s, const char *db, int flags);
 const char *syncadm_only_database(int argc, char **argv, int positional);
 /* A subcommand that takes only -d and --json and prints list's rows;
- * returns 0. flags: site_open's, for the site it prints from. */
-int syncadm_print(int argc, char **argv, store_listing_fn list, int flags);
+ * returns 0. */
+int syncadm_print(int argc, char **argv, store_listing_fn list);
 
 struct site;
 /* Registers the keys in keyfile (its text pem) for peer, saying when it

@@ -16,8 +16,7 @@
 int
 syncadm_cmd_held(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_held,
-	    SITE_OPEN_POSTGRESQL);
+	return syncadm_print(argc, argv, store_list_held);
 }
 
 int
@@ -28,7 +27,7 @@ syncadm_cmd_vacuum(int argc, char **argv)
 	struct site s;
 	long long purged;
 
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if (site_vacuum(&s, &purged, &err) != 0) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
@@ -67,7 +66,7 @@ syncadm_cmd_conflicts(int argc, char **argv)
 			syncadm_usage(stderr);
 			return EXIT_TROUBLE;
 		}
-		syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+		syncadm_open(&s, db);
 		tool_print_listing(&s, store_list_conflicts, as_json);
 		site_close(&s);
 		return EXIT_OK;

@@ -94,7 +94,7 @@ syncadm_cmd_peer_set(int argc, char **argv)
 	if (keyfile != NULL && (pem = file_read_small(keyfile, 64 * 1024, NULL,
 	    &err)) == NULL)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if ((known = site_peer_exists(&s, peer, &err)) <= 0) {
 		site_close(&s);
 		if (known < 0)
@@ -142,7 +142,7 @@ syncadm_cmd_key(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if (add) {
 		if (seal_policy_add_key(&s, &err) != 0) {
 			site_close(&s);

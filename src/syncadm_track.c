@@ -50,7 +50,7 @@ syncadm_cmd_track(int argc, char **argv)
 		syncadm_usage(stderr);
 		return EXIT_TROUBLE;
 	}
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if (track_table(&s, argv[optind], &req, &err) != 0) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
@@ -66,7 +66,7 @@ syncadm_cmd_untrack(int argc, char **argv)
 	struct sp_error err;
 	struct site s;
 
-	syncadm_open_flags(&s, db, SITE_OPEN_POSTGRESQL);
+	syncadm_open(&s, db);
 	if (untrack_table(&s, argv[optind], &err) != 0) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
@@ -78,15 +78,13 @@ syncadm_cmd_untrack(int argc, char **argv)
 int
 syncadm_cmd_tables(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_tables,
-	    SITE_OPEN_POSTGRESQL);
+	return syncadm_print(argc, argv, store_list_tables);
 }
 
 int
 syncadm_cmd_locks(int argc, char **argv)
 {
-	return syncadm_print(argc, argv, store_list_locks,
-	    SITE_OPEN_POSTGRESQL);
+	return syncadm_print(argc, argv, store_list_locks);
 }
 
 static int

@@ -114,7 +114,8 @@ answer_sender(struct site *s, const char *path, char *peer, size_t len)
 	return peer[0] ? 0 : -1;
 }
 
-/* An argument names a site database when SQLite can open it as one. */
+/* An argument names a site database when it opens as one (a SQLite
+ * file or a PostgreSQL URI). */
 static int
 is_site(const char *path, struct site *s)
 {

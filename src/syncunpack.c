@@ -94,9 +94,7 @@ list_or_verify(const char *db, const char *path, int verify,
 
 	memset(&ops, 0, sizeof(ops));
 	if (db != NULL) {
-		/* Reading a file writes nothing but what its sender says it
-		 * reads, which every backend keeps. */
-		if (site_open(&s, db, SITE_OPEN_POSTGRESQL, &err) != 0)
+		if (site_open(&s, db, 0, &err) != 0)
 			tool_die(EXIT_TROUBLE, "%s", err.msg);
 		have_site = 1;
 	}
@@ -396,10 +394,7 @@ main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	atomic_out_cleanup_on_signals();
-	/* A refusal records the flow and applies nothing, so it needs no
-	 * record store; applying does, which a PostgreSQL site does not have
-	 * yet. */
-	if (site_open(&s, db, refuse ? SITE_OPEN_POSTGRESQL : 0, &err) != 0)
+	if (site_open(&s, db, 0, &err) != 0)
 		tool_die(EXIT_TROUBLE, "%s", err.msg);
 	if (refuse) {
 		/* Nothing else runs: not even held records are applied. */

@@ -14,11 +14,12 @@
  * "rowversion", "hlc", "hlc_site", "deleted", "row"}) to upsert (or
  * tombstone when deleted), or a step: {"step": "savepoint"}, "release",
  * "rollback_to", "rollback" (instead of the commit), {"step": "sleep",
- * "ms": N}, {"step": "park", "guid": G}, {"step": "parked"},
+ * "ms": N}, {"step": "lookup", "guid": G}, {"step": "park", "guid": G}, {"step": "parked"},
  * {"step": "restamp", "guid": G, "hlc": H}, {"step": "locked", "table": T,
  * "guid": G}, {"step": "purged", "guid": G}, {"step": "referenced",
  * "guid": G}. A write the database refuses prints "refused GUID: reason"
- * and goes on. Exit 0, or 2 with the reason on stderr. */
+ * ("refused GUID (key taken): ..." when its key is another row's) and
+ * goes on. Exit 0, or 2 with the reason on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@
 #include "store/store.h"
 #include "sxf/value.h"
 
-static void
+/* One JSON line for rec (and its row); -1 when it cannot be made. */
+static int
 print_record(const struct store_record *rec, json_t *row)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I, "
@@ -41,14 +43,17 @@ print_record(const struct store_record *rec, json_t *row)
 	char *text;
 
 	if (o == NULL)
-		return;
-	if (row != NULL)
-		json_object_set(o, "row", row);
+		return -1;
+	if (row != NULL && json_object_set(o, "row", row) != 0) {
+		json_decref(o);
+		return -1;
+	}
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text != NULL)
 		printf("%s\n", text);
 	free(text);
 	json_decref(o);
+	return text != NULL ? 0 : -1;
 }
 
 static int
@@ -56,8 +61,8 @@ print_change(void *ctx, const struct store_record *rec, json_t *row,
     struct sp_error *err)
 {
 	(void)ctx;
-	(void)err;
-	print_record(rec, row);
+	if (print_record(rec, row) != 0)
+		return sp_error_set(err, "out of memory");
 	return 0;
 }
 
@@ -120,7 +125,9 @@ step(struct store *st, json_t *j, int *rolled_back, struct sp_error *err)
 		long long ms = json_integer_value(json_object_get(j, "ms"));
 		struct timespec ts = { (time_t)(ms / 1000),
 		    (long)(ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+		/* Interrupted, the pause is shorter: the test only needs
+		 * the transaction to stay open a while. */
+		(void)nanosleep(&ts, NULL);
 		return 0;
 	}
 	if (strcmp(what, "park") == 0 || strcmp(what, "parked") == 0 ||
@@ -134,6 +141,14 @@ step(struct store *st, json_t *j, int *rolled_back, struct sp_error *err)
 		if (r < 0)
 			return -1;
 		printf("%s %d%s%s\n", what, r, by[0] ? " " : "", by);
+		return 0;
+	}
+	if (strcmp(what, "lookup") == 0) {
+		json_t *row = NULL;
+		if ((r = store_lookup(st, str(j, "guid"), &rec, &row, err)) < 0)
+			return -1;
+		printf("lookup %d\n", r);
+		json_decref(row);
 		return 0;
 	}
 	if (strcmp(what, "purged") == 0) {
@@ -175,7 +190,9 @@ apply(struct store *st, struct sp_error *err)
 			if ((rec.deleted ? store_tombstone(st, &rec, &werr) :
 			    store_upsert(st, &rec, json_object_get(j, "row"),
 			    &werr)) != 0)
-				printf("refused %s: %s\n", rec.guid, werr.msg);
+				printf("refused %s%s: %s\n", rec.guid, werr.kind ==
+				    SP_ERR_KEY_TAKEN ? " (key taken)" : "",
+				    werr.msg);
 		}
 		json_decref(j);
 		fflush(stdout);
@@ -211,10 +228,10 @@ run(struct store *st, int argc, char **argv, struct sp_error *err)
 			return -1;
 		if (r == 0)
 			printf("none\n");
-		else
-			print_record(&rec, row);
+		else if (print_record(&rec, row) != 0)
+			r = -1;
 		json_decref(row);
-		return 0;
+		return r < 0 ? sp_error_set(err, "out of memory") : 0;
 	}
 	if (strcmp(cmd, "key") == 0 && argc > 4) {
 		json_t *key = json_loads(argv[4], JSON_DECODE_ANY, NULL);
@@ -226,8 +243,8 @@ run(struct store *st, int argc, char **argv, struct sp_error *err)
 			return -1;
 		if (r == 0)
 			printf("none\n");
-		else
-			print_record(&rec, NULL);
+		else if (print_record(&rec, NULL) != 0)
+			return sp_error_set(err, "out of memory");
 		return 0;
 	}
 	if (strcmp(cmd, "columns") == 0 && argc > 3) {

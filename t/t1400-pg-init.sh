@@ -97,17 +97,4 @@ test_expect_success 'a server that is not there is an error naming the URI' '
 	test ! -e a.key
 '
 
-test_expect_success 'what a PostgreSQL site does not have yet is refused, not done' '
-	pg_newdb init7 &&
-	syncadm init -d "$PG_URI" --site ASOC --hub --key a.key --pub a.pub 2>/dev/null &&
-	for cmd in "syncadm status" "syncadm lock t 1" "syncadm conflicts resolve 1 --keep local" \
-		"syncunpack x.sxf" "syncdiff --request --to BSOC -o ." "syncack x.sxf" \
-		"syncpack --to BSOC -o ."; do
-		expect_code 2 $cmd -d "$PG_URI" &&
-		expect_err "^${cmd%% *}: postgresql:///init7\?.*: not yet available on a PostgreSQL site$" ||
-		return 1
-	done &&
-	test "$(pg_sql -c "select count(*) from syncpack.peer")" = 0
-'
-
 test_done

@@ -124,6 +124,22 @@ test_expect_success 'a value a column cannot hold is refused with a reason' '
 	test "$(pg_sql -c "select count(*) from item")" = 0
 '
 
+test_expect_success 'a key another row holds is told apart from other refusals' '
+	site taken1 BSOC &&
+	{
+		rec 00000000000000000000000000000006 article "{\"code\":\"PEN\",\"label\":\"pen\"}"
+		rec 00000000000000000000000000000007 item "{\"code\":\"K\"}"
+		rec 00000000000000000000000000000008 article "{\"code\":\"PEN\",\"label\":\"other\"}"
+		rec 00000000000000000000000000000009 item "{\"code\":\"K\"}"
+	} >in &&
+	{ sed -n 1,2p in; echo "{\"step\":\"savepoint\"}"; sed -n 3p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; echo "{\"step\":\"savepoint\"}"; sed -n 4p in; echo "{\"step\":\"rollback_to\"}"; echo "{\"step\":\"release\"}"; } >steps &&
+	expect_code 0 pgstore "$PG_URI" apply <steps &&
+	grep -q "^refused 00000000000000000000000000000008 (key taken): " out &&
+	grep -q "^refused 00000000000000000000000000000009: .*duplicate key" out &&
+	test "$(pg_sql -c "select label from article")" = pen &&
+	test "$(pg_sql -c "select count(*) from item")" = 1
+'
+
 test_expect_success 'an apply is silent to capture and guards; local changes in any time zone find the record' '
 	site silent1 BSOC &&
 	{
@@ -214,17 +230,21 @@ test_expect_success 'a parked row leaves its key free until it is written again'
 	g=$(pgstore "$PG_URI" changes article | jq -r .guid) &&
 	{
 		echo "{\"step\":\"parked\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"parked\"}"
-		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		rec "$g" article "{\"code\":\"OLD\",\"label\":\"pen\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000040\"}"
+		rec 00000000000000000000000000000040 article "{\"code\":\"PEN\",\"label\":\"new pen\"}"
 		echo "{\"step\":\"parked\"}"
 		echo "{\"step\":\"park\",\"guid\":\"$(pgstore "$PG_URI" key item 1 | jq -r .guid)\"}"
 	} >in &&
 	expect_code 0 pgstore "$PG_URI" apply <in &&
 	test "$(cat out)" = "parked 0
+lookup 1
 park 1
 parked 1
+lookup 0
 parked 0
 park 0" &&
 	test "$(pg_sql -c "select code, label from article order by code")" = "OLD|pen
@@ -242,16 +262,57 @@ test_expect_success 'a lock, a purged tombstone and references are read' '
 	{
 		echo "{\"step\":\"locked\",\"table\":\"article\",\"guid\":\"$g\"}"
 		echo "{\"step\":\"locked\",\"table\":\"item\",\"guid\":\"$g\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000050\"}"
 		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000050\"}"
 		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000050\"}"
+		echo "{\"step\":\"lookup\",\"guid\":\"00000000000000000000000000000051\"}"
+		echo "{\"step\":\"purged\",\"guid\":\"00000000000000000000000000000051\"}"
 		echo "{\"step\":\"referenced\",\"guid\":\"$g\"}"
 	} >in &&
 	expect_code 0 pgstore "$PG_URI" apply <in &&
 	test "$(cat out)" = "locked 1
 locked 0
+lookup 0
 purged 1 CSOC 4
 purged 0  0
+lookup 0
+purged 0  0
 referenced 0"
+'
+
+# spokes DB: SQLite spokes b.db (BSOC) and c.db (CSOC) of the hub ASOC
+# on DB (a URI), with thing tracked everywhere: typed at the hub, as a
+# SQLite application would declare it at the spokes.
+spokes() {
+	mkdir -p usb &&
+	syncadm init -d "$1" --site ASOC --hub --key hub.key --pub hub.pub 2>/dev/null &&
+	pg_sql -c "create table thing(code text primary key, price numeric(12,2),
+		ok boolean, data bytea, at timestamptz, tags text[])" &&
+	syncadm track -d "$1" thing &&
+	for x in b c; do
+		id=$(echo $x | tr bc BC)SOC &&
+		syncadm init -d $x.db --site $id 2>/dev/null &&
+		syncadm peer add -d "$1" --site $id --key $x.db.pub &&
+		syncadm peer add -d $x.db --site ASOC --key hub.pub &&
+		sqlite3 $x.db "create table thing(code text primary key, price text,
+			ok integer, data blob, at text, tags text)" &&
+		syncadm track -d $x.db thing 2>/dev/null || return 1
+	done
+}
+
+test_expect_success 'through the tools: typed values go from a SQLite spoke to the hub and out unchanged' '
+	pg_newdb tools1 &&
+	spokes "$PG_URI" &&
+	sqlite3 b.db "insert into thing values ('"'"'A'"'"', '"'"'99.90'"'"', 1, x'"'"'00ff00'"'"',
+		'"'"'2024-01-01 10:00:00+02:00'"'"', '"'"'[\"x\",\"y\"]'"'"')" &&
+	expect_code 0 syncpack -d b.db --to ASOC -o usb &&
+	expect_code 0 syncunpack -d "$PG_URI" usb &&
+	test "$(pg_sql -c "select price, ok, encode(data, '"'"'hex'"'"'), at = '"'"'2024-01-01 08:00Z'"'"', tags[2] from thing")" = "99.90|t|00ff00|t|y" &&
+	test "$(pg_sql -c "select count(*) from syncpack.change")" = 0 &&
+	pg_sql -c "update thing set price = price + 0.10" &&
+	expect_code 0 syncpack -d "$PG_URI" --all -o usb &&
+	syncunpack -d c.db usb 2>/dev/null; test $? -le 1 &&
+	test "$(sqlite3 c.db "select price, typeof(price), ok, hex(data), at, tags from thing")" = "100.00|text|1|00FF00|2024-01-01 08:00:00+00:00|[\"x\",\"y\"]"
 '
 
 test_done

@@ -199,6 +199,14 @@ tool_outbox_flush(struct site *s)
 		tool_warn("%s", err.msg);
 	if (any <= 0)
 		return;
+	/* Not DB.outbox of a URI: the files wait in the folder --outbox
+	 * named when they were sent, and looking elsewhere would forget
+	 * them as gone. */
+	if (tool_transport.outbox == NULL && s->backend == SITE_POSTGRESQL) {
+		tool_warn("%s: files wait in the outbox; give --outbox DIR to "
+		    "deliver them", s->path);
+		return;
+	}
 	dir = tool_transport.outbox ? strdup(tool_transport.outbox)
 	    : outbox_default(s);
 	if (dir == NULL) {

@@ -11,4 +11,8 @@
 #define VIA(s, name) \
 	((s)->backend == SITE_POSTGRESQL ? pg_##name : sqlite_##name)
 
+/* The same by the backend of a record store (store/store.h). */
+#define VIA_STORE(st, name) \
+	(pg_store_is(st) ? pg_##name : sqlite_##name)
+
 #endif

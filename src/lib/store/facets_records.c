@@ -8,6 +8,7 @@
 #include "store/held.h"
 #include "store/listings.h"
 #include "store/locks.h"
+#include "store/manifest.h"
 #include "store/moving.h"
 #include "store/protocol.h"
 #include "store/reconcile.h"
@@ -286,4 +287,39 @@ store_list_locks(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return VIA(s, list_locks)(s, cb, ctx, err);
+}
+
+struct store_manifest_scan *
+store_manifest_scan_open(struct site *s, const struct tracked_table *t,
+    const struct store_manifest_column *cols, int ncols,
+    const struct store_manifest_query *q, struct sp_error *err)
+{
+	return VIA(s, manifest_scan_open)(s, t, cols, ncols, q, err);
+}
+
+/* The backend that opened sc. */
+static enum site_backend
+scan_backend(struct store_manifest_scan *sc)
+{
+	return ((struct store_manifest_scan_head *)(void *)sc)->backend;
+}
+
+int
+store_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err)
+{
+	return scan_backend(sc) == SITE_POSTGRESQL ?
+	    pg_manifest_scan_next(sc, row, err) :
+	    sqlite_manifest_scan_next(sc, row, err);
+}
+
+void
+store_manifest_scan_close(struct store_manifest_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	if (scan_backend(sc) == SITE_POSTGRESQL)
+		pg_manifest_scan_close(sc);
+	else
+		sqlite_manifest_scan_close(sc);
 }

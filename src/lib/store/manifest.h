@@ -78,6 +78,12 @@ struct store_manifest_row {
 
 struct store_manifest_scan;
 
+/* What every backend's scan begins with, so that the calls below reach
+ * the backend that opened it. */
+struct store_manifest_scan_head {
+	enum site_backend backend;
+};
+
 /* Opens a scan of t's records (t->id, t->name and t->pk name the table
  * and its key; t->window the window column) reading the ncols columns
  * cols, which are borrowed and must outlive the scan. NULL with err set on

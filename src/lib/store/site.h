@@ -31,16 +31,12 @@ struct site {
 	char *key_path;		/* owned: private key file */
 };
 
-/* site_open's flags. SITE_OPEN_POSTGRESQL: the caller uses only what a
- * PostgreSQL site has so far: everything of store/ but the record store
- * (store_open, store/store.h), so neither packing nor applying a file
- * (reading an ack applies it), nor syncadm status (which counts what
- * waits to be packed), lock, unlock or resolve; the calls of store/held.h,
- * deferred.h, protocol.h and conflicts.h that take a struct store go to
- * the record store's backend. Without the flag a PostgreSQL site is
- * refused with "not yet available on a PostgreSQL site". */
+/* site_open's flags. Every backend opens with every tool now;
+ * SITE_OPEN_POSTGRESQL, which once let a caller say it used only what a
+ * PostgreSQL site had, asks nothing more and goes once t/pgstore.c no
+ * longer names it. */
 #define SITE_OPEN_UNINIT	1	/* syncadm init need not have run */
-#define SITE_OPEN_POSTGRESQL	2
+#define SITE_OPEN_POSTGRESQL	0
 
 /* 1 when path names a PostgreSQL database (a postgresql:// or
  * postgres:// URI), 0 for a SQLite file. */

@@ -1,7 +1,7 @@
 /* site_open.c: picks a site's backend by the name of its database, and
- * the calls that then go to that backend. With store_open.c the one
- * place above the backends that names them. */
-#include <stdlib.h>
+ * the calls that then go to that backend: opening, and the tracked
+ * tables as store/tables.h reads them. With store_open.c, site_peers.c
+ * and facets_*.c the places above the backends that name them. */
 #include <string.h>
 
 #include "store/pg/backend.h"
@@ -31,16 +31,9 @@ site_display_name(const char *path)
 int
 site_open(struct site *s, const char *path, int flags, struct sp_error *err)
 {
-	if (!site_is_postgresql(path))
-		return sqlite_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
-	if (!(flags & SITE_OPEN_POSTGRESQL)) {
-		char *shown = pg_uri_display(path);
-		sp_error_set(err, "%s: not yet available on a PostgreSQL site",
-		    shown ? shown : "postgresql://");
-		free(shown);
-		return -1;
-	}
-	return pg_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
+	if (site_is_postgresql(path))
+		return pg_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
+	return sqlite_site_open(s, path, flags & SITE_OPEN_UNINIT, err);
 }
 
 void
@@ -70,14 +63,77 @@ store_list_tables(struct site *s, store_row_cb cb, void *ctx,
 	    : sqlite_list_tables(s, cb, ctx, err);
 }
 
+int
+store_table_get(struct site *s, const char *table,
+    struct tracked_table *t, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_tables_ops.table_get(s, table, t, err) :
+	    sqlite_table_get(s, table, t, err);
+}
+
+int
+store_tables_tracked(struct site *s, char ***names, int *count,
+    struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_tables_tracked(s, names, count, err) :
+	    sqlite_tables_tracked(s, names, count, err);
+}
+
+int
+store_table_parents(struct site *s, long long id, long long **parents,
+    int *count, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_table_parents(s, id, parents, count, err) :
+	    sqlite_table_parents(s, id, parents, count, err);
+}
+
+int
+tracked_fks_load(struct site *s, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_fks_load(s, table, fks, count, err) :
+	    sqlite_fks_load(s, table, fks, count, err);
+}
+
+int
+tracked_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_columns_load(s, table, columns, count, err) :
+	    sqlite_columns_load(s, table, columns, count, err);
+}
+
+int
+store_table_primary_key(struct site *s, const char *table, char **pk,
+    int *pk_integer, int *ncols, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_tables_ops.table_primary_key(s, table, pk, pk_integer, ncols, err) :
+	    sqlite_table_primary_key(s, table, pk, pk_integer, ncols, err);
+}
+
+int
+store_table_rkey(struct site *s, const struct tracked_table *t,
+    const char *const *values, int n, json_t **rkey, struct sp_error *err)
+{
+	return s->backend == SITE_POSTGRESQL ?
+	    pg_table_rkey(s, t, values, n, rkey, err) :
+	    sqlite_table_rkey(s, t, values, n, rkey, err);
+}
+
 static const struct store_tables_ops sqlite_tables_ops = {
 	.tx_begin = store_tx_begin,
 	.tx_commit = store_tx_commit,
 	.tx_rollback = store_tx_rollback,
-	.table_get = store_table_get,
+	.table_get = sqlite_table_get,
 	.table_exists = store_table_exists,
 	.column_exists = store_column_exists,
-	.table_primary_key = store_table_primary_key,
+	.table_primary_key = sqlite_table_primary_key,
 	.table_save = store_table_save,
 	.table_untrack = store_table_untrack,
 	.table_adopt = store_table_adopt,

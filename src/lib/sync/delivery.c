@@ -47,6 +47,12 @@ delivery_prepare(struct site *s, const char *output, const char *peer,
 	free(given);
 	if (d->url == NULL || d->outbox == NULL)
 		return sp_error_set(err, "out of memory");
+	/* The outbox must stay where the next run looks for it: a
+	 * PostgreSQL site's database is no file to put it next to. */
+	if (outbox == NULL && s->backend == SITE_POSTGRESQL)
+		return sp_error_set(err, "%s: a PostgreSQL site has no folder "
+		    "for its outbox next to the database: give --outbox DIR",
+		    s->path);
 	if (mkdir(d->outbox, 0700) != 0 && errno != EEXIST)
 		return sp_error_set(err, "%s: %s", d->outbox, strerror(errno));
 	d->target = strdup(d->outbox);

@@ -52,7 +52,8 @@ int mailbox_download(struct site *s, const char *root,
     const struct transport_opts *o, const char *dir, char *box,
     size_t boxlen, char ***names, size_t *count, struct sp_error *err);
 
-/* The default outbox folder: DB.outbox; caller frees. */
+/* The default outbox folder: DB.outbox (a PostgreSQL site has none:
+ * delivery_prepare wants its outbox given); caller frees. */
 char *outbox_default(struct site *s);
 
 #endif

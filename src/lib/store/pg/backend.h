@@ -13,6 +13,7 @@
 #include "store/flows.h"
 #include "store/held.h"
 #include "store/locks.h"
+#include "store/manifest.h"
 #include "store/moving.h"
 #include "store/outbox.h"
 #include "store/packing.h"
@@ -331,41 +332,41 @@ SP_MUST_CHECK
 int pg_purged_expire(struct site *s, int days, struct sp_error *err);
 
 /* The calls of store/held.h, deferred.h, protocol.h and conflicts.h
- * that an apply makes on its store, on the PostgreSQL site of that
- * store. */
+ * that an apply makes on its store, st a store of this backend
+ * (pg_store_is). */
 SP_MUST_CHECK
-int pg_held_put(struct site *s, const char *guid, const char *table,
+int pg_held_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, long long rowversion,
     const char *reason, const char *line, size_t len, struct sp_error *err);
 SP_MUST_CHECK
-int pg_held_drop(struct site *s, const char *guid, long long rowversion,
+int pg_held_drop(struct store *st, const char *guid, long long rowversion,
     struct sp_error *err);
 SP_MUST_CHECK
-int pg_held_each(struct site *s, store_held_cb cb, void *ctx,
+int pg_held_each(struct store *st, store_held_cb cb, void *ctx,
     struct sp_error *err);
 SP_MUST_CHECK
-int pg_held_release(struct site *s, const char *guid, struct sp_error *err);
+int pg_held_release(struct store *st, const char *guid, struct sp_error *err);
 SP_MUST_CHECK
-int pg_deferred_put(struct site *s, const char *line, size_t len,
+int pg_deferred_put(struct store *st, const char *line, size_t len,
     struct sp_error *err);
 SP_MUST_CHECK
-int pg_deferred_each(struct site *s, store_deferred_cb cb, void *ctx,
+int pg_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
     struct sp_error *err);
 SP_MUST_CHECK
-int pg_deferred_drop(struct site *s, long long id, struct sp_error *err);
+int pg_deferred_drop(struct store *st, long long id, struct sp_error *err);
 SP_MUST_CHECK
-int pg_protocol_note(struct site *s, const char *peer, long long flow,
+int pg_protocol_note(struct store *st, const char *peer, long long flow,
     const char *guid, const char *table, const char *outcome,
     const char *reason, struct sp_error *err);
 SP_MUST_CHECK
-int pg_transfer_done(struct site *s, const char *guid, const char *table,
+int pg_transfer_done(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, struct sp_error *err);
 SP_MUST_CHECK
-int pg_conflict_put(struct site *s, const char *guid, const char *table,
+int pg_conflict_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, const char *local, const char *remote,
     size_t len, struct sp_error *err);
 SP_MUST_CHECK
-int pg_conflicts_resolve(struct site *s, const char *guid,
+int pg_conflicts_resolve(struct store *st, const char *guid,
     struct sp_error *err);
 
 /* The listings of the exchange (store/listings.h) of a PostgreSQL site. */
@@ -402,5 +403,35 @@ int pg_peer_set_reads(struct site *s, const char *peer,
 SP_MUST_CHECK
 int pg_peers(struct site *s, struct store_peer **peers,
     size_t *count, struct sp_error *err);
+
+/* The tracked tables and the schema of application tables as
+ * store/tables.h reads them, on a PostgreSQL site (store_table_get and
+ * store_table_primary_key are pg_tables_ops' table_get and
+ * table_primary_key). */
+SP_MUST_CHECK
+int pg_tables_tracked(struct site *s, char ***names, int *count,
+    struct sp_error *err);
+SP_MUST_CHECK
+int pg_table_parents(struct site *s, long long id, long long **parents,
+    int *count, struct sp_error *err);
+SP_MUST_CHECK
+int pg_fks_load(struct site *s, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err);
+SP_MUST_CHECK
+int pg_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err);
+SP_MUST_CHECK
+int pg_table_rkey(struct site *s, const struct tracked_table *t,
+    const char *const *values, int n, json_t **rkey, struct sp_error *err);
+
+/* The manifest scans (store/manifest.h) of a PostgreSQL site. */
+SP_MUST_CHECK
+struct store_manifest_scan *pg_manifest_scan_open(struct site *s,
+    const struct tracked_table *t, const struct store_manifest_column *cols,
+    int ncols, const struct store_manifest_query *q, struct sp_error *err);
+SP_MUST_CHECK
+int pg_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err);
+void pg_manifest_scan_close(struct store_manifest_scan *sc);
 
 #endif

@@ -11,7 +11,7 @@
 #include "sxf/value.h"
 
 int
-pg_conflict_put(struct site *s, const char *guid, const char *table,
+pg_conflict_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, const char *local, const char *remote,
     size_t len, struct sp_error *err)
 {
@@ -21,18 +21,22 @@ pg_conflict_put(struct site *s, const char *guid, const char *table,
 
 	if (copy == NULL)
 		return sp_error_set(err, "out of memory");
-	rc = pg_exec(s, "INSERT INTO syncpack.conflict(guid, tbl, peer, flow, "
-	    "local, remote, detected) VALUES ($1, $2, $3, $4, $5, $6, " PG_NOW
-	    ")", 6, p, err);
+	rc = pg_store_exec(st, "INSERT INTO syncpack.conflict(guid, tbl, peer, "
+	    "flow, local, remote, detected) VALUES ($1, $2, $3, $4, $5, $6, "
+	    PG_NOW ")", 6, p, err);
 	free(copy);
 	return rc;
 }
 
+/* Marks every unresolved conflict of guid resolved now. */
+#define RESOLVE "UPDATE syncpack.conflict SET resolved = " PG_NOW " WHERE " \
+	"guid = $1 AND resolved IS NULL"
+
 int
-pg_conflicts_resolve(struct site *s, const char *guid, struct sp_error *err)
+pg_conflicts_resolve(struct store *st, const char *guid,
+    struct sp_error *err)
 {
-	return pg_exec(s, "UPDATE syncpack.conflict SET resolved = " PG_NOW
-	    " WHERE guid = $1 AND resolved IS NULL", 1, &guid, err);
+	return pg_store_exec(st, RESOLVE, 1, &guid, err);
 }
 
 int
@@ -83,7 +87,8 @@ write_sql(struct site *s, const char *table, const char *key, int exists,
 	int idx = 1, ok = c != NULL && v != NULL;
 
 	json_object_foreach(values, col, val) {
-		char *q = ok ? PQescapeIdentifier(s->pg, col, strlen(col)) : NULL;
+		char *q = ok ? PQescapeIdentifier(s->pg, col, strlen(col)) :
+		    NULL;
 
 		idx++;
 		if (q == NULL)
@@ -294,5 +299,5 @@ pg_conflict_settle(struct site *s, const struct store_conflict *c,
 	    "base_site = $4, rowversion = greatest(rowversion, $2::bigint + 1) "
 	    "WHERE guid = $1", 4, p, err) != 0)
 		return -1;
-	return pg_conflicts_resolve(s, c->guid, err);
+	return pg_exec(s, RESOLVE, 1, (const char *const[]){ c->guid }, err);
 }

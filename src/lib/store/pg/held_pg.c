@@ -7,9 +7,10 @@
 #include "store/held.h"
 #include "store/pg/backend.h"
 #include "store/pg/pg.h"
+#include "store/pg/store_pg.h"
 
 int
-pg_held_put(struct site *s, const char *guid, const char *table,
+pg_held_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, long long rowversion,
     const char *reason, const char *line, size_t len, struct sp_error *err)
 {
@@ -20,31 +21,32 @@ pg_held_put(struct site *s, const char *guid, const char *table,
 
 	if (copy == NULL)
 		return sp_error_set(err, "out of memory");
-	rc = pg_exec(s, "INSERT INTO syncpack.held(guid, peer, flow, tbl, "
-	    "reason, since, record) VALUES ($1, $2, $3, $4, $5, " PG_NOW ", $6) "
-	    "ON CONFLICT (guid) DO UPDATE SET peer = $2, flow = $3, reason = $5,"
-	    " record = $6 WHERE (syncpack.held.record::jsonb ->> "
+	rc = pg_store_exec(st, "INSERT INTO syncpack.held(guid, peer, flow, "
+	    "tbl, reason, since, record) VALUES ($1, $2, $3, $4, $5, " PG_NOW
+	    ", $6) ON CONFLICT (guid) DO UPDATE SET peer = $2, flow = $3, "
+	    "reason = $5, record = $6 WHERE (syncpack.held.record::jsonb ->> "
 	    "'rowversion')::bigint <= $7::bigint", 7, p, err);
 	free(copy);
 	return rc;
 }
 
 int
-pg_held_drop(struct site *s, const char *guid, long long rowversion,
+pg_held_drop(struct store *st, const char *guid, long long rowversion,
     struct sp_error *err)
 {
 	char rv[PG_INT_LEN];
 	const char *p[2] = { guid, pg_int(rv, rowversion) };
 
-	return pg_exec(s, "DELETE FROM syncpack.held WHERE guid = $1 AND "
+	return pg_store_exec(st, "DELETE FROM syncpack.held WHERE guid = $1 AND "
 	    "(record::jsonb ->> 'rowversion')::bigint <= $2::bigint", 2, p,
 	    err);
 }
 
 int
-pg_held_each(struct site *s, store_held_cb cb, void *ctx,
+pg_held_each(struct store *st, store_held_cb cb, void *ctx,
     struct sp_error *err)
 {
+	struct site *s = store_pg_site(st);
 	char *since = NULL, after[PG_INT_LEN] = "0";
 	int rc = 0;
 
@@ -54,8 +56,8 @@ pg_held_each(struct site *s, store_held_cb cb, void *ctx,
 		const char *p[2] = { since, after };
 		PGresult *res = pg_query(s, "SELECT guid, peer, flow, record, "
 		    "since, seq FROM syncpack.held WHERE $1::text IS NULL OR "
-		    "(since, seq) > ($1, $2::bigint) ORDER BY since, seq LIMIT 1",
-		    2, p, err);
+		    "(since, seq) > ($1, $2::bigint) ORDER BY since, seq LIMIT "
+		    "1", 2, p, err);
 
 		if (res == NULL) {
 			rc = -1;
@@ -78,29 +80,29 @@ pg_held_each(struct site *s, store_held_cb cb, void *ctx,
 }
 
 int
-pg_held_release(struct site *s, const char *guid, struct sp_error *err)
+pg_held_release(struct store *st, const char *guid, struct sp_error *err)
 {
-	if (pg_exec(s, "DELETE FROM syncpack.held WHERE guid = $1", 1, &guid,
-	    err) != 0)
+	if (pg_store_exec(st, "DELETE FROM syncpack.held WHERE guid = $1", 1,
+	    &guid, err) != 0)
 		return -1;
-	return pg_exec(s, "UPDATE syncpack.protocol SET outcome = 'released' "
-	    "WHERE direction = 'in' AND guid = $1 AND outcome = 'held'", 1,
-	    &guid, err);
+	return pg_store_exec(st, "UPDATE syncpack.protocol SET outcome = "
+	    "'released' WHERE direction = 'in' AND guid = $1 AND outcome = "
+	    "'held'", 1, &guid, err);
 }
 
 /* The scratch table of set-aside deletes, in the session's temporary
  * schema: no other connection sees it; made again after a rollback
  * took it away. */
 static int
-deferred_table(struct site *s, struct sp_error *err)
+deferred_table(struct store *st, struct sp_error *err)
 {
-	return pg_exec(s, "CREATE TEMP TABLE IF NOT EXISTS syncpack_deferred("
-	    "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, line text NOT "
-	    "NULL)", 0, NULL, err);
+	return pg_exec(store_pg_site(st), "CREATE TEMP TABLE IF NOT EXISTS "
+	    "syncpack_deferred(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY "
+	    "KEY, line text NOT NULL)", 0, NULL, err);
 }
 
 int
-pg_deferred_put(struct site *s, const char *line, size_t len,
+pg_deferred_put(struct store *st, const char *line, size_t len,
     struct sp_error *err)
 {
 	char *copy = strndup(line, len);
@@ -108,27 +110,28 @@ pg_deferred_put(struct site *s, const char *line, size_t len,
 
 	if (copy == NULL)
 		return sp_error_set(err, "out of memory");
-	rc = deferred_table(s, err) != 0 ? -1 : pg_exec(s, "INSERT INTO "
-	    "pg_temp.syncpack_deferred(line) VALUES ($1)", 1,
+	rc = deferred_table(st, err) != 0 ? -1 : pg_exec(store_pg_site(st),
+	    "INSERT INTO pg_temp.syncpack_deferred(line) VALUES ($1)", 1,
 	    (const char *const *)&copy, err);
 	free(copy);
 	return rc;
 }
 
 int
-pg_deferred_each(struct site *s, store_deferred_cb cb, void *ctx,
+pg_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
     struct sp_error *err)
 {
+	struct site *s = store_pg_site(st);
 	char after[PG_INT_LEN] = "0";
 	int rc = 0;
 
-	if (deferred_table(s, err) != 0)
+	if (deferred_table(st, err) != 0)
 		return -1;
 	while (rc == 0) {
 		const char *p[1] = { after };
 		PGresult *res = pg_query(s, "SELECT id, line FROM "
-		    "pg_temp.syncpack_deferred WHERE id > $1 ORDER BY id LIMIT 1",
-		    1, p, err);
+		    "pg_temp.syncpack_deferred WHERE id > $1 ORDER BY id LIMIT "
+		    "1", 1, p, err);
 		long long id;
 
 		if (res == NULL)
@@ -147,13 +150,13 @@ pg_deferred_each(struct site *s, store_deferred_cb cb, void *ctx,
 }
 
 int
-pg_deferred_drop(struct site *s, long long id, struct sp_error *err)
+pg_deferred_drop(struct store *st, long long id, struct sp_error *err)
 {
 	char n[PG_INT_LEN];
 	const char *p[1] = { pg_int(n, id) };
 
-	if (deferred_table(s, err) != 0)
+	if (deferred_table(st, err) != 0)
 		return -1;
-	return pg_exec(s, "DELETE FROM pg_temp.syncpack_deferred WHERE id = $1",
-	    1, p, err);
+	return pg_exec(store_pg_site(st), "DELETE FROM "
+	    "pg_temp.syncpack_deferred WHERE id = $1", 1, p, err);
 }

@@ -92,6 +92,7 @@ pg_rec_park(struct store *base, const char *guid, struct sp_error *err)
 	char parked[64], *rkey = NULL, *moved = NULL;
 	int found = pg_rec_find(sp, guid, &res, err), rc;
 
+	pg_rec_forget(sp);
 	if (found <= 0)
 		return found;
 	t = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1)));

@@ -86,6 +86,15 @@ int pg_get_int_text(struct site *s, const char *sql, int n,
     const char *const *params, long long *out, char **text,
     struct sp_error *err);
 
+struct store;
+
+/* Runs sql with the n texts (NULL entries are SQL NULL) on the site of
+ * st, a record store of this backend, prepared on the connection the
+ * first time: for the calls an apply makes per record. */
+SP_MUST_CHECK
+int pg_store_exec(struct store *st, const char *sql, int n,
+    const char *const *texts, struct sp_error *err);
+
 /* Runs sql for its rows, calling row(ctx, res, i) for each; non-zero
  * from it stops the walk, which returns that value. 0 after the last
  * row, -1 on error. The result is read in full first, so the callback

@@ -3,23 +3,20 @@
  * records (store/protocol.h) of a PostgreSQL site. */
 #include "store/pg/backend.h"
 #include "store/pg/pg.h"
+#include "store/pg/store_pg.h"
 #include "store/protocol.h"
 
 /* Keeps one protocol row ($1 peer, $2 direction, $3 flow, $4 guid, $5
  * table, $6 outcome, $7 reason); a row replaced goes to the end, as
  * SQLite's INSERT OR REPLACE gives it a new rowid. */
-static int
-protocol_put(struct site *s, const char *const p[7], struct sp_error *err)
-{
-	return pg_exec(s, "INSERT INTO syncpack.protocol(peer, direction, "
-	    "flow, guid, tbl, outcome, reason) VALUES ($1, $2, $3, $4, $5, $6, "
-	    "$7) ON CONFLICT (peer, direction, flow, guid) DO UPDATE SET tbl = "
-	    "excluded.tbl, outcome = excluded.outcome, reason = "
-	    "excluded.reason, seq = DEFAULT", 7, p, err);
-}
+#define PROTOCOL_PUT "INSERT INTO syncpack.protocol(peer, direction, flow, " \
+	"guid, tbl, outcome, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) ON " \
+	"CONFLICT (peer, direction, flow, guid) DO UPDATE SET tbl = " \
+	"excluded.tbl, outcome = excluded.outcome, reason = excluded.reason, " \
+	"seq = DEFAULT"
 
 int
-pg_protocol_note(struct site *s, const char *peer, long long flow,
+pg_protocol_note(struct store *st, const char *peer, long long flow,
     const char *guid, const char *table, const char *outcome,
     const char *reason, struct sp_error *err)
 {
@@ -27,21 +24,22 @@ pg_protocol_note(struct site *s, const char *peer, long long flow,
 	const char *p[7] = { peer, "in", pg_int(f, flow), guid, table, outcome,
 	    reason != NULL && reason[0] ? reason : NULL };
 
-	return protocol_put(s, p, err);
+	return pg_store_exec(st, PROTOCOL_PUT, 7, p, err);
 }
 
 int
-pg_transfer_done(struct site *s, const char *guid, const char *table,
+pg_transfer_done(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, struct sp_error *err)
 {
 	char f[PG_INT_LEN];
-	const char *p[5] = { guid, table, peer, s->id, pg_int(f, flow) };
+	const char *p[5] = { guid, table, peer, store_pg_site(st)->id,
+	    pg_int(f, flow) };
 
-	return pg_exec(s, "INSERT INTO syncpack.transfer(guid, tbl, from_site, "
-	    "to_site, flow, at, state) VALUES ($1, $2, $3, $4, $5, " PG_NOW ", "
-	    "'done') ON CONFLICT (guid, from_site, to_site, flow) DO UPDATE SET "
-	    "tbl = excluded.tbl, at = excluded.at, state = excluded.state, "
-	    "reported = 0", 5, p, err);
+	return pg_store_exec(st, "INSERT INTO syncpack.transfer(guid, tbl, "
+	    "from_site, to_site, flow, at, state) VALUES ($1, $2, $3, $4, $5, "
+	    PG_NOW ", 'done') ON CONFLICT (guid, from_site, to_site, flow) DO "
+	    "UPDATE SET tbl = excluded.tbl, at = excluded.at, state = "
+	    "excluded.state, reported = 0", 5, p, err);
 }
 
 int
@@ -118,7 +116,7 @@ pg_protocol_save_out(struct site *s, const char *peer, long long f,
 		if (!json_is_string(g) || !json_is_string(t) ||
 		    !json_is_string(o))
 			continue;
-		if (protocol_put(s, p, err) != 0)
+		if (pg_exec(s, PROTOCOL_PUT, 7, p, err) != 0)
 			return -1;
 	}
 	return 0;

@@ -66,14 +66,19 @@ kind_of(const char *base)
 /* Every column of t (alias: NULL or a table alias) in the form it
  * travels, for a SELECT list; malloc'd, NULL when out of memory. */
 static char *
-select_list(const struct pg_table *t, const char *alias)
+select_list(const struct pg_table *t, const char *alias, int named)
 {
 	char *list = strdup(""), *next, *e;
 
 	for (int i = 0; i < t->ncolumns && list != NULL; i++) {
+		char as[24] = "";
+
+		/* Named c0, c1...: the columns of a subquery, apart. */
+		if (named)
+			snprintf(as, sizeof(as), " AS c%d", i);
 		if ((e = pg_value_select(t->kinds[i], alias, t->qcolumns[i]))
-		    == NULL || asprintf(&next, "%s%s%s", list, i ? ", " : "", e)
-		    < 0)
+		    == NULL || asprintf(&next, "%s%s%s%s", list, i ? ", " : "",
+		    e, as) < 0)
 			next = NULL;
 		free(e);
 		free(list);
@@ -83,27 +88,30 @@ select_list(const struct pg_table *t, const char *alias)
 }
 
 /* The SELECT of a row by its key, and the page of changed records of t
- * with their rows (changes_page's parameters), each row found by its
- * key: the CASE keeps the cast of rkey to the key's type to t's own
- * records. */
+ * with their rows (changes_page's parameters). The page of records is
+ * taken first, then each row by its key (a LATERAL subquery, which the
+ * LIMIT keeps from becoming a join of the whole table): the plan stays
+ * 500 index lookups whatever the statistics say, which lag behind right
+ * after a large apply. */
 static int
 row_queries(struct pg_table *t)
 {
-	char *plain = select_list(t, NULL), *joined = select_list(t, "x");
-	int ok = plain != NULL && joined != NULL &&
+	char *plain = select_list(t, NULL, 0), *named = select_list(t, "y", 1);
+	int ok = plain != NULL && named != NULL &&
 	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s = $1", plain,
 	    t->name, t->qpk) >= 0 &&
 	    asprintf(&t->changes, "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
-	    "r.rkey), x.%1$s IS NOT NULL, %2$s FROM syncpack.record r JOIN "
-	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN %3$s x ON "
-	    "x.%1$s = (CASE WHEN r.tbl = %4$lld THEN r.rkey END)::%5$s WHERE "
-	    "r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq <= $2::bigint) "
-	    "AND r.tbl = $3::bigint ORDER BY r.lseq LIMIT 500", t->qpk,
-	    joined, t->name, t->id, t->types[t->key_col]) >= 0;
+	    "r.rkey), x.* FROM (SELECT * FROM syncpack.record r WHERE r.tbl = "
+	    "$3::bigint AND r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq "
+	    "<= $2::bigint) ORDER BY r.lseq LIMIT 500) r JOIN "
+	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN LATERAL (SELECT"
+	    " true AS found, %2$s FROM %3$s y WHERE y.%1$s = r.rkey::%4$s LIMIT"
+	    " 1) x ON true ORDER BY r.lseq", t->qpk, named, t->name,
+	    t->types[t->key_col]) >= 0;
 
 	free(plain);
-	free(joined);
+	free(named);
 	return ok ? 0 : -1;
 }
 
@@ -322,6 +330,50 @@ row_of(const struct pg_table *t, PGresult *res, int i, int first,
 	return 0;
 }
 
+void
+pg_rec_forget(struct store_pg *sp)
+{
+	sp->seen_guid[0] = '\0';
+	free(sp->seen_rkey);
+	sp->seen_rkey = NULL;
+}
+
+/* Keeps what the lookup of guid found (res NULL: unknown). */
+static void
+remember(struct store_pg *sp, const char *guid, PGresult *res)
+{
+	pg_rec_forget(sp);
+	if (res != NULL && !PQgetisnull(res, 0, 2) &&
+	    (sp->seen_rkey = strdup(PQgetvalue(res, 0, 2))) == NULL)
+		return;		/* out of memory: nothing remembered */
+	snprintf(sp->seen_guid, sizeof(sp->seen_guid), "%s", guid);
+}
+
+int
+pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
+    struct sp_error *err)
+{
+	PGresult *res;
+	int found;
+
+	*rkey = NULL;
+	if (sp->seen_guid[0] != '\0' && strcmp(sp->seen_guid, guid) == 0) {
+		if (sp->seen_rkey != NULL &&
+		    (*rkey = strdup(sp->seen_rkey)) == NULL)
+			return sp_error_set(err, "out of memory");
+		return 0;
+	}
+	if ((found = pg_rec_find(sp, guid, &res, err)) < 0)
+		return -1;
+	if (found && !PQgetisnull(res, 0, 2) &&
+	    (*rkey = strdup(PQgetvalue(res, 0, 2))) == NULL) {
+		PQclear(res);
+		return sp_error_set(err, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
     const char *rkey, json_t **row, struct sp_error *err)
@@ -356,7 +408,7 @@ changes_page(struct store_pg *sp, const struct pg_table *only,
 	if (pg_param_ll(&p, 0, lseq, err) == 0 &&
 	    pg_param_ll(&p, 1, upto, err) == 0 &&
 	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0))
-		res = pg_stmt_run(sp, NULL, with_rows && only != NULL ?
+		res = pg_stmt_run_planned(sp, with_rows && only != NULL ?
 		    only->changes : "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 		    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND "
 		    "l.rkey = r.rkey) FROM syncpack.record r JOIN "
@@ -440,13 +492,33 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 {
 	struct store_pg *sp = (struct store_pg *)base;
 	struct pg_table *t;
+	struct pg_params p;
 	PGresult *res;
-	int found = pg_rec_find(sp, guid, &res, err);
+	int found;
 
 	if (row != NULL)
 		*row = NULL;
-	if (found <= 0)
-		return found;
+	if (pg_params_init(&p, 1, err) != 0)
+		return -1;
+	/* One row whether guid is known or not, with whether a purged
+	 * tombstone of it waits: the write of an unknown record asks that
+	 * next (store_purged_take). A vacuum keeps a tombstone in
+	 * syncpack.purged before it drops the record, so a record this one
+	 * snapshot does not know has its purged tombstone here if any. */
+	res = pg_param_text(&p, 0, guid, err) != 0 ? NULL : pg_stmt_run(sp,
+	    NULL, "SELECT " PG_RECORD_COLUMNS ", EXISTS (SELECT 1 FROM "
+	    "syncpack.purged WHERE guid = $1) FROM (SELECT 1) one LEFT JOIN "
+	    "syncpack.record r ON r.guid = $1", &p, err);
+	pg_params_free(&p);
+	if (res == NULL)
+		return -1;
+	found = !PQgetisnull(res, 0, 0);
+	remember(sp, guid, found ? res : NULL);
+	sp->seen_purged = PQgetvalue(res, 0, PG_RECORD_NCOLUMNS)[0] == 't';
+	if (!found) {
+		PQclear(res);
+		return 0;
+	}
 	pg_rec_from_row(sp, res, 0, rec);
 	t = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1)));
 	if (row != NULL && t != NULL && !rec->deleted && !PQgetisnull(res, 0,
@@ -455,6 +527,13 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 		    err) == 0 ? 1 : -1;
 	PQclear(res);
 	return found;
+}
+
+int
+pg_rec_no_purged(struct store_pg *sp, const char *guid)
+{
+	return sp->seen_guid[0] != '\0' && strcmp(sp->seen_guid, guid) == 0 &&
+	    !sp->seen_purged;
 }
 
 /* The live record of t whose key column holds key (its travelling

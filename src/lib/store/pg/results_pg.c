@@ -1,11 +1,13 @@
 /* results_pg.c: reading results of the PostgreSQL backend's statements:
  * numbers and texts out of a result, one value or one row of a query,
- * and walking rows. */
+ * walking rows; and the statements an apply runs per record, kept
+ * prepared by its store. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/pg/pg.h"
+#include "store/pg/store_pg.h"
 
 const char *
 pg_int(char buf[PG_INT_LEN], long long v)
@@ -91,5 +93,23 @@ pg_each(struct site *s, const char *sql, int n, const char *const *params,
 	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
 		rc = row(ctx, res, i, err);
 	PQclear(res);
+	return rc;
+}
+
+int
+pg_store_exec(struct store *st, const char *sql, int n,
+    const char *const *texts, struct sp_error *err)
+{
+	struct pg_params p;
+	int rc = -1;
+
+	if (pg_params_init(&p, n, err) != 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (pg_param_text(&p, i, texts[i], err) != 0)
+			goto done;
+	rc = pg_stmt_exec((struct store_pg *)st, sql, &p, err);
+done:
+	pg_params_free(&p);
 	return rc;
 }

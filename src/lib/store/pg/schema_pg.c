@@ -118,6 +118,8 @@ const char pg_schema_sql[] =
     " values_site text);"
     "CREATE UNIQUE INDEX record_key ON syncpack.record(tbl, rkey);"
     "CREATE INDEX record_lseq ON syncpack.record(lseq);"
+    /* A table's changes in lseq order, as packing reads them. */
+    "CREATE INDEX record_tbl_lseq ON syncpack.record(tbl, lseq);"
     /* The rest mirrors SQLite's tables of the same names (syncpack(7)):
      * per-record outcomes, held records, conflicts, foreign keys, moves,
      * the outbox, reservations and purged tombstones. */

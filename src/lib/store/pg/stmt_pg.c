@@ -215,6 +215,16 @@ pg_stmt_run(struct store_pg *sp, const struct pg_table *t, const char *sql,
 	    0), err);
 }
 
+PGresult *
+pg_stmt_run_planned(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err)
+{
+	if (sp->release_pending && pg_stmt_release(sp, NULL, err) != 0)
+		return NULL;
+	return checked(sp, NULL, PQexecParams(sp->site->pg, sql, p->n, NULL,
+	    p->values, p->lengths, p->formats, 0), err);
+}
+
 int
 pg_stmt_exec(struct store_pg *sp, const char *sql, const struct pg_params *p,
     struct sp_error *err)

@@ -23,6 +23,7 @@ pg_store_rollback(struct store *base)
 
 	sp->clock_loaded = 0;
 	sp->release_pending = 0;
+	pg_rec_forget(sp);
 	pg_rollback(sp->site);
 }
 
@@ -39,6 +40,7 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 	 * marker silences the capture and guard triggers: nothing applied
 	 * is captured or checked as a local change, and the marker ends
 	 * with the transaction, whatever way it ends. */
+	pg_rec_forget(sp);
 	if (run(sp, "BEGIN", err) != 0)
 		return -1;
 	if (run(sp, "SELECT 1 FROM syncpack.clock WHERE id = 1 FOR UPDATE",
@@ -58,6 +60,7 @@ pg_store_commit(struct store *base, struct sp_error *err)
 	/* Unlike SQLite, the change log is not emptied here: it may hold
 	 * other writers' changes committed since the fold, which the next
 	 * fold takes. The silenced triggers added none of this apply's. */
+	pg_rec_forget(sp);
 	if (pg_rec_clock_write_back(sp, err) != 0 || run(sp, "COMMIT", err)
 	    != 0) {
 		pg_store_rollback(base);
@@ -89,6 +92,7 @@ pg_store_rollback_to(struct store *base, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
 
+	pg_rec_forget(sp);
 	/* The clock in memory may have moved past what is undone: the
 	 * values it gave stay unused, which leaves gaps but never repeats
 	 * an lseq. */
@@ -126,6 +130,8 @@ pg_store_purged_take(struct store *base, const char *guid,
 	PGresult *res = NULL;
 	int rc = -1;
 
+	if (pg_rec_no_purged(sp, guid))
+		return 0;
 	if (pg_params_init(&p, 1, err) != 0)
 		return -1;
 	/* Taken once: read and forgotten in one statement. */
@@ -169,6 +175,7 @@ pg_store_close(struct store *base)
 	struct store_pg *sp = (struct store_pg *)base;
 
 	pg_stmts_free(sp);
+	pg_rec_forget(sp);
 	pg_rec_shapes_free(sp);
 	pg_rec_tables_free(sp);
 	free(sp);

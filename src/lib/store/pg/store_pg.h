@@ -95,6 +95,13 @@ struct store_pg {
 	 * at commit: what other calls write meanwhile stays inside it and
 	 * is kept with it. */
 	int release_pending;
+	/* The record the last lookup found (or found unknown), for the
+	 * write of it an apply makes next: its rkey (NULL: none) without
+	 * asking again. Forgotten by every write and transaction end; only
+	 * this store moves records while an apply holds the clock. */
+	char seen_guid[33];
+	char *seen_rkey;
+	int seen_purged;	/* and a purged tombstone of it waited */
 };
 
 /* The site a store of this backend was opened over. */
@@ -130,6 +137,11 @@ PGresult *pg_stmt_run(struct store_pg *sp, const struct pg_table *t,
  * the statement runner does it before any other statement. */
 int pg_stmt_release(struct store_pg *sp, const char *then,
     struct sp_error *err);
+/* pg_stmt_run without keeping the statement: planned for p's values
+ * each time, for a query run once per page of many rows, whose best
+ * plan depends on them (a prepared one soon gets a generic plan). */
+PGresult *pg_stmt_run_planned(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err);
 /* pg_stmt_run for a statement whose result is not read. */
 int pg_stmt_exec(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err);
@@ -174,6 +186,15 @@ void pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
  * PQclears it), 0 when unknown, -1 on error. */
 int pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
     struct sp_error *err);
+/* The rkey of guid's row into *rkey (NULL: no row or no record; the
+ * caller frees it), from the last lookup when it was of guid; -1 on
+ * error. pg_rec_forget forgets that lookup. */
+int pg_rec_rkey(struct store_pg *sp, const char *guid, char **rkey,
+    struct sp_error *err);
+void pg_rec_forget(struct store_pg *sp);
+/* 1 when the last lookup was of guid and found no purged tombstone of
+ * it, so that store_purged_take need not ask. */
+int pg_rec_no_purged(struct store_pg *sp, const char *guid);
 /* The row of t whose key is rkey, as JSON by column: *row NULL when
  * there is none. */
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,

@@ -332,21 +332,14 @@ static int
 target_of(struct store_pg *sp, const struct store_record *rec,
     struct pg_table **t, char **rkey, struct sp_error *err)
 {
-	PGresult *res;
-	int found;
-
 	*rkey = NULL;
 	if ((*t = pg_rec_table_by_name(sp, rec->table)) == NULL)
 		return sp_error_set(err, "%s is not a tracked table here",
 		    rec->table);
-	if ((found = pg_rec_find(sp, rec->guid, &res, err)) < 0)
+	/* Whatever this write does, the last lookup is past. */
+	if (pg_rec_rkey(sp, rec->guid, rkey, err) != 0)
 		return -1;
-	if (found && !PQgetisnull(res, 0, 2) &&
-	    (*rkey = strdup(PQgetvalue(res, 0, 2))) == NULL) {
-		PQclear(res);
-		return sp_error_set(err, "out of memory");
-	}
-	PQclear(res);
+	pg_rec_forget(sp);
 	return 0;
 }
 
@@ -429,6 +422,7 @@ pg_rec_restamp(struct store *base, const char *guid,
 	long long lseq, hlc;
 	int found = pg_rec_find(sp, guid, &res, err), rc = -1, live;
 
+	pg_rec_forget(sp);
 	if (found <= 0)
 		return found < 0 ? -1 : sp_error_set(err, "record %s vanished",
 		    guid);

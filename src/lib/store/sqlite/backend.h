@@ -13,6 +13,7 @@
 #include "store/flows.h"
 #include "store/held.h"
 #include "store/locks.h"
+#include "store/manifest.h"
 #include "store/moving.h"
 #include "store/outbox.h"
 #include "store/packing.h"
@@ -21,6 +22,7 @@
 #include "store/protocol.h"
 #include "store/reconcile.h"
 #include "store/status.h"
+#include "store/tables.h"
 #include "store/transfers.h"
 #include "store/tx.h"
 #include "store/vacuum.h"
@@ -357,5 +359,77 @@ int sqlite_peer_set_reads(struct site *s, const char *peer,
 SP_MUST_CHECK
 int sqlite_peers(struct site *s, struct store_peer **peers,
     size_t *count, struct sp_error *err);
+
+/* The calls of store/held.h, deferred.h, protocol.h and conflicts.h
+ * that an apply makes on its store, st a store of this backend. */
+SP_MUST_CHECK
+int sqlite_held_put(struct store *st, const char *guid, const char *table,
+    const char *peer, long long flow, long long rowversion, const char *reason,
+    const char *line, size_t len, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_held_drop(struct store *st, const char *guid, long long rowversion,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_held_each(struct store *st, store_held_cb cb, void *ctx,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_held_release(struct store *st, const char *guid,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_deferred_put(struct store *st, const char *line, size_t len,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_deferred_drop(struct store *st, long long id, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_protocol_note(struct store *st, const char *peer, long long flow,
+    const char *guid, const char *table, const char *outcome,
+    const char *reason, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_transfer_done(struct store *st, const char *guid, const char *table,
+    const char *peer, long long flow, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflict_put(struct store *st, const char *guid, const char *table,
+    const char *peer, long long flow, const char *local, const char *remote,
+    size_t len, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_conflicts_resolve(struct store *st, const char *guid,
+    struct sp_error *err);
+
+/* The tracked tables and the schema of application tables as
+ * store/tables.h reads them, on a SQLite site. */
+SP_MUST_CHECK
+int sqlite_table_get(struct site *s, const char *table,
+    struct tracked_table *t, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_tables_tracked(struct site *s, char ***names, int *count,
+    struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_table_parents(struct site *s, long long id, long long **parents,
+    int *count, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_fks_load(struct site *s, const char *table,
+    struct tracked_fk **fks, int *count, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_columns_load(struct site *s, const char *table, char ***columns,
+    int *count, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_table_primary_key(struct site *s, const char *table, char **pk,
+    int *pk_integer, int *ncols, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_table_rkey(struct site *s, const struct tracked_table *t,
+    const char *const *values, int n, json_t **rkey, struct sp_error *err);
+
+/* The manifest scans (store/manifest.h) of a SQLite site. */
+SP_MUST_CHECK
+struct store_manifest_scan *sqlite_manifest_scan_open(struct site *s,
+    const struct tracked_table *t, const struct store_manifest_column *cols,
+    int ncols, const struct store_manifest_query *q, struct sp_error *err);
+SP_MUST_CHECK
+int sqlite_manifest_scan_next(struct store_manifest_scan *sc,
+    struct store_manifest_row *row, struct sp_error *err);
+void sqlite_manifest_scan_close(struct store_manifest_scan *sc);
 
 #endif

@@ -14,7 +14,7 @@
 #include "store/sqlite/store_sqlite.h"
 
 int
-store_conflict_put(struct store *st, const char *guid, const char *table,
+sqlite_conflict_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, const char *local, const char *remote,
     size_t len, struct sp_error *err)
 {
@@ -36,7 +36,7 @@ store_conflict_put(struct store *st, const char *guid, const char *table,
 }
 
 int
-store_conflicts_resolve(struct store *st, const char *guid,
+sqlite_conflicts_resolve(struct store *st, const char *guid,
     struct sp_error *err)
 {
 	sqlite3_stmt *stmt = store_sqlite_slot(st, SLOT_CONFLICT_RESOLVE,

@@ -4,11 +4,12 @@
 #include <stdlib.h>
 
 #include "store/deferred.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 
 int
-store_deferred_put(struct store *st, const char *line, size_t len,
+sqlite_deferred_put(struct store *st, const char *line, size_t len,
     struct sp_error *err)
 {
 	sqlite3_stmt *stmt;
@@ -26,7 +27,7 @@ store_deferred_put(struct store *st, const char *line, size_t len,
 }
 
 int
-store_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
+sqlite_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
     struct sp_error *err)
 {
 	struct site *s = store_sqlite_site(st);
@@ -71,7 +72,7 @@ store_deferred_each(struct store *st, store_deferred_cb cb, void *ctx,
 }
 
 int
-store_deferred_drop(struct store *st, long long id, struct sp_error *err)
+sqlite_deferred_drop(struct store *st, long long id, struct sp_error *err)
 {
 	sqlite3_stmt *stmt = store_sqlite_slot(st, SLOT_DEFERRED_DROP, "DELETE "
 	    "FROM temp.syncpack_deferred WHERE rowid = ?", err);

@@ -15,7 +15,7 @@ sqlite_held_any(struct site *s, struct sp_error *err)
 }
 
 int
-store_held_put(struct store *st, const char *guid, const char *table,
+sqlite_held_put(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, long long rowversion,
     const char *reason, const char *line, size_t len, struct sp_error *err)
 {
@@ -38,7 +38,7 @@ store_held_put(struct store *st, const char *guid, const char *table,
 }
 
 int
-store_held_drop(struct store *st, const char *guid, long long rowversion,
+sqlite_held_drop(struct store *st, const char *guid, long long rowversion,
     struct sp_error *err)
 {
 	sqlite3_stmt *stmt = store_sqlite_slot(st, SLOT_HELD_DROP, "DELETE FROM "
@@ -61,7 +61,7 @@ dup_column(sqlite3_stmt *stmt, int col)
 }
 
 int
-store_held_each(struct store *st, store_held_cb cb, void *ctx,
+sqlite_held_each(struct store *st, store_held_cb cb, void *ctx,
     struct sp_error *err)
 {
 	struct site *s = store_sqlite_site(st);
@@ -113,7 +113,7 @@ store_held_each(struct store *st, store_held_cb cb, void *ctx,
 }
 
 int
-store_held_release(struct store *st, const char *guid, struct sp_error *err)
+sqlite_held_release(struct store *st, const char *guid, struct sp_error *err)
 {
 	return site_exec_owned(store_sqlite_site(st), sqlite3_mprintf("DELETE "
 	    "FROM syncpack_held WHERE guid = '%q'; UPDATE syncpack_protocol SET "

@@ -5,9 +5,11 @@
 
 #include "store/manifest.h"
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 
 struct store_manifest_scan {
+	struct store_manifest_scan_head head;	/* first, as every backend's */
 	struct site *site;
 	sqlite3_stmt *st;
 	int ncols;
@@ -81,7 +83,7 @@ bind_text(sqlite3_stmt *st, int idx, const char *v)
 }
 
 struct store_manifest_scan *
-store_manifest_scan_open(struct site *s, const struct tracked_table *t,
+sqlite_manifest_scan_open(struct site *s, const struct tracked_table *t,
     const struct store_manifest_column *cols, int ncols,
     const struct store_manifest_query *q, struct sp_error *err)
 {
@@ -91,16 +93,17 @@ store_manifest_scan_open(struct site *s, const struct tracked_table *t,
 	if (sc == NULL || (ncols > 0 && (sc->values = calloc((size_t)ncols,
 	    sizeof(*sc->values))) == NULL) ||
 	    (sql = scan_query(t, cols, ncols)) == NULL) {
-		store_manifest_scan_close(sc);
+		sqlite_manifest_scan_close(sc);
 		sp_error_set(err, "out of memory");
 		return NULL;
 	}
+	sc->head.backend = SITE_SQLITE;
 	sc->site = s;
 	sc->ncols = ncols;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &sc->st, NULL) != SQLITE_OK) {
 		sqlite3_free(sql);
 		site_sqlite_error(s, err, s->path);
-		store_manifest_scan_close(sc);
+		sqlite_manifest_scan_close(sc);
 		return NULL;
 	}
 	sqlite3_free(sql);
@@ -113,14 +116,14 @@ store_manifest_scan_open(struct site *s, const struct tracked_table *t,
 	    sqlite3_bind_int(sc->st, 5, q->live_only) != SQLITE_OK ||
 	    sqlite3_bind_int(sc->st, 6, q->not_in_transit) != SQLITE_OK) {
 		site_sqlite_error(s, err, s->path);
-		store_manifest_scan_close(sc);
+		sqlite_manifest_scan_close(sc);
 		return NULL;
 	}
 	return sc;
 }
 
 int
-store_manifest_scan_next(struct store_manifest_scan *sc,
+sqlite_manifest_scan_next(struct store_manifest_scan *sc,
     struct store_manifest_row *row, struct sp_error *err)
 {
 	sqlite3_stmt *st = sc->st;
@@ -169,7 +172,7 @@ store_manifest_scan_next(struct store_manifest_scan *sc,
 }
 
 void
-store_manifest_scan_close(struct store_manifest_scan *sc)
+sqlite_manifest_scan_close(struct store_manifest_scan *sc)
 {
 	if (sc == NULL)
 		return;

@@ -7,7 +7,7 @@
 #include "store/sqlite/store_sqlite.h"
 
 int
-store_protocol_note(struct store *st, const char *peer, long long flow,
+sqlite_protocol_note(struct store *st, const char *peer, long long flow,
     const char *guid, const char *table, const char *outcome,
     const char *reason, struct sp_error *err)
 {
@@ -28,7 +28,7 @@ store_protocol_note(struct store *st, const char *peer, long long flow,
 }
 
 int
-store_transfer_done(struct store *st, const char *guid, const char *table,
+sqlite_transfer_done(struct store *st, const char *guid, const char *table,
     const char *peer, long long flow, struct sp_error *err)
 {
 	struct site *s = store_sqlite_site(st);

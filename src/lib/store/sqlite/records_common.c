@@ -6,6 +6,7 @@
 #include "store/sqlite/capture_fold.h"
 #include "store/sqlite/key_sql.h"
 #include "store/sqlite/row_json.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
@@ -68,7 +69,7 @@ rec_load_tables(struct store_sqlite *ss, struct sp_error *err)
 	char **names;
 	int n, rc = -1;
 
-	if (store_tables_tracked(ss->site, &names, &n, err) != 0)
+	if (sqlite_tables_tracked(ss->site, &names, &n, err) != 0)
 		return -1;
 	if ((ss->tables = calloc((size_t)n + 1, sizeof(*ss->tables))) == NULL) {
 		sp_error_set(err, "out of memory");
@@ -77,7 +78,7 @@ rec_load_tables(struct store_sqlite *ss, struct sp_error *err)
 	for (int i = 0; i < n; i++) {
 		struct table_info *t = &ss->tables[i];
 		struct tracked_table tt;
-		int found = store_table_get(ss->site, names[i], &tt, err);
+		int found = sqlite_table_get(ss->site, names[i], &tt, err);
 
 		if (found == 0)
 			sp_error_set(err, "%s: no longer tracked", names[i]);
@@ -100,7 +101,7 @@ rec_load_tables(struct store_sqlite *ss, struct sp_error *err)
 			    t->name);
 		}
 		tracked_table_free(&tt);
-		if (tracked_columns_load(ss->site, t->name, &t->columns,
+		if (sqlite_columns_load(ss->site, t->name, &t->columns,
 		    &t->ncolumns, err) != 0)
 			goto done;
 	}

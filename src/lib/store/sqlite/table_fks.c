@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "store/sqlite/key_sql.h"
+#include "store/sqlite/backend.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/table_fks.h"
 #include "store/tables.h"
 
 int
-store_table_parents(struct site *s, long long id, long long **parents,
+sqlite_table_parents(struct site *s, long long id, long long **parents,
     int *count, struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -123,7 +124,7 @@ done:
 }
 
 int
-tracked_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
+sqlite_fks_load(struct site *s, const char *table, struct tracked_fk **fks,
     int *count, struct sp_error *err)
 {
 	sqlite3_stmt *st;

@@ -66,7 +66,7 @@ load_names(struct site *s, const char *sql, const char *arg, char ***out,
 }
 
 int
-store_table_get(struct site *s, const char *table, struct tracked_table *t,
+sqlite_table_get(struct site *s, const char *table, struct tracked_table *t,
     struct sp_error *err)
 {
 	sqlite3_stmt *st;
@@ -111,7 +111,7 @@ store_table_get(struct site *s, const char *table, struct tracked_table *t,
 }
 
 int
-store_tables_tracked(struct site *s, char ***names, int *count,
+sqlite_tables_tracked(struct site *s, char ***names, int *count,
     struct sp_error *err)
 {
 	return load_names(s, "SELECT name FROM syncpack_table WHERE tracked "
@@ -119,7 +119,7 @@ store_tables_tracked(struct site *s, char ***names, int *count,
 }
 
 int
-tracked_columns_load(struct site *s, const char *table, char ***columns,
+sqlite_columns_load(struct site *s, const char *table, char ***columns,
     int *count, struct sp_error *err)
 {
 	/* A column missing from the list would be dropped from every incoming
@@ -174,7 +174,7 @@ rowid_name(struct site *s, const char *table, struct sp_error *err)
 }
 
 int
-store_table_primary_key(struct site *s, const char *table, char **pk,
+sqlite_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err)
 {
 	char **cols = NULL;
@@ -408,12 +408,12 @@ capture_reinstall_all(struct site *s, struct sp_error *err)
 	char **names;
 	int n, rc = 0;
 
-	if (store_tables_tracked(s, &names, &n, err) != 0)
+	if (sqlite_tables_tracked(s, &names, &n, err) != 0)
 		return -1;
 	for (int i = 0; i < n && rc == 0; i++) {
 		struct tracked_table t;
 
-		int r = store_table_get(s, names[i], &t, err);
+		int r = sqlite_table_get(s, names[i], &t, err);
 
 		if (r != 1) {
 			rc = r < 0 ? -1 : sp_error_set(err, "table %s is "
@@ -459,7 +459,7 @@ rollback:
 }
 
 int
-store_table_rkey(struct site *s, const struct tracked_table *t,
+sqlite_table_rkey(struct site *s, const struct tracked_table *t,
     const char *const *values, int n, json_t **rkey, struct sp_error *err)
 {
 	char **cols, *key, *sql = NULL, *where = NULL;
