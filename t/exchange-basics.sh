@@ -48,6 +48,20 @@ test_expect_success 'pieces go up, come back only to their shop, and freeze afte
 	shop_alike customer piece
 '
 
+test_expect_success 'a reference the hub changes reaches the shop as its own id of that customer' '
+	make_shop &&
+	hub_sql "insert into customer(name) values ('"'H'"')" &&
+	sqlite3 b.db "insert into customer(name) values (\"B\");
+		insert into piece(customer_id, piece_date, total) values (1, \"2026-11-03\", 4)" &&
+	round &&
+	test "$(hub_sql "select c.name from piece p join customer c on c.id = p.customer_id")" = B &&
+	test "$(sqlite3 b.db "select id from customer where name = \"H\"")" = 2 &&
+	hub_sql "update piece set customer_id = (select id from customer where name = '"'H'"')" &&
+	round &&
+	test "$(sqlite3 b.db "select c.name from piece p join customer c on c.id = p.customer_id")" = H &&
+	shop_alike customer piece
+'
+
 test_expect_success 'events reach only the hub' '
 	make_shop &&
 	sqlite3 b.db "insert into event(what) values (\"till opened\")" &&
