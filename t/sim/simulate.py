@@ -129,9 +129,10 @@ def main():
         "SQLite. Left out "
         "there, since such a hub cannot track them yet: the tables %s; "
         "customer's --rowversion-column; and the features %s (as if "
-        "--no-... were given); locks are taken at spokes only; values are "
+        "--no-... were given); values are "
         "the typed set (no blob in a text column, text in a blob column "
-        "or fraction in an integer column)" % (
+        "or fraction in an integer column, and no -0.0, whose sign SQLite "
+        "does not keep)" % (
             ", ".join("%s (%s)" % kv for kv in
                       sorted(schemamod.PG_HUB_DROPS.items())),
             ", ".join("%s (%s)" % kv for kv in

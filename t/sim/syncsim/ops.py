@@ -245,12 +245,12 @@ def unlock(site, ev):
     r = _pick(locks, ev["pick"])
     if r is None:
         return
-    site.adm("unlock", r[0].decode(), r[1])
+    site.adm("unlock", r[0].decode(), as_key(r[1]))
 
 
 def unlock_all(site):
     for tbl, rkey in site.query("select tbl, rkey from syncpack_lock"):
-        site.adm("unlock", tbl.decode(), rkey)
+        site.adm("unlock", tbl.decode(), as_key(rkey))
 
 
 def open_conflicts(site, guids=False):

@@ -31,8 +31,6 @@ FEATURES = {
 # out too, by the typed value set).
 PG_HUB_OFF = {
     "moves": "no --movable table there",
-    "conflicts": "syncadm conflicts does not open it",
-    "restore": "the reconciliation needs syncdiff on it",
     "bad-text": "its text columns hold UTF-8 without NUL only",
 }
 
@@ -62,10 +60,6 @@ def generate(seed, spokes, days, features, ops_per_day=10):
     if hub_backend != "sqlite":
         plan["hub_backend"] = hub_backend
     sites = ["HUB"] + ["S%d" % i for i in range(1, spokes + 1)]
-    # A hub on PostgreSQL takes no syncadm lock yet: spokes lock there.
-    lockers = sites[1:] if hub_backend == "postgresql" else sites
-    lock_tables = [t for t in ("customer", "doc", "note")
-                   if t in schema.BY_NAME]
     if on("skew") and rng.random() < 0.6:
         plan["skew"] = faults.plan_skew(rng, spokes)
     addcol = rng.randint(1, max(1, days - 1)) if on("schema-drift") else None
@@ -94,10 +88,8 @@ def generate(seed, spokes, days, features, ops_per_day=10):
             elif r < 0.85:
                 ev.append(_sync(rng, site, kill_rate, on("lose")))
             elif r < 0.89 and on("locks"):
-                ev.append({"e": rng.choice(("lock", "unlock")),
-                           "site": site if site in lockers else
-                           rng.choice(lockers),
-                           "table": rng.choice(lock_tables),
+                ev.append({"e": rng.choice(("lock", "unlock")), "site": site,
+                           "table": rng.choice(("customer", "doc", "note")),
                            "pick": rng.randrange(1 << 30)})
             elif r < 0.95 and on("moves"):
                 if rng.random() < 0.7:
@@ -219,8 +211,8 @@ def coverage_keys():
            "value plane 14", "value plane 16"])
     if schema.HUB_BACKEND != "postgresql":
         return keys
-    off = {"move", "reqmove", "resolve", "backup", "restore", "reconcile",
-           "stale rowversion", "value invalid utf-8", "value nul"}
+    off = {"move", "reqmove", "stale rowversion", "value invalid utf-8",
+           "value nul"}
     return [k for k in keys if k not in off]
 
 

@@ -264,11 +264,8 @@ class Runner:
             # what the hub does not hold open (two operators resolving the
             # same record at once make a new conflict, as they should);
             # the hub's resolution settles the spoke's when it arrives.
-            # (syncadm conflicts does not open a hub on PostgreSQL yet,
-            # whose application has no manual conflicts.)
-            hub_open = set() if net.hub.pg else \
-                set(ops.open_conflict_guids(net.hub))
-            for s in ([] if net.hub.pg else [net.hub]) + net.spokes:
+            hub_open = set(ops.open_conflict_guids(net.hub))
+            for s in [net.hub] + net.spokes:
                 while True:
                     ids = [i for i, g in ops.open_conflicts(s, guids=True)
                            if s.hub or g not in hub_open]

@@ -85,12 +85,10 @@ BY_NAME = {t[0]: t for t in TABLES}
 
 # What a hub on PostgreSQL cannot take part in yet (syncadm track refuses
 # composite keys, tables without a key, --movable and --rowversion-column
-# there; syncadm conflicts does not open such a site, so the manual
-# conflicts of note could not be resolved at the hub): left out of the
-# scenario under --hub-backend postgresql, at every site.
+# there): left out of the scenario under --hub-backend postgresql, at
+# every site.
 PG_HUB_DROPS = {"basket": "a composite key", "audit": "no primary key",
-                "job": "--movable", "job_step": "--movable",
-                "note": "--conflict manual (no syncadm conflicts there)"}
+                "job": "--movable", "job_step": "--movable"}
 PG_HUB_DROPPED_OPTIONS = {"customer": ["--rowversion-column"]}
 HUB_BACKEND = "sqlite"
 
