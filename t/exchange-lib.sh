@@ -6,8 +6,12 @@
 # PostgreSQL server (t/servers.sh, started by the test) instead: $HUB names
 # the hub's database either way (hub.db, or its URI), hub_sql runs SQL
 # there, and shop_rows prints a table's records in one form for both.
+# CSOC_BACKEND=postgresql (with a PostgreSQL hub) puts CSOC in another
+# database of that server: $C names CSOC's database (c.db, or its URI).
 : "${HUB_BACKEND:=sqlite}"
+: "${CSOC_BACKEND:=sqlite}"
 HUB=hub.db
+C=c.db
 
 shop_schema='
 create table customer(id integer primary key, name text not null, city text,
@@ -57,18 +61,26 @@ sp() {
 }
 
 # make_pg_hub_sites: make_sites with the hub in a fresh database of the
-# test's PostgreSQL server (its key pair in hub.key and hub.pub); sets HUB.
+# test's PostgreSQL server (its key pair in hub.key and hub.pub), CSOC too
+# with CSOC_BACKEND=postgresql (c.key, c.db.pub); sets HUB and C, and
+# leaves PG_DB naming the hub's database.
 make_pg_hub_sites() {
+	if [ "$CSOC_BACKEND" = postgresql ]; then
+		pg_newdb "shop${test_count}c" && C=$PG_URI &&
+		syncadm init -d "$C" --site CSOC --key c.key --pub c.db.pub \
+			2>/dev/null
+	else
+		syncadm init -d c.db --site CSOC 2>/dev/null
+	fi &&
 	pg_newdb "shop$test_count" &&
 	HUB=$PG_URI &&
 	syncadm init -d "$HUB" --site ASOC --hub --key hub.key --pub hub.pub \
 		2>/dev/null &&
 	syncadm init -d b.db --site BSOC 2>/dev/null &&
-	syncadm init -d c.db --site CSOC 2>/dev/null &&
 	syncadm peer add -d "$HUB" --site BSOC --key b.db.pub &&
 	syncadm peer add -d "$HUB" --site CSOC --key c.db.pub &&
 	syncadm peer add -d b.db --site ASOC --key hub.pub &&
-	syncadm peer add -d c.db --site ASOC --key hub.pub
+	syncadm peer add -d "$C" --site ASOC --key hub.pub
 }
 
 # make_shop: three sites with the shop's tables tracked (the hub on
@@ -80,8 +92,12 @@ make_shop() {
 		make_sites && sqlite3 hub.db "$shop_schema"
 	fi &&
 	mkdir usb &&
-	for db in "$HUB" b.db c.db; do
-		{ [ "$db" = "$HUB" ] || sqlite3 $db "$shop_schema"; } &&
+	for db in "$HUB" b.db "$C"; do
+		case $db in
+		"$HUB") ;;
+		postgres://* | postgresql://*) site_sql "$db" "$shop_schema_pg" ;;
+		*) sqlite3 "$db" "$shop_schema" ;;
+		esac &&
 		syncadm track -d "$db" customer --owner shared &&
 		syncadm track -d "$db" article --owner central &&
 		syncadm track -d "$db" piece --owner creator --route owner --freeze --window piece_date &&
@@ -110,11 +126,11 @@ ack() {
 # spoke, spokes apply and acknowledge, the hub ingests the acks and
 # acknowledges back.
 round() {
-	send b.db ASOC && send c.db ASOC && recv "$HUB" &&
+	send b.db ASOC && send "$C" ASOC && recv "$HUB" &&
 	syncpack -d "$HUB" --all -o usb 2>>log &&
-	recv b.db && recv c.db &&
-	ack b.db ASOC && ack c.db ASOC && recv "$HUB" &&
-	ack "$HUB" BSOC && ack "$HUB" CSOC && recv b.db && recv c.db
+	recv b.db && recv "$C" &&
+	ack b.db ASOC && ack "$C" ASOC && recv "$HUB" &&
+	ack "$HUB" BSOC && ack "$HUB" CSOC && recv b.db && recv "$C"
 }
 
 # shop_rows DB TABLE: the records of one of the shop's tables in a form
@@ -145,12 +161,12 @@ shop_rows() {
 }
 
 # shop_alike TABLE...: each table's records alike at hub.db (or the
-# hub's database), b.db and c.db, as far as their routes take them: the
+# hub's database), b.db and c.db (or CSOC's), as far as their routes take them: the
 # hub holds what any spoke holds. Prints the hub's rows to TABLE.hub.
 shop_alike() {
 	for t in "$@"; do
 		shop_rows "$HUB" $t >$t.hub && shop_rows b.db $t >$t.b &&
-		shop_rows c.db $t >$t.c || return 1
+		shop_rows "$C" $t >$t.c || return 1
 		case $t in
 		customer | article) cmp $t.hub $t.b && cmp $t.hub $t.c ;;
 		*) for f in $t.b $t.c; do
