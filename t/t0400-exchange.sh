@@ -3,75 +3,7 @@
 . "$SYNCPACK_SRC/t/lib.sh"
 . "$SYNCPACK_SRC/t/exchange-lib.sh"
 
-test_expect_success 'a customer created at BSOC reaches CSOC through the hub' '
-	make_shop &&
-	sqlite3 b.db "insert into customer(name, city) values (\"Dupont\", \"Lyon\")" &&
-	round &&
-	test "$(sqlite3 c.db "select name, city from customer")" = "Dupont|Lyon" &&
-	test "$(sqlite3 hub.db "select name, city from customer")" = "Dupont|Lyon" &&
-	test "$(sqlite3 c.db "select origin, owner from syncpack_record")" = "BSOC|BSOC" &&
-	g=$(sqlite3 b.db "select guid from syncpack_record") &&
-	test "$(sqlite3 c.db "select guid from syncpack_record")" = "$g"
-'
-
-test_expect_success 'articles come from the hub only; a spoke cannot change them' '
-	make_shop &&
-	sqlite3 hub.db "insert into article(label, price) values (\"pen\", 1.5)" &&
-	round &&
-	test "$(sqlite3 b.db "select label, price from article")" = "pen|1.5" &&
-	test "$(sqlite3 c.db "select label, price from article")" = "pen|1.5" &&
-	! sqlite3 b.db "update article set price = 0" 2>err &&
-	grep -q "central table" err &&
-	sqlite3 hub.db "update article set price = 2" && round &&
-	test "$(sqlite3 b.db "select price from article")" = 2.0
-'
-
-test_expect_success 'pieces go up, come back only to their shop, and freeze after the ack' '
-	make_shop &&
-	sqlite3 b.db "insert into customer(name) values (\"D\");
-		insert into piece(customer_id, piece_date, total) values (1, \"2026-11-01\", 10)" &&
-	round &&
-	test "$(sqlite3 hub.db "select total from piece")" = 10.0 &&
-	test "$(sqlite3 c.db "select count(*) from piece")" = 0 &&
-	test "$(sqlite3 hub.db "select c.name from piece p join customer c on c.id = p.customer_id")" = D &&
-	fold b.db &&
-	test "$(sqlite3 b.db "select flags & 1 from syncpack_record where tbl = (select id from syncpack_table where name = \"piece\")")" = 1 &&
-	! sqlite3 b.db "update piece set total = 11" 2>err &&
-	grep -q "frozen" err &&
-	sqlite3 hub.db "update piece set total = 12" && round &&
-	test "$(sqlite3 b.db "select total from piece")" = 12.0 &&
-	test "$(sqlite3 c.db "select count(*) from piece")" = 0
-'
-
-test_expect_success 'events reach only the hub' '
-	make_shop &&
-	sqlite3 b.db "insert into event(what) values (\"till opened\")" &&
-	round &&
-	test "$(sqlite3 hub.db "select what from event")" = "till opened" &&
-	test "$(sqlite3 c.db "select count(*) from event")" = 0
-'
-
-test_expect_success 'shared customers edited on both sides: last writer wins everywhere' '
-	make_shop &&
-	sqlite3 hub.db "insert into customer(name, city) values (\"A\", \"Paris\")" &&
-	round &&
-	sqlite3 b.db "update customer set city = \"Lyon\"" &&
-	sleep 0.05 &&
-	sqlite3 c.db "update customer set city = \"Nice\"" &&
-	round && round &&
-	for db in hub.db b.db c.db; do
-		test "$(sqlite3 $db "select city from customer")" = Nice || return 1
-	done &&
-	content hub.db customer >h && content b.db customer >b && content c.db customer >c &&
-	cmp h b && cmp h c &&
-	for db in hub.db b.db c.db; do
-		syncack -d $db --flows --json | jq "[.[] | select(.direction == \"in\" and .kind == \"data\" and .conflicts == 1)] | length" || return 1
-	done | tr "\n" " " >conflicted &&
-	test "$(cat conflicted)" = "1 1 0 " &&
-	for db in hub.db b.db c.db; do
-		expect_code 0 syncadm status -d $db || return 1
-	done
-'
+. "$SYNCPACK_SRC/t/exchange-basics.sh"
 
 test_expect_success 'a locked piece is held back, then sent after unlock' '
 	make_shop &&

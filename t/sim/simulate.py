@@ -7,13 +7,16 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import time
 
 sys.dont_write_bytecode = True      # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from syncsim import pg as pgmod              # noqa: E402
 from syncsim import plan as planmod          # noqa: E402
+from syncsim import schema as schemamod      # noqa: E402
 from syncsim import shrink as shrinkmod      # noqa: E402
 from syncsim.run import Runner               # noqa: E402
 
@@ -43,7 +46,8 @@ def make_plan(seed, args):
 
 def run_plan(plan, args, verbose=0, keep=False):
     r = Runner(plan, bindir(), verbose=verbose, keep=keep, logf=sys.stdout,
-               workdir=args.workdir, drain_heartbeat=args.drain_heartbeat)
+               workdir=args.workdir, drain_heartbeat=args.drain_heartbeat,
+               pg_server=args.pg_server)
     return r.execute()
 
 
@@ -115,6 +119,24 @@ def main():
     ap.add_argument("--quiet", action="store_true",
                     help="one line per failing run only, and the total")
     ap.add_argument("-v", "--verbose", action="count", default=0)
+    ap.add_argument(
+        "--hub-backend", choices=("sqlite", "postgresql"),
+        help="where the hub lives (default sqlite; a replay takes its "
+        "history's). postgresql: a throwaway server started here (initdb "
+        "and pg_ctl, as postgres when run as root; a Unix socket only, in "
+        "a folder under --workdir, or under the temporary folder when "
+        "postgres cannot reach --workdir), one database per run, spokes on "
+        "SQLite. Left out "
+        "there, since such a hub cannot track them yet: the tables %s; "
+        "customer's --rowversion-column; and the features %s (as if "
+        "--no-... were given); values are "
+        "the typed set (no blob in a text column, text in a blob column "
+        "or fraction in an integer column, and no -0.0, whose sign SQLite "
+        "does not keep)" % (
+            ", ".join("%s (%s)" % kv for kv in
+                      sorted(schemamod.PG_HUB_DROPS.items())),
+            ", ".join("%s (%s)" % kv for kv in
+                      sorted(planmod.PG_HUB_OFF.items()))))
     for f, what in planmod.FEATURES.items():
         ap.add_argument("--no-" + f, action="store_true",
                         help="leave out " + what)
@@ -122,9 +144,32 @@ def main():
     if args.spokes is not None and not 2 <= args.spokes <= 5:
         ap.error("--spokes must be 2 to 5")
 
+    replayed = None
     if args.replay:
         with open(args.replay) as f:
-            plan = json.load(f)
+            replayed = json.load(f)
+        backend = replayed.get("hub_backend", "sqlite")
+        if args.hub_backend not in (None, backend):
+            ap.error("%s is a history for a hub on %s" % (args.replay,
+                                                          backend))
+        args.hub_backend = backend
+    args.hub_backend = args.hub_backend or "sqlite"
+    schemamod.configure(args.hub_backend)
+    args.pg_server = None
+    if args.hub_backend == "postgresql" and not (args.print_plan or
+                                                 args.coverage):
+        args.pg_server = pgmod.Server(args.workdir)
+    try:
+        if args.pg_server:
+            args.pg_server.start()
+        return _main(ap, args, replayed)
+    finally:
+        if args.pg_server:
+            args.pg_server.stop()
+
+
+def _main(ap, args, plan):
+    if args.replay:
         res = run_plan(plan, args, verbose=args.verbose, keep=args.keep)
         if res.ok:
             print("replay %s: ok %s" % (args.replay, _stats(res)))
@@ -142,9 +187,10 @@ def main():
         for i in range(args.runs):
             for k in planmod.coverage(make_plan(seed + i, args)):
                 used[k] = used.get(k, 0) + 1
-        for k in sorted(planmod.COVERAGE):
+        keys = planmod.coverage_keys()
+        for k in sorted(keys):
             print("%-28s %d" % (k, used.get(k, 0)))
-        missing = [k for k in planmod.COVERAGE if not used.get(k)]
+        missing = [k for k in keys if not used.get(k)]
         if missing:
             print("never used: " + ", ".join(sorted(missing)))
         return 1 if missing else 0
@@ -187,5 +233,13 @@ def _stats(res):
             s.get("kills", 0))
 
 
+def _stop_on_signal(signum, frame):
+    """SIGTERM and SIGHUP end the run like ^C does, through main's
+    finally: the PostgreSQL server it started is stopped."""
+    sys.exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     sys.exit(main())

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import time
 
-from . import schema
+from . import pg, schema
 
 DAY_MS = 86400000
 EPOCH_MS = 1767225600000          # 2026-01-01T00:00:00Z
@@ -38,11 +38,17 @@ class ToolError(Exception):
 
 
 class Site:
-    def __init__(self, net, sid, hub):
+    """A site: a SQLite file, or (uri given) a PostgreSQL database whose
+    key pair is in files of the scratch folder."""
+
+    def __init__(self, net, sid, hub, uri=None):
         self.net = net
         self.id = sid
         self.hub = hub
-        self.db = os.path.join(net.root, sid + ".db")
+        self.pg = uri is not None
+        self.db = uri or os.path.join(net.root, sid + ".db")
+        self.pub = (os.path.join(net.root, sid + ".pub") if self.pg else
+                    self.db + ".pub")
         self.outdir = os.path.join(net.root, "out", sid)
         self.inbox = []            # delivered files (paths), in order
         self.skew_ms = 0
@@ -103,6 +109,8 @@ class Site:
 
     # -- database --------------------------------------------------------
     def connect(self):
+        if self.pg:
+            return pg.Connection(self.db)
         c = sqlite3.connect(self.db, timeout=30, isolation_level=None)
         c.text_factory = bytes
         c.execute("pragma foreign_keys = on")
@@ -123,7 +131,8 @@ class Network:
     """The sites and the files between them. A file in flight is
     [path, ready_after_round, receiver]."""
 
-    def __init__(self, root, bindir, spokes, verbose=0, logf=None):
+    def __init__(self, root, bindir, spokes, verbose=0, logf=None,
+                 hub_uri=None):
         self.root = root
         self.bindir = bindir
         self.verbose = verbose
@@ -141,7 +150,7 @@ class Network:
         self.wire = []
         self.serial = 0
         os.makedirs(os.path.join(root, "wire"), exist_ok=True)
-        self.hub = Site(self, "HUB", True)
+        self.hub = Site(self, "HUB", True, hub_uri)
         self.spokes = [Site(self, "S%d" % (i + 1), False)
                        for i in range(spokes)]
         self.sites = [self.hub] + self.spokes
@@ -155,16 +164,19 @@ class Network:
     def setup(self):
         for s in self.sites:
             args = ["init", "--site", s.id] + (["--hub"] if s.hub else [])
+            if s.pg:
+                args += ["--key", os.path.join(self.root, s.id + ".key"),
+                         "--pub", s.pub]
             s.adm(*args, ok=(0,))
         for sp in self.spokes:
-            self.hub.adm("peer", "add", "--site", sp.id, "--key",
-                         sp.db + ".pub", ok=(0,))
-            sp.adm("peer", "add", "--site", "HUB", "--key",
-                   self.hub.db + ".pub", ok=(0,))
+            self.hub.adm("peer", "add", "--site", sp.id, "--key", sp.pub,
+                         ok=(0,))
+            sp.adm("peer", "add", "--site", "HUB", "--key", self.hub.pub,
+                   ok=(0,))
         for s in self.sites:
             c = s.connect()
             for name, create, *_ in schema.TABLES:
-                c.execute(create)
+                c.execute(pg.ddl(create) if s.pg else create)
             c.close()
             for name, *_ in schema.TABLES:
                 s.adm("track", name, *schema.track_args(name), ok=(0,))

@@ -5,13 +5,14 @@ the model once the tools have folded it."""
 import json
 import sqlite3
 
-from . import schema, values
+from . import pg, schema, values
 
 # Refusals the rules of syncadm(1) promise (a trigger, or the application's
 # own foreign keys): the write fails and that is the expected outcome.
 EXPECTED_REFUSALS = (
     "is a central table", "owned by another site", "is frozen",
     "in transit", "FOREIGN KEY constraint failed", "stale rowversion",
+    "violates foreign key constraint",      # PostgreSQL's words for it
 )
 
 
@@ -40,12 +41,24 @@ def _pick(seq, n):
 def content_of(c, site, table, rkey):
     """The row's columns in canonical form (typeof and exact bytes),
     foreign keys as the parent's GUID; None when the row is gone."""
-    cols = [r[1].decode() for r in
-            c.execute('select * from pragma_table_info(?)', (table,))]
-    cols = [x for x in cols if x != schema.local_key(table)]
-    sel = ", ".join('typeof("%s"), "%s"' % (x, x) for x in cols)
-    row = c.execute('select %s from "%s" where %s = ?' % (
-        sel, table, schema.rkey_sql(table)), (rkey,)).fetchone()
+    if isinstance(c, pg.Connection):
+        # A typed column: its type is what SQLite's typeof() would say
+        # of the value the store maps it to.
+        typed = [x for x in c.columns(table) if x[0] != schema.local_key(table)]
+        cols = [x[0] for x in typed]
+        got = c.execute('select %s from "%s" where %s = ?' % (
+            ", ".join('"%s"' % x for x in cols), table,
+            schema.rkey_sql(table)), (rkey,)).fetchone()
+        row = None if got is None else [
+            v for (_, t), val in zip(typed, got)
+            for v in (pg.typeof(t, val), val)]
+    else:
+        cols = [r[1].decode() for r in
+                c.execute('select * from pragma_table_info(?)', (table,))]
+        cols = [x for x in cols if x != schema.local_key(table)]
+        sel = ", ".join('typeof("%s"), "%s"' % (x, x) for x in cols)
+        row = c.execute('select %s from "%s" where %s = ?' % (
+            sel, table, schema.rkey_sql(table)), (rkey,)).fetchone()
     if row is None:
         return None
     out = {}
@@ -54,7 +67,7 @@ def content_of(c, site, table, rkey):
         typ, val = row[2 * i], row[2 * i + 1]
         if col in fks and val is not None:
             g = c.execute("select guid from syncpack_record where tbl = ? and"
-                          " rkey = ? and not deleted",
+                          " rkey = ? and deleted = 0",
                           (site.table_id(fks[col]), val)).fetchone()
             out[col] = "guid:" + g[0].decode() if g else "dangling:%r" % (val,)
         else:
@@ -99,7 +112,7 @@ def run_burst(site, model, ops, stats, freeze_race=True):
         table = op["t"]
         try:
             t = _write(c, site, op, freeze_race)
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, pg.PgError) as e:
             msg = str(e)
             if msg.startswith("UNIQUE constraint failed: %s." % table):
                 # The application's own error (a link that exists at this
@@ -227,7 +240,7 @@ def _write(c, site, op, freeze_race=True):
     if key is None:
         return None
     g = c.execute("select guid from syncpack_record where tbl = ? and rkey = ?"
-                  " and not deleted", (site.table_id(table), key)).fetchone()
+                  " and deleted = 0", (site.table_id(table), key)).fetchone()
     guid = g[0].decode() if g else None
     if (not freeze_race and not site.hub and guid and
             schema.policy(table)["freeze"] and site.net.hub.query(
@@ -274,12 +287,12 @@ def unlock(site, ev):
     r = _pick(locks, ev["pick"])
     if r is None:
         return
-    site.adm("unlock", r[0].decode(), r[1])
+    site.adm("unlock", r[0].decode(), as_key(r[1]))
 
 
 def unlock_all(site):
     for tbl, rkey in site.query("select tbl, rkey from syncpack_lock"):
-        site.adm("unlock", tbl.decode(), rkey)
+        site.adm("unlock", tbl.decode(), as_key(rkey))
 
 
 def open_conflicts(site, guids=False):
@@ -334,5 +347,5 @@ def movable_rows(site, table="job"):
     """Records of a movable table that live here and are not in transit."""
     return [r[0] for r in site.query(
         'select t.id from "%s" t join syncpack_record r on r.rkey = t.id and'
-        ' r.tbl = ? where not r.flags & 2 order by t.id' % table,
+        ' r.tbl = ? where (r.flags & 2) = 0 order by t.id' % table,
         (site.table_id(table),))]

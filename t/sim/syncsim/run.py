@@ -7,7 +7,7 @@ import re
 import shutil
 import tempfile
 
-from . import faults, invariants, ops
+from . import faults, invariants, ops, schema
 from .model import Model
 from .network import DAY_MS, EPOCH_MS, Network, ToolError
 
@@ -28,12 +28,20 @@ class Result:
 
 class Runner:
     def __init__(self, plan, bindir, verbose=0, keep=False, logf=None,
-                 workdir=None, drain_heartbeat=False):
+                 workdir=None, drain_heartbeat=False, pg_server=None):
         self.plan = plan
         self.features = plan.get("features", {})
         self.root = tempfile.mkdtemp(prefix="syncsim.", dir=workdir)
         self.keep = keep
-        self.net = Network(self.root, bindir, plan["spokes"], verbose, logf)
+        # A hub on PostgreSQL: a database of its own on the simulator's
+        # server, dropped with the scratch folder.
+        if plan.get("hub_backend", "sqlite") != schema.HUB_BACKEND:
+            raise ValueError("a history for a hub on %s, run with %s" % (
+                plan.get("hub_backend", "sqlite"), schema.HUB_BACKEND))
+        self.pg_server = pg_server
+        self.pg_db = pg_server.newdb() if pg_server else None
+        self.net = Network(self.root, bindir, plan["spokes"], verbose, logf,
+                           pg_server.uri(self.pg_db) if pg_server else None)
         self.model = Model()
         self.round = 0
         self.stats = {}
@@ -106,13 +114,14 @@ class Runner:
 
     def _frozen(self, hub, spoke):
         return {r[0] for r in hub.query(
-            "select guid from syncpack_record where flags & 1 and owner = ?",
+            "select guid from syncpack_record where flags & 1 <> 0 and"
+            " owner = ?",
             (spoke.id,))}
 
     def _record_freeze(self, hub, spoke, before):
         for guid, hlc, hlc_site in hub.query(
                 "select guid, hlc, hlc_site from syncpack_record where"
-                " flags & 1 and owner = ?", (spoke.id,)):
+                " flags & 1 <> 0 and owner = ?", (spoke.id,)):
             if guid not in before:
                 self.model.hub_froze(guid.decode(), (hlc, hlc_site.decode()))
 
@@ -310,6 +319,14 @@ class Runner:
                           "key rivals": len(self.model.rival)})
         if res.ok and not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
+            if self.pg_db:
+                self.pg_server.dropdb(self.pg_db)
+        elif self.pg_db:
+            # The server goes when the simulator ends: the hub's database
+            # stays in the scratch folder as a dump.
+            self.pg_server.dump(self.pg_db, os.path.join(self.root,
+                                                         "HUB.sql"))
+            self.pg_server.dropdb(self.pg_db)
         return res
 
 

@@ -35,8 +35,12 @@ _INTS = [0, 1, -1, INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1,
          2 ** 53 + 1, -(2 ** 31), 4294967296]
 
 
-def draw(rng, kind, hostile=True, big_blobs=True, bad_text=True):
-    """A value spec for a column of this kind."""
+def draw(rng, kind, hostile=True, big_blobs=True, bad_text=True,
+         typed=False):
+    """A value spec for a column of this kind. typed: only values a typed
+    column holds (PostgreSQL's): no blob in a text column, no text in a
+    blob column, no fraction in an integer column (an integer in a real
+    column is a real in both databases)."""
     r = rng.random()
     if r < 0.08 and kind != "date":
         # (A window column is always set: a record whose window column is
@@ -49,7 +53,7 @@ def draw(rng, kind, hostile=True, big_blobs=True, bad_text=True):
         if hostile and r < 0.55:
             pool = _TEXTS if bad_text else [t for t in _TEXTS if _valid(t)]
             return ["t", rng.choice(pool).hex()]
-        if hostile and r < 0.6:
+        if hostile and r < 0.6 and not typed:
             return ["b", rng.randbytes(rng.randint(0, 8)).hex()]  # a blob in a text column
         return ["t", ("v%d" % rng.randint(0, 10 ** 6)).encode().hex()]
     if kind == "blob":
@@ -57,18 +61,24 @@ def draw(rng, kind, hostile=True, big_blobs=True, bad_text=True):
             return ["B", rng.randint(0, 2 ** 31), 1 << 20]
         if r < 0.3:
             return ["b", ""]
-        if hostile and r < 0.4:
+        if hostile and r < 0.4 and not typed:
             return ["t", rng.choice(_TEXTS).hex() if bad_text else "616263"]
         return ["b", rng.randbytes(rng.randint(1, 40)).hex()]
     if kind == "int":
         if hostile and r < 0.6:
             return ["i", rng.choice(_INTS)]
-        if hostile and r < 0.65:
+        if hostile and r < 0.65 and not typed:
             return ["r", rng.choice(_REALS).hex()]
         return ["i", rng.randint(-1000, 1000)]
     if kind == "real":
         if hostile and r < 0.6:
-            return ["r", rng.choice(_REALS).hex()]
+            pool = _REALS
+            if typed:
+                # PostgreSQL keeps the sign of a zero, SQLite does not:
+                # a hub's -0.0 would differ from the spokes' 0.0
+                # (t/t1461 shows it), set aside here.
+                pool = [f for f in _REALS if f or str(f) != "-0.0"]
+            return ["r", rng.choice(pool).hex()]
         if hostile and r < 0.65:
             return ["i", rng.choice(_INTS)]
         return ["r", (rng.randint(0, 10 ** 6) / 100.0).hex()]

@@ -115,7 +115,10 @@ const char pg_schema_sql[] =
     " base_hlc bigint NOT NULL DEFAULT 0,"
     " base_site text,"
     " values_hlc bigint NOT NULL DEFAULT 0,"
-    " values_site text);"
+    " values_site text,"
+    /* Set on the tombstone of a record merged into another (syncpack(7),
+     * Keys); NULL here until the merge is ported. */
+    " merged text);"
     "CREATE UNIQUE INDEX record_key ON syncpack.record(tbl, rkey);"
     "CREATE INDEX record_lseq ON syncpack.record(lseq);"
     /* A table's changes in lseq order, as packing reads them. */

@@ -1,0 +1,33 @@
+# t/simulate-cases.sh: the simulator's cases of t0900 (a SQLite hub) and
+# t1470 (a PostgreSQL hub): the fixed seeds $sim_seeds, which between them
+# must use every feature of the hub's backend, then one fresh seed (named
+# in its line; SYNCPACK_SIM_SEED picks it). $sim_args go to every run
+# (--hub-backend), $sim_work holds the runs' scratch folders (default:
+# the case's own). A failure prints the problems and the command that
+# replays it; SYNCPACK_SIM_SHRINK=SECONDS (default 30) bounds how long it
+# shrinks it. Sourced after t/lib.sh.
+
+simulate() {
+	# shellcheck disable=SC2086
+	python3 "$SYNCPACK_SRC/t/sim/simulate.py" $sim_args --days $sim_days \
+		--ops $sim_ops --shrink-time "${SYNCPACK_SIM_SHRINK:-30}" \
+		--workdir "${sim_work:-$PWD}" "$@"
+}
+
+sim_runs=$(echo $sim_seeds | wc -w)
+test_expect_success 'the fixed seeds use every feature of the simulator' "
+	simulate --seed 1 --runs $sim_runs --coverage >cov || { cat cov; return 1; }
+"
+
+for seed in $sim_seeds; do
+	test_expect_success "seed $seed converges" "
+		simulate --seed $seed --save-dir . ||
+		{ echo \"replay: scripts/simulate $sim_args --seed $seed --days $sim_days --ops $sim_ops\"; return 1; }
+	"
+done
+
+fresh=${SYNCPACK_SIM_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+test_expect_success "fresh random seed $fresh converges" "
+	simulate --seed $fresh --save-dir . ||
+	{ echo \"replay: scripts/simulate $sim_args --seed $fresh --days $sim_days --ops $sim_ops\"; return 1; }
+"

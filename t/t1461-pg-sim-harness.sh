@@ -1,0 +1,74 @@
+#!/bin/sh
+# The simulator's hub on PostgreSQL (scripts/simulate --hub-backend
+# postgresql, t/sim/syncsim/pg.py) as a harness: its own server, gone at
+# the end of a run whatever happened, and a reader of the hub's rows that
+# sees what SQLite sees. The runs themselves are t1470's.
+. "$SYNCPACK_SRC/t/lib.sh"
+
+sim() {
+	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --hub-backend postgresql "$@"
+}
+
+# postmasters DIR: the PostgreSQL servers whose data folder is under DIR.
+postmasters() {
+	pgrep -a postgres | grep -F -- "-D $1" || true
+}
+
+# workdir: a folder for the runs' scratch folders that postgres may reach
+# (the test's own is not), in $w; removed at the end of the case.
+workdir() {
+	w=$(mktemp -d "${TMPDIR:-/tmp}/t1461.XXXXXX") && chmod 755 "$w"
+}
+
+test_expect_success 'a history for a PostgreSQL hub leaves out what such a hub cannot track, and says so' '
+	sim --seed 3 --print-plan >plan.json &&
+	jq -e ".hub_backend == \"postgresql\"" plan.json >/dev/null &&
+	jq -e ".features | .moves == false and .\"bad-text\" == false and .conflicts and .restore" plan.json >/dev/null &&
+	! jq -r "[.days[].events[].ops[]?.t] | unique | .[]" plan.json | grep -Ex "basket|audit|job|job_step" &&
+	sim --seed 1 --runs 20 --coverage >cov &&
+	! grep -E "^(move|stale rowversion|ins basket|value nul) " cov &&
+	sim --help | tr -s " \n" "  " >help && grep -qF "basket (a composite key)" help &&
+	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --seed 3 --print-plan >lite.json &&
+	jq -e "has(\"hub_backend\") | not" lite.json >/dev/null &&
+	expect_code 2 python3 "$SYNCPACK_SRC/t/sim/simulate.py" --replay plan.json --hub-backend sqlite &&
+	grep -q "is a history for a hub on postgresql" err
+'
+
+test_expect_success 'the server of a run is stopped and its folder removed when the run ends' '
+	workdir &&
+	sim --seed 3 --days 1 --ops 4 --shrink-time 0 --workdir "$w" --save-dir . >run.out 2>&1
+	rc=$? &&
+	test $rc -le 1 &&
+	grep -q "^1 runs, " run.out &&
+	test -z "$(ls -d "$w"/syncsim-pg.* 2>/dev/null)" &&
+	test -z "$(postmasters "$w")" &&
+	rm -rf "$w"
+'
+
+test_expect_success 'SIGTERM during a run stops the server too' '
+	workdir || exit 1
+	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --hub-backend postgresql --seed 5 \
+		--days 3 --ops 10 --shrink-time 0 --workdir "$w" --save-dir . >run.out 2>&1 &
+	pid=$! &&
+	for _ in $(seq 300); do
+		[ -n "$(postmasters "$w")" ] && break
+		sleep 0.05
+	done &&
+	postmasters "$w" >seen &&
+	test -s seen && grep -q "listen_addresses=" seen &&
+	test -S "$(echo "$w"/syncsim-pg.*)/.s.PGSQL.$(sed -n "s/.* -p \([0-9]*\) .*/\1/p" seen)" &&
+	kill -TERM $pid && { wait $pid; test $? -ne 0; } &&
+	test -z "$(ls -d "$w"/syncsim-pg.* 2>/dev/null)" &&
+	test -z "$(postmasters "$w")" &&
+	rm -rf "$w"
+'
+
+test_expect_success 'values written at a PostgreSQL hub read back as SQLite holds them; -0.0 alone differs' '
+	expect_code 1 python3 "$SYNCPACK_SRC/t/sim/pg_values_check.py" &&
+	grep -q "^[0-9]* values, [0-9]* read back differently$" out &&
+	grep -v "^[0-9]* values," out >differ &&
+	test -s differ &&
+	! grep -vF "'"'"'-0x0.0p+0'"'"']: SQLite real:0x0.0p+0, PostgreSQL real:-0x0.0p+0" differ
+'
+
+test_done
