@@ -59,10 +59,11 @@ pg_table_columns(struct site *s, const char *table, store_column_cb cb,
 
 	/* The type as the catalogue spells it ("INTEGER", "CHARACTER
 	 * VARYING(20)"); the place in the key from the primary key's index,
-	 * 1-based as SQLite's pragma gives it. */
+	 * 1-based as SQLite's pragma gives it (an int2vector's subscripts
+	 * start at 0). */
 	return pg_each(s, "SELECT a.attname, upper(format_type(a.atttypid, "
 	    "a.atttypmod)), coalesce(array_position(i.indkey::smallint[], "
-	    "a.attnum), 0) FROM pg_attribute a LEFT JOIN pg_index i ON "
+	    "a.attnum) + 1, 0) FROM pg_attribute a LEFT JOIN pg_index i ON "
 	    "i.indrelid = a.attrelid AND i.indisprimary WHERE a.attrelid = "
 	    "to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY "
 	    "a.attnum", 1, &table, column_row, &w, err);

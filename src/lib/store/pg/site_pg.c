@@ -200,7 +200,13 @@ pg_site_public_pem(struct site *s, struct sp_error *err)
 int
 pg_site_seal_pub(struct site *s, char **pem, struct sp_error *err)
 {
-	/* Every PostgreSQL site is made with its sealing key. */
+	/* NULL: none, as store_site_set_seal_pub(NULL) leaves it. */
+	int has = pg_exists(s, "SELECT 1 FROM syncpack.site WHERE id = 1 AND "
+	    "seal_pub IS NOT NULL", 0, NULL, err);
+
+	*pem = NULL;
+	if (has <= 0)
+		return has;
 	*pem = site_text(s, "seal_pub", err);
 	return *pem != NULL ? 1 : -1;
 }

@@ -23,6 +23,7 @@ pg_store_rollback(struct store *base)
 
 	sp->clock_loaded = 0;
 	sp->release_pending = 0;
+	sp->savepoints = 0;
 	pg_rec_forget(sp);
 	pg_rollback(sp->site);
 }
@@ -41,6 +42,7 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 	 * is captured or checked as a local change, and the marker ends
 	 * with the transaction, whatever way it ends. */
 	pg_rec_forget(sp);
+	sp->savepoints = 0;
 	if (run(sp, "BEGIN", err) != 0)
 		return -1;
 	if (run(sp, "SELECT 1 FROM syncpack.clock WHERE id = 1 FOR UPDATE",
@@ -49,6 +51,7 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 		pg_store_rollback(base);
 		return -1;
 	}
+	sp->savepoints = 0;
 	return 0;
 }
 
@@ -72,18 +75,27 @@ pg_store_commit(struct store *base, struct sp_error *err)
 static int
 pg_store_savepoint(struct store *base, struct sp_error *err)
 {
+	struct store_pg *sp = (struct store_pg *)base;
+
 	/* With the previous record's release, when it is pending. */
-	return pg_stmt_release((struct store_pg *)base, "SAVEPOINT "
-	    "syncpack_record", err);
+	if (pg_stmt_release(sp, "SAVEPOINT syncpack_record", err) != 0)
+		return -1;
+	sp->savepoints++;
+	return 0;
 }
 
 static int
 pg_store_release(struct store *base, struct sp_error *err)
 {
+	struct store_pg *sp = (struct store_pg *)base;
+
 	/* A RELEASE does not fail in a transaction that has not: it goes
-	 * with the next statement, a round trip less per record. */
-	(void)err;
-	((struct store_pg *)base)->release_pending = 1;
+	 * with the next statement, a round trip less per record. One with
+	 * no savepoint to release is the caller's mistake, told at once. */
+	if (sp->savepoints == 0)
+		return sp_error_set(err, "no record savepoint to release");
+	sp->savepoints--;
+	sp->release_pending = 1;
 	return 0;
 }
 

@@ -95,6 +95,7 @@ struct store_pg {
 	 * at commit: what other calls write meanwhile stays inside it and
 	 * is kept with it. */
 	int release_pending;
+	int savepoints;		/* record savepoints open, not yet released */
 	/* The record the last lookup found (or found unknown), for the
 	 * write of it an apply makes next: its rkey (NULL: none) without
 	 * asking again. Forgotten by every write and transaction end; only
