@@ -23,18 +23,7 @@
 
 #include "store/pg/store_pg.h"
 #include "sxf/value.h"
-
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/hexenc.h"
 
 /* A bytea read as encode(col, 'hex'). */
 static json_t *
@@ -48,14 +37,10 @@ blob_json(const char *text, int len, struct sp_error *err)
 		sp_error_set(err, "out of memory");
 		return NULL;
 	}
-	for (int i = 0; i + 1 < len; i += 2) {
-		int hi = hex_nibble(text[i]), lo = hex_nibble(text[i + 1]);
-		if (hi < 0 || lo < 0 || len % 2 != 0) {
-			free(buf);
-			sp_error_set(err, "bytea read back as no hexadecimal");
-			return NULL;
-		}
-		buf[i / 2] = (unsigned char)(hi * 16 + lo);
+	if (hex_decode(text, (size_t)len, buf) != 0) {
+		free(buf);
+		sp_error_set(err, "bytea read back as no hexadecimal");
+		return NULL;
 	}
 	v.bytes = buf;
 	v.n = (size_t)len / 2;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/sqlite/key_sql.h"
+#include "util/hexenc.h"
 #include "store/tables.h"
 
 int
@@ -218,33 +219,6 @@ key_sql_first(const char *pk)
 	return name;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decodes the hex digits text[0..n) into out; -1 when they are not. */
-static int
-unhex(const char *text, size_t n, char *out)
-{
-	if (n % 2 != 0)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (char)(hi * 16 + lo);
-	}
-	return 0;
-}
-
 int
 key_parts(const char *text, size_t n, key_part_cb cb, void *ctx)
 {
@@ -280,8 +254,8 @@ key_parts(const char *text, size_t n, key_part_cb cb, void *ctx)
 		    text[p + 1] == '\'') {
 			const char *end = memchr(text + p + 2, '\'', n - p - 2);
 			type = SQLITE_BLOB;
-			if (end == NULL || unhex(text + p + 2, (size_t)(end -
-			    text) - p - 2, buf) != 0)
+			if (end == NULL || hex_decode(text + p + 2, (size_t)(end -
+			    text) - p - 2, (unsigned char *)buf) != 0)
 				rc = -1;
 			else {
 				len = ((size_t)(end - text) - p - 2) / 2;
@@ -295,7 +269,8 @@ key_parts(const char *text, size_t n, key_part_cb cb, void *ctx)
 			buf[len] = '\0';
 			if (len > 1 && buf[0] == 'T') {
 				type = SQLITE_TEXT;
-				if (unhex(buf + 1, len - 1, buf) != 0)
+				if (hex_decode(buf + 1, len - 1,
+				    (unsigned char *)buf) != 0)
 					rc = -1;
 				len = (len - 1) / 2;
 			} else if (len == 4 && memcmp(buf, "NULL", 4) == 0)
