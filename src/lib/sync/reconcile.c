@@ -419,10 +419,13 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 {
 	struct answer_ctx *ac = ctx;
 	struct manifest_filter f = { 0 };
-	const char *since = sxf_header_extra(h, "since");
-	const char *until = sxf_header_extra(h, "until");
+	const char *since, *until;
 
+	/* The window as ac's copy of the header holds it: the manifests
+	 * keep it until the end, the reader's header is gone before. */
 	ac->h = *h;
+	since = sxf_header_extra(&ac->h, "since");
+	until = sxf_header_extra(&ac->h, "until");
 	if (strcmp(h->kind, "request") == 0 && !ac->site->hub)
 		ac->step = 2;
 	else if (strcmp(h->kind, "answer") == 0 && ac->site->hub)
@@ -456,8 +459,8 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 		if (store_recon_applied(ac->site, h->from, h->flow, err) != 1)
 			return sp_error_set(err, "apply it with syncunpack first "
 			    "(step 3 answers the state after applying)");
-		f.not_owner = h->from;
-		f.route_to = h->from;
+		f.not_owner = ac->h.from;
+		f.route_to = ac->h.from;
 		ac->theirs = manifest_open(ac->site, &f, err);
 		if (ac->theirs == NULL ||
 		    advance(ac->theirs, &ac->cur, &ac->have_cur, err) != 0)
