@@ -97,30 +97,13 @@ teardown(void)
 	fixture_dir_remove(dir);
 }
 
-static struct store_record
-remote_record(const char *table, const char *guid, long long rowversion)
-{
-	struct store_record r;
-
-	memset(&r, 0, sizeof(r));
-	snprintf(r.guid, sizeof(r.guid), "%s", guid);
-	snprintf(r.table, sizeof(r.table), "%s", table);
-	strcpy(r.origin, "BSOC");
-	strcpy(r.owner, "BSOC");
-	strcpy(r.hlc_site, "BSOC");
-	strcpy(r.src, "BSOC");
-	r.rowversion = rowversion;
-	r.hlc = (long long)1 << 60;
-	return r;
-}
-
 #define G1 "0190000000000000000000000000aa01"
 #define G2 "0190000000000000000000000000aa02"
 #define G3 "0190000000000000000000000000aa03"
 
 START_TEST(upsert_new_gets_local_id_and_keeps_metadata)
 {
-	struct store_record r = remote_record("customer", G1, 4), got;
+	struct store_record r = fixture_remote_record("customer", G1, 4), got;
 	json_t *row = json_pack("{s:i, s:s, s:f}", "id", 999, "name", "Dupont",
 	    "score", 2.5), *back = NULL;
 	struct sp_error err;
@@ -156,7 +139,7 @@ END_TEST
 
 START_TEST(upsert_known_updates_in_place)
 {
-	struct store_record r = remote_record("customer", G1, 1), got;
+	struct store_record r = fixture_remote_record("customer", G1, 1), got;
 	json_t *row = json_pack("{s:s}", "name", "v1");
 	struct sp_error err;
 
@@ -183,7 +166,7 @@ END_TEST
 
 START_TEST(natural_keys_are_kept)
 {
-	struct store_record r = remote_record("country", G2, 1);
+	struct store_record r = fixture_remote_record("country", G2, 1);
 	struct store_record got;
 	json_t *row = json_pack("{s:s, s:s}", "code", "FR", "label", "France");
 	json_t *key;
@@ -208,8 +191,8 @@ END_TEST
  * row here only leaves that tombstone. */
 START_TEST(merge_hands_the_row_to_the_winner)
 {
-	struct store_record r = remote_record("country", G2, 3), got;
-	struct store_record other = remote_record("country", G3, 2);
+	struct store_record r = fixture_remote_record("country", G2, 3), got;
+	struct store_record other = fixture_remote_record("country", G3, 2);
 	json_t *row = json_pack("{s:s, s:s}", "code", "FR", "label", "France");
 	json_t *key = json_string("FR");
 	struct sp_error err;
@@ -249,7 +232,7 @@ END_TEST
 
 START_TEST(tombstone_deletes_and_remembers)
 {
-	struct store_record r = remote_record("customer", G1, 1), got;
+	struct store_record r = fixture_remote_record("customer", G1, 1), got;
 	json_t *row = json_pack("{s:s}", "name", "gone"), *back = NULL;
 	struct sp_error err;
 
@@ -269,7 +252,7 @@ END_TEST
 
 START_TEST(rollback_leaves_nothing)
 {
-	struct store_record r = remote_record("customer", G1, 1);
+	struct store_record r = fixture_remote_record("customer", G1, 1);
 	json_t *row = json_pack("{s:s}", "name", "x");
 	struct sp_error err;
 	long long lseq;
@@ -292,7 +275,7 @@ END_TEST
 
 START_TEST(unknown_column_is_an_error)
 {
-	struct store_record r = remote_record("customer", G1, 1);
+	struct store_record r = fixture_remote_record("customer", G1, 1);
 	json_t *row = json_pack("{s:s, s:i}", "name", "x", "loyalty", 3);
 	struct sp_error err;
 
@@ -422,7 +405,7 @@ END_TEST
 
 START_TEST(blob_round_trip)
 {
-	struct store_record r = remote_record("customer", G1, 1);
+	struct store_record r = fixture_remote_record("customer", G1, 1);
 	json_t *row = json_pack("{s:s, s:{s:s}}", "name", "p", "photo",
 	    "base64", "AP8Q");
 	struct sp_error err;

@@ -36,3 +36,21 @@ fixture_run(Suite *s)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+struct store_record
+fixture_remote_record(const char *table, const char *guid,
+    long long rowversion)
+{
+	struct store_record r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.guid, sizeof(r.guid), "%s", guid);
+	snprintf(r.table, sizeof(r.table), "%s", table);
+	strcpy(r.origin, "BSOC");
+	strcpy(r.owner, "BSOC");
+	strcpy(r.hlc_site, "BSOC");
+	strcpy(r.src, "BSOC");
+	r.rowversion = rowversion;
+	r.hlc = (long long)1 << 60;
+	return r;
+}

@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "store/site.h"
+#include "sxf/record.h"
 
 /* How the tests open their sites: as the tools that take a PostgreSQL
  * site do (SQLite ignores the flag), since the suite checks every call
@@ -84,6 +85,11 @@ int fixture_postgresql(void);
  * design; 0 on PostgreSQL, which says so on stderr with why, so that a
  * case left out is never silent. */
 int fixture_sqlite_only(const char *test, const char *why);
+
+/* The metadata of a version made at BSOC (origin, owner and stamp's
+ * site), rowversion as given, stamped far in the future. */
+struct store_record fixture_remote_record(const char *table,
+    const char *guid, long long rowversion);
 
 /* Runs every test of s; the exit status of the test program. */
 int fixture_run(Suite *s);

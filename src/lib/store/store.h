@@ -61,6 +61,10 @@ struct store_ops {
 	    struct store_record *rec, struct sp_error *err);
 	int (*columns)(struct store *st, const char *table,
 	    char *const **names, int *count, struct sp_error *err);
+	/* NULL for a backend that does not batch. */
+	int (*batch_begin)(struct store *st, const char *const *guids,
+	    int n, struct sp_error *err);
+	int (*batch_end)(struct store *st, int keep, struct sp_error *err);
 };
 
 struct store {
@@ -272,6 +276,44 @@ store_columns(struct store *st, const char *table, char *const **names,
     int *count, struct sp_error *err)
 {
 	return st->ops->columns(st, table, names, count, err);
+}
+
+/* Batches (a backend whose every statement is a round trip to a server):
+ * the next records an apply decides are those of guids (n of them).
+ * 1 when the store batches them: their metadata is read at once, and
+ * their writes may wait in memory until a later call needs them or
+ * store_batch_end, which writes them together; 0 when this backend
+ * does not batch (nothing changes); -1 on error. A batch holds no more
+ * than one version of a record.
+ *
+ * A queued write the database refuses can no longer be told apart, so
+ * the whole batch is undone: that call, every later call of the batch,
+ * and store_batch_end fail with an error of kind SP_ERR_BATCH, and the
+ * caller applies the same records again, one by one, outside a batch. */
+static inline int
+store_batch_begin(struct store *st, const char *const *guids, int n,
+    struct sp_error *err)
+{
+	if (st->ops->batch_begin == NULL)
+		return 0;
+	return st->ops->batch_begin(st, guids, n, err);
+}
+
+/* 1 when the store batches (store_batch_begin may answer 1). */
+static inline int
+store_batches(const struct store *st)
+{
+	return st->ops->batch_begin != NULL;
+}
+
+/* Ends the batch: with keep, writes what waits (0, or -1 as told
+ * above); without, a store that batches undoes the whole batch (0). */
+static inline int
+store_batch_end(struct store *st, int keep, struct sp_error *err)
+{
+	if (st->ops->batch_end == NULL)
+		return 0;
+	return st->ops->batch_end(st, keep, err);
 }
 
 #endif

@@ -39,6 +39,7 @@ struct file_ctx {
 	struct apply_flow_state state;
 	enum member_kind member;
 	struct line_buffer lines;
+	struct apply_batch batch;
 };
 
 /* The same flow id on a file made at another time means the sender was
@@ -196,6 +197,8 @@ process_line(void *ctx, const char *line, size_t len, struct sp_error *err)
 		    len, err);
 	if (fc->member == MEMBER_TRANSFERS)
 		return ack_transfer_line(fc->site, line, len, err);
+	if (apply_batching(&fc->ac))
+		return apply_batch_add(&fc->ac, &fc->batch, line, len, err);
 	return apply_record(&fc->ac, line, len, &o, err);
 }
 
@@ -218,6 +221,8 @@ on_member_end(void *ctx, const char *name, struct sp_error *err)
 	(void)name;
 	if (fc->member != MEMBER_OTHER)
 		rc = line_buffer_flush(&fc->lines, process_line, fc, err);
+	if (rc == 0 && fc->member == MEMBER_DATA)
+		rc = apply_batch_run(&fc->ac, &fc->batch, err);
 	fc->member = MEMBER_OTHER;
 	return rc;
 }
@@ -291,6 +296,7 @@ rollback:
 	flow_finish(s, &res->header, "failed", NULL, NULL, &ferr);
 cleanup:
 	line_buffer_free(&fc.lines);
+	apply_batch_free(&fc.batch);
 	apply_ctx_free(&fc.ac);
 	return rc;
 }

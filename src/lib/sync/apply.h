@@ -111,6 +111,34 @@ SP_MUST_CHECK
 int apply_record(struct apply_ctx *ac, const char *line, size_t len,
     enum apply_outcome *outcome, struct sp_error *err);
 
+/* apply_record of a record parsed already from line, which it takes
+ * (frees) whatever it returns. */
+SP_MUST_CHECK
+int apply_record_parsed(struct apply_ctx *ac, struct wire_record *w,
+    const char *line, size_t len, enum apply_outcome *outcome,
+    struct sp_error *err);
+
+/* The records of a data file, gathered into batches where the store
+ * batches (store_batch_begin), each applied by apply_record (in order,
+ * each as if alone) when it is full and at the end of the member. */
+struct apply_batch {
+	char *text;		/* the lines, each ending in NUL */
+	size_t len, cap;
+	size_t *starts;
+	int n, cap_n;
+};
+
+/* 1 when the apply's store takes batches. */
+int apply_batching(const struct apply_ctx *ac);
+SP_MUST_CHECK
+int apply_batch_add(struct apply_ctx *ac, struct apply_batch *b,
+    const char *line, size_t len, struct sp_error *err);
+/* Applies what the batch holds and empties it. */
+SP_MUST_CHECK
+int apply_batch_run(struct apply_ctx *ac, struct apply_batch *b,
+    struct sp_error *err);
+void apply_batch_free(struct apply_batch *b);
+
 /* Inside an open apply transaction, after a file's records: decides the
  * deletes apply_record deferred (defer_deletes) now that the whole file is
  * in, and stops deferring. */

@@ -277,15 +277,11 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
     enum apply_outcome *outcome, struct sp_error *err)
 {
 	struct wire_record w;
-	struct store_record local;
-	struct policy_entry *p, pe;
-	char reason[512] = "";
-	enum apply_outcome o;
-	int have_local = 0, merged = 0, ident, r, rc = -1;
 
 	if (wire_record_parse(line, len, &w, err) != 0) {
 		/* Nothing to identify it by: reported with a placeholder. */
 		struct wire_record bad;
+		char reason[512];
 		snprintf(reason, sizeof(reason), "malformed record: %.480s", err->msg);
 		memset(&bad, 0, sizeof(bad));
 		snprintf(bad.rec.guid, sizeof(bad.rec.guid), "line-%lld",
@@ -296,6 +292,22 @@ apply_record(struct apply_ctx *ac, const char *line, size_t len,
 		*outcome = OUTCOME_REJECTED;
 		return save_protocol(ac, &bad, OUTCOME_REJECTED, reason, err);
 	}
+	return apply_record_parsed(ac, &w, line, len, outcome, err);
+}
+
+int
+apply_record_parsed(struct apply_ctx *ac, struct wire_record *wp,
+    const char *line, size_t len, enum apply_outcome *outcome,
+    struct sp_error *err)
+{
+	struct wire_record w = *wp;
+	struct store_record local;
+	struct policy_entry *p, pe;
+	char reason[512] = "";
+	enum apply_outcome o;
+	int have_local = 0, merged = 0, ident, r, rc = -1;
+
+	memset(wp, 0, sizeof(*wp));	/* owned here from now on */
 	r = policy_find(ac, w.rec.table, &p, err);
 	if (r < 0)
 		goto cleanup;

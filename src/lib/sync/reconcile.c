@@ -421,8 +421,7 @@ on_header(void *ctx, const struct sxf_header *h, struct sp_error *err)
 	struct manifest_filter f = { 0 };
 	const char *since, *until;
 
-	/* The window as ac's copy of the header holds it: the manifests
-	 * keep it until the end, the reader's header is gone before. */
+	/* The manifests keep the window: from ac's copy of the header. */
 	ac->h = *h;
 	since = sxf_header_extra(&ac->h, "since");
 	until = sxf_header_extra(&ac->h, "until");
@@ -591,13 +590,14 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
     struct sp_error *err)
 {
 	struct answer_ctx ac;
-	struct sxf_read_ops ops;
+	struct sxf_read_ops ops = { .on_header = on_header,
+	    .on_member_begin = on_member_begin, .on_member_data = on_member_data,
+	    .on_member_end = on_member_end };
 	struct sxf_read_result rr;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ac, 0, sizeof(ac));
-	memset(&ops, 0, sizeof(ops));
 	ac.site = s;
 	ac.res = res;
 	ac.aliases = aliases;
@@ -606,10 +606,6 @@ recon_answer(struct site *s, const char *input, const char *const *aliases,
 	    (ac.store = store_open(s, err)) == NULL ||
 	    (ac.w = sxf_writer_new(err)) == NULL)
 		goto cleanup;
-	ops.on_header = on_header;
-	ops.on_member_begin = on_member_begin;
-	ops.on_member_data = on_member_data;
-	ops.on_member_end = on_member_end;
 	ops.ctx = &ac;
 	if (exchange_file_read(s, input, NULL, &ops, &rr, err) != 0 ||
 	    finish_merge(&ac, err) != 0 ||

@@ -76,6 +76,8 @@ sp_error_kind_name(enum sp_error_kind kind)
 		return "busy";
 	case SP_ERR_KEY_TAKEN:
 		return "key";
+	case SP_ERR_BATCH:
+		return "batch";
 	case SP_ERR_OTHER:
 		break;
 	}

@@ -14,6 +14,7 @@ enum sp_error_kind {
 	SP_ERR_REFUSED,		/* an exchange file refused: bad, forged, reused */
 	SP_ERR_BUSY,		/* the database is locked by another writer */
 	SP_ERR_KEY_TAKEN,	/* a row's primary key is another row's */
+	SP_ERR_BATCH,		/* a batch of writes was undone (store.h) */
 };
 
 /* On a function that reports failure in its result: ignoring it is a

@@ -108,7 +108,7 @@ pg_store_exec(struct store *st, const char *sql, int n,
 	for (int i = 0; i < n; i++)
 		if (pg_param_text(&p, i, texts[i], err) != 0)
 			goto done;
-	rc = pg_stmt_exec((struct store_pg *)st, sql, &p, err);
+	rc = pg_stmt_exec_side((struct store_pg *)st, sql, &p, err);
 done:
 	pg_params_free(&p);
 	return rc;

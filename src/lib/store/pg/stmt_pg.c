@@ -199,8 +199,15 @@ pg_stmt_release(struct store_pg *sp, const char *then, struct sp_error *err)
 	return res != NULL ? 0 : -1;
 }
 
-PGresult *
-pg_stmt_run(struct store_pg *sp, const struct pg_table *t, const char *sql,
+static int
+before(struct store_pg *sp, int side, const char *sql, struct sp_error *err)
+{
+	return sp->before_statement != NULL ? sp->before_statement(sp, side, sql,
+	    err) : 0;
+}
+
+static PGresult *
+run_prepared(struct store_pg *sp, const struct pg_table *t, const char *sql,
     const struct pg_params *p, struct sp_error *err)
 {
 	int n = p ? p->n : 0;
@@ -216,10 +223,20 @@ pg_stmt_run(struct store_pg *sp, const struct pg_table *t, const char *sql,
 }
 
 PGresult *
+pg_stmt_run(struct store_pg *sp, const struct pg_table *t, const char *sql,
+    const struct pg_params *p, struct sp_error *err)
+{
+	if (before(sp, 0, sql, err) != 0)
+		return NULL;
+	return run_prepared(sp, t, sql, p, err);
+}
+
+PGresult *
 pg_stmt_run_planned(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err)
 {
-	if (sp->release_pending && pg_stmt_release(sp, NULL, err) != 0)
+	if (before(sp, 0, sql, err) != 0 ||
+	    (sp->release_pending && pg_stmt_release(sp, NULL, err) != 0))
 		return NULL;
 	return checked(sp, NULL, PQexecParams(sp->site->pg, sql, p->n, NULL,
 	    p->values, p->lengths, p->formats, 0), err);
@@ -233,6 +250,39 @@ pg_stmt_exec(struct store_pg *sp, const char *sql, const struct pg_params *p,
 
 	PQclear(res);
 	return res != NULL ? 0 : -1;
+}
+
+int
+pg_stmt_exec_side(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err)
+{
+	PGresult *res = before(sp, 1, sql, err) != 0 ? NULL :
+	    run_prepared(sp, NULL, sql, p, err);
+
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
+PGresult *
+pg_stmt_simple(struct store_pg *sp, const char *sql, struct sp_error *err)
+{
+	if (before(sp, 0, sql, err) != 0 ||
+	    (sp->release_pending && pg_stmt_release(sp, NULL, err) != 0))
+		return NULL;
+	return checked(sp, NULL, PQexec(sp->site->pg, sql), err);
+}
+
+void
+pg_sql_append(char **sql, const char *fmt, const char *a, const char *b)
+{
+	char *piece = NULL, *next = NULL;
+
+	if (*sql != NULL && asprintf(&piece, fmt, a, b) >= 0 &&
+	    asprintf(&next, "%s%s", *sql, piece) < 0)
+		next = NULL;
+	free(piece);
+	free(*sql);
+	*sql = next;
 }
 
 const char *

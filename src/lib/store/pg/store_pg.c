@@ -25,6 +25,7 @@ pg_store_rollback(struct store *base)
 	sp->release_pending = 0;
 	sp->savepoints = 0;
 	pg_rec_forget(sp);
+	pg_batch_reset(sp);
 	pg_rollback(sp->site);
 }
 
@@ -42,6 +43,7 @@ pg_store_begin_apply(struct store *base, struct sp_error *err)
 	 * is captured or checked as a local change, and the marker ends
 	 * with the transaction, whatever way it ends. */
 	pg_rec_forget(sp);
+	pg_batch_reset(sp);
 	sp->savepoints = 0;
 	if (run(sp, "BEGIN", err) != 0)
 		return -1;
@@ -64,11 +66,18 @@ pg_store_commit(struct store *base, struct sp_error *err)
 	 * other writers' changes committed since the fold, which the next
 	 * fold takes. The silenced triggers added none of this apply's. */
 	pg_rec_forget(sp);
+	if (sp->batch.state != PG_BATCH_OFF) {
+		pg_store_rollback(base);
+		return sp_error_set(err, "%s: a batch is open at commit",
+		    sp->site->path);
+	}
 	if (pg_rec_clock_write_back(sp, err) != 0 || run(sp, "COMMIT", err)
 	    != 0) {
 		pg_store_rollback(base);
 		return -1;
 	}
+	/* The stages went with the transaction. */
+	pg_batch_reset(sp);
 	return 0;
 }
 
@@ -77,6 +86,13 @@ pg_store_savepoint(struct store *base, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
 
+	if (pg_batch_check(sp, err) != 0)
+		return -1;
+	/* In a batch, made by the first statement that needs it. */
+	if (pg_batch_savepoint(sp)) {
+		sp->savepoints++;
+		return 0;
+	}
 	/* With the previous record's release, when it is pending. */
 	if (pg_stmt_release(sp, "SAVEPOINT syncpack_record", err) != 0)
 		return -1;
@@ -92,10 +108,13 @@ pg_store_release(struct store *base, struct sp_error *err)
 	/* A RELEASE does not fail in a transaction that has not: it goes
 	 * with the next statement, a round trip less per record. One with
 	 * no savepoint to release is the caller's mistake, told at once. */
+	if (pg_batch_check(sp, err) != 0)
+		return -1;
 	if (sp->savepoints == 0)
 		return sp_error_set(err, "no record savepoint to release");
 	sp->savepoints--;
-	sp->release_pending = 1;
+	if (!pg_batch_release(sp))
+		sp->release_pending = 1;
 	return 0;
 }
 
@@ -103,8 +122,11 @@ static int
 pg_store_rollback_to(struct store *base, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
+	int r;
 
 	pg_rec_forget(sp);
+	if ((r = pg_batch_rollback_to(sp, err)) != 0)
+		return r < 0 ? -1 : 0;
 	/* The clock in memory may have moved past what is undone: the
 	 * values it gave stay unused, which leaves gaps but never repeats
 	 * an lseq. */
@@ -186,6 +208,7 @@ pg_store_close(struct store *base)
 {
 	struct store_pg *sp = (struct store_pg *)base;
 
+	pg_batch_free(sp);
 	pg_stmts_free(sp);
 	pg_rec_forget(sp);
 	pg_rec_shapes_free(sp);
@@ -230,6 +253,8 @@ static const struct store_ops pg_store_ops = {
 	.rollback_to = pg_store_rollback_to,
 	.locked = pg_store_locked,
 	.purged_take = pg_store_purged_take,
+	.batch_begin = pg_batch_begin,
+	.batch_end = pg_batch_end,
 };
 
 int
@@ -249,6 +274,7 @@ pg_store_open(struct site *s, struct sp_error *err)
 	}
 	sp->base.ops = &pg_store_ops;
 	sp->site = s;
+	sp->before_statement = pg_batch_before;
 	/* Floats in their shortest exact digits whatever the server's
 	 * setting (every other form read is independent of the session). */
 	if (run(sp, "SET extra_float_digits = 3", err) != 0 ||

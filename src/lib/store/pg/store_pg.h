@@ -7,8 +7,10 @@
  * Files: store_pg.c (the handle, transactions, savepoints, locks, purged
  * tombstones), stmt_pg.c (prepared statements, parameters, errors),
  * values_pg.c (values by column type), records_pg.c (tables, reading
- * records and rows), writes_pg.c (upsert, tombstone, restamp, the clock),
- * keep_pg.c (park, referenced). */
+ * records and rows), lookups_pg.c (lookups, and what a batch read),
+ * writes_pg.c (upsert, tombstone, restamp), clock_pg.c (the clock),
+ * keep_pg.c (park, referenced), batch_pg.c (batches of an apply),
+ * stage_pg.c (the writes a batch queues). */
 #ifndef SYNCPACK_STORE_PG_STORE_PG_H
 #define SYNCPACK_STORE_PG_STORE_PG_H
 
@@ -73,6 +75,60 @@ struct pg_stmt {
 	char name[32];
 };
 
+/* A record of the batch (store_batch_begin) as read when it began. */
+struct pg_batch_seen {
+	char guid[33];
+	struct store_record rec;
+	char *rkey;		/* NULL: no row */
+	int found, purged;
+	int queued;		/* its write waits: ask the server after it */
+};
+
+/* The writes of one table waiting in a batch: each field of them as the
+ * elements of an array literal, one array per field, which one statement
+ * unnests (stage_pg.c). */
+struct pg_batch_array {
+	char *text;
+	size_t len, cap;
+};
+
+struct pg_batch_table {
+	struct pg_batch_array *arrays;	/* the metadata's, then columns' */
+	int narrays;
+	int rows, fresh;	/* queued, and of them rows new here */
+	char *seq;		/* a local key's sequence, as a literal */
+	char *sql;		/* the statement writing them */
+};
+
+/* A record a batch looked up with its row (a parent of its records),
+ * kept while nothing may have changed it. */
+struct pg_batch_memo {
+	char guid[33];
+	struct store_record rec;
+	json_t *row;		/* NULL: none */
+	char *rkey;
+	int found, purged;
+};
+
+#define PG_BATCH_MEMOS 64
+
+enum pg_batch_state { PG_BATCH_OFF, PG_BATCH_ON, PG_BATCH_FAILED };
+
+struct pg_batch {
+	enum pg_batch_state state;
+	struct pg_batch_seen *seen;	/* sorted by guid */
+	int nseen;
+	int cache_valid;	/* no statement since may have changed one */
+	struct pg_batch_memo memo[PG_BATCH_MEMOS];
+	int nmemo, memo_next;
+	struct pg_batch_table *tables;	/* as sp->tables */
+	int queued;		/* writes waiting */
+	int queued_here;	/* of them, inside the lazy savepoint */
+	int lazy;		/* a record savepoint asked for, not sent */
+	int forced;		/* flushes a statement asked for */
+	int busy;		/* flushing or reading: no flush now */
+};
+
 struct store_pg {
 	struct store base;	/* first: a struct store * points here */
 	struct site *site;
@@ -103,6 +159,11 @@ struct store_pg {
 	char seen_guid[33];
 	char *seen_rkey;
 	int seen_purged;	/* and a purged tombstone of it waited */
+	struct pg_batch batch;
+	/* What the statement runner does first (pg_batch_before), so that
+	 * the batch's own statements need no way back into it. */
+	int (*before_statement)(struct store_pg *sp, int side,
+	    const char *sql, struct sp_error *err);
 };
 
 /* The site a store of this backend was opened over. */
@@ -148,8 +209,102 @@ int pg_stmt_exec(struct store_pg *sp, const char *sql,
     const struct pg_params *p, struct sp_error *err);
 /* Forgets the statements (on close; the connection drops them). */
 void pg_stmts_free(struct store_pg *sp);
+/* Appends fmt formatted with a and b to the SQL text *sql; *sql NULL
+ * stays NULL, and becomes NULL when out of memory. */
+void pg_sql_append(char **sql, const char *fmt, const char *a,
+    const char *b);
 /* The SQLSTATE of the last error pg_stmt_run reported, "" when none. */
 const char *pg_stmt_last_state(const struct store_pg *sp);
+
+/* A statement on the apply's own bookkeeping (protocol, held, conflict,
+ * transfer rows), which the writes a batch queues never touch: runs
+ * without writing them first. As pg_stmt_exec otherwise. */
+int pg_stmt_exec_side(struct store_pg *sp, const char *sql,
+    const struct pg_params *p, struct sp_error *err);
+/* sql by the simple protocol (several statements, no parameters); the
+ * result of the last, as pg_stmt_run's. */
+PGresult *pg_stmt_simple(struct store_pg *sp, const char *sql,
+    struct sp_error *err);
+
+/* batch_pg.c: batches of an apply (store_batch_begin). */
+
+/* The error of every call of a batch that failed. */
+static inline int
+pg_batch_failed(const struct store_pg *sp, struct sp_error *err)
+{
+	return sp_error_setk(err, SP_ERR_BATCH, 0, "%s: the batch was undone",
+	    sp->site->path);
+}
+
+/* -1 with the batch's error when it failed, else 0. */
+static inline int
+pg_batch_check(const struct store_pg *sp, struct sp_error *err)
+{
+	return sp->batch.state == PG_BATCH_FAILED ? pg_batch_failed(sp, err) :
+	    0;
+}
+
+int pg_batch_begin(struct store *base, const char *const *guids, int n,
+    struct sp_error *err);
+int pg_batch_end(struct store *base, int keep, struct sp_error *err);
+/* Before a statement of the store (side: one of pg_stmt_exec_side's;
+ * sql: its text): the batch failed (-1, kind SP_ERR_BATCH), or the
+ * writes waiting are written first, and the savepoint a record asked
+ * for is made. The statement runner calls it through the store's
+ * before_statement. */
+int pg_batch_before(struct store_pg *sp, int side, const char *sql,
+    struct sp_error *err);
+/* lookups_pg.c: what a batch read at its start. */
+
+/* guid's entry in what the batch read, NULL when not there. */
+struct pg_batch_seen *pg_batch_seen_find(const struct pg_batch *b,
+    const char *guid);
+/* Reads what is known of each of guids into sp's batch; 0 when some
+ * guid is no GUID (nothing read: each is asked for alone). */
+int pg_rec_read_seen(struct store_pg *sp, const char *const *guids, int n,
+    struct sp_error *err);
+/* What the batch read of guid, when that still holds: not written since
+ * (its write is not queued) and no statement since may have changed it;
+ * else NULL. */
+const struct pg_batch_seen *pg_batch_seen_of(const struct store_pg *sp,
+    const char *guid);
+/* Forgets the records looked up with their rows. */
+void pg_batch_memo_clear(struct pg_batch *b);
+/* 1 when guid's write waits in the batch (or was written by it). */
+int pg_batch_queued(const struct store_pg *sp, const char *guid);
+/* Around statements that read what no queued write changes (a lookup
+ * of a record whose write is not queued): they need no flush. */
+void pg_batch_reading(struct store_pg *sp, int on);
+/* Queues the write of row (its record rec, rkey from the last lookup,
+ * NULL for a new row) when the batch can take it: 1 queued, 0 when it
+ * is to be written now, -1 with err set. */
+int pg_batch_queue(struct store_pg *sp, struct pg_table *t,
+    const struct store_record *rec, json_t *row, const char *rkey,
+    struct sp_error *err);
+/* The record savepoint inside a batch: 1 when the batch took the call
+ * (savepoint, release or rollback_to), 0 when the caller makes it. */
+int pg_batch_savepoint(struct store_pg *sp);
+int pg_batch_release(struct store_pg *sp);
+int pg_batch_rollback_to(struct store_pg *sp, struct sp_error *err);
+/* Forgets the batch and its stages (the transaction ended); free: and
+ * its memory (the store closes). */
+void pg_batch_reset(struct store_pg *sp);
+void pg_batch_free(struct store_pg *sp);
+
+/* stage_pg.c: the queued writes. */
+
+/* 1 when a batch takes row's write into t: every column of t, no other,
+ * none an array, and a key whose text is its value's. */
+int pg_stage_takes(const struct pg_table *t, json_t *row);
+/* Forgets bt's queued rows, and with all its memory. */
+void pg_stage_clear(struct pg_batch_table *bt, int all);
+/* Queues row's write (rkey: the known row's, NULL for a new one) with
+ * rec's metadata (known: a record syncpack.record holds) and lseq. */
+int pg_stage_line(struct store_pg *sp, struct pg_table *t,
+    const struct store_record *rec, json_t *row, int known, const char *rkey,
+    long long lseq, struct sp_error *err);
+/* Writes every queued row and its metadata, and empties the queue. */
+int pg_stage_flush(struct store_pg *sp, struct sp_error *err);
 
 /* values_pg.c. */
 
@@ -213,9 +368,29 @@ int pg_rec_lookup_key(struct store *base, const char *table, json_t *key,
 int pg_rec_lookup_ref(struct store *base, const char *table, const char *ref,
     json_t *row, struct store_record *rec, struct sp_error *err);
 
+/* A record's metadata as syncpack.record takes it, and the upsert of it
+ * (writes_pg.c, batch_pg.c). */
+#define META_COLUMNS "guid, tbl, rkey, origin, owner, rowversion, hlc, " \
+	"hlc_site, lseq, deleted, flags, src, base, base_hlc, base_site, " \
+	"values_hlc, values_site"
+#define META_PARAMS 16
+#define META_UPSERT " ON CONFLICT (guid) DO UPDATE SET tbl = excluded.tbl, " \
+	"rkey = excluded.rkey, origin = excluded.origin, owner = " \
+	"excluded.owner, rowversion = excluded.rowversion, hlc = excluded.hlc, " \
+	"hlc_site = excluded.hlc_site, lseq = excluded.lseq, deleted = " \
+	"excluded.deleted, flags = excluded.flags, src = excluded.src, base = " \
+	"excluded.base, base_hlc = excluded.base_hlc, base_site = " \
+	"excluded.base_site, values_hlc = excluded.values_hlc, values_site = " \
+	"excluded.values_site"
+
 /* writes_pg.c: the store_ops entries that write, and the clock written
  * back at commit. */
 int pg_rec_clock_write_back(struct store_pg *sp, struct sp_error *err);
+/* The clock row read (once per apply), and the next lseq, past an HLC
+ * stamp seen_hlc. */
+int pg_rec_clock_load(struct store_pg *sp, struct sp_error *err);
+int pg_rec_clock_tick(struct store_pg *sp, long long seen_hlc,
+    long long *lseq, struct sp_error *err);
 int pg_rec_upsert(struct store *base, const struct store_record *rec,
     json_t *row, struct sp_error *err);
 int pg_rec_tombstone(struct store *base, const struct store_record *rec,

@@ -241,6 +241,9 @@ pg_table_adopt(struct site *s, const struct tracked_table *t,
 	    pg_fold(s, err) != 0 ? -1 : 0;
 }
 
+#define NOT_APPLYING "current_setting('syncpack.applying', true) IS " \
+	"DISTINCT FROM 'on'"
+
 static int
 pg_capture_install(struct site *s, const struct tracked_table *t,
     struct sp_error *err)
@@ -251,17 +254,21 @@ pg_capture_install(struct site *s, const struct tracked_table *t,
 	char *guard = NULL;
 	int rc;
 
-	/* The site id is of A-Z a-z 0-9 _ - only (siteid_valid). */
+	/* The site id is of A-Z a-z 0-9 _ - only (siteid_valid). The
+	 * triggers' WHEN skips them while an apply writes: no call, and
+	 * for the capture no event queued, per row written. */
 	if ((central || frozen || foreign) && asprintf(&guard,
 	    "CREATE TRIGGER syncpack_guard BEFORE INSERT OR UPDATE OR DELETE"
-	    " ON %%1$s FOR EACH ROW EXECUTE FUNCTION syncpack.guard("
+	    " ON %%1$s FOR EACH ROW WHEN (" NOT_APPLYING ") EXECUTE FUNCTION "
+	    "syncpack.guard("
 	    "'%%2$lld', %%3$s, '%d', '%d', '%s');", central, frozen,
 	    foreign ? s->id : "") < 0)
 		return sp_error_set(err, "out of memory");
 	rc = (guard != NULL && run_on_table(s, t->name, t->id, t->pk, guard,
 	    err) != 0) || run_on_table(s, t->name, t->id, t->pk,
 	    "CREATE TRIGGER syncpack_capture AFTER INSERT OR UPDATE OR DELETE"
-	    " ON %1$s FOR EACH ROW EXECUTE FUNCTION syncpack.capture("
+	    " ON %1$s FOR EACH ROW WHEN (" NOT_APPLYING ") EXECUTE FUNCTION "
+	    "syncpack.capture("
 	    "'%2$lld', %3$s); CREATE TRIGGER syncpack_truncate BEFORE TRUNCATE"
 	    " ON %1$s FOR EACH STATEMENT EXECUTE FUNCTION "
 	    "syncpack.refuse_truncate();", err) != 0 ? -1 : 0;

@@ -13,66 +13,6 @@
  * key), so that the fold finds the record of a row written here. */
 #define RKEY_OF "to_jsonb(%s) #>> '{}'"
 
-static int
-tick_clock(struct store_pg *sp, long long seen_hlc, long long *lseq,
-    struct sp_error *err)
-{
-	if (!sp->clock_loaded) {
-		/* begin_apply holds the row's lock already: nobody else
-		 * gives out lseq values until this transaction ends, so lseq
-		 * order is commit order. */
-		PGresult *res = pg_stmt_run(sp, NULL, "SELECT lseq, hlc FROM "
-		    "syncpack.clock WHERE id = 1 FOR UPDATE", NULL, err);
-		if (res == NULL)
-			return -1;
-		if (PQntuples(res) != 1) {
-			PQclear(res);
-			return sp_error_set(err, "%s: no row in syncpack.clock",
-			    sp->site->path);
-		}
-		sp->clock_lseq = atoll(PQgetvalue(res, 0, 0));
-		sp->clock_hlc = atoll(PQgetvalue(res, 0, 1));
-		PQclear(res);
-		sp->clock_loaded = 1;
-	}
-	sp->clock_hlc = clock_observe_hlc(sp->clock_hlc, seen_hlc);
-	*lseq = ++sp->clock_lseq;
-	return 0;
-}
-
-int
-pg_rec_clock_write_back(struct store_pg *sp, struct sp_error *err)
-{
-	struct pg_params p;
-	int rc = -1;
-
-	if (!sp->clock_loaded)
-		return 0;
-	if (pg_params_init(&p, 2, err) != 0)
-		return -1;
-	if (pg_param_ll(&p, 0, sp->clock_lseq, err) == 0 &&
-	    pg_param_ll(&p, 1, sp->clock_hlc, err) == 0)
-		rc = pg_stmt_exec(sp, "UPDATE syncpack.clock SET lseq = "
-		    "greatest(lseq, $1::bigint), hlc = greatest(hlc, $2::bigint)"
-		    " WHERE id = 1", &p, err);
-	pg_params_free(&p);
-	sp->clock_loaded = 0;
-	return rc;
-}
-
-#define META_COLUMNS "guid, tbl, rkey, origin, owner, rowversion, hlc, " \
-	"hlc_site, lseq, deleted, flags, src, base, base_hlc, base_site, " \
-	"values_hlc, values_site"
-#define META_PARAMS 16
-#define META_UPSERT " ON CONFLICT (guid) DO UPDATE SET tbl = excluded.tbl, " \
-	"rkey = excluded.rkey, origin = excluded.origin, owner = " \
-	"excluded.owner, rowversion = excluded.rowversion, hlc = excluded.hlc, " \
-	"hlc_site = excluded.hlc_site, lseq = excluded.lseq, deleted = " \
-	"excluded.deleted, flags = excluded.flags, src = excluded.src, base = " \
-	"excluded.base, base_hlc = excluded.base_hlc, base_site = " \
-	"excluded.base_site, values_hlc = excluded.values_hlc, values_site = " \
-	"excluded.values_site"
-
 /* The INSERT of a record's metadata with its parameters from $first on
  * (meta_params) and its rkey the SQL expression rkey; NULL when out of
  * memory. */
@@ -169,20 +109,6 @@ shape_matches(const struct pg_shape *sh, const struct pg_table *t,
 	return n == sh->ncols;
 }
 
-/* Appends the formatted text to *sql (NULL stays NULL: out of memory). */
-static void
-append(char **sql, const char *fmt, const char *a, const char *b)
-{
-	char *piece = NULL, *next = NULL;
-
-	if (*sql != NULL && asprintf(&piece, fmt, a, b) >= 0 &&
-	    asprintf(&next, "%s%s", *sql, piece) < 0)
-		next = NULL;
-	free(piece);
-	free(*sql);
-	*sql = next;
-}
-
 /* The SQL of an INSERT of sh's columns, or an UPDATE of them (the key
  * bound after them), and of the record's metadata (meta_params after
  * that), returning the row's rkey. */
@@ -193,11 +119,11 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 	int n = sh->ncols;
 
 	if (update && n)
-		append(&sql, "UPDATE %s SET ", t->name, NULL);
+		pg_sql_append(&sql, "UPDATE %s SET ", t->name, NULL);
 	else if (update)
-		append(&sql, "SELECT " RKEY_OF " AS k FROM %s", t->qpk, t->name);
+		pg_sql_append(&sql, "SELECT " RKEY_OF " AS k FROM %s", t->qpk, t->name);
 	else
-		append(&sql, n ? "INSERT INTO %s(" : "INSERT INTO %s DEFAULT "
+		pg_sql_append(&sql, n ? "INSERT INTO %s(" : "INSERT INTO %s DEFAULT "
 		    "VALUES", t->name, NULL);
 	for (int i = 0; i < n; i++) {
 		int c = sh->cols[i];
@@ -208,8 +134,8 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 			return NULL;
 		}
 		if (i)
-			append(&sql, ", ", NULL, NULL);
-		append(&sql, update ? "%s = %s" : "%s", t->qcolumns[c], ph);
+			pg_sql_append(&sql, ", ", NULL, NULL);
+		pg_sql_append(&sql, update ? "%s = %s" : "%s", t->qcolumns[c], ph);
 		free(ph);
 	}
 	for (int i = 0; !update && i < n; i++) {
@@ -220,22 +146,22 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 			free(sql);
 			return NULL;
 		}
-		append(&sql, i ? ", %s" : ") VALUES (%s", ph, NULL);
+		pg_sql_append(&sql, i ? ", %s" : ") VALUES (%s", ph, NULL);
 		free(ph);
 	}
 	if (!update && n)
-		append(&sql, ")", NULL, NULL);
+		pg_sql_append(&sql, ")", NULL, NULL);
 	snprintf(num, sizeof(num), "%d", n + 1);
 	if (update)
-		append(&sql, " WHERE %s = $%s", t->qpk, num);
+		pg_sql_append(&sql, " WHERE %s = $%s", t->qpk, num);
 	if (!update || n)
-		append(&sql, " RETURNING " RKEY_OF " AS k", t->qpk, NULL);
+		pg_sql_append(&sql, " RETURNING " RKEY_OF " AS k", t->qpk, NULL);
 	/* The row and its metadata in one statement, one round trip: the
 	 * metadata takes the rkey the write returns, and none when the row
 	 * has vanished. */
 	meta = meta_insert(n + update + 1, "w.k", " FROM w");
 	if (meta != NULL && sql != NULL)
-		append(&sql, ") %s", meta, NULL);
+		pg_sql_append(&sql, ") %s", meta, NULL);
 	free(meta);
 	if (sql != NULL) {
 		char *wrapped = NULL;
@@ -348,16 +274,28 @@ pg_rec_upsert(struct store *base, const struct store_record *rec,
     json_t *row, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
+	const struct pg_batch_seen *e;
 	struct pg_table *t;
 	char *rkey = NULL;
 	long long lseq;
 	int rc = -1;
 
+	if (pg_batch_check(sp, err) != 0)
+		return -1;
+	/* In a batch, the write of one of its records waits with the others
+	 * of its table, its row's key as the batch read it. */
+	if ((e = pg_batch_seen_of(sp, rec->guid)) != NULL &&
+	    (t = pg_rec_table_by_name(sp, rec->table)) != NULL &&
+	    (rc = pg_batch_queue(sp, t, rec, row, e->rkey, err)) != 0) {
+		pg_rec_forget(sp);
+		return rc > 0 ? 0 : -1;
+	}
+	rc = -1;
 	if (target_of(sp, rec, &t, &rkey, err) != 0)
 		return -1;
 	/* An lseq taken for a write that fails stays unused: a gap, never
 	 * a repeat. */
-	if (tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
+	if (pg_rec_clock_tick(sp, rec->hlc, &lseq, err) == 0 &&
 	    row_write(sp, t, rec, row, rkey, lseq, err) == 0 &&
 	    pg_rec_unpark(sp, rec->guid, err) == 0)
 		rc = 0;
@@ -399,7 +337,7 @@ pg_rec_tombstone(struct store *base, const struct store_record *rec,
 		goto done;
 	}
 	pg_params_free(&p);
-	if (tick_clock(sp, rec->hlc, &lseq, err) == 0 &&
+	if (pg_rec_clock_tick(sp, rec->hlc, &lseq, err) == 0 &&
 	    pg_params_init(&p, META_PARAMS, err) == 0 &&
 	    meta_params(&p, 0, t, rec, lseq, 0, err) == 0 &&
 	    pg_stmt_exec(sp, sql, &p, err) == 0 &&
@@ -439,7 +377,7 @@ pg_rec_restamp(struct store *base, const char *guid,
 	PQclear(res);
 	if (!live)
 		return sp_error_set(err, "record %s has no row to keep", guid);
-	if (tick_clock(sp, hlc, &lseq, err) != 0 ||
+	if (pg_rec_clock_tick(sp, hlc, &lseq, err) != 0 ||
 	    pg_params_init(&p, 8, err) != 0)
 		return -1;
 	if (pg_param_text(&p, 0, guid, err) == 0 && pg_param_ll(&p, 1,
