@@ -69,10 +69,10 @@ put(struct pg_batch_array *a, const char *s, size_t n, int hex,
     struct sp_error *err)
 {
 	static const char digits[] = "0123456789abcdef";
-
 	char sep = a->len == 0 ? '{' : ',';
 
-	if (grow(a, (hex ? 2 * n + 4 : 2 * n) + 4, err) != 0)
+	/* At most a separator, two quotes, \\x and two bytes for each. */
+	if (grow(a, 2 * n + 8, err) != 0)
 		return -1;
 	a->text[a->len++] = sep;
 	if (s == NULL) {
