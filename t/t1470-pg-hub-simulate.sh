@@ -4,7 +4,7 @@
 # what such a hub leaves out): t0900's cases (t/simulate-cases.sh).
 . "$SYNCPACK_SRC/t/lib.sh"
 
-sim_seeds="1 2 3 4 5 6 7 8 9 10 11 12"
+sim_seeds="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15"
 sim_days=2
 sim_ops=8
 sim_args="--hub-backend postgresql"

@@ -345,7 +345,9 @@ def add_column(site):
 
 def movable_rows(site, table="job"):
     """Records of a movable table that live here and are not in transit."""
+    # syncpack.record keeps a key's text on PostgreSQL.
+    key = "cast(t.id as text)" if site.pg else "t.id"
     return [r[0] for r in site.query(
-        'select t.id from "%s" t join syncpack_record r on r.rkey = t.id and'
-        ' r.tbl = ? where (r.flags & 2) = 0 order by t.id' % table,
+        'select t.id from "%s" t join syncpack_record r on r.rkey = %s and'
+        ' r.tbl = ? where (r.flags & 2) = 0 order by t.id' % (table, key),
         (site.table_id(table),))]

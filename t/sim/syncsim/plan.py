@@ -30,7 +30,6 @@ FEATURES = {
 # text in a blob column and a fraction in an integer column are kept
 # out too, by the typed value set).
 PG_HUB_OFF = {
-    "moves": "no --movable table there",
     "bad-text": "its text columns hold UTF-8 without NUL only",
 }
 
@@ -211,8 +210,7 @@ def coverage_keys():
            "value plane 14", "value plane 16"])
     if schema.HUB_BACKEND != "postgresql":
         return keys
-    off = {"move", "reqmove", "stale rowversion", "value invalid utf-8",
-           "value nul"}
+    off = {"stale rowversion", "value invalid utf-8", "value nul"}
     return [k for k in keys if k not in off]
 
 

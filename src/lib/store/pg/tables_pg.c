@@ -146,28 +146,29 @@ pg_table_primary_key(struct site *s, const char *table, char **pk,
 static int
 pg_table_save(struct site *s, struct tracked_table *t, struct sp_error *err)
 {
-	char pk_integer[4], freeze[4];
-	const char *p[9] = { t->name, t->pk, pk_integer, t->owner, t->route,
-	    t->conflict, freeze, t->window, t->key };
+	char pk_integer[4], freeze[4], movable[4];
+	const char *p[10] = { t->name, t->pk, pk_integer, t->owner, t->route,
+	    t->conflict, freeze, t->window, t->key, movable };
 	PGresult *res;
 
-	if (t->movable || t->rowversion_column)
-		return sp_error_set(err, "%s: %s is not yet available on a "
-		    "PostgreSQL site", t->name, t->movable ? "--movable" :
-		    "--rowversion-column");
+	if (t->rowversion_column)
+		return sp_error_set(err, "%s: --rowversion-column is not yet "
+		    "available on a PostgreSQL site", t->name);
 	snprintf(pk_integer, sizeof(pk_integer), "%d", t->pk_integer != 0);
 	snprintf(freeze, sizeof(freeze), "%d", t->freeze != 0);
+	snprintf(movable, sizeof(movable), "%d", t->movable != 0);
 	res = pg_query(s, "INSERT INTO syncpack.tracked_table(name, pk, "
 	    "pk_integer, owner, route, conflict, \"freeze\", movable, "
 	    "window_column,"
 	    " key_kind, rowversion_column, since) VALUES (to_regclass($1)::text,"
-	    " $2, $3::integer, $4, $5, $6, $7::integer, 0, $8, $9, 0, "
+	    " $2, $3::integer, $4, $5, $6, $7::integer, $10::integer, $8, $9, 0, "
 	    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
 	    " ON CONFLICT (name) DO UPDATE SET pk = excluded.pk, pk_integer = "
 	    "excluded.pk_integer, owner = excluded.owner, route = "
 	    "excluded.route, conflict = excluded.conflict, \"freeze\" = "
-	    "excluded.\"freeze\", window_column = excluded.window_column, key_kind"
-	    " = excluded.key_kind, tracked = 1 RETURNING id", 9, p, err);
+	    "excluded.\"freeze\", movable = excluded.movable, window_column = "
+	    "excluded.window_column, key_kind = excluded.key_kind, tracked = 1 "
+	    "RETURNING id", 10, p, err);
 	if (res == NULL)
 		return -1;
 	t->id = atoll(PQgetvalue(res, 0, 0));
@@ -251,25 +252,29 @@ pg_capture_install(struct site *s, const struct tracked_table *t,
 	int central = !s->hub && strcmp(t->owner, "central") == 0;
 	int frozen = !s->hub && t->freeze;
 	int foreign = !s->hub && strcmp(t->owner, "creator") == 0;
+	int transit = t->movable;
 	char *guard = NULL;
 	int rc;
 
 	/* The site id is of A-Z a-z 0-9 _ - only (siteid_valid). The
 	 * triggers' WHEN skips them while an apply writes: no call, and
 	 * for the capture no event queued, per row written. */
-	if ((central || frozen || foreign) && asprintf(&guard,
+	if ((central || frozen || foreign || transit) && asprintf(&guard,
 	    "CREATE TRIGGER syncpack_guard BEFORE INSERT OR UPDATE OR DELETE"
 	    " ON %%1$s FOR EACH ROW WHEN (" NOT_APPLYING ") EXECUTE FUNCTION "
 	    "syncpack.guard("
-	    "'%%2$lld', %%3$s, '%d', '%d', '%s');", central, frozen,
-	    foreign ? s->id : "") < 0)
+	    "'%%2$lld', %%3$s, '%d', '%d', '%s', '%d');", central, frozen,
+	    foreign ? s->id : "", transit) < 0)
 		return sp_error_set(err, "out of memory");
 	rc = (guard != NULL && run_on_table(s, t->name, t->id, t->pk, guard,
 	    err) != 0) || run_on_table(s, t->name, t->id, t->pk,
 	    "CREATE TRIGGER syncpack_capture AFTER INSERT OR UPDATE OR DELETE"
 	    " ON %1$s FOR EACH ROW WHEN (" NOT_APPLYING ") EXECUTE FUNCTION "
 	    "syncpack.capture("
-	    "'%2$lld', %3$s); CREATE TRIGGER syncpack_truncate BEFORE TRUNCATE"
+	    "'%2$lld', %3$s); CREATE TRIGGER syncpack_references BEFORE "
+	    "INSERT OR UPDATE ON %1$s FOR EACH ROW WHEN (" NOT_APPLYING ") "
+	    "EXECUTE FUNCTION syncpack.guard_references('%2$lld'); "
+	    "CREATE TRIGGER syncpack_truncate BEFORE TRUNCATE"
 	    " ON %1$s FOR EACH STATEMENT EXECUTE FUNCTION "
 	    "syncpack.refuse_truncate();", err) != 0 ? -1 : 0;
 	free(guard);
@@ -293,6 +298,7 @@ pg_capture_remove(struct site *s, long long id, struct sp_error *err)
 		    PQgetvalue(res, 0, 1), "DROP TRIGGER IF EXISTS "
 		    "syncpack_capture ON %1$s; DROP TRIGGER IF EXISTS "
 		    "syncpack_guard ON %1$s; DROP TRIGGER IF EXISTS "
+		    "syncpack_references ON %1$s; DROP TRIGGER IF EXISTS "
 		    "syncpack_truncate ON %1$s;", err);
 	PQclear(res);
 	return rc;

@@ -119,10 +119,17 @@ pg_transfers_in_transit(struct site *s, const char *peer, long long upto,
 	char n[PG_INT_LEN];
 	const char *p[3] = { s->id, peer, pg_int(n, upto) };
 
-	return pg_each(s, "SELECT t.guid FROM syncpack.transfer t JOIN "
+	/* Children before their parents (a table's height over the tables
+	 * that refer to it), since the rows leave one by one and the
+	 * server checks every foreign key as each goes. */
+	return pg_each(s, "WITH RECURSIVE h(tbl, d) AS (SELECT id, 0 FROM "
+	    "syncpack.tracked_table UNION ALL SELECT f.parent, h.d + 1 FROM "
+	    "syncpack.fk f JOIN h ON h.tbl = f.tbl WHERE f.parent <> f.tbl AND "
+	    "h.d < 32) SELECT t.guid FROM syncpack.transfer t JOIN "
 	    "syncpack.record r ON r.guid = t.guid JOIN syncpack.tracked_table tb"
 	    " ON tb.id = r.tbl WHERE t.from_site = $1 AND t.to_site = $2 AND "
-	    "t.state = 'in transit' AND t.flow BETWEEN 1 AND $3", 3, p,
+	    "t.state = 'in transit' AND t.flow BETWEEN 1 AND $3 ORDER BY "
+	    "(SELECT max(d) FROM h WHERE h.tbl = r.tbl), t.guid", 3, p,
 	    text_row, &w, err);
 }
 
