@@ -5,13 +5,6 @@
 . "$SYNCPACK_SRC/t/lib.sh"
 . "$SYNCPACK_SRC/t/exchange-lib.sh"
 
-field_schema='
-create table procedure(id integer primary key, code text, version integer, body text);
-create table intervention(id integer primary key,
-	procedure_id integer references procedure(id), tech text, status text);
-create table intervention_line(id integer primary key,
-	intervention_id integer references intervention(id), step text);'
-
 make_field() {
 	make_sites && mkdir usb &&
 	for db in hub.db b.db c.db; do

@@ -12,19 +12,6 @@ HUB_BACKEND=postgresql
 trap pg_stop EXIT
 pg_start || { echo "Bail out! PostgreSQL did not start"; exit 1; }
 
-field_schema='
-create table procedure(id integer primary key, code text, version integer, body text);
-create table intervention(id integer primary key,
-	procedure_id integer references procedure(id), tech text, status text);
-create table intervention_line(id integer primary key,
-	intervention_id integer references intervention(id), step text);'
-field_schema_pg='
-create table procedure(id serial primary key, code text, version integer, body text);
-create table intervention(id serial primary key,
-	procedure_id integer references procedure(id), tech text, status text);
-create table intervention_line(id serial primary key,
-	intervention_id integer references intervention(id), step text);'
-
 make_field() {
 	make_pg_hub_sites && mkdir usb && pg_sql -c "$field_schema_pg" &&
 	for db in "$HUB" b.db c.db; do
