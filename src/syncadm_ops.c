@@ -28,7 +28,7 @@ syncadm_cmd_vacuum(int argc, char **argv)
 	long long purged;
 
 	syncadm_open(&s, db);
-	if (site_vacuum(&s, &purged, &err) != 0) {
+	if (site_vacuum_alone(&s, &purged, &err) != 0) {
 		site_close(&s);
 		tool_die(EXIT_TROUBLE, "%s: %s", db, err.msg);
 	}

@@ -151,6 +151,15 @@ test_expect_success 'listings and vacuum of a PostgreSQL hub' '
 	expect_err "0 acknowledged tombstones purged$" &&
 	test "$(pg_sql -c "select count(*) from syncpack.record")" = 1 &&
 	pg_sql -c "update syncpack.peer set acked_lseq = (select lseq from syncpack.clock)" &&
+	{ pg_sql -c "begin" -c "select 1 from syncpack.clock for update" \
+		-c "select pg_sleep(5)" -c "commit" >/dev/null & } &&
+	until test "$(pg_sql -c "select count(*) from pg_stat_activity where query like '"'"'%pg_sleep(5)%'"'"' and state = '"'"'active'"'"' and pid <> pg_backend_pid()")" = 1; do
+		sleep 0.1
+	done &&
+	PGOPTIONS="-c lock_timeout=200" expect_code 2 syncadm vacuum -d "$PG_URI" &&
+	expect_err "lock timeout" &&
+	test "$(pg_sql -c "select count(*) from syncpack.record")" = 1 &&
+	wait &&
 	expect_code 0 syncadm vacuum -d "$PG_URI" &&
 	expect_err "1 acknowledged tombstones purged$" &&
 	test "$(pg_sql -c "select count(*) from syncpack.record")" = 0 &&

@@ -2,6 +2,7 @@
  * delete is remembered. */
 #include "sync/vacuum.h"
 #include "store/flows.h"
+#include "store/tx.h"
 #include "store/vacuum.h"
 
 int
@@ -22,5 +23,19 @@ site_vacuum(struct site *s, long long *purged, struct sp_error *err)
 		return -1;
 	if (purged != NULL)
 		*purged = n;
+	return 0;
+}
+
+int
+site_vacuum_alone(struct site *s, long long *purged, struct sp_error *err)
+{
+	/* The write lock first: an apply or a fold in between would see a
+	 * tombstone already remembered as purged, or revive one. */
+	if (store_tx_begin(s, err) != 0)
+		return -1;
+	if (site_vacuum(s, purged, err) != 0 || store_tx_commit(s, err) != 0) {
+		store_tx_rollback(s);
+		return -1;
+	}
 	return 0;
 }

@@ -10,4 +10,10 @@
 SP_MUST_CHECK
 int site_vacuum(struct site *s, long long *purged, struct sp_error *err);
 
+/* site_vacuum in a write transaction of its own (site_vacuum runs inside
+ * the caller's). */
+SP_MUST_CHECK
+int site_vacuum_alone(struct site *s, long long *purged,
+    struct sp_error *err);
+
 #endif
