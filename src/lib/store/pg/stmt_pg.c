@@ -184,17 +184,24 @@ prepared(struct store_pg *sp, const char *sql, int nparams,
 int
 pg_stmt_release(struct store_pg *sp, const char *then, struct sp_error *err)
 {
-	char sql[128];
+	char *sql = strdup("");
 	PGresult *res;
 
-	snprintf(sql, sizeof(sql), "%s%s%s", sp->release_pending ? "RELEASE "
-	    "SAVEPOINT syncpack_record" : "", sp->release_pending && then ?
-	    "; " : "", then ? then : "");
-	sp->release_pending = 0;
-	if (sql[0] == '\0')
+	/* One RELEASE per savepoint released since: nested ones too. */
+	for (; sp->release_pending > 0; sp->release_pending--)
+		pg_sql_append(&sql, "RELEASE SAVEPOINT syncpack_record; ", NULL,
+		    NULL);
+	if (then != NULL)
+		pg_sql_append(&sql, "%s", then, NULL);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	if (sql[0] == '\0') {
+		free(sql);
 		return 0;
-	/* The simple protocol takes both statements in one round trip. */
+	}
+	/* The simple protocol takes every statement in one round trip. */
 	res = checked(sp, NULL, PQexec(sp->site->pg, sql), err);
+	free(sql);
 	PQclear(res);
 	return res != NULL ? 0 : -1;
 }

@@ -114,7 +114,7 @@ pg_store_release(struct store *base, struct sp_error *err)
 		return sp_error_set(err, "no record savepoint to release");
 	sp->savepoints--;
 	if (!pg_batch_release(sp))
-		sp->release_pending = 1;
+		sp->release_pending++;
 	return 0;
 }
 

@@ -149,7 +149,7 @@ struct store_pg {
 	/* The record's savepoint is released by the next statement of the
 	 * store (the next record's savepoint in the same round trip), or
 	 * at commit: what other calls write meanwhile stays inside it and
-	 * is kept with it. */
+	 * is kept with it. How many are released so (nested ones). */
 	int release_pending;
 	int savepoints;		/* record savepoints open, not yet released */
 	/* The record the last lookup found (or found unknown), for the
