@@ -182,7 +182,8 @@ class Runner:
         self.model.moved(guid.decode(), to.id, site.id)
         for (g,) in site.query(
                 "select r.guid from job_step s join syncpack_record r on"
-                " r.rkey = s.id and r.tbl = ? where s.job_id = ?",
+                " r.rkey = %s and r.tbl = ? where s.job_id = ?"
+                % ("cast(s.id as text)" if site.pg else "s.id"),
                 (site.table_id("job_step"), key)):
             self.model.moved(g.decode(), to.id, site.id)
         self.net.collect(site, self.fates, self.round)
