@@ -49,21 +49,38 @@ apply_each(struct apply_ctx *ac, struct apply_batch *b, struct sp_error *err)
 }
 
 /* The batch's records parsed (parsed[i] 0 where a line is malformed:
- * apply_record reports it) and their GUIDs. */
+ * apply_record reports it); *guids their GUIDs and those of the parents
+ * they name, which their decisions look up too (*n of them). */
 static int
 parse_all(struct apply_batch *b, struct wire_record *w, int *parsed,
-    const char **guids)
+    const char ***guids, int *n, struct sp_error *err)
 {
 	struct sp_error perr;
-	int n = 0;
+	size_t cap = (size_t)b->n;
 
+	*n = 0;
 	for (int i = 0; i < b->n; i++) {
 		parsed[i] = wire_record_parse(b->text + b->starts[i],
 		    line_len(b, i), &w[i], &perr) == 0;
-		if (parsed[i])
-			guids[n++] = w[i].rec.guid;
+		if (parsed[i] && w[i].fk != NULL)
+			cap += json_object_size(w[i].fk);
 	}
-	return n;
+	if ((*guids = calloc(cap + 1, sizeof(**guids))) == NULL)
+		return sp_error_set(err, "out of memory");
+	for (int i = 0; i < b->n; i++) {
+		const char *col;
+		json_t *ref, *g;
+
+		if (!parsed[i])
+			continue;
+		(*guids)[(*n)++] = w[i].rec.guid;
+		if (w[i].fk == NULL)
+			continue;
+		json_object_foreach(w[i].fk, col, ref)
+			if (json_is_string(g = json_object_get(ref, "guid")))
+				(*guids)[(*n)++] = json_string_value(g);
+	}
+	return 0;
 }
 
 int
@@ -82,13 +99,12 @@ apply_batch_run(struct apply_ctx *ac, struct apply_batch *b,
 		return 0;
 	w = calloc((size_t)b->n, sizeof(*w));
 	parsed = calloc((size_t)b->n, sizeof(*parsed));
-	guids = calloc((size_t)b->n, sizeof(*guids));
-	if (w == NULL || parsed == NULL || guids == NULL) {
+	if (w == NULL || parsed == NULL) {
 		sp_error_set(err, "out of memory");
 		goto done;
 	}
-	nguids = parse_all(b, w, parsed, guids);
-	if ((batched = store_batch_begin(ac->store, guids, nguids, err)) < 0)
+	if (parse_all(b, w, parsed, &guids, &nguids, err) != 0 ||
+	    (batched = store_batch_begin(ac->store, guids, nguids, err)) < 0)
 		goto done;
 	if (!batched) {
 		rc = apply_each(ac, b, err);

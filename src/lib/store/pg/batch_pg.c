@@ -17,8 +17,10 @@
 static void
 seen_free(struct pg_batch *b)
 {
-	for (int i = 0; i < b->nseen; i++)
+	for (int i = 0; i < b->nseen; i++) {
 		free(b->seen[i].rkey);
+		json_decref(b->seen[i].row);
+	}
 	free(b->seen);
 	b->seen = NULL;
 	b->nseen = 0;

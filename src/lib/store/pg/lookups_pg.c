@@ -138,12 +138,16 @@ pg_rec_lookup(struct store *base, const char *guid, struct store_record *rec,
 		return -1;
 	/* In a batch, what it read at its start, or the server without
 	 * writing the queue first when that cannot have changed it. */
-	if (row == NULL && (e = pg_batch_seen_of(sp, guid)) != NULL) {
+	if ((e = pg_batch_seen_of(sp, guid)) != NULL &&
+	    (row == NULL || e->row_read)) {
 		pg_rec_forget(sp);
 		if (e->rkey != NULL && (sp->seen_rkey = strdup(e->rkey)) == NULL)
 			return sp_error_set(err, "out of memory");
 		snprintf(sp->seen_guid, sizeof(sp->seen_guid), "%s", guid);
 		sp->seen_purged = e->purged;
+		if (row != NULL && e->row != NULL &&
+		    (*row = json_deep_copy(e->row)) == NULL)
+			return sp_error_set(err, "out of memory");
 		if (e->found)
 			*rec = e->rec;
 		return e->found;
@@ -338,6 +342,60 @@ guid_array(const char *const *guids, int n)
 
 /* What is known of each guid, as store_lookup reads it (with whether a
  * purged tombstone waits), in one statement. */
+/* The rows of the live records the batch read, by table, one statement
+ * each: what a lookup with its row gives for each of its records (a
+ * parent of the batch's records mostly), without asking again. */
+static int
+read_rows(struct store_pg *sp, struct sp_error *err)
+{
+	struct pg_batch *b = &sp->batch;
+	const char **guids;
+	int rc = 0;
+
+	if ((guids = calloc((size_t)b->nseen + 1, sizeof(*guids))) == NULL)
+		return sp_error_set(err, "out of memory");
+	for (int ti = 0; ti < sp->ntables && rc == 0; ti++) {
+		const struct pg_table *t = &sp->tables[ti];
+		struct pg_params p;
+		PGresult *res = NULL;
+		char *arr;
+		int n = 0;
+
+		for (int i = 0; i < b->nseen; i++) {
+			struct pg_batch_seen *e = &b->seen[i];
+			if (!e->found || e->rec.deleted || e->rkey == NULL)
+				e->row_read = 1;	/* a lookup gives no row */
+			else if (strcmp(e->rec.table, t->name) == 0)
+				guids[n++] = e->guid;
+		}
+		if (n == 0)
+			continue;
+		if ((arr = guid_array(guids, n)) == NULL) {
+			rc = sp_error_set(err, "out of memory");
+			break;
+		}
+		if (pg_params_init(&p, 1, err) != 0 ||
+		    pg_param_text(&p, 0, arr, err) != 0 ||
+		    (res = pg_stmt_run(sp, NULL, t->fetch_batch, &p, err)) == NULL)
+			rc = -1;
+		pg_params_free(&p);
+		free(arr);
+		for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+			struct pg_batch_seen *e = pg_batch_seen_find(b,
+			    PQgetvalue(res, i, 0));
+			if (e != NULL && e->row == NULL)
+				rc = pg_rec_row_of(t, res, i, 1, &e->row, err);
+		}
+		PQclear(res);
+		/* A live record whose row is not there reads as found
+		 * without a row, as lookup_read gives it. */
+		for (int i = 0; rc == 0 && i < n; i++)
+			pg_batch_seen_find(b, guids[i])->row_read = 1;
+	}
+	free(guids);
+	return rc;
+}
+
 int
 pg_rec_read_seen(struct store_pg *sp, const char *const *guids, int n,
     struct sp_error *err)
@@ -403,7 +461,7 @@ pg_rec_read_seen(struct store_pg *sp, const char *const *guids, int n,
 	}
 	b->nseen = k;
 	b->cache_valid = 1;
-	return 0;
+	return read_rows(sp, err);
 }
 
 const struct pg_batch_seen *

@@ -29,6 +29,7 @@ pg_rec_tables_free(struct store_pg *sp)
 		free(t->qpk);
 		free(t->pkcon);
 		free(t->fetch);
+		free(t->fetch_batch);
 		free(t->changes);
 		strings_free(t->columns, t->ncolumns);
 		strings_free(t->qcolumns, t->ncolumns);
@@ -96,10 +97,19 @@ select_list(const struct pg_table *t, const char *alias, int named)
 static int
 row_queries(struct pg_table *t)
 {
-	char *plain = select_list(t, NULL, 0), *named = select_list(t, "y", 1);
-	int ok = plain != NULL && named != NULL &&
+	char *plain = select_list(t, NULL, 0), *named = select_list(t, "y", 1),
+	    *of_x = select_list(t, "x", 0);
+	char id[24];
+	int ok;
+
+	snprintf(id, sizeof(id), "%lld", t->id);
+	ok = plain != NULL && named != NULL && of_x != NULL &&
 	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s = $1", plain,
 	    t->name, t->qpk) >= 0 &&
+	    asprintf(&t->fetch_batch, "SELECT r.guid, %s FROM unnest($1::text[]) "
+	    "AS g(guid) JOIN syncpack.record r ON r.guid = g.guid JOIN %s x ON "
+	    "x.%s = r.rkey::%s WHERE r.tbl = %s AND r.deleted = 0", of_x,
+	    t->name, t->qpk, t->types[t->key_col], id) >= 0 &&
 	    asprintf(&t->changes, "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
 	    "r.rkey), x.* FROM (SELECT * FROM syncpack.record r WHERE r.tbl = "
@@ -112,6 +122,7 @@ row_queries(struct pg_table *t)
 
 	free(plain);
 	free(named);
+	free(of_x);
 	return ok ? 0 : -1;
 }
 
@@ -300,9 +311,8 @@ pg_rec_find(struct store_pg *sp, const char *guid, PGresult **res,
 	return 0;
 }
 
-/* *row: t's columns from column first on of row i of res. */
-static int
-row_of(const struct pg_table *t, PGresult *res, int i, int first,
+int
+pg_rec_row_of(const struct pg_table *t, PGresult *res, int i, int first,
     json_t **row, struct sp_error *err)
 {
 	if ((*row = json_object()) == NULL)
@@ -343,7 +353,7 @@ pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
 		return -1;
 	if (pg_param_text(&p, 0, rkey, err) == 0 &&
 	    (res = pg_stmt_run(sp, NULL, t->fetch, &p, err)) != NULL)
-		rc = PQntuples(res) == 1 ? row_of(t, res, 0, 0, row, err) : 0;
+		rc = PQntuples(res) == 1 ? pg_rec_row_of(t, res, 0, 0, row, err) : 0;
 	PQclear(res);
 	pg_params_free(&p);
 	return rc;
@@ -412,7 +422,7 @@ walk_changes(struct store *base, const char *table, long long since,
 			if (with_rows && !rec.deleted && (only == NULL ?
 			    pg_rec_fetch_row(sp, t, PQgetvalue(res, i, 2), &row,
 			    err) : PQgetvalue(res, i, PG_RECORD_NCOLUMNS + 1)[0]
-			    != 't' ? 0 : row_of(t, res, i, PG_RECORD_NCOLUMNS + 2,
+			    != 't' ? 0 : pg_rec_row_of(t, res, i, PG_RECORD_NCOLUMNS + 2,
 			    &row, err)) != 0) {
 				rc = -1;
 				break;

@@ -66,6 +66,8 @@ struct pg_table {
 	int key_col;	/* index of pk in columns */
 	enum pg_kind key_kind;
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
+	char *fetch_batch;	/* the guid and row of the live records of
+				 * t among $1, a text[] of GUIDs */
 	char *changes;	/* a page of changed records with their rows */
 	struct pg_shape insert, update;
 };
@@ -82,6 +84,8 @@ struct pg_batch_seen {
 	char *rkey;		/* NULL: no row */
 	int found, purged;
 	int queued;		/* its write waits: ask the server after it */
+	int row_read;		/* row is as a lookup with its row gives it */
+	json_t *row;		/* NULL: none (unknown, a tombstone) */
 };
 
 /* The writes of one table waiting in a batch: each field of them as the
@@ -351,6 +355,9 @@ void pg_rec_forget(struct store_pg *sp);
 /* 1 when the last lookup was of guid and found no purged tombstone of
  * it, so that store_purged_take need not ask. */
 int pg_rec_no_purged(struct store_pg *sp, const char *guid);
+/* *row: t's columns from column first on of row i of res. */
+int pg_rec_row_of(const struct pg_table *t, PGresult *res, int i, int first,
+    json_t **row, struct sp_error *err);
 /* The row of t whose key is rkey, as JSON by column: *row NULL when
  * there is none. */
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
