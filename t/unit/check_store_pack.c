@@ -86,10 +86,8 @@ setup(void)
 	    "INSERT INTO parent VALUES (1, 'one', NULL), (2, 'two', NULL);"
 	    "INSERT INTO line VALUES (10, 1, 'a'), (11, 1, 'b'), (12, 2, 'c')");
 	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
-	/* Movable where tables may be (PostgreSQL refuses them: the cases
-	 * of moves are SQLite-only). */
-	parent_id = track("parent", !fixture_postgresql());
-	line_id = track("line", !fixture_postgresql());
+	parent_id = track("parent", 1);
+	line_id = track("line", 1);
 	/* Opening folds what the capture logged into the records. */
 	site_close(&site);
 	ck_assert_int_eq(site_open(&site, path, FIXTURE_OPEN, &err), 0);
@@ -411,11 +409,8 @@ main(void)
 	tcase_add_test(tc, peer_marks_and_advance);
 	tcase_add_test(tc, table_columns_as_declared);
 	tcase_add_test(tc, purged_deletes);
-	if (fixture_sqlite_only("find_and_start_moves", "movable tables are "
-	    "refused"))
-		tcase_add_test(tc, find_and_start_moves);
-	if (fixture_sqlite_only("move_requests", "movable tables are refused"))
-		tcase_add_test(tc, move_requests);
+	tcase_add_test(tc, find_and_start_moves);
+	tcase_add_test(tc, move_requests);
 	tcase_add_test(tc, read_transaction);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);
