@@ -103,4 +103,16 @@ test_expect_success 'the hub'"'"'s file to W1 is lost once: the next return repe
 	ack b.db ASOC && recv "$HUB" && ! present "$HUB"
 '
 
+test_expect_success 'a site made before moves were ported gets today'"'"'s guards at track' '
+	pg_newdb oldsite &&
+	syncadm init -d "$PG_URI" --site ASOC --hub --key old.key --pub old.pub \
+		2>/dev/null &&
+	pg_sql -c "drop function syncpack.guard_references()" &&
+	pg_sql -c "$field_schema_pg" &&
+	syncadm track -d "$PG_URI" intervention --owner creator --movable &&
+	syncadm track -d "$PG_URI" intervention_line --owner creator --movable &&
+	test "$(pg_sql -c "select count(*) from pg_proc where proname = '"'"'guard_references'"'"'")" = 1 &&
+	pg_sql -c "insert into intervention_line(step) values ('"'"'x'"'"')"
+'
+
 test_done

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/pg/backend.h"
+#include "store/pg/guards_pg.h"
 #include "store/pg/pg.h"
 
 /* The text of column col of the one row of res, or NULL when NULL. */
@@ -266,6 +267,11 @@ pg_capture_install(struct site *s, const struct tracked_table *t,
 	    "'%%2$lld', %%3$s, '%d', '%d', '%s', '%d');", central, frozen,
 	    foreign ? s->id : "", transit) < 0)
 		return sp_error_set(err, "out of memory");
+	/* Today's guards, whatever build made the site. */
+	if (pg_script(s, PG_GUARD_FUNCTIONS, err) != 0) {
+		free(guard);
+		return -1;
+	}
 	rc = (guard != NULL && run_on_table(s, t->name, t->id, t->pk, guard,
 	    err) != 0) || run_on_table(s, t->name, t->id, t->pk,
 	    "CREATE TRIGGER syncpack_capture AFTER INSERT OR UPDATE OR DELETE"

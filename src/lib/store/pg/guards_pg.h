@@ -1,0 +1,72 @@
+/* guards_pg.h: the PL/pgSQL guards of tracked tables (the policies'
+ * rules, records in transit, references to them), as schema_pg.c makes
+ * them at init and tables_pg.c again at each track. */
+#ifndef SYNCPACK_STORE_PG_GUARDS_PG_H
+#define SYNCPACK_STORE_PG_GUARDS_PG_H
+
+/* The guard functions of the tracked tables' triggers, replaced at each
+ * track so that a site made by an older build gets today's. */
+#define PG_GUARD_FUNCTIONS \
+    /* The guards of a policy, before the change: arguments the table's \
+     * id and key column, then central ('1': a central table at a spoke), \
+     * frozen ('1': frozen records refused), owner (a site id: records \
+     * owned by another site refused; '': not checked) and transit ('1': \
+     * a movable table, whose records in transit are refused). */ \
+    "CREATE OR REPLACE FUNCTION syncpack.guard() RETURNS trigger LANGUAGE plpgsql" \
+    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp" \
+    " SET TimeZone = 'UTC' AS $$" \
+    " DECLARE r record;" \
+    " BEGIN" \
+    "  IF current_setting('syncpack.applying', true) IS DISTINCT FROM 'on'" \
+    "  THEN" \
+    "   IF TG_ARGV[2] = '1' THEN" \
+    "    RAISE EXCEPTION 'syncpack: % is a central table: only the hub" \
+    " may change it', TG_TABLE_NAME;" \
+    "   END IF;" \
+    "   SELECT flags, owner INTO r FROM syncpack.record" \
+    "    WHERE tbl = TG_ARGV[0]::bigint AND rkey = CASE TG_OP" \
+    "    WHEN 'INSERT' THEN to_jsonb(NEW) ELSE to_jsonb(OLD) END" \
+    "    ->> TG_ARGV[1];" \
+    "   IF FOUND AND TG_ARGV[5] = '1' AND r.flags & 2 = 2 THEN" \
+    "    RAISE EXCEPTION 'syncpack: %: record is in transit to another" \
+    " site and cannot be changed', TG_TABLE_NAME;" \
+    "   END IF;" \
+    "   IF FOUND AND TG_ARGV[3] = '1' AND r.flags & 1 = 1 THEN" \
+    "    RAISE EXCEPTION 'syncpack: %: record is frozen (the hub has" \
+    " acknowledged it) and cannot be changed here', TG_TABLE_NAME;" \
+    "   END IF;" \
+    "   IF FOUND AND TG_ARGV[4] <> '' AND r.owner <> TG_ARGV[4] THEN" \
+    "    RAISE EXCEPTION 'syncpack: %: record is owned by another site;" \
+    " only its creator or the hub may change it', TG_TABLE_NAME;" \
+    "   END IF;" \
+    "  END IF;" \
+    "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;" \
+    "  RETURN NEW;" \
+    " END $$;" \
+    /* A new reference to a record in transit (a line added to an \
+     * intervention on its way to another site) would stay behind when \
+     * the record leaves: refused like a change to the record. Argument \
+     * the table's id; its references are syncpack.fk's, to parents of \
+     * movable tables. On update, only a changed reference is checked. */ \
+    "CREATE OR REPLACE FUNCTION syncpack.guard_references() RETURNS trigger" \
+    " LANGUAGE plpgsql SECURITY DEFINER" \
+    " SET search_path = pg_catalog, pg_temp SET TimeZone = 'UTC' AS $$" \
+    " DECLARE f record; v text;" \
+    " BEGIN" \
+    "  FOR f IN SELECT k.col, p.id, p.name FROM syncpack.fk k JOIN" \
+    "   syncpack.tracked_table p ON p.id = k.parent WHERE k.tbl =" \
+    "   TG_ARGV[0]::bigint AND p.movable = 1 LOOP" \
+    "   v := to_jsonb(NEW) ->> f.col;" \
+    "   IF v IS NOT NULL AND (TG_OP = 'INSERT' OR v IS DISTINCT FROM" \
+    "    to_jsonb(OLD) ->> f.col) AND EXISTS (SELECT 1 FROM" \
+    "    syncpack.record r WHERE r.tbl = f.id AND r.rkey = v AND" \
+    "    r.flags & 2 = 2) THEN" \
+    "    RAISE EXCEPTION 'syncpack: %: % refers to a record of % in" \
+    " transit to another site; it would be left behind', TG_TABLE_NAME," \
+    " f.col, f.name;" \
+    "   END IF;" \
+    "  END LOOP;" \
+    "  RETURN NEW;" \
+    " END $$;"
+
+#endif
