@@ -27,8 +27,8 @@ struct store_ops {
 	int (*begin_apply)(struct store *st, struct sp_error *err);
 	int (*commit)(struct store *st, struct sp_error *err);
 	void (*rollback)(struct store *st);
-	int (*changes)(struct store *st, const char *table, long long since,
-	    long long upto, store_change_cb cb, void *ctx,
+	int (*changes)(struct store *st, const char *table, const char *owner,
+	    long long since, long long upto, store_change_cb cb, void *ctx,
 	    struct sp_error *err);
 	int (*changed_records)(struct store *st, const char *table,
 	    long long since, long long upto, store_change_cb cb, void *ctx,
@@ -107,7 +107,17 @@ static inline int
 store_changes(struct store *st, const char *table, long long since,
     long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
 {
-	return st->ops->changes(st, table, since, upto, cb, ctx, err);
+	return st->ops->changes(st, table, NULL, since, upto, cb, ctx, err);
+}
+
+/* As store_changes, of the records owner owns only: what a hub sends a
+ * spoke of a table routed to its owner, without reading the rest. */
+static inline int
+store_changes_owned(struct store *st, const char *table, const char *owner,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err)
+{
+	return st->ops->changes(st, table, owner, since, upto, cb, ctx, err);
 }
 
 /* As store_changes, with the records' metadata only (row always NULL;

@@ -539,8 +539,12 @@ pack_data(struct site *s, const char *peer, const char *target,
 		ps.table = t;
 		if (fks_of(&ps, t->name, &ps.fks, &ps.nfks, &owned, err) != 0)
 			goto cleanup;
-		rc = store_changes(ps.store, t->name, acked, covered, pack_one,
-		    &ps, err);
+		/* A hub sends a table routed to owners only its own records
+		 * (routing.c): the others are not read, so that the night's
+		 * return to each spoke does not walk every spoke's changes. */
+		rc = store_changes_owned(ps.store, t->name, s->hub &&
+		    (strcmp(t->route, "owner") == 0 || strcmp(t->route, "none") ==
+		    0) ? peer : NULL, acked, covered, pack_one, &ps, err);
 		if (owned)
 			tracked_fks_free(ps.fks, ps.nfks);
 		ps.fks = NULL;

@@ -114,7 +114,8 @@ row_queries(struct pg_table *t)
 	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
 	    "r.rkey), x.* FROM (SELECT * FROM syncpack.record r WHERE r.tbl = "
 	    "$3::bigint AND r.lseq > $1::bigint AND ($2::bigint = 0 OR r.lseq "
-	    "<= $2::bigint) ORDER BY r.lseq LIMIT 500) r JOIN "
+	    "<= $2::bigint) AND ($4::text IS NULL OR r.owner = $4) ORDER BY "
+	    "r.lseq LIMIT 500) r JOIN "
 	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN LATERAL (SELECT"
 	    " true AS found, %2$s FROM %3$s y WHERE y.%1$s = r.rkey::%4$s LIMIT"
 	    " 1) x ON true ORDER BY r.lseq", t->qpk, named, t->name,
@@ -364,33 +365,35 @@ pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
  * from the clock under its lock, so a page ends between two records. */
 static PGresult *
 changes_page(struct store_pg *sp, const struct pg_table *only,
-    long long lseq, long long upto, int with_rows, struct sp_error *err)
+    const char *owner, long long lseq, long long upto, int with_rows,
+    struct sp_error *err)
 {
 	struct pg_params p;
 	PGresult *res = NULL;
 
-	if (pg_params_init(&p, 3, err) != 0)
+	if (pg_params_init(&p, 4, err) != 0)
 		return NULL;
 	if (pg_param_ll(&p, 0, lseq, err) == 0 &&
 	    pg_param_ll(&p, 1, upto, err) == 0 &&
-	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0))
+	    (only == NULL || pg_param_ll(&p, 2, only->id, err) == 0) &&
+	    pg_param_text(&p, 3, owner, err) == 0)
 		res = pg_stmt_run_planned(sp, with_rows && only != NULL ?
 		    only->changes : "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 		    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND "
 		    "l.rkey = r.rkey) FROM syncpack.record r JOIN "
 		    "syncpack.tracked_table t ON t.id = r.tbl WHERE r.lseq > "
 		    "$1::bigint AND ($2::bigint = 0 OR r.lseq <= $2::bigint) AND "
-		    "($3::bigint IS NULL OR r.tbl = $3::bigint) ORDER BY r.lseq "
-		    "LIMIT 500", &p, err);
+		    "($3::bigint IS NULL OR r.tbl = $3::bigint) AND ($4::text IS "
+		    "NULL OR r.owner = $4) ORDER BY r.lseq LIMIT 500", &p, err);
 	pg_params_free(&p);
 	return res;
 }
 
 /* The records changed in (since, upto], with their rows when with_rows. */
 static int
-walk_changes(struct store *base, const char *table, long long since,
-    long long upto, int with_rows, store_change_cb cb, void *ctx,
-    struct sp_error *err)
+walk_changes(struct store *base, const char *table, const char *owner,
+    long long since, long long upto, int with_rows, store_change_cb cb,
+    void *ctx, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
 	struct pg_table *only = NULL;
@@ -400,8 +403,8 @@ walk_changes(struct store *base, const char *table, long long since,
 	if (table != NULL && (only = pg_rec_table_by_name(sp, table)) == NULL)
 		return sp_error_set(err, "%s is not a tracked table", table);
 	do {
-		PGresult *res = changes_page(sp, only, lseq, upto, with_rows,
-		    err);
+		PGresult *res = changes_page(sp, only, owner, lseq, upto,
+		    with_rows, err);
 
 		if (res == NULL)
 			return -1;
@@ -438,10 +441,11 @@ walk_changes(struct store *base, const char *table, long long since,
 }
 
 int
-pg_rec_changes(struct store *base, const char *table, long long since,
-    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+pg_rec_changes(struct store *base, const char *table, const char *owner,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err)
 {
-	return walk_changes(base, table, since, upto, 1, cb, ctx, err);
+	return walk_changes(base, table, owner, since, upto, 1, cb, ctx, err);
 }
 
 int
@@ -449,5 +453,5 @@ pg_rec_changed_records(struct store *base, const char *table,
     long long since, long long upto, store_change_cb cb, void *ctx,
     struct sp_error *err)
 {
-	return walk_changes(base, table, since, upto, 0, cb, ctx, err);
+	return walk_changes(base, table, NULL, since, upto, 0, cb, ctx, err);
 }

@@ -363,8 +363,9 @@ int pg_rec_row_of(const struct pg_table *t, PGresult *res, int i, int first,
 int pg_rec_fetch_row(struct store_pg *sp, const struct pg_table *t,
     const char *rkey, json_t **row, struct sp_error *err);
 /* The store_ops entries that read (store/store.h). */
-int pg_rec_changes(struct store *base, const char *table, long long since,
-    long long upto, store_change_cb cb, void *ctx, struct sp_error *err);
+int pg_rec_changes(struct store *base, const char *table, const char *owner,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err);
 int pg_rec_changed_records(struct store *base, const char *table,
     long long since, long long upto, store_change_cb cb, void *ctx,
     struct sp_error *err);

@@ -16,9 +16,9 @@
 
 /* The records changed in (since, upto], with their rows when with_rows. */
 static int
-walk_changes(struct store *base, const char *table, long long since,
-    long long upto, int with_rows, store_change_cb cb, void *ctx,
-    struct sp_error *err)
+walk_changes(struct store *base, const char *table, const char *owner,
+    long long since, long long upto, int with_rows, store_change_cb cb,
+    void *ctx, struct sp_error *err)
 {
 	struct store_sqlite *ss = (struct store_sqlite *)base;
 	struct table_info *only = NULL;
@@ -32,12 +32,15 @@ walk_changes(struct store *base, const char *table, long long since,
 	    "EXISTS (SELECT 1 FROM syncpack_lock l WHERE l.tbl = t.name AND "
 	    "l.rkey = r.rkey) FROM syncpack_record r JOIN syncpack_table t ON "
 	    "t.id = r.tbl WHERE r.lseq > ?1 AND (?2 = 0 OR r.lseq <= ?2) AND "
-	    "(?3 IS NULL OR r.tbl = ?3) ORDER BY r.lseq", -1, &st, NULL)
+	    "(?3 IS NULL OR r.tbl = ?3) AND (?4 IS NULL OR r.owner = ?4) ORDER "
+	    "BY r.lseq", -1, &st, NULL)
 	    != SQLITE_OK)
 		return rec_db_error(ss, err);
 	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, upto) != SQLITE_OK ||
-	    (only != NULL && sqlite3_bind_int64(st, 3, only->id) != SQLITE_OK)) {
+	    (only != NULL && sqlite3_bind_int64(st, 3, only->id) != SQLITE_OK) ||
+	    (owner != NULL && sqlite3_bind_text(st, 4, owner, -1,
+	    SQLITE_STATIC) != SQLITE_OK)) {
 		sqlite3_finalize(st);
 		return rec_db_error(ss, err);
 	}
@@ -67,10 +70,11 @@ walk_changes(struct store *base, const char *table, long long since,
 }
 
 static int
-sqlite_changes(struct store *base, const char *table, long long since,
-    long long upto, store_change_cb cb, void *ctx, struct sp_error *err)
+sqlite_changes(struct store *base, const char *table, const char *owner,
+    long long since, long long upto, store_change_cb cb, void *ctx,
+    struct sp_error *err)
 {
-	return walk_changes(base, table, since, upto, 1, cb, ctx, err);
+	return walk_changes(base, table, owner, since, upto, 1, cb, ctx, err);
 }
 
 static int
@@ -78,7 +82,7 @@ sqlite_changed_records(struct store *base, const char *table,
     long long since, long long upto, store_change_cb cb, void *ctx,
     struct sp_error *err)
 {
-	return walk_changes(base, table, since, upto, 0, cb, ctx, err);
+	return walk_changes(base, table, NULL, since, upto, 0, cb, ctx, err);
 }
 
 static int
