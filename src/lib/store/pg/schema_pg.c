@@ -124,6 +124,8 @@ const char pg_schema_sql[] =
     "CREATE INDEX record_lseq ON syncpack.record(lseq);"
     /* A table's changes in lseq order, as packing reads them. */
     "CREATE INDEX record_tbl_lseq ON syncpack.record(tbl, lseq);"
+    /* A spoke's share of a table routed to owners, as a hub packs it. */
+    "CREATE INDEX record_owner ON syncpack.record(tbl, owner, lseq);"
     /* The rest mirrors SQLite's tables of the same names (syncpack(7)):
      * per-record outcomes, held records, conflicts, foreign keys, moves,
      * the outbox, reservations and purged tombstones. */

@@ -132,7 +132,7 @@ add_column(struct site *s, const char *table, const char *name,
  * opening a large site must not read every row, and a manifest reads them
  * anyway), syncpack_purged, capture_version, the sealing keys,
  * per-peer file settings and expected intervals (store/peer_keys.h), the
- * refusals of flows; and
+ * refusals of flows; at a hub, the index of records by owner; and
  * triggers of the current capture version. */
 static int
 upgrade_metadata(struct site *s, struct sp_error *err)
@@ -165,6 +165,7 @@ upgrade_metadata(struct site *s, struct sp_error *err)
 	    add_column(s, "syncpack_flow", "refused",
 	    "INTEGER NOT NULL DEFAULT 0", err) ||
 	    add_column(s, "syncpack_flow", "reason", "TEXT", err) ||
+	    (s->hub && site_exec(s, site_hub_sql, err)) ||
 	    store_capture_upgrade(s, err) ? -1 : 0;
 }
 

@@ -249,6 +249,13 @@ const char site_checksums_sql[] =
     " tbl INTEGER NOT NULL,"
     " rkey);";
 
+/* A hub's records by owner, in lseq order: what it sends a spoke of a
+ * table routed to owners (store_changes_owned) without reading the other
+ * spokes' records. site_open creates it at a hub. */
+const char site_hub_sql[] =
+    "CREATE INDEX IF NOT EXISTS syncpack_record_owner ON "
+    "syncpack_record(tbl, owner, lseq);";
+
 /* Tombstones every peer acknowledged, kept out of syncpack_record for
  * STORE_PURGED_DAYS (store/vacuum.h): a site restored from an older
  * backup still learns of those deletes, and does not bring the records

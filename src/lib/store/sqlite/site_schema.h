@@ -6,6 +6,7 @@
 
 /* syncpack_purged (site_open runs it on every site). */
 extern const char site_purged_sql[];
+extern const char site_hub_sql[];
 
 /* The index and table of the records' checksums (likewise). */
 extern const char site_checksums_sql[];
