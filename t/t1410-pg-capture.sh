@@ -218,9 +218,9 @@ test_expect_success 'schema-qualified tables, and what cannot be tracked' '
 	expect_code 2 syncadm track -d "$PG_URI" nosuch &&
 	expect_err "^syncadm: postgresql:///q1\?.*: nosuch: no such table$" &&
 	expect_code 2 syncadm track -d "$PG_URI" nokey &&
-	expect_err "nokey: has no primary key; such tables are not yet available on a PostgreSQL site$" &&
-	expect_code 2 syncadm track -d "$PG_URI" pair &&
-	expect_err "pair: has a composite primary key; such tables are not yet available on a PostgreSQL site$" &&
+	expect_err "nokey: has no primary key; a PostgreSQL site tracks tables by their key \\(add one\\)$" &&
+	syncadm track -d "$PG_URI" pair &&
+	syncadm tables -d "$PG_URI" >out && grep -q "^pair  *shared  *all  *lww  *natural(a,b) " out &&
 	expect_code 2 syncadm track -d "$PG_URI" v &&
 	expect_err ": v: not a table$" &&
 	expect_code 2 syncadm track -d "$PG_URI" syncpack.record &&

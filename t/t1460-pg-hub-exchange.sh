@@ -2,13 +2,7 @@
 # The basic days of the shop example (t/exchange-basics.sh, as t0400 runs
 # them) with the hub on PostgreSQL and the spokes on SQLite: every site
 # ends with the same data.
-. "$SYNCPACK_SRC/t/lib.sh"
-. "$SYNCPACK_SRC/t/servers.sh"
-HUB_BACKEND=postgresql
-. "$SYNCPACK_SRC/t/exchange-lib.sh"
-
-trap pg_stop EXIT
-pg_start || { echo "Bail out! PostgreSQL did not start"; exit 1; }
+. "$SYNCPACK_SRC/t/pg-hub-lib.sh"
 
 test_expect_success 'the hub is a PostgreSQL database with the shop tracked' '
 	make_shop &&

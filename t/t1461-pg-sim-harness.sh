@@ -24,11 +24,12 @@ test_expect_success 'a history for a PostgreSQL hub leaves out what such a hub c
 	sim --seed 3 --print-plan >plan.json &&
 	jq -e ".hub_backend == \"postgresql\"" plan.json >/dev/null &&
 	jq -e ".features | .moves and .\"bad-text\" == false and .conflicts and .restore" plan.json >/dev/null &&
-	! jq -r "[.days[].events[].ops[]?.t] | unique | .[]" plan.json | grep -Ex "basket|audit" &&
+	! jq -r "[.days[].events[].ops[]?.t] | unique | .[]" plan.json | grep -Ex "audit" &&
 	sim --seed 1 --runs 20 --coverage >cov &&
-	! grep -E "^(stale rowversion|ins basket|value nul) " cov &&
-	grep -E "^move " cov &&
-	sim --help | tr -s " \n" "  " >help && grep -qF "basket (a composite key)" help &&
+	! grep -E "^(stale rowversion|ins audit|value nul) " cov &&
+	grep -E "^move " cov && grep -E "^ins basket " cov &&
+	sim --help | tr -s " \n" "  " >help && grep -qF "audit (no primary key)" help &&
+	! grep -qF "basket (" help &&
 	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --seed 3 --print-plan >lite.json &&
 	jq -e "has(\"hub_backend\") | not" lite.json >/dev/null &&
 	expect_code 2 python3 "$SYNCPACK_SRC/t/sim/simulate.py" --replay plan.json --hub-backend sqlite &&
@@ -50,26 +51,44 @@ test_expect_success 'SIGTERM during a run stops the server too' '
 	workdir || exit 1
 	python3 "$SYNCPACK_SRC/t/sim/simulate.py" --hub-backend postgresql --seed 5 \
 		--days 3 --ops 10 --shrink-time 0 --workdir "$w" --save-dir . >run.out 2>&1 &
-	pid=$! &&
-	for _ in $(seq 300); do
-		[ -n "$(postmasters "$w")" ] && break
+	pid=$!
+	# initdb takes seconds on a loaded machine: up to a minute for the
+	# server and its socket. The run is stopped whatever the checks find,
+	# so that none outlives them.
+	port=
+	for _ in $(seq 1200); do
+		port=$(postmasters "$w" | sed -n "1s/.* -p \([0-9]*\) .*/\1/p")
+		[ -n "$port" ] && [ -S "$(echo "$w"/syncsim-pg.*)/.s.PGSQL.$port" ] &&
+			break
 		sleep 0.05
-	done &&
+	done
+	seen_ok=0
 	postmasters "$w" >seen &&
 	test -s seen && grep -q "listen_addresses=" seen &&
-	test -S "$(echo "$w"/syncsim-pg.*)/.s.PGSQL.$(sed -n "s/.* -p \([0-9]*\) .*/\1/p" seen)" &&
-	kill -TERM $pid && { wait $pid; test $? -ne 0; } &&
+	test -S "$(echo "$w"/syncsim-pg.*)/.s.PGSQL.$port" &&
+	seen_ok=1
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	test $seen_ok = 1 && test $rc -ne 0 &&
 	test -z "$(ls -d "$w"/syncsim-pg.* 2>/dev/null)" &&
 	test -z "$(postmasters "$w")" &&
 	rm -rf "$w"
 '
 
-test_expect_success 'values written at a PostgreSQL hub read back as SQLite holds them; -0.0 alone differs' '
-	expect_code 1 python3 "$SYNCPACK_SRC/t/sim/pg_values_check.py" &&
-	grep -q "^[0-9]* values, [0-9]* read back differently$" out &&
-	grep -v "^[0-9]* values," out >differ &&
-	test -s differ &&
-	! grep -vF "'"'"'-0x0.0p+0'"'"']: SQLite real:0x0.0p+0, PostgreSQL real:-0x0.0p+0" differ
-'
+# The check runs the simulator's Python and psql, no syncpack tool: the
+# build under ASan and UBSan would run the very same thing again.
+values_case='values written at a PostgreSQL hub read back as SQLite holds them; -0.0 alone differs'
+if [ "${SYNCPACK_SANITIZED:-no}" = yes ]; then
+	test_skip "$values_case" "no syncpack tool runs in it; the plain build ran it"
+else
+	test_expect_success "$values_case" '
+		expect_code 1 python3 "$SYNCPACK_SRC/t/sim/pg_values_check.py" &&
+		grep -q "^[0-9]* values, [0-9]* read back differently$" out &&
+		grep -v "^[0-9]* values," out >differ &&
+		test -s differ &&
+		! grep -vF "'"'"'-0x0.0p+0'"'"']: SQLite real:0x0.0p+0, PostgreSQL real:-0x0.0p+0" differ
+	'
+fi
 
 test_done

@@ -4,13 +4,7 @@
 # the hub takes one from a spoke and hands it to another, refuses local
 # changes and new references to it while it is in transit, and forgets
 # it once the receiver acknowledged it.
-. "$SYNCPACK_SRC/t/lib.sh"
-. "$SYNCPACK_SRC/t/servers.sh"
-HUB_BACKEND=postgresql
-. "$SYNCPACK_SRC/t/exchange-lib.sh"
-
-trap pg_stop EXIT
-pg_start || { echo "Bail out! PostgreSQL did not start"; exit 1; }
+. "$SYNCPACK_SRC/t/pg-hub-lib.sh"
 
 make_field() {
 	make_pg_hub_sites && mkdir usb && pg_sql -c "$field_schema_pg" &&

@@ -25,9 +25,11 @@ class _Site:
 
 
 def specs(kind, rng):
-    """The typed value set of a kind: drawn ones, then each hostile value."""
+    """The typed value set of a kind: drawn ones, then each hostile value.
+    Twenty drawn: each statement is a psql run, and the hostile values are
+    the ones that find differences."""
     out = [values.draw(rng, kind, typed=True, bad_text=False)
-           for _ in range(60)]
+           for _ in range(20)]
     if kind in ("int", "real"):
         out += [["i", i] for i in values._INTS]
     if kind == "real":
@@ -55,6 +57,10 @@ def main():
             pgc.execute(pg.ddl(create))
         site = _Site()
         for name, *_ in schema.TABLES:
+            # A key made of references (basket) needs parent rows: its
+            # values are the other tables' columns.
+            if set(schema.key(name)) & set(schema.fks(name)):
+                continue
             for col, kind in sorted(schema.columns(name).items()):
                 for spec in specs(kind, rng):
                     op = {"k": "ins", "t": name, "vals": {col: spec}}

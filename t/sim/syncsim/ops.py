@@ -145,7 +145,7 @@ def _natural_key_of(c, site, table, rkey):
     parents' GUIDs (None: the row is gone, or its record is unknown)."""
     content = content_of(c, site, table, rkey)
     g = c.execute("select guid from syncpack_record where tbl = ? and"
-                  " rkey = ? and not deleted", (site.table_id(table),
+                  " rkey = ? and deleted = 0", (site.table_id(table),
                                                 rkey)).fetchone()
     if content is None or g is None:
         return None, None
@@ -212,6 +212,9 @@ def _write(c, site, op, freeze_race=True):
     rowid table: the rowid follows a row through a change of its key."""
     table, kind = op["t"], op["k"]
     rkey_sql = schema.rkey_sql(table)
+    # A PostgreSQL hub has no rowid: a composite key's row is followed by
+    # its key, which each write returns.
+    by_key = isinstance(c, pg.Connection) and len(schema.key(table)) > 1
 
     def rkey_of(rowid):
         return as_key(c.execute('select %s from "%s" where rowid = ?' % (
@@ -229,12 +232,16 @@ def _write(c, site, op, freeze_race=True):
         if a is None:
             return None       # no parent row to link to yet
         names, exprs, params = a
+        returning = " returning %s" % rkey_sql if by_key else ""
         if names:
-            cur = c.execute('insert into "%s"(%s) values (%s)' % (
+            cur = c.execute('insert into "%s"(%s) values (%s)%s' % (
                 table, ", ".join('"%s"' % n for n in names),
-                ", ".join(exprs)), params)
+                ", ".join(exprs), returning), params)
         else:
-            cur = c.execute('insert into "%s" default values' % table)
+            cur = c.execute('insert into "%s" default values%s'
+                            % (table, returning))
+        if by_key:
+            return as_key(cur.fetchone()[0]), None
         return rkey_of(cur.lastrowid), None
     key = _pick(rows(c, table), op["pick"])
     if key is None:
@@ -249,8 +256,9 @@ def _write(c, site, op, freeze_race=True):
     if kind == "del":
         c.execute('delete from "%s" where %s = ?' % (table, rkey_sql), (key,))
         return key, guid
-    rowid = c.execute('select rowid from "%s" where %s = ?' % (
-        table, rkey_sql), (key,)).fetchone()[0]
+    rowid = None if by_key else c.execute(
+        'select rowid from "%s" where %s = ?' % (table, rkey_sql),
+        (key,)).fetchone()[0]
     a = _assignments(c, site, op)
     if a is None:
         return None
@@ -264,6 +272,12 @@ def _write(c, site, op, freeze_race=True):
         # The save pattern: the value read, or a stale one (refused).
         sets.append('"%s" = ?' % rvcol)
         params.append(read if op["rv"] == "fresh" else (read or 0) - 1)
+    if by_key:
+        first = '"%s"' % schema.key(table)[0]
+        got = c.execute('update "%s" set %s where %s = ? returning %s' % (
+            table, ", ".join(sets or ["%s = %s" % (first, first)]), rkey_sql,
+            rkey_sql), params + [key]).fetchone()
+        return (as_key(got[0]) if got else key), guid
     if not sets:
         sets = ['rowid = rowid']
     c.execute('update "%s" set %s where rowid = ?' % (table, ", ".join(sets)),

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import tempfile
 
+from . import schema
+
 
 class PgError(Exception):
     """psql reported an error (a trigger's refusal, a constraint)."""
@@ -164,11 +166,19 @@ _META = {"table": "tracked_table"}
 
 def translate(sql):
     """The simulator's SQL for PostgreSQL: the schema syncpack for the
-    toolkit's tables, the key for the rowid (every table a PostgreSQL hub
-    tracks has a key column id)."""
+    toolkit's tables, a composite key's rkey as a PostgreSQL site makes it
+    (the JSON array of its values as jsonb prints it, where SQLite joins
+    them by commas), and the key for the rowid (every other table a
+    PostgreSQL hub tracks has a key column id)."""
     sql = re.sub(r"\bsyncpack_(\w+)\b",
                  lambda m: "syncpack." + _META.get(m.group(1), m.group(1)),
                  sql)
+    for table in schema.KEYS:
+        cols = schema.key(table)
+        if len(cols) > 1:
+            sql = sql.replace(schema.rkey_sql(table),
+                              "jsonb_build_array(%s)::text"
+                              % ", ".join('"%s"' % c for c in cols))
     return re.sub(r"\browid\b", "id", sql)
 
 
@@ -274,8 +284,9 @@ class Connection:
     def execute(self, sql, params=()):
         q = bind(translate(sql), params).strip().rstrip(";")
         head = q.split(None, 1)[0].lower()
-        returns = head in ("select", "with", "values")
-        if head == "insert":
+        returning = re.search(r"\breturning\b", q, re.I) is not None
+        returns = head in ("select", "with", "values") or returning
+        if head == "insert" and not returning:
             q += " RETURNING id"
             returns = True
         if not returns:

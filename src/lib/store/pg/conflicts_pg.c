@@ -72,11 +72,11 @@ pg_conflict_get(struct site *s, long long id, struct store_conflict *c,
 }
 
 /* The statement of pg_conflict_write on table (quoted as regclass prints
- * it) with key column key (quoted): $1 the row's key, $2.. the values in
- * the order of values. NULL when memory runs out. */
+ * it) with its key's SQL key: $1 the row's rkey (for an insert, the key
+ * as recorded), $2.. the values in the order of values. NULL when memory runs out. */
 static char *
-write_sql(struct site *s, const char *table, const char *key, int exists,
-    json_t *values)
+write_sql(struct site *s, const char *table, const struct pg_key_sql *key,
+    int exists, json_t *values)
 {
 	char *cols = NULL, *vals = NULL, *sql = NULL;
 	size_t ncols, nvals;
@@ -108,17 +108,19 @@ write_sql(struct site *s, const char *table, const char *key, int exists,
 	if (!ok)
 		;
 	else if (values == NULL)
-		ok = asprintf(&sql, "DELETE FROM %s WHERE %s = $1", table,
-		    key) >= 0;
+		ok = asprintf(&sql, "DELETE FROM %s WHERE %s", table,
+		    key->match) >= 0;
 	else if (!exists && idx > 1)
 		ok = asprintf(&sql, "INSERT INTO %s AS x(%s) VALUES (%s) "
-		    "RETURNING to_jsonb(x) ->> $1", table, cols, vals) >= 0;
+		    "RETURNING syncpack.rkey_of(to_jsonb(x), $1::text)", table,
+		    cols, vals) >= 0;
 	else if (!exists)
 		ok = asprintf(&sql, "INSERT INTO %s AS x DEFAULT VALUES "
-		    "RETURNING to_jsonb(x) ->> $1", table) >= 0;
+		    "RETURNING syncpack.rkey_of(to_jsonb(x), $1::text)", table)
+		    >= 0;
 	else
-		ok = asprintf(&sql, "UPDATE %s SET %s = %s%s WHERE %s = $1",
-		    table, key, key, cols, key) >= 0;
+		ok = asprintf(&sql, "UPDATE %s SET %s = %s%s WHERE %s", table,
+		    key->qcols[0], key->qcols[0], cols, key->match) >= 0;
 	free(cols);
 	free(vals);
 	return ok ? sql : NULL;
@@ -177,30 +179,26 @@ value_param(json_t *j, const char **out, char **owned, struct sp_error *err)
 	return 0;
 }
 
-/* table as regclass prints it (quoted where needed) and its key column
- * quoted, into *name and *key (the caller frees both with PQfreemem and
- * free); a composite key is refused. */
+/* table as regclass prints it (quoted where needed) into *name, which
+ * the caller frees, and its key's SQL with $1 the rkey into key. */
 static int
 table_names(struct site *s, const char *table, const char *pk, char **name,
-    char **key, struct sp_error *err)
+    struct pg_key_sql *key, struct sp_error *err)
 {
 	PGresult *res;
 
-	*name = *key = NULL;
-	if (pk[0] == '[')
-		return sp_error_set(err, "%s: a composite key is not yet "
-		    "available on a PostgreSQL site", table);
+	*name = NULL;
 	if ((res = pg_query(s, "SELECT $1::regclass::text", 1, &table, err))
 	    == NULL)
 		return -1;
 	*name = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	*key = PQescapeIdentifier(s->pg, pk, strlen(pk));
-	if (*name == NULL || *key == NULL) {
-		free(*name);
-		PQfreemem(*key);
-		*name = *key = NULL;
+	if (*name == NULL)
 		return sp_error_set(err, "out of memory");
+	if (pg_key_sql_load(s, table, pk, NULL, "$1", key, err) != 0) {
+		free(*name);
+		*name = NULL;
+		return -1;
 	}
 	return 0;
 }
@@ -212,7 +210,8 @@ pg_conflict_write(struct site *s, const char *table, const char *pk,
 	size_t n = json_object_size(values), i = 0;
 	const char **p = calloc(n + 1, sizeof(*p));
 	char **owned = calloc(n + 1, sizeof(*owned));
-	char *name = NULL, *key = NULL, *sql = NULL;
+	char *name = NULL, *sql = NULL;
+	struct pg_key_sql key = { 0 };
 	const char *col;
 	PGresult *res = NULL;
 	json_t *v;
@@ -224,7 +223,7 @@ pg_conflict_write(struct site *s, const char *table, const char *pk,
 	}
 	if (table_names(s, table, pk, &name, &key, err) != 0)
 		goto cleanup;
-	if ((sql = write_sql(s, name, key, exists, values)) == NULL) {
+	if ((sql = write_sql(s, name, &key, exists, values)) == NULL) {
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
@@ -274,7 +273,7 @@ cleanup:
 	free(p);
 	free(sql);
 	free(name);
-	PQfreemem(key);
+	pg_key_sql_free(&key);
 	return rc;
 }
 

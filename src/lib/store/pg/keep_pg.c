@@ -1,6 +1,7 @@
 /* keep_pg.c: rows an apply sets aside so that records exchanging their
  * keys can each take the other's (park), and the references that keep a
  * row alive against a delete (referenced), on a PostgreSQL site. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,27 +26,33 @@ park_point(struct store_pg *sp, const char *sql, struct sp_error *err)
 	return pg_stmt_exec(sp, sql, NULL, err);
 }
 
-/* Moves the key of t's row rkey to parked; 1 when moved (*moved its new
- * rkey), 0 when the column or a constraint refuses the value. */
+/* Moves key column k of t's row rkey to parked; 1 when moved (*moved
+ * its new rkey), 0 when the column or a constraint refuses the value. */
 static int
-move_key(struct store_pg *sp, struct pg_table *t, const char *rkey,
+move_key(struct store_pg *sp, struct pg_table *t, int k, const char *rkey,
     const char *parked, char **moved, struct sp_error *err)
 {
+	enum pg_kind kind = t->kinds[t->key_col];
 	struct pg_params p;
 	PGresult *res = NULL;
-	char *sql = NULL;
+	char *sql = NULL, *match = NULL, *key_of = NULL;
 	int rc = -1;
 
 	*moved = NULL;
 	if (pg_params_init(&p, 2, err) != 0)
 		return -1;
-	if (asprintf(&sql, "UPDATE %s SET %s = $1 WHERE %s = $2 RETURNING "
-	    "to_jsonb(%s) #>> '{}'", t->name, t->qpk, t->qpk, t->qpk) < 0) {
+	for (int c = 0; c < t->ncolumns; c++)
+		if (t->qcolumns[c] == t->key_qcols[k])
+			kind = t->kinds[c];
+	if ((match = pg_table_key_match(t, NULL, "$2::text")) == NULL ||
+	    (key_of = pg_table_key_of(t, NULL)) == NULL || asprintf(&sql,
+	    "UPDATE %s SET %s = $1 WHERE %s RETURNING %s", t->name,
+	    t->key_qcols[k], match, key_of) < 0) {
 		sql = NULL;
 		sp_error_set(err, "out of memory");
 		goto done;
 	}
-	if ((t->key_kind == PG_BYTEA ? pg_param_bytes(&p, 0, parked,
+	if ((kind == PG_BYTEA ? pg_param_bytes(&p, 0, parked,
 	    strlen(parked), err) : pg_param_text(&p, 0, parked, err)) != 0 ||
 	    pg_param_text(&p, 1, rkey, err) != 0)
 		goto done;
@@ -78,8 +85,39 @@ move_key(struct store_pg *sp, struct pg_table *t, const char *rkey,
 done:
 	PQclear(res);
 	free(sql);
+	free(match);
+	free(key_of);
 	pg_params_free(&p);
 	return rc;
+}
+
+/* An integer of type (smallint, integer, bigint) that no application
+ * writes in a key, distinct per record: near the bottom of the type's
+ * range, offset by guid's last hex digits. 0 for another type. */
+static int
+park_number(const char *type, const char *guid, char *out, size_t size)
+{
+	static const struct {
+		const char *type;
+		long long bottom;
+		int bits;
+	} ranges[] = {
+		{ "smallint", -32768LL, 12 },
+		{ "integer", -2147483647LL - 1, 24 },
+		{ "bigint", LLONG_MIN, 40 },
+	};
+	size_t len = strlen(guid);
+	unsigned long long off;
+
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		if (strcmp(type, ranges[i].type) != 0)
+			continue;
+		off = strtoull(guid + (len > 10 ? len - 10 : 0), NULL, 16) &
+		    ((1ULL << ranges[i].bits) - 1);
+		snprintf(out, size, "%lld", ranges[i].bottom + (long long)off);
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -104,9 +142,22 @@ pg_rec_park(struct store *base, const char *guid, struct sp_error *err)
 	PQclear(res);
 	if (rkey == NULL)
 		return 0;	/* no row, or a local key */
-	/* A value no application writes: it names the record. */
-	snprintf(parked, sizeof(parked), "syncpack-parked:%s", guid);
-	rc = move_key(sp, t, rkey, parked, &moved, err);
+	/* A value no application writes, naming the record, in the first
+	 * key column that takes it: a text or bytea one, or an integer one
+	 * (the bottom of its type's range), and not a reference the server
+	 * would check. */
+	rc = 0;
+	for (int k = 0; rc == 0 && k < t->nkeys; k++) {
+		if (strcmp(t->key_types[k], "text") == 0 ||
+		    strcmp(t->key_types[k], "bytea") == 0 ||
+		    strncmp(t->key_types[k], "character", 9) == 0)
+			snprintf(parked, sizeof(parked), "syncpack-parked:%s",
+			    guid);
+		else if (!park_number(t->key_types[k], guid, parked,
+		    sizeof(parked)))
+			continue;
+		rc = move_key(sp, t, k, rkey, parked, &moved, err);
+	}
 	free(rkey);
 	if (rc != 1)
 		return rc;
@@ -170,11 +221,12 @@ pg_rec_unpark(struct store_pg *sp, const char *guid, struct sp_error *err)
  * parent's row rkey through column col holding the parent's pcol. */
 static int
 child_refers(struct store_pg *sp, const struct pg_table *parent,
-    const char *child, const char *child_pk, const char *col,
-    const char *pcol, const char *rkey, struct sp_error *err)
+    const struct pg_table *child, const char *col, const char *pcol,
+    const char *rkey, struct sp_error *err)
 {
-	char *qcol = quoted(sp, col), *qpcol = quoted(sp, pcol);
-	char *qcpk = quoted(sp, child_pk), *sql = NULL;
+	char *qcol = quoted(sp, col), *qpcol = quoted(sp, pcol), *sql = NULL;
+	char *match = pg_table_key_match(parent, "p", "$1::text"),
+	    *child_key = pg_table_key_of(child, "c");
 	struct pg_params p;
 	PGresult *res = NULL;
 	int rc = -1;
@@ -182,12 +234,11 @@ child_refers(struct store_pg *sp, const struct pg_table *parent,
 	if (pg_params_init(&p, 2, err) != 0)
 		goto done;
 	/* A row referring to itself does not keep itself alive. */
-	if (qcol == NULL || qpcol == NULL || qcpk == NULL || asprintf(&sql,
-	    "SELECT 1 FROM %s c WHERE c.%s = (SELECT p.%s FROM %s p WHERE p.%s"
-	    " = $1) AND NOT (%s AND to_jsonb(c.%s) #>> '{}' IS NOT DISTINCT "
-	    "FROM $2::text) LIMIT 1", child, qcol, qpcol, parent->name,
-	    parent->qpk, strcmp(child, parent->name) == 0 ? "true" : "false",
-	    qcpk) < 0) {
+	if (qcol == NULL || qpcol == NULL || match == NULL || child_key == NULL
+	    || asprintf(&sql, "SELECT 1 FROM %s c WHERE c.%s = (SELECT p.%s "
+	    "FROM %s p WHERE %s) AND NOT (%s AND %s IS NOT DISTINCT FROM "
+	    "$2::text) LIMIT 1", child->name, qcol, qpcol, parent->name, match,
+	    child == parent ? "true" : "false", child_key) < 0) {
 		sql = NULL;
 		sp_error_set(err, "out of memory");
 		goto done;
@@ -202,12 +253,13 @@ done:
 	free(sql);
 	free(qcol);
 	free(qpcol);
-	free(qcpk);
+	free(match);
+	free(child_key);
 	return rc;
 }
 
-/* Every key of a PostgreSQL site is one column, so each recorded
- * reference is one column too. */
+/* Every recorded reference of a PostgreSQL site is one column
+ * (tables_pg.c refuses others). */
 static int
 referenced_by(struct store_pg *sp, const struct pg_table *parent,
     const char *rkey, char *by, size_t bylen, struct sp_error *err)
@@ -219,17 +271,24 @@ referenced_by(struct store_pg *sp, const struct pg_table *parent,
 	if (pg_params_init(&p, 1, err) != 0)
 		return -1;
 	if (pg_param_ll(&p, 0, parent->id, err) != 0 ||
-	    (res = pg_stmt_run(sp, NULL, "SELECT c.name, c.pk, f.col, "
-	    "f.parent_col FROM syncpack.fk f JOIN syncpack.tracked_table c ON "
-	    "c.id = f.tbl WHERE f.parent = $1::bigint AND c.tracked = 1 ORDER "
-	    "BY f.tbl, f.col", &p, err)) == NULL)
+	    (res = pg_stmt_run(sp, NULL, "SELECT f.tbl, f.col, f.parent_col "
+	    "FROM syncpack.fk f JOIN syncpack.tracked_table c ON c.id = f.tbl "
+	    "WHERE f.parent = $1::bigint AND c.tracked = 1 ORDER BY f.tbl, "
+	    "f.col", &p, err)) == NULL)
 		hit = -1;
 	for (int i = 0; hit == 0 && res != NULL && i < PQntuples(res); i++) {
-		hit = child_refers(sp, parent, PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-		    PQgetvalue(res, i, 3), rkey, err);
+		const struct pg_table *child = pg_rec_table_by_id(sp,
+		    pg_ll(res, i, 0));
+
+		if (child == NULL) {
+			hit = sp_error_set(err, "%s: a table referring to it is "
+			    "not loaded", parent->name);
+			break;
+		}
+		hit = child_refers(sp, parent, child, PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2), rkey, err);
 		if (hit > 0)
-			snprintf(by, bylen, "%s", PQgetvalue(res, i, 0));
+			snprintf(by, bylen, "%s", child->name);
 	}
 	PQclear(res);
 	pg_params_free(&p);

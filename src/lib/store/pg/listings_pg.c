@@ -82,7 +82,10 @@ pg_list_tables(struct site *s, store_row_cb cb, void *ctx,
     struct sp_error *err)
 {
 	return list(s, "SELECT name AS \"table\", owner, route, conflict, "
-	    "key_kind || '(' || pk || ')' AS key, window_column AS \"window\","
+	    "key_kind || '(' || CASE WHEN left(pk, 1) = '[' THEN (SELECT "
+	    "string_agg(e.k, ',' ORDER BY e.o) FROM jsonb_array_elements_text("
+	    "pk::jsonb) WITH ORDINALITY AS e(k, o)) ELSE pk END || ')' AS key, "
+	    "window_column AS \"window\","
 	    " nullif(trim(CASE WHEN \"freeze\" = 1 THEN 'freeze ' ELSE '' END"
 	    " || CASE WHEN movable = 1 THEN 'movable ' ELSE '' END || CASE "
 	    "WHEN rowversion_column = 1 THEN 'rowversion-column' ELSE '' END),"

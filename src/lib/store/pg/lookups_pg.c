@@ -218,30 +218,50 @@ pg_rec_no_purged(struct store_pg *sp, const char *guid)
 
 /* The live record of t whose key column holds key (its travelling
  * form), found through the row itself so that the key is compared as
- * its column's type. */
+ * its column's type; for a composite key, key is the rkey's text
+ * (store_table_rkey). */
 static int
 lookup_value(struct store_pg *sp, struct pg_table *t, json_t *key,
     struct store_record *rec, struct sp_error *err)
 {
 	char *sql = NULL, *ph = pg_value_placeholder(t->key_kind, 1,
-	    t->types[t->key_col]);
+	    t->types[t->key_col]), *key_of = pg_table_key_of(t, "x");
 	struct pg_params p;
 	PGresult *res = NULL;
 	int rc = -1;
 
 	if (pg_params_init(&p, 1, err) != 0) {
 		free(ph);
+		free(key_of);
 		return -1;
 	}
-	if (ph == NULL || asprintf(&sql, "SELECT " PG_RECORD_COLUMNS " FROM %s"
-	    " x JOIN syncpack.record r ON r.tbl = %lld AND r.rkey = "
-	    "to_jsonb(x.%s) #>> '{}' WHERE x.%s = %s", t->name, t->id, t->qpk,
-	    t->qpk, ph) < 0) {
+	if (t->nkeys > 1) {
+		if (!json_is_string(key)) {
+			sp_error_set(err, "%s: the key has %d columns", t->name,
+			    t->nkeys);
+			goto done;
+		}
+		if ((sql = strdup("SELECT " PG_RECORD_COLUMNS " FROM "
+		    "syncpack.record r WHERE r.tbl = $2::bigint AND r.rkey = $1"
+		    " AND r.deleted = 0")) == NULL) {
+			sp_error_set(err, "out of memory");
+			goto done;
+		}
+		free(ph);
+		ph = NULL;
+		pg_params_free(&p);
+		if (pg_params_init(&p, 2, err) != 0 || pg_param_text(&p, 0,
+		    json_string_value(key), err) != 0 || pg_param_ll(&p, 1,
+		    t->id, err) != 0)
+			goto done;
+	} else if (ph == NULL || key_of == NULL || asprintf(&sql, "SELECT "
+	    PG_RECORD_COLUMNS " FROM %s x JOIN syncpack.record r ON r.tbl = "
+	    "%lld AND r.rkey = %s WHERE x.%s = %s", t->name, t->id, key_of,
+	    t->key_qcols[0], ph) < 0) {
 		sql = NULL;
 		sp_error_set(err, "out of memory");
 		goto done;
-	}
-	if (pg_value_param(&p, 0, t->key_kind, key, err) != 0)
+	} else if (pg_value_param(&p, 0, t->key_kind, key, err) != 0)
 		goto done;
 	if ((res = pg_stmt_run(sp, t, sql, &p, err)) == NULL)
 		goto done;
@@ -252,6 +272,7 @@ lookup_value(struct store_pg *sp, struct pg_table *t, json_t *key,
 done:
 	free(sql);
 	free(ph);
+	free(key_of);
 	pg_params_free(&p);
 	return rc;
 }

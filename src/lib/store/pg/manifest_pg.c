@@ -36,6 +36,7 @@ scan_query(struct store_manifest_scan *sc, const struct pg_table *pt,
 {
 	PGconn *conn = store_pg_site(sc->store)->pg;
 	char *sel = NULL, *joins = NULL, *window = NULL, *sql = NULL;
+	char *match = NULL;
 	size_t nsel = 0, njoins = 0;
 	FILE *s = open_memstream(&sel, &nsel), *j = open_memstream(&joins,
 	    &njoins);
@@ -54,8 +55,8 @@ scan_query(struct store_manifest_scan *sc, const struct pg_table *pt,
 			sp_error_set(err, "%s: no column %s", t->name,
 			    cols[i].name);
 		} else if (cols[i].parent != NULL) {
-			/* PostgreSQL keys have one column: a reference is one
-			 * column holding the parent's rkey text. */
+			/* A reference is one column (tables_pg.c refuses
+			 * others) holding the parent's rkey text. */
 			sc->kinds[i] = -1;
 			a = PQescapeLiteral(conn, cols[i].parent,
 			    strlen(cols[i].parent));
@@ -102,14 +103,17 @@ scan_query(struct store_manifest_scan *sc, const struct pg_table *pt,
 	}
 	/* The record's row by its key, the rkey cast to the key's type so
 	 * that the key's index serves. */
+	if (ok && (match = pg_table_key_match(pt, "x", "r.rkey")) == NULL)
+		ok = 0;
 	if (ok && asprintf(&sql, "SELECT r.guid, r.owner, r.rowversion, "
-	    "r.deleted%s FROM syncpack.record r LEFT JOIN %s x ON x.%s = "
-	    "CAST(r.rkey AS %s)%s WHERE r.tbl = %lld AND ($1::text IS NULL OR "
+	    "r.deleted%s FROM syncpack.record r LEFT JOIN %s x ON %s%s WHERE "
+	    "r.tbl = %lld AND ($1::text IS NULL OR "
 	    "r.owner = $1) AND ($2::text IS NULL OR r.owner <> $2) AND "
 	    "($3::integer = 0 OR r.deleted = 0) AND ($4::integer = 0 OR "
-	    "r.flags & 2 = 0)%s ORDER BY r.guid", sel, pt->name, pt->qpk,
-	    pt->types[pt->key_col], joins, pt->id, window ? window : "") < 0)
+	    "r.flags & 2 = 0)%s ORDER BY r.guid", sel, pt->name, match, joins,
+	    pt->id, window ? window : "") < 0)
 		sql = NULL;
+	free(match);
 	free(sel);
 	free(joins);
 	free(window);

@@ -124,13 +124,11 @@ children_of(struct site *s, PGresult *fks, int i, const char *rkey,
 	PGresult *res;
 	int rc;
 
-	if (pk[0] == '[')
-		return sp_error_set(err, "%s: a composite key is not yet "
-		    "available on a PostgreSQL site", PQgetvalue(fks, i, 1));
 	col = PQescapeIdentifier(s->pg, PQgetvalue(fks, i, 0),
 	    strlen(PQgetvalue(fks, i, 0)));
 	if (col == NULL || asprintf(&sql, "SELECT r.guid FROM %s c JOIN "
-	    "syncpack.record r ON r.tbl = %lld AND r.rkey = to_jsonb(c) ->> $2 "
+	    "syncpack.record r ON r.tbl = %lld AND r.rkey = syncpack.rkey_of("
+	    "to_jsonb(c), $2) "
 	    "WHERE c.%s = $1", PQgetvalue(fks, i, 1), pg_ll(fks, i, 3), col)
 	    < 0) {
 		PQfreemem(col);

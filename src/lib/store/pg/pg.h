@@ -55,6 +55,33 @@ extern const char pg_schema_sql[];
 SP_MUST_CHECK
 int pg_fold(struct site *s, struct sp_error *err);
 
+/* A tracked table's key in SQL (keys_pg.c). The rkey of a row is its
+ * key's text for one column, the JSON text of the array of its values
+ * (jsonb's) for a composite key, as the capture triggers make it. */
+
+/* SQL of the rkey of alias's row (alias NULL: the table's own columns)
+ * from the key's quoted columns; malloc'd, NULL when out of memory. */
+char *pg_key_of(char *const *qcols, int n, const char *alias);
+
+/* SQL true for alias's row when its key is the one whose rkey the SQL
+ * expression rkey gives, each value cast to its column's type so that
+ * the key's index serves it; malloc'd, NULL when out of memory. */
+char *pg_key_match(char *const *qcols, char *const *types, int n,
+    const char *alias, const char *rkey);
+
+/* Both for a table known by name and recorded key (a column name or a
+ * JSON array of them), its columns read from the catalogue. */
+struct pg_key_sql {
+	char **qcols, **types;
+	int n;
+	char *of, *match;
+};
+SP_MUST_CHECK
+int pg_key_sql_load(struct site *s, const char *table, const char *pk,
+    const char *alias, const char *rkey, struct pg_key_sql *k,
+    struct sp_error *err);
+void pg_key_sql_free(struct pg_key_sql *k);
+
 /* The time now as the metadata keeps times (UTC, ISO 8601 to the
  * second), as SQL. */
 #define PG_NOW "to_char(now() AT TIME ZONE 'UTC', " \

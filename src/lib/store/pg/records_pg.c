@@ -26,7 +26,8 @@ pg_rec_tables_free(struct store_pg *sp)
 		struct pg_table *t = &sp->tables[i];
 		free(t->name);
 		free(t->pk);
-		free(t->qpk);
+		free(t->key_qcols);
+		free(t->key_types);
 		free(t->pkcon);
 		free(t->fetch);
 		free(t->fetch_batch);
@@ -98,18 +99,21 @@ static int
 row_queries(struct pg_table *t)
 {
 	char *plain = select_list(t, NULL, 0), *named = select_list(t, "y", 1),
-	    *of_x = select_list(t, "x", 0);
+	    *of_x = select_list(t, "x", 0), *by_param = pg_table_key_match(t,
+	    NULL, "$1"), *by_x = pg_table_key_match(t, "x", "r.rkey"),
+	    *by_y = pg_table_key_match(t, "y", "r.rkey");
 	char id[24];
 	int ok;
 
 	snprintf(id, sizeof(id), "%lld", t->id);
-	ok = plain != NULL && named != NULL && of_x != NULL &&
-	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s = $1", plain,
-	    t->name, t->qpk) >= 0 &&
+	ok = plain != NULL && named != NULL && of_x != NULL && by_param != NULL
+	    && by_x != NULL && by_y != NULL &&
+	    asprintf(&t->fetch, "SELECT %s FROM %s WHERE %s", plain, t->name,
+	    by_param) >= 0 &&
 	    asprintf(&t->fetch_batch, "SELECT r.guid, %s FROM unnest($1::text[]) "
 	    "AS g(guid) JOIN syncpack.record r ON r.guid = g.guid JOIN %s x ON "
-	    "x.%s = r.rkey::%s WHERE r.tbl = %s AND r.deleted = 0", of_x,
-	    t->name, t->qpk, t->types[t->key_col], id) >= 0 &&
+	    "%s WHERE r.tbl = %s AND r.deleted = 0", of_x, t->name, by_x, id)
+	    >= 0 &&
 	    asprintf(&t->changes, "SELECT " PG_RECORD_COLUMNS ", EXISTS "
 	    "(SELECT 1 FROM syncpack.lock l WHERE l.tbl = t.name AND l.rkey = "
 	    "r.rkey), x.* FROM (SELECT * FROM syncpack.record r WHERE r.tbl = "
@@ -117,14 +121,65 @@ row_queries(struct pg_table *t)
 	    "<= $2::bigint) AND ($4::text IS NULL OR r.owner = $4) ORDER BY "
 	    "r.lseq LIMIT 500) r JOIN "
 	    "syncpack.tracked_table t ON t.id = r.tbl LEFT JOIN LATERAL (SELECT"
-	    " true AS found, %2$s FROM %3$s y WHERE y.%1$s = r.rkey::%4$s LIMIT"
-	    " 1) x ON true ORDER BY r.lseq", t->qpk, named, t->name,
-	    t->types[t->key_col]) >= 0;
+	    " true AS found, %1$s FROM %2$s y WHERE %3$s LIMIT 1) x ON true "
+	    "ORDER BY r.lseq", named, t->name, by_y) >= 0;
 
 	free(plain);
 	free(named);
 	free(of_x);
+	free(by_param);
+	free(by_x);
+	free(by_y);
 	return ok ? 0 : -1;
+}
+
+/* The key's columns (t->pk: a name, or a JSON array of names) among the
+ * table's. */
+static int
+key_columns(struct pg_table *t, struct sp_error *err)
+{
+	json_t *names = t->pk[0] == '[' ? json_loads(t->pk, 0, NULL) :
+	    json_pack("[s]", t->pk), *v;
+	size_t i;
+	int rc = -1;
+
+	if (names == NULL || !json_is_array(names) ||
+	    json_array_size(names) == 0) {
+		sp_error_set(err, "%s: the key recorded for it is damaged",
+		    t->name);
+		goto done;
+	}
+	t->nkeys = (int)json_array_size(names);
+	t->key_qcols = calloc((size_t)t->nkeys, sizeof(*t->key_qcols));
+	t->key_types = calloc((size_t)t->nkeys, sizeof(*t->key_types));
+	if (t->key_qcols == NULL || t->key_types == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	t->key_col = -1;
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+		int c = 0;
+
+		while (c < t->ncolumns && (name == NULL ||
+		    strcmp(t->columns[c], name) != 0))
+			c++;
+		if (c == t->ncolumns) {
+			sp_error_set(err, "%s: tracked, but has no column %s here",
+			    t->name, name ? name : "(damaged)");
+			goto done;
+		}
+		if (i == 0) {
+			t->key_col = c;
+			t->key_kind = t->kinds[c];
+		}
+		t->key_qcols[i] = t->qcolumns[c];
+		t->key_types[i] = t->types[c];
+	}
+	rc = 0;
+done:
+	json_decref(names);
+	return rc;
 }
 
 /* Columns (generated ones are computed on every site, not sent), their
@@ -161,17 +216,12 @@ load_columns(struct store_pg *sp, struct pg_table *t, struct sp_error *err)
 		sp_error_set(err, "out of memory");
 		goto done;
 	}
-	t->key_col = -1;
 	for (int i = 0; i < n; i++) {
 		t->ncolumns = i + 1;
 		t->columns[i] = strdup(PQgetvalue(res, i, 0));
 		t->qcolumns[i] = strdup(PQgetvalue(res, i, 1));
 		t->types[i] = strdup(PQgetvalue(res, i, 2));
 		t->kinds[i] = kind_of(PQgetvalue(res, i, 3));
-		if (t->columns[i] && strcmp(t->columns[i], t->pk) == 0) {
-			t->key_col = i;
-			t->key_kind = t->kinds[i];
-		}
 		if (!t->columns[i] || !t->qcolumns[i] || !t->types[i]) {
 			PQclear(res);
 			sp_error_set(err, "out of memory");
@@ -179,12 +229,8 @@ load_columns(struct store_pg *sp, struct pg_table *t, struct sp_error *err)
 		}
 	}
 	PQclear(res);
-	if (t->key_col < 0) {
-		sp_error_set(err, "%s: tracked, but has no column %s here",
-		    t->name, t->pk);
+	if (key_columns(t, err) != 0)
 		goto done;
-	}
-	t->qpk = strdup(t->qcolumns[t->key_col]);
 	res = pg_stmt_run(sp, NULL, "SELECT conname FROM pg_constraint WHERE "
 	    "conrelid = to_regclass($1) AND contype = 'p'", &p, err);
 	if (res == NULL)
@@ -192,7 +238,7 @@ load_columns(struct store_pg *sp, struct pg_table *t, struct sp_error *err)
 	if (PQntuples(res) == 1)
 		t->pkcon = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (t->qpk == NULL || row_queries(t) != 0) {
+	if (row_queries(t) != 0) {
 		sp_error_set(err, "out of memory");
 		goto done;
 	}

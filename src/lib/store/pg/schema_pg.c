@@ -223,38 +223,6 @@ const char pg_schema_sql[] =
     " hlc bigint NOT NULL,"
     " hlc_site text NOT NULL,"
     " purged text NOT NULL);"
-    /* Capture: one append to the change log per changed row, nothing
-     * else, so that writers never wait for each other here. Silent
-     * while syncpack applies (SET LOCAL syncpack.applying = 'on', a
-     * setting any role may make, unlike session_replication_role).
-     * Arguments: the table's id and its key column. SECURITY DEFINER:
-     * the application's roles need no rights on the schema syncpack.
-     * The rkey is to_jsonb's text of the key, which for a timestamptz
-     * follows the session's TimeZone: the triggers compute it in UTC, as
-     * the tools' own connections do (pg_connect), so that one row has
-     * one rkey whoever writes it. */
-    "CREATE FUNCTION syncpack.capture() RETURNS trigger LANGUAGE plpgsql"
-    " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
-    " SET TimeZone = 'UTC' AS $$"
-    " DECLARE ms bigint := floor(extract(epoch FROM clock_timestamp())"
-    "  * 1000);"
-    " BEGIN"
-    "  IF current_setting('syncpack.applying', true) = 'on' THEN"
-    "   RETURN NULL;"
-    "  END IF;"
-    "  IF TG_OP = 'INSERT' THEN"
-    "   INSERT INTO syncpack.change(tbl, rkey, op, ms) VALUES"
-    "    (TG_ARGV[0]::bigint, to_jsonb(NEW) ->> TG_ARGV[1], 1, ms);"
-    "  ELSIF TG_OP = 'UPDATE' THEN"
-    "   INSERT INTO syncpack.change(tbl, rkey, okey, op, ms) VALUES"
-    "    (TG_ARGV[0]::bigint, to_jsonb(NEW) ->> TG_ARGV[1],"
-    "    to_jsonb(OLD) ->> TG_ARGV[1], 2, ms);"
-    "  ELSE"
-    "   INSERT INTO syncpack.change(tbl, rkey, op, ms) VALUES"
-    "    (TG_ARGV[0]::bigint, to_jsonb(OLD) ->> TG_ARGV[1], 3, ms);"
-    "  END IF;"
-    "  RETURN NULL;"
-    " END $$;"
     /* TRUNCATE fires no row trigger: the rows would go without their
      * deletes travelling, so it is refused on a tracked table. */
     "CREATE FUNCTION syncpack.refuse_truncate() RETURNS trigger"

@@ -241,7 +241,7 @@ flush_sql(const struct pg_table *t, const struct pg_batch_table *bt)
 		first = 0;
 	}
 	pg_sql_append(&sql, " FROM s WHERE s.m_match IS NOT NULL AND d.%s = s.m_match "
-	    "RETURNING 1), ", t->qpk, NULL);
+	    "RETURNING 1), ", t->key_qcols[0], NULL);
 	/* The metadata of records new here by a plain INSERT, the rest by
 	 * an UPDATE: ON CONFLICT's speculative insertion took twice the
 	 * time of both together. */
@@ -363,6 +363,10 @@ pg_stage_takes(const struct pg_table *t, json_t *row)
 	json_t *v;
 	int n = 0, exact = t->local_key;
 
+	/* A composite key's rows go one by one (the stage matches rows by
+	 * one column). */
+	if (t->nkeys != 1)
+		return 0;
 	for (int i = 0; !exact && exact_keys[i] != NULL; i++)
 		exact = strcmp(t->types[t->key_col], exact_keys[i]) == 0;
 	if (!exact || t->ncolumns < 2)

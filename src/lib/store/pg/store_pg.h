@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "store/pg/pg.h"
 #include "store/store.h"
 
 /* How a column's values are read and written, by its type (a domain by
@@ -53,9 +54,7 @@ struct pg_table {
 	long long id;
 	char *name;	/* as syncpack.tracked_table has it: regclass text,
 			 * a relation that SQL takes as it is */
-	char *pk;	/* the key column (PostgreSQL sites take single
-			 * column keys only) */
-	char *qpk;	/* the key column quoted */
+	char *pk;	/* the key: its column, or a JSON array of them */
 	char *pkcon;	/* the primary key constraint's name */
 	int local_key;
 	char **columns;
@@ -63,8 +62,11 @@ struct pg_table {
 	char **types;	/* each column's type, without modifier */
 	enum pg_kind *kinds;
 	int ncolumns;
-	int key_col;	/* index of pk in columns */
-	enum pg_kind key_kind;
+	int key_col;	/* index of the key's (first) column in columns */
+	enum pg_kind key_kind;	/* and its kind */
+	int nkeys;	/* the key's columns, in its order: */
+	char **key_qcols;	/* quoted (qcolumns' strings) */
+	char **key_types;	/* their types (types' strings) */
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
 	char *fetch_batch;	/* the guid and row of the live records of
 				 * t among $1, a text[] of GUIDs */
@@ -169,6 +171,22 @@ struct store_pg {
 	int (*before_statement)(struct store_pg *sp, int side,
 	    const char *sql, struct sp_error *err);
 };
+
+/* SQL of the rkey of t's row alias (NULL: the table's columns), and
+ * the test that alias's row is the one of the rkey the SQL expression
+ * rkey gives (pg_key_of, pg_key_match); malloc'd, NULL out of memory. */
+static inline char *
+pg_table_key_of(const struct pg_table *t, const char *alias)
+{
+	return pg_key_of(t->key_qcols, t->nkeys, alias);
+}
+
+static inline char *
+pg_table_key_match(const struct pg_table *t, const char *alias,
+    const char *rkey)
+{
+	return pg_key_match(t->key_qcols, t->key_types, t->nkeys, alias, rkey);
+}
 
 /* The site a store of this backend was opened over. */
 static inline struct site *

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "store/pg/backend.h"
 #include "store/pg/guards_pg.h"
 #include "store/pg/pg.h"
@@ -102,43 +104,51 @@ pg_table_primary_key(struct site *s, const char *table, char **pk,
     int *pk_integer, int *ncols, struct sp_error *err)
 {
 	const char *p[1] = { table };
-	/* A local key is one the database numbers, as SQLite numbers a
-	 * rowid: an integer column with a sequence behind it (serial or
-	 * identity). Without one the application gives every id itself, and
-	 * the key is natural. */
+	/* The key's columns in its order. A local key is one the database
+	 * numbers, as SQLite numbers a rowid: one integer column with a
+	 * sequence behind it (serial or identity). Without one the
+	 * application gives every id itself, and the key is natural. */
 	PGresult *res = pg_query(s, "SELECT a.attname, a.atttypid IN "
 	    "('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AND "
 	    "pg_get_serial_sequence(i.indrelid::regclass::text, a.attname) "
-	    "IS NOT NULL, i.indnkeyatts FROM pg_index i JOIN pg_attribute a ON a.attrelid ="
-	    " i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
-	    "to_regclass($1) AND i.indisprimary", 1, p, err);
+	    "IS NOT NULL FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) "
+	    "WITH ORDINALITY AS k(attnum, o) JOIN pg_attribute a ON a.attrelid"
+	    " = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = "
+	    "to_regclass($1) AND i.indisprimary AND k.o <= i.indnkeyatts "
+	    "ORDER BY k.o", 1, p, err);
+	json_t *names = NULL;
 
 	*pk = NULL;
 	*pk_integer = 0;
 	*ncols = 0;
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 1) {
-		*ncols = atoi(PQgetvalue(res, 0, 2));
+	*ncols = PQntuples(res);
+	/* PostgreSQL keeps no row identity that outlives an update (ctid
+	 * moves), so a table without a key has nothing to name its rows by
+	 * across exchanges. */
+	if (*ncols == 0) {
+		PQclear(res);
+		return sp_error_set(err, "%s: has no primary key; a PostgreSQL "
+		    "site tracks tables by their key (add one)", table);
+	}
+	if (*ncols == 1) {
 		*pk_integer = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-		if ((*pk = strdup(PQgetvalue(res, 0, 0))) == NULL) {
-			PQclear(res);
-			return sp_error_set(err, "out of memory");
-		}
+		*pk = strdup(PQgetvalue(res, 0, 0));
+	} else if ((names = json_array()) != NULL) {
+		/* Written as store_table_primary_key writes one on SQLite. */
+		for (int i = 0; i < *ncols && names != NULL; i++)
+			if (json_array_append_new(names,
+			    json_string(PQgetvalue(res, i, 0))) != 0) {
+				json_decref(names);
+				names = NULL;
+			}
+		*pk = names ? json_dumps(names, JSON_COMPACT) : NULL;
+		json_decref(names);
 	}
 	PQclear(res);
-	/* Composite keys and tables without one (named by the rowid on
-	 * SQLite) are not ported: refused, never tracked by a part of the
-	 * key. */
-	if (*ncols == 0)
-		return sp_error_set(err, "%s: has no primary key; such tables are"
-		    " not yet available on a PostgreSQL site", table);
-	if (*ncols > 1) {
-		free(*pk);
-		*pk = NULL;
-		return sp_error_set(err, "%s: has a composite primary key; such "
-		    "tables are not yet available on a PostgreSQL site", table);
-	}
+	if (*pk == NULL)
+		return sp_error_set(err, "out of memory");
 	return 0;
 }
 
@@ -230,16 +240,17 @@ pg_table_adopt(struct site *s, const struct tracked_table *t,
 {
 	return run_on_table(s, t->name, t->id, t->pk,
 	    "INSERT INTO syncpack.change(tbl, rkey, op, ms)"
-	    " SELECT %2$lld, to_jsonb(x) ->> %3$s, 1,"
+	    " SELECT %2$lld, syncpack.rkey_of(to_jsonb(x), %3$s), 1,"
 	    " floor(extract(epoch FROM clock_timestamp()) * 1000)"
 	    " FROM %1$s x WHERE NOT EXISTS (SELECT 1 FROM syncpack.record r"
-	    " WHERE r.tbl = %2$lld AND r.rkey = to_jsonb(x) ->> %3$s);"
+	    " WHERE r.tbl = %2$lld AND r.rkey = syncpack.rkey_of(to_jsonb(x),"
+	    " %3$s));"
 	    "INSERT INTO syncpack.change(tbl, rkey, op, ms)"
 	    " SELECT %2$lld, r.rkey, 3,"
 	    " floor(extract(epoch FROM clock_timestamp()) * 1000)"
 	    " FROM syncpack.record r WHERE r.tbl = %2$lld AND r.rkey IS NOT"
 	    " NULL AND NOT EXISTS (SELECT 1 FROM %1$s x WHERE"
-	    " to_jsonb(x) ->> %3$s = r.rkey);", err) != 0 ||
+	    " syncpack.rkey_of(to_jsonb(x), %3$s) = r.rkey);", err) != 0 ||
 	    pg_fold(s, err) != 0 ? -1 : 0;
 }
 
@@ -310,15 +321,35 @@ pg_capture_remove(struct site *s, long long id, struct sp_error *err)
 	return rc;
 }
 
-/* Foreign keys between tracked tables travel as GUIDs once packing is
- * ported; until then none is recorded (syncpack(7)). */
+/* Foreign keys between tracked tables, which travel as GUIDs. */
 static int
 pg_fks_refresh(struct site *s, struct sp_error *err)
 {
+	/* A reference of several columns to a tracked table would travel
+	 * as plain values, wrong wherever the parent's key columns hold
+	 * local keys: refused until it travels as a GUID, as on SQLite. */
+	PGresult *res = pg_query(s, "SELECT c.name, k.conname, p.name FROM "
+	    "syncpack.tracked_table c JOIN pg_constraint k ON k.conrelid = "
+	    "to_regclass(c.name) AND k.contype = 'f' AND cardinality(k.conkey)"
+	    " > 1 JOIN syncpack.tracked_table p ON to_regclass(p.name) = "
+	    "k.confrelid WHERE c.tracked = 1 AND p.tracked = 1 ORDER BY 1, 2 "
+	    "LIMIT 1", 0, NULL, err);
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		sp_error_set(err, "%s: foreign key %s refers to %s by several "
+		    "columns; such references are not yet available on a "
+		    "PostgreSQL site", PQgetvalue(res, 0, 0), PQgetvalue(res,
+		    0, 1), PQgetvalue(res, 0, 2));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
 	/* Every single-column foreign key between tracked tables, from the
-	 * catalogue, as store_fks_refresh takes them from SQLite's pragma
-	 * (keys have one column here: composite ones are refused). ref
-	 * numbers the constraint within its table, as SQLite's id does. */
+	 * catalogue, as store_fks_refresh takes them from SQLite's pragma.
+	 * ref numbers the constraint within its table, as SQLite's id does;
+	 * a column of a composite key may hold one. */
 	return pg_script(s, "DELETE FROM syncpack.fk;"
 	    "INSERT INTO syncpack.fk(tbl, col, parent, parent_col, ref) "
 	    "SELECT c.id, a.attname, p.id, pa.attname, row_number() OVER "

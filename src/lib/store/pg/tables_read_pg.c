@@ -122,26 +122,46 @@ int
 pg_table_rkey(struct site *s, const struct tracked_table *t,
     const char *const *values, int n, json_t **rkey, struct sp_error *err)
 {
-	const char *p[2] = { t->pk, n == 1 ? values[0] : NULL };
-	char *col, *sql = NULL;
+	struct pg_key_sql k;
+	char *sql = NULL, *where = strdup(""), *next;
 	PGresult *res;
 	int rc;
 
 	*rkey = NULL;
-	if (tracked_key_composite(t) || n != 1)
-		return sp_error_set(err, "%s: the key has 1 column, %d value%s "
-		    "given", t->name, n, n == 1 ? "" : "s");
-	col = PQescapeIdentifier(s->pg, t->pk, strlen(t->pk));
-	/* The value's text takes the key column's type; the rkey is the
-	 * key's JSON value, so an integer key gives a JSON integer as in
-	 * SQLite. */
-	if (col == NULL || asprintf(&sql, "SELECT (to_jsonb(x) -> $1)::text "
-	    "FROM %s x WHERE x.%s = $2", t->name, col) < 0) {
-		PQfreemem(col);
+	if (where == NULL)
 		return sp_error_set(err, "out of memory");
+	if (pg_key_sql_load(s, t->name, t->pk, "x", "NULL", &k, err) != 0) {
+		free(where);
+		return -1;
 	}
-	PQfreemem(col);
-	res = pg_query(s, sql, 2, p, err);
+	if (n != k.n) {
+		rc = sp_error_set(err, "%s: the key has %d column%s, %d value%s "
+		    "given", t->name, k.n, k.n == 1 ? "" : "s", n, n == 1 ? "" :
+		    "s");
+		pg_key_sql_free(&k);
+		free(where);
+		return rc;
+	}
+	/* Each value's text takes its key column's type. The rkey of a key
+	 * of one column is its JSON value, so that an integer key gives a
+	 * JSON integer as in SQLite; a composite key's is its text, as
+	 * syncpack.lock keeps it. */
+	for (int i = 0; i < k.n && where != NULL; i++) {
+		if (asprintf(&next, "%s%sx.%s = $%d::%s", where, i ? " AND " : "",
+		    k.qcols[i], i + 1, k.types[i]) < 0)
+			next = NULL;
+		free(where);
+		where = next;
+	}
+	if (where == NULL || asprintf(&sql, k.n == 1 ? "SELECT to_jsonb(%s)::"
+	    "text FROM %s x WHERE %s" : "SELECT to_jsonb(%s) FROM %s x WHERE "
+	    "%s", k.n == 1 ? k.qcols[0] : k.of, t->name, where) < 0)
+		sql = NULL;
+	pg_key_sql_free(&k);
+	free(where);
+	if (sql == NULL)
+		return sp_error_set(err, "out of memory");
+	res = pg_query(s, sql, n, values, err);
 	free(sql);
 	if (res == NULL)
 		return -1;

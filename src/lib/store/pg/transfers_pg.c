@@ -140,9 +140,10 @@ delete_row(struct site *s, const char *guid, struct sp_error *err)
 	PGresult *res = pg_query(s, "SELECT tb.name, tb.pk, r.rkey FROM "
 	    "syncpack.record r JOIN syncpack.tracked_table tb ON tb.id = r.tbl "
 	    "WHERE r.guid = $1 AND r.rkey IS NOT NULL", 1, &guid, err);
+	struct pg_key_sql k;
 	const char *rkey;
-	char *col, *sql;
-	int rc, n;
+	char *sql = NULL;
+	int rc;
 
 	if (res == NULL)
 		return -1;
@@ -150,26 +151,19 @@ delete_row(struct site *s, const char *guid, struct sp_error *err)
 		PQclear(res);
 		return 0;
 	}
-	if (PQgetvalue(res, 0, 1)[0] == '[') {
+	/* The name as regclass prints it, quoted where it needs to be. */
+	if (pg_key_sql_load(s, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+	    NULL, "$1", &k, err) != 0) {
 		PQclear(res);
-		return sp_error_set(err, "%s: a composite key is not yet "
-		    "available on a PostgreSQL site", PQgetvalue(res, 0, 0));
+		return -1;
 	}
-	/* The name as regclass prints it, quoted where it needs to be; the
-	 * key column quoted here. The key's text takes the column's type. */
-	col = PQescapeIdentifier(s->pg, PQgetvalue(res, 0, 1),
-	    strlen(PQgetvalue(res, 0, 1)));
-	n = col ? snprintf(NULL, 0, "DELETE FROM %s WHERE %s = $1",
-	    PQgetvalue(res, 0, 0), col) : -1;
-	sql = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (sql == NULL) {
-		PQfreemem(col);
+	if (asprintf(&sql, "DELETE FROM %s WHERE %s", PQgetvalue(res, 0, 0),
+	    k.match) < 0) {
+		pg_key_sql_free(&k);
 		PQclear(res);
 		return sp_error_set(err, "out of memory");
 	}
-	snprintf(sql, (size_t)n + 1, "DELETE FROM %s WHERE %s = $1",
-	    PQgetvalue(res, 0, 0), col);
-	PQfreemem(col);
+	pg_key_sql_free(&k);
 	rkey = PQgetvalue(res, 0, 2);
 	rc = pg_exec(s, sql, 1, &rkey, err);
 	free(sql);

@@ -9,10 +9,6 @@
 #include "store/pg/store_pg.h"
 #include "util/clock.h"
 
-/* The row's rkey as the capture triggers compute it (to_jsonb(NEW) ->>
- * key), so that the fold finds the record of a row written here. */
-#define RKEY_OF "to_jsonb(%s) #>> '{}'"
-
 /* The INSERT of a record's metadata with its parameters from $first on
  * (meta_params) and its rkey the SQL expression rkey; NULL when out of
  * memory. */
@@ -115,13 +111,22 @@ shape_matches(const struct pg_shape *sh, const struct pg_table *t,
 static char *
 shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 {
-	char *sql = strdup(""), *meta, num[16];
+	/* The row's rkey as the capture triggers compute it, so that the
+	 * fold finds the record of a row written here. */
+	char *sql = strdup(""), *meta, num[16], *key_of = pg_table_key_of(t,
+	    NULL), *match;
 	int n = sh->ncols;
 
+	snprintf(num, sizeof(num), "$%d", n + 1);
+	if ((match = pg_table_key_match(t, NULL, num)) == NULL ||
+	    key_of == NULL) {
+		free(sql);
+		sql = NULL;
+	}
 	if (update && n)
 		pg_sql_append(&sql, "UPDATE %s SET ", t->name, NULL);
 	else if (update)
-		pg_sql_append(&sql, "SELECT " RKEY_OF " AS k FROM %s", t->qpk, t->name);
+		pg_sql_append(&sql, "SELECT %s AS k FROM %s", key_of, t->name);
 	else
 		pg_sql_append(&sql, n ? "INSERT INTO %s(" : "INSERT INTO %s DEFAULT "
 		    "VALUES", t->name, NULL);
@@ -131,7 +136,8 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 
 		if (ph == NULL) {
 			free(sql);
-			return NULL;
+			sql = NULL;
+			break;
 		}
 		if (i)
 			pg_sql_append(&sql, ", ", NULL, NULL);
@@ -144,18 +150,20 @@ shape_sql(const struct pg_table *t, const struct pg_shape *sh, int update)
 
 		if (ph == NULL) {
 			free(sql);
-			return NULL;
+			sql = NULL;
+			break;
 		}
 		pg_sql_append(&sql, i ? ", %s" : ") VALUES (%s", ph, NULL);
 		free(ph);
 	}
 	if (!update && n)
 		pg_sql_append(&sql, ")", NULL, NULL);
-	snprintf(num, sizeof(num), "%d", n + 1);
 	if (update)
-		pg_sql_append(&sql, " WHERE %s = $%s", t->qpk, num);
+		pg_sql_append(&sql, " WHERE %s", match, NULL);
 	if (!update || n)
-		pg_sql_append(&sql, " RETURNING " RKEY_OF " AS k", t->qpk, NULL);
+		pg_sql_append(&sql, " RETURNING %s AS k", key_of, NULL);
+	free(match);
+	free(key_of);
 	/* The row and its metadata in one statement, one round trip: the
 	 * metadata takes the rkey the write returns, and none when the row
 	 * has vanished. */
@@ -321,12 +329,16 @@ pg_rec_tombstone(struct store *base, const struct store_record *rec,
 		return -1;
 	}
 	if (rkey != NULL) {
-		if (asprintf(&sql, "DELETE FROM %s WHERE %s = $1", t->name,
-		    t->qpk) < 0) {
+		char *match = pg_table_key_match(t, NULL, "$1");
+
+		if (match == NULL || asprintf(&sql, "DELETE FROM %s WHERE %s",
+		    t->name, match) < 0) {
+			free(match);
 			sql = NULL;
 			sp_error_set(err, "out of memory");
 			goto done;
 		}
+		free(match);
 		if (pg_param_text(&p, 0, rkey, err) != 0 ||
 		    pg_stmt_exec(sp, sql, &p, err) != 0)
 			goto done;
