@@ -229,8 +229,8 @@ test_expect_success 'schema-qualified tables, and what cannot be tracked' '
 	expect_code 2 syncadm track -d "$PG_URI" theirs &&
 	expect_err "^syncadm: postgresql:///q1\?.*: permission denied for table theirs$" &&
 	test "$(pg_sql -c "select count(*) from syncpack.tracked_table where name = '"'"'theirs'"'"'")" = 0 &&
-	expect_code 2 syncadm track -d "$PG_URI" customer --rowversion-column &&
-	expect_err "customer: --rowversion-column is not yet available on a PostgreSQL site$" &&
+	expect_code 2 syncadm track -d "$PG_URI" shop.item --rowversion-column &&
+	expect_err "shop.item: --rowversion-column needs a table found through the search_path by a plain name$" &&
 	syncadm tables -d "$PG_URI" >out && grep -q "^customer  *shared  *all  *lww  *local(id)  *-  *-  *tracked$" out
 '
 

@@ -147,6 +147,19 @@ test_expect_success 'a lock on a composite key holds its record back at the hub'
 	test "$(sqlite3 b.db "select qty from order_line")" = 7.0
 '
 
+test_expect_success 'two spokes linking the same playlist and track: the second is rejected, with why' '
+	make_links &&
+	round &&
+	sqlite3 b.db "insert into playlist_track values (1, 1)" &&
+	sqlite3 c.db "insert into playlist_track values (1, 1)" &&
+	send b.db ASOC && recv "$HUB" &&
+	send c.db ASOC && expect_code 1 syncunpack -d "$HUB" usb &&
+	grep -q "rejected 1" err &&
+	test "$(pg_sql -c "select count(*) from playlist_track")" = 1 &&
+	pg_sql -c "select count(*) from syncpack.protocol where reason like '"'"'%not yet merged on a PostgreSQL site%'"'"'" >n &&
+	test "$(cat n)" = 1
+'
+
 test_expect_success 'a table without a key and a reference of several columns are refused, with why' '
 	make_links &&
 	pg_sql -c "create table note(body text);

@@ -244,8 +244,7 @@ START_TEST(policy_round_trip_keeps_id)
 }
 END_TEST
 
-/* Movable tables and rowversion columns: SQLite only, PostgreSQL refuses
- * both (syncpack(7), "A HUB ON POSTGRESQL"). */
+/* Movable tables and rowversion columns, on both backends. */
 START_TEST(movable_and_rowversion_policies)
 {
 	struct tracked_table t = policy("country", "code", 0), got;
@@ -263,28 +262,19 @@ START_TEST(movable_and_rowversion_policies)
 }
 END_TEST
 
-/* What PostgreSQL refuses of the two cases above (a rowversion column;
- * --movable it keeps), refused with the reason, and nothing saved. */
-START_TEST(refused_on_postgresql)
+/* On PostgreSQL the rowversion column is named after the table as
+ * tracked: a schema-qualified name is refused with the reason, and
+ * nothing saved. */
+START_TEST(rowversion_needs_a_plain_name_on_postgresql)
 {
-	struct tracked_table t = policy("country", "code", 0), got;
+	struct tracked_table t = policy("public.country", "code", 0), got;
 	struct sp_error err;
-	char *pk = NULL;
-	int integer, ncols;
 
-	/* --movable is kept there too */
-	t.movable = 1;
-	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
-	ck_assert_int_eq(tables()->table_save(&site, &t, &err), 0);
-	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 1);
-	ck_assert_int_eq(got.movable, 1);
-	tracked_table_free(&got);
-	store_tx_rollback(&site);
-	t.movable = 0;
 	t.rowversion_column = 1;
 	ck_assert_int_eq(store_tx_begin(&site, &err), 0);
 	ck_assert_int_eq(tables()->table_save(&site, &t, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "--rowversion-column"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--rowversion-column needs a "
+	    "table found through the search_path by a plain name"));
 	store_tx_rollback(&site);
 	ck_assert_int_eq(store_table_get(&site, "country", &got, &err), 0);
 	tracked_table_free(&t);
@@ -408,11 +398,9 @@ main(void)
 	tcase_add_test(tc, schema_is_read_as_declared);
 	tcase_add_test(tc, keys_of_several_columns_or_none);
 	tcase_add_test(tc, policy_round_trip_keeps_id);
-	if (fixture_sqlite_only("movable_and_rowversion_policies",
-	    "movable tables and rowversion columns are refused"))
-		tcase_add_test(tc, movable_and_rowversion_policies);
+	tcase_add_test(tc, movable_and_rowversion_policies);
 	if (fixture_postgresql())
-		tcase_add_test(tc, refused_on_postgresql);
+		tcase_add_test(tc, rowversion_needs_a_plain_name_on_postgresql);
 	tcase_add_test(tc, rollback_records_nothing);
 	tcase_add_test(tc, tracked_tables_and_foreign_keys);
 	tcase_add_test(tc, adopt_and_capture);

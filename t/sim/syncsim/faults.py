@@ -60,10 +60,19 @@ def backup(site, dest):
 
 
 def restore(site, src_path):
-    """The site's database goes back to the copy; its key files stay."""
+    """The site's database goes back to the copy; its key files stay.
+    Its clock row keeps the stamps it gave since: under the test clock a
+    GUID is made of the site and the stamp alone (where real runs draw
+    random bits), and a stamp given again after the restore would hand a
+    lost record's GUID to a new one, which no real run does."""
     src = sqlite3.connect(src_path)
     dst = sqlite3.connect(site.db)
+    last = dst.execute("select hlc from syncpack_clock where id = 1").fetchone()
     src.backup(dst)
+    if last is not None:
+        dst.execute("update syncpack_clock set hlc = max(hlc, ?) where id = 1",
+                    (last[0],))
+        dst.commit()
     dst.close()
     src.close()
     cols = [r[1] for r in sqlite3.connect(site.db).execute(

@@ -90,6 +90,24 @@
     "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;" \
     "  RETURN NEW;" \
     " END $$;" \
+    /* --rowversion-column: argument the column's name. A save must \
+     * write back the value it read (a stale one is refused), and every \
+     * change moves it on by one, as the fold moves the record's \
+     * rowversion; a new row starts at 1, as its record does. */ \
+    "CREATE OR REPLACE FUNCTION syncpack.rowversion_keep() RETURNS trigger" \
+    " LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$" \
+    " DECLARE c text := TG_ARGV[0];" \
+    " BEGIN" \
+    "  IF TG_OP = 'INSERT' THEN" \
+    "   RETURN jsonb_populate_record(NEW, jsonb_build_object(c, 1));" \
+    "  END IF;" \
+    "  IF (to_jsonb(NEW) -> c) IS DISTINCT FROM (to_jsonb(OLD) -> c) THEN" \
+    "   RAISE EXCEPTION 'syncpack: %: stale rowversion: the record changed" \
+    " since it was read', TG_TABLE_NAME;" \
+    "  END IF;" \
+    "  RETURN jsonb_populate_record(NEW, jsonb_build_object(c," \
+    "   (to_jsonb(OLD) ->> c)::bigint + 1));" \
+    " END $$;" \
     /* A new reference to a record in transit (a line added to an \
      * intervention on its way to another site) would stay behind when \
      * the record leaves: refused like a change to the record. Argument \

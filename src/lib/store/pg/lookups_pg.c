@@ -216,6 +216,25 @@ pg_rec_no_purged(struct store_pg *sp, const char *guid)
 	    !sp->seen_purged;
 }
 
+/* 1 and rec filled when sql (with p) gives a record's row of
+ * PG_RECORD_COLUMNS, 0 when none, -1 on error. */
+static int
+record_of(struct store_pg *sp, const struct pg_table *t, const char *sql,
+    const struct pg_params *p, struct store_record *rec,
+    struct sp_error *err)
+{
+	PGresult *res = pg_stmt_run(sp, t, sql, p, err);
+	int found;
+
+	if (res == NULL)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found)
+		pg_rec_from_row(sp, res, 0, rec);
+	PQclear(res);
+	return found;
+}
+
 /* The live record of t whose key column holds key (its travelling
  * form), found through the row itself so that the key is compared as
  * its column's type; for a composite key, key is the rkey's text
@@ -227,7 +246,6 @@ lookup_value(struct store_pg *sp, struct pg_table *t, json_t *key,
 	char *sql = NULL, *ph = pg_value_placeholder(t->key_kind, 1,
 	    t->types[t->key_col]), *key_of = pg_table_key_of(t, "x");
 	struct pg_params p;
-	PGresult *res = NULL;
 	int rc = -1;
 
 	if (pg_params_init(&p, 1, err) != 0) {
@@ -263,12 +281,7 @@ lookup_value(struct store_pg *sp, struct pg_table *t, json_t *key,
 		goto done;
 	} else if (pg_value_param(&p, 0, t->key_kind, key, err) != 0)
 		goto done;
-	if ((res = pg_stmt_run(sp, t, sql, &p, err)) == NULL)
-		goto done;
-	rc = PQntuples(res) > 0;
-	if (rc)
-		pg_rec_from_row(sp, res, 0, rec);
-	PQclear(res);
+	rc = record_of(sp, t, sql, &p, rec, err);
 done:
 	free(sql);
 	free(ph);
@@ -289,6 +302,60 @@ pg_rec_lookup_key(struct store *base, const char *table, json_t *key,
 	return lookup_value(sp, t, key, rec, err);
 }
 
+/* The live record of composite-key table t whose key columns hold the
+ * values of row's columns cols (the child's, in the order of t's key). */
+static int
+lookup_values(struct store_pg *sp, struct pg_table *t, json_t *cols,
+    json_t *row, struct store_record *rec, struct sp_error *err)
+{
+	char *key_of = pg_table_key_of(t, "x"), *sql = NULL, *next;
+	struct pg_params p;
+	int rc = -1;
+
+	if (key_of == NULL || pg_params_init(&p, t->nkeys, err) != 0) {
+		free(key_of);
+		return key_of == NULL ? sp_error_set(err, "out of memory") : -1;
+	}
+	if (asprintf(&sql, "SELECT " PG_RECORD_COLUMNS " FROM %s x JOIN "
+	    "syncpack.record r ON r.tbl = %lld AND r.rkey = %s WHERE true",
+	    t->name, t->id, key_of) < 0)
+		sql = NULL;
+	for (int i = 0; i < t->nkeys && sql != NULL; i++) {
+		const char *col = json_string_value(json_array_get(cols, i));
+		json_t *v = col ? json_object_get(row, col) : NULL;
+		enum pg_kind kind = PG_TEXT;
+		char *ph;
+
+		if (v == NULL) {
+			sp_error_set(err, "%s: no column %s", t->name, col ? col :
+			    "(damaged)");
+			goto done;
+		}
+		for (int c = 0; c < t->ncolumns; c++)
+			if (t->qcolumns[c] == t->key_qcols[i])
+				kind = t->kinds[c];
+		if (pg_value_param(&p, i, kind, v, err) != 0)
+			goto done;
+		if ((ph = pg_value_placeholder(kind, i + 1, t->key_types[i])) ==
+		    NULL || asprintf(&next, "%s AND x.%s = %s", sql,
+		    t->key_qcols[i], ph) < 0)
+			next = NULL;
+		free(ph);
+		free(sql);
+		sql = next;
+	}
+	if (sql == NULL) {
+		sp_error_set(err, "out of memory");
+		goto done;
+	}
+	rc = record_of(sp, t, sql, &p, rec, err);
+done:
+	free(sql);
+	free(key_of);
+	pg_params_free(&p);
+	return rc;
+}
+
 int
 pg_rec_lookup_ref(struct store *base, const char *table, const char *ref,
     json_t *row, struct store_record *rec, struct sp_error *err)
@@ -302,12 +369,19 @@ pg_rec_lookup_ref(struct store *base, const char *table, const char *ref,
 	if (t == NULL)
 		return sp_error_set(err, "%s is not a tracked table", table);
 	/* A reference is written as a key is: a name, or a JSON array of
-	 * them; the parent's key here is one column. */
-	if (ref[0] == '[') {
+	 * them, one per column of the parent's key. */
+	if (ref[0] == '[')
 		cols = json_loads(ref, 0, NULL);
-		col = json_is_array(cols) && json_array_size(cols) == 1 ?
-		    json_string_value(json_array_get(cols, 0)) : NULL;
+	if (cols != NULL && json_is_array(cols) && t->nkeys > 1 &&
+	    json_array_size(cols) == (size_t)t->nkeys) {
+		rc = lookup_values(sp, t, cols, row, rec, err);
+		json_decref(cols);
+		return rc;
 	}
+	if (cols != NULL)
+		col = json_is_array(cols) && json_array_size(cols) == 1 &&
+		    t->nkeys == 1 ? json_string_value(json_array_get(cols, 0)) :
+		    NULL;
 	if (col == NULL) {
 		json_decref(cols);
 		return sp_error_set(err, "%s: a reference to it does not match "

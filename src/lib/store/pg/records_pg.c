@@ -29,6 +29,7 @@ pg_rec_tables_free(struct store_pg *sp)
 		free(t->key_qcols);
 		free(t->key_types);
 		free(t->pkcon);
+		free(t->rvcol);
 		free(t->fetch);
 		free(t->fetch_batch);
 		free(t->changes);
@@ -251,9 +252,10 @@ done:
 int
 pg_rec_load_tables(struct store_pg *sp, struct sp_error *err)
 {
-	PGresult *res = pg_stmt_run(sp, NULL, "SELECT id, name, pk, key_kind "
-	    "FROM syncpack.tracked_table WHERE tracked = 1 ORDER BY id", NULL,
-	    err);
+	PGresult *res = pg_stmt_run(sp, NULL, "SELECT id, name, pk, key_kind, "
+	    "CASE WHEN rowversion_column = 1 THEN quote_ident(name || "
+	    "'_rowversion') END FROM syncpack.tracked_table WHERE tracked = 1 "
+	    "ORDER BY id", NULL, err);
 	int n;
 
 	if (res == NULL)
@@ -271,7 +273,10 @@ pg_rec_load_tables(struct store_pg *sp, struct sp_error *err)
 		t->name = strdup(PQgetvalue(res, i, 1));
 		t->pk = strdup(PQgetvalue(res, i, 2));
 		t->local_key = strcmp(PQgetvalue(res, i, 3), "local") == 0;
-		if (t->name == NULL || t->pk == NULL) {
+		t->rvcol = PQgetisnull(res, i, 4) ? NULL :
+		    strdup(PQgetvalue(res, i, 4));
+		if (t->name == NULL || t->pk == NULL || (t->rvcol == NULL &&
+		    !PQgetisnull(res, i, 4))) {
 			PQclear(res);
 			return sp_error_set(err, "out of memory");
 		}

@@ -56,6 +56,7 @@ struct pg_table {
 			 * a relation that SQL takes as it is */
 	char *pk;	/* the key: its column, or a JSON array of them */
 	char *pkcon;	/* the primary key constraint's name */
+	char *rvcol;	/* --rowversion-column: its column quoted, or NULL */
 	int local_key;
 	char **columns;
 	char **qcolumns;	/* quoted */

@@ -157,29 +157,35 @@ pg_table_primary_key(struct site *s, const char *table, char **pk,
 static int
 pg_table_save(struct site *s, struct tracked_table *t, struct sp_error *err)
 {
-	char pk_integer[4], freeze[4], movable[4];
-	const char *p[10] = { t->name, t->pk, pk_integer, t->owner, t->route,
-	    t->conflict, freeze, t->window, t->key, movable };
+	char pk_integer[4], freeze[4], movable[4], rowversion[4];
+	const char *p[11] = { t->name, t->pk, pk_integer, t->owner, t->route,
+	    t->conflict, freeze, t->window, t->key, movable, rowversion };
 	PGresult *res;
 
-	if (t->rowversion_column)
-		return sp_error_set(err, "%s: --rowversion-column is not yet "
-		    "available on a PostgreSQL site", t->name);
+	/* The column is named after the table as tracked (TABLE_rowversion,
+	 * as on SQLite): a name the search_path finds, unquoted. */
+	if (t->rowversion_column && strpbrk(t->name, ".\"") != NULL)
+		return sp_error_set(err, "%s: --rowversion-column needs a table "
+		    "found through the search_path by a plain name", t->name);
 	snprintf(pk_integer, sizeof(pk_integer), "%d", t->pk_integer != 0);
 	snprintf(freeze, sizeof(freeze), "%d", t->freeze != 0);
 	snprintf(movable, sizeof(movable), "%d", t->movable != 0);
+	snprintf(rowversion, sizeof(rowversion), "%d",
+	    t->rowversion_column != 0);
 	res = pg_query(s, "INSERT INTO syncpack.tracked_table(name, pk, "
 	    "pk_integer, owner, route, conflict, \"freeze\", movable, "
 	    "window_column,"
 	    " key_kind, rowversion_column, since) VALUES (to_regclass($1)::text,"
-	    " $2, $3::integer, $4, $5, $6, $7::integer, $10::integer, $8, $9, 0, "
+	    " $2, $3::integer, $4, $5, $6, $7::integer, $10::integer, $8, $9, "
+	    "$11::integer, "
 	    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
 	    " ON CONFLICT (name) DO UPDATE SET pk = excluded.pk, pk_integer = "
 	    "excluded.pk_integer, owner = excluded.owner, route = "
 	    "excluded.route, conflict = excluded.conflict, \"freeze\" = "
 	    "excluded.\"freeze\", movable = excluded.movable, window_column = "
-	    "excluded.window_column, key_kind = excluded.key_kind, tracked = 1 "
-	    "RETURNING id", 10, p, err);
+	    "excluded.window_column, key_kind = excluded.key_kind, "
+	    "rowversion_column = excluded.rowversion_column, tracked = 1 "
+	    "RETURNING id", 11, p, err);
 	if (res == NULL)
 		return -1;
 	t->id = atoll(PQgetvalue(res, 0, 0));
@@ -257,6 +263,46 @@ pg_table_adopt(struct site *s, const struct tracked_table *t,
 #define NOT_APPLYING "current_setting('syncpack.applying', true) IS " \
 	"DISTINCT FROM 'on'"
 
+/* --rowversion-column: the column TABLE_rowversion, added if missing,
+ * holding each record's rowversion before the capture is there to see it
+ * written, and the trigger that refuses a stale save and moves it on by
+ * one with every other, as the fold moves the record's rowversion. */
+static int
+rowversion_install(struct site *s, const struct tracked_table *t,
+    struct sp_error *err)
+{
+	char *name = NULL, *col = NULL, *lit = NULL, *sql = NULL;
+	int rc = -1;
+
+	if (asprintf(&name, "%s_rowversion", t->name) < 0) {
+		name = NULL;
+		goto oom;
+	}
+	col = PQescapeIdentifier(s->pg, name, strlen(name));
+	lit = PQescapeLiteral(s->pg, name, strlen(name));
+	if (col == NULL || lit == NULL || asprintf(&sql, "ALTER TABLE %%1$s "
+	    "ADD COLUMN IF NOT EXISTS %1$s bigint NOT NULL DEFAULT 1; "
+	    "UPDATE %%1$s x SET %1$s = r.rowversion FROM syncpack.record r "
+	    "WHERE r.tbl = %%2$lld AND r.rkey = syncpack.rkey_of(to_jsonb(x), "
+	    "%%3$s) AND x.%1$s IS DISTINCT FROM r.rowversion; "
+	    "CREATE TRIGGER syncpack_rowversion BEFORE INSERT OR UPDATE ON "
+	    "%%1$s FOR EACH ROW WHEN (" NOT_APPLYING ") EXECUTE FUNCTION "
+	    "syncpack.rowversion_keep(%2$s);", col, lit) < 0) {
+		sql = NULL;
+		goto oom;
+	}
+	rc = run_on_table(s, t->name, t->id, t->pk, sql, err);
+	goto done;
+oom:
+	sp_error_set(err, "out of memory");
+done:
+	free(sql);
+	PQfreemem(lit);
+	PQfreemem(col);
+	free(name);
+	return rc;
+}
+
 static int
 pg_capture_install(struct site *s, const struct tracked_table *t,
     struct sp_error *err)
@@ -279,7 +325,8 @@ pg_capture_install(struct site *s, const struct tracked_table *t,
 	    foreign ? s->id : "", transit) < 0)
 		return sp_error_set(err, "out of memory");
 	/* Today's guards, whatever build made the site. */
-	if (pg_script(s, PG_GUARD_FUNCTIONS, err) != 0) {
+	if (pg_script(s, PG_GUARD_FUNCTIONS, err) != 0 ||
+	    (t->rowversion_column && rowversion_install(s, t, err) != 0)) {
 		free(guard);
 		return -1;
 	}
@@ -316,7 +363,8 @@ pg_capture_remove(struct site *s, long long id, struct sp_error *err)
 		    "syncpack_capture ON %1$s; DROP TRIGGER IF EXISTS "
 		    "syncpack_guard ON %1$s; DROP TRIGGER IF EXISTS "
 		    "syncpack_references ON %1$s; DROP TRIGGER IF EXISTS "
-		    "syncpack_truncate ON %1$s;", err);
+		    "syncpack_truncate ON %1$s; DROP TRIGGER IF EXISTS "
+		    "syncpack_rowversion ON %1$s;", err);
 	PQclear(res);
 	return rc;
 }

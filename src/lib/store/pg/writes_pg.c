@@ -214,6 +214,35 @@ shape_make(struct pg_table *t, struct pg_shape *sh, json_t *row, int update,
 	return 0;
 }
 
+/* A --rowversion-column table's copy of the rowversion follows the
+ * record's, written while the triggers stand aside (an apply). */
+static int
+rowversion_follow(struct store_pg *sp, const struct pg_table *t,
+    const char *rkey, long long rowversion, struct sp_error *err)
+{
+	struct pg_params p;
+	char *match, *sql = NULL;
+	int rc = -1;
+
+	if (t->rvcol == NULL)
+		return 0;
+	if ((match = pg_table_key_match(t, NULL, "$2::text")) == NULL ||
+	    asprintf(&sql, "UPDATE %s SET %s = $1::bigint WHERE %s", t->name,
+	    t->rvcol, match) < 0) {
+		free(match);
+		return sp_error_set(err, "out of memory");
+	}
+	free(match);
+	if (pg_params_init(&p, 2, err) == 0) {
+		if (pg_param_ll(&p, 0, rowversion, err) == 0 &&
+		    pg_param_text(&p, 1, rkey, err) == 0)
+			rc = pg_stmt_exec(sp, sql, &p, err);
+		pg_params_free(&p);
+	}
+	free(sql);
+	return rc;
+}
+
 /* INSERT (rkey NULL) or UPDATE (of the row whose key is rkey) of row's
  * columns, and the record's metadata with lseq. */
 static int
@@ -253,7 +282,8 @@ row_write(struct store_pg *sp, struct pg_table *t,
 		sp_error_set(err, "%s: row of %s vanished", t->name, rec->guid);
 		goto done;
 	}
-	rc = 0;
+	rc = rowversion_follow(sp, t, PQgetvalue(res, 0, 0), rec->rowversion,
+	    err);
 done:
 	PQclear(res);
 	pg_params_free(&p);
@@ -367,6 +397,7 @@ pg_rec_restamp(struct store *base, const char *guid,
     const struct store_record *deleted, int revived, struct sp_error *err)
 {
 	struct store_pg *sp = (struct store_pg *)base;
+	struct pg_table *t;
 	struct pg_params p;
 	PGresult *res;
 	long long lseq, hlc;
@@ -380,12 +411,10 @@ pg_rec_restamp(struct store *base, const char *guid,
 	 * version undoes the one that did not land, and still loses to a
 	 * change another site made after it. Kept alive (revived), the
 	 * values keep the stamp of the write that made them, so that
-	 * between live versions the latest write still wins (syncpack(7)).
-	 * No table of a PostgreSQL site has a rowversion column to follow
-	 * (syncadm track refuses one). */
+	 * between live versions the latest write still wins (syncpack(7)). */
 	hlc = clock_past_hlc(atoll(PQgetvalue(res, 0, 6)), deleted->hlc);
-	live = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1))) != NULL &&
-	    !PQgetisnull(res, 0, 2);
+	t = pg_rec_table_by_id(sp, atoll(PQgetvalue(res, 0, 1)));
+	live = t != NULL && !PQgetisnull(res, 0, 2);
 	PQclear(res);
 	if (!live)
 		return sp_error_set(err, "record %s has no row to keep", guid);
@@ -397,15 +426,21 @@ pg_rec_restamp(struct store *base, const char *guid,
 	    && pg_param_text(&p, 3, sp->site->id, err) == 0 && pg_param_ll(&p,
 	    4, lseq, err) == 0 && pg_param_ll(&p, 5, deleted->hlc, err) == 0 &&
 	    pg_param_ll(&p, 6, revived ? 8 : 0, err) == 0 && pg_param_text(&p,
-	    7, deleted->hlc_site, err) == 0)
-		rc = pg_stmt_exec(sp, "UPDATE syncpack.record SET rowversion = "
+	    7, deleted->hlc_site, err) == 0 &&
+	    (res = pg_stmt_run(sp, NULL, "UPDATE syncpack.record SET rowversion = "
 		    "greatest(rowversion, $2::bigint) + 1, hlc = $3::bigint, "
 		    "hlc_site = $4, lseq = $5::bigint, src = NULL, base = "
 		    "$2::bigint, base_hlc = $6::bigint, base_site = $8, flags = "
 		    "flags | $7::integer, values_hlc = CASE WHEN values_hlc = 0 "
 		    "AND $7::integer <> 0 THEN hlc ELSE values_hlc END, "
 		    "values_site = CASE WHEN values_hlc = 0 AND $7::integer <> 0 "
-		    "THEN hlc_site ELSE values_site END WHERE guid = $1", &p, err);
+		    "THEN hlc_site ELSE values_site END WHERE guid = $1 RETURNING "
+		    "rkey, rowversion", &p, err)) != NULL) {
+		rc = PQntuples(res) == 1 ? rowversion_follow(sp, t,
+		    PQgetvalue(res, 0, 0), pg_ll(res, 0, 1), err) :
+		    sp_error_set(err, "record %s vanished", guid);
+		PQclear(res);
+	}
 	pg_params_free(&p);
 	return rc;
 }
