@@ -160,6 +160,16 @@ test_expect_success 'two spokes linking the same playlist and track: the second 
 	test "$(cat n)" = 1
 '
 
+test_expect_success 'a site made before composite keys gets their functions when a tool opens it' '
+	make_links &&
+	pg_sql -c "drop function syncpack.rkey_of(jsonb, text)" &&
+	syncadm status -d "$HUB" >/dev/null &&
+	test "$(pg_sql -c "select syncpack.rkey_of('"'"'{\"a\": 1, \"b\": \"x\"}'"'"', '"'"'[\"b\", \"a\"]'"'"')")" = "[\"x\", 1]" &&
+	pg_sql -c "insert into playlist_track values (1, 1)" &&
+	syncadm status -d "$HUB" >/dev/null &&
+	test "$(pg_sql -c "select rkey from syncpack.record where rkey like '"'"'[%'"'"'")" = "[1, 1]"
+'
+
 test_expect_success 'a table without a key and a reference of several columns are refused, with why' '
 	make_links &&
 	pg_sql -c "create table note(body text);

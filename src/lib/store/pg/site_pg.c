@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/pg/backend.h"
+#include "store/pg/guards_pg.h"
 #include "store/pg/pg.h"
 #include "store/site_keys.h"
 #include "util/clock.h"
@@ -55,7 +56,8 @@ pg_site_open(struct site *s, const char *uri, int allow_uninit,
 		    s->path);
 		goto cleanup;
 	}
-	if ((res = pg_query(s, "SELECT site, hub, key_path, schema_version "
+	if ((res = pg_query(s, "SELECT site, hub, key_path, schema_version, "
+	    "to_regprocedure('syncpack.rkey_of(jsonb, text)') IS NOT NULL "
 	    "FROM syncpack.site WHERE id = 1", 0, NULL, err)) == NULL)
 		goto failed;
 	if (PQntuples(res) != 1) {
@@ -73,9 +75,12 @@ pg_site_open(struct site *s, const char *uri, int allow_uninit,
 		sp_error_set(err, "out of memory");
 		goto cleanup;
 	}
-	/* Whatever the applications changed since the last run gets its
+	/* A site made by an older build gets today's trigger functions
+	 * (which the statements of this one call) before anything runs;
+	 * whatever the applications changed since the last run gets its
 	 * metadata before any tool looks at it. */
-	if (pg_fold(s, err) != 0)
+	if ((strcmp(PQgetvalue(res, 0, 4), "t") != 0 &&
+	    pg_script(s, PG_GUARD_FUNCTIONS, err) != 0) || pg_fold(s, err) != 0)
 		goto failed;
 	rc = 0;
 	goto cleanup;
