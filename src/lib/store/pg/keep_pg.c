@@ -32,7 +32,7 @@ static int
 move_key(struct store_pg *sp, struct pg_table *t, int k, const char *rkey,
     const char *parked, char **moved, struct sp_error *err)
 {
-	enum pg_kind kind = t->kinds[t->key_col];
+	enum pg_kind kind = t->key_kinds[k];
 	struct pg_params p;
 	PGresult *res = NULL;
 	char *sql = NULL, *match = NULL, *key_of = NULL;
@@ -41,9 +41,6 @@ move_key(struct store_pg *sp, struct pg_table *t, int k, const char *rkey,
 	*moved = NULL;
 	if (pg_params_init(&p, 2, err) != 0)
 		return -1;
-	for (int c = 0; c < t->ncolumns; c++)
-		if (t->qcolumns[c] == t->key_qcols[k])
-			kind = t->kinds[c];
 	if ((match = pg_table_key_match(t, NULL, "$2::text")) == NULL ||
 	    (key_of = pg_table_key_of(t, NULL)) == NULL || asprintf(&sql,
 	    "UPDATE %s SET %s = $1 WHERE %s RETURNING %s", t->name,

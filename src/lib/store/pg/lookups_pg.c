@@ -323,7 +323,7 @@ lookup_values(struct store_pg *sp, struct pg_table *t, json_t *cols,
 	for (int i = 0; i < t->nkeys && sql != NULL; i++) {
 		const char *col = json_string_value(json_array_get(cols, i));
 		json_t *v = col ? json_object_get(row, col) : NULL;
-		enum pg_kind kind = PG_TEXT;
+		enum pg_kind kind = t->key_kinds[i];
 		char *ph;
 
 		if (v == NULL) {
@@ -331,9 +331,6 @@ lookup_values(struct store_pg *sp, struct pg_table *t, json_t *cols,
 			    "(damaged)");
 			goto done;
 		}
-		for (int c = 0; c < t->ncolumns; c++)
-			if (t->qcolumns[c] == t->key_qcols[i])
-				kind = t->kinds[c];
 		if (pg_value_param(&p, i, kind, v, err) != 0)
 			goto done;
 		if ((ph = pg_value_placeholder(kind, i + 1, t->key_types[i])) ==

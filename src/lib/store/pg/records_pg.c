@@ -28,6 +28,7 @@ pg_rec_tables_free(struct store_pg *sp)
 		free(t->pk);
 		free(t->key_qcols);
 		free(t->key_types);
+		free(t->key_kinds);
 		free(t->pkcon);
 		free(t->rvcol);
 		free(t->fetch);
@@ -153,7 +154,9 @@ key_columns(struct pg_table *t, struct sp_error *err)
 	t->nkeys = (int)json_array_size(names);
 	t->key_qcols = calloc((size_t)t->nkeys, sizeof(*t->key_qcols));
 	t->key_types = calloc((size_t)t->nkeys, sizeof(*t->key_types));
-	if (t->key_qcols == NULL || t->key_types == NULL) {
+	t->key_kinds = calloc((size_t)t->nkeys, sizeof(*t->key_kinds));
+	if (t->key_qcols == NULL || t->key_types == NULL ||
+	    t->key_kinds == NULL) {
 		sp_error_set(err, "out of memory");
 		goto done;
 	}
@@ -176,6 +179,7 @@ key_columns(struct pg_table *t, struct sp_error *err)
 		}
 		t->key_qcols[i] = t->qcolumns[c];
 		t->key_types[i] = t->types[c];
+		t->key_kinds[i] = t->kinds[c];
 	}
 	rc = 0;
 done:

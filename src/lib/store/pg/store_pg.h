@@ -68,6 +68,7 @@ struct pg_table {
 	int nkeys;	/* the key's columns, in its order: */
 	char **key_qcols;	/* quoted (qcolumns' strings) */
 	char **key_types;	/* their types (types' strings) */
+	enum pg_kind *key_kinds;	/* and kinds */
 	char *fetch;	/* SELECT of a row by its key, $1 the rkey */
 	char *fetch_batch;	/* the guid and row of the live records of
 				 * t among $1, a text[] of GUIDs */
