@@ -67,6 +67,27 @@ test_expect_success 'a file applied again, with nothing held, writes nothing' '
 	cmp hub.db hub-before.db
 '
 
+# commits DB: the file change counter in DB's header, which SQLite
+# raises once per write transaction committed.
+commits() {
+	od -An -tu4 --endian=big -j24 -N4 "$1" | tr -d " "
+}
+
+# Each commit in a rollback journal is a journal made and removed and four
+# fsyncs: a file from a peer in step costs two, the execution counted
+# before the work (so that a killed run shows) and the apply.
+test_expect_success 'a file from a peer in step costs the hub two commits' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	round && round &&
+	sqlite3 b.db "insert into customer(name) values (\"B\")" &&
+	syncpack -d b.db --to ASOC -o g.sxf 2>/dev/null &&
+	before=$(commits hub.db) &&
+	expect_code 0 syncunpack -d hub.db g.sxf &&
+	test $(($(commits hub.db) - before)) -eq 2 &&
+	test "$(sqlite3 hub.db "select count(*) from customer")" = 2
+'
+
 test_expect_success 'a lost file is repaired by the next one; an older one is superseded' '
 	make_shop &&
 	sqlite3 b.db "insert into customer(name) values (\"A\")" &&

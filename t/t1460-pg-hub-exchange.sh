@@ -38,4 +38,19 @@ test_expect_success 'with CSOC on PostgreSQL too, days of changes end alike ever
 	test "$(hub_sql "select what from event")" = "c opened"
 '
 
+# A hub takes thousands of files a night, in sessions side by side: a file
+# that raises none of the hub's counters leaves the site row alone, so no
+# new row version and no row lock for the next session to wait on.
+test_expect_success 'a file from a peer in step leaves the hub'"'"'s site row as it was' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	round && round &&
+	sqlite3 b.db "insert into customer(name) values (\"B\")" &&
+	syncpack -d b.db --to ASOC -o g.sxf 2>/dev/null &&
+	before=$(hub_sql "select xmin from syncpack.site") &&
+	expect_code 0 syncunpack -d "$HUB" g.sxf &&
+	test "$(hub_sql "select xmin from syncpack.site")" = "$before" &&
+	test "$(hub_sql "select count(*) from customer")" = 2
+'
+
 test_done
