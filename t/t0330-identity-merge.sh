@@ -122,7 +122,8 @@ for order in "b c" "c b"; do
 		test "$(sqlite3 b.db "select merged from syncpack_record where guid = \"$gb\"")" = \
 			"$(test "$gb" = "$winner" || echo "$winner")" &&
 		test "$(sqlite3 c.db "select merged from syncpack_record where guid = \"$gc\"")" = \
-			"$(test "$gc" = "$winner" || echo "$winner")"
+			"$(test "$gc" = "$winner" || echo "$winner")" &&
+		syncdiff hub.db b.db && syncdiff c.db hub.db
 	'
 done
 

@@ -147,17 +147,19 @@ test_expect_success 'a lock on a composite key holds its record back at the hub'
 	test "$(sqlite3 b.db "select qty from order_line")" = 7.0
 '
 
-test_expect_success 'two spokes linking the same playlist and track: the second is rejected, with why' '
+test_expect_success 'two spokes linking the same playlist and track make one link everywhere' '
 	make_links &&
 	round &&
 	sqlite3 b.db "insert into playlist_track values (1, 1)" &&
 	sqlite3 c.db "insert into playlist_track values (1, 1)" &&
 	send b.db ASOC && recv "$HUB" &&
 	send c.db ASOC && expect_code 1 syncunpack -d "$HUB" usb &&
-	grep -q "rejected 1" err &&
+	grep -q "conflicts 1" err &&
 	test "$(pg_sql -c "select count(*) from playlist_track")" = 1 &&
-	pg_sql -c "select count(*) from syncpack.protocol where reason like '"'"'%not yet merged on a PostgreSQL site%'"'"'" >n &&
-	test "$(cat n)" = 1
+	test "$(pg_sql -c "select count(*) from syncpack.record where merged is not null")" = 1 &&
+	round && round && round &&
+	links_alike && test "$(wc -l <links.hub)" = 1 &&
+	syncdiff "$HUB" b.db && syncdiff c.db "$HUB"
 '
 
 test_expect_success 'a site made before composite keys gets their functions when a tool opens it' '

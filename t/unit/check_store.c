@@ -440,9 +440,7 @@ main(void)
 	tcase_add_test(tc, changes_in_lseq_order_with_typed_values);
 	tcase_add_test(tc, changed_records_are_the_changes_without_rows);
 	tcase_add_test(tc, columns_of_the_tracked_tables);
-	if (fixture_sqlite_only("merge_hands_the_row_to_the_winner",
-	    "identity merge is not yet ported to PostgreSQL"))
-		tcase_add_test(tc, merge_hands_the_row_to_the_winner);
+	tcase_add_test(tc, merge_hands_the_row_to_the_winner);
 	tcase_add_test(tc, blob_round_trip);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);

@@ -86,11 +86,8 @@ BY_NAME = {t[0]: t for t in TABLES}
 # What a hub on PostgreSQL cannot take part in: left out of the scenario
 # under --hub-backend postgresql, at every site. syncadm track refuses a
 # table without a key there (PostgreSQL cannot name its rows across
-# updates); basket's composite key is tracked, but two sites linking the
-# same customer and article make two records of one natural key, which a
-# PostgreSQL site does not merge yet (t1475 runs composite keys there).
-PG_HUB_DROPS = {"basket": "natural keys made at two sites are not merged",
-                "audit": "no primary key"}
+# updates).
+PG_HUB_DROPS = {"audit": "no primary key"}
 HUB_BACKEND = "sqlite"
 
 

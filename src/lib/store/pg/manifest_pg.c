@@ -105,12 +105,15 @@ scan_query(struct store_manifest_scan *sc, const struct pg_table *pt,
 	 * that the key's index serves. */
 	if (ok && (match = pg_table_key_match(pt, "x", "r.rkey")) == NULL)
 		ok = 0;
+	/* A merged record's tombstone is no delete and never travels: a
+	 * site holds one only when it met both records (syncpack(7), Keys). */
 	if (ok && asprintf(&sql, "SELECT r.guid, r.owner, r.rowversion, "
 	    "r.deleted%s FROM syncpack.record r LEFT JOIN %s x ON %s%s WHERE "
 	    "r.tbl = %lld AND ($1::text IS NULL OR "
 	    "r.owner = $1) AND ($2::text IS NULL OR r.owner <> $2) AND "
 	    "($3::integer = 0 OR r.deleted = 0) AND ($4::integer = 0 OR "
-	    "r.flags & 2 = 0)%s ORDER BY r.guid", sel, pt->name, match, joins,
+	    "r.flags & 2 = 0) AND r.merged IS NULL%s ORDER BY r.guid", sel,
+	    pt->name, match, joins,
 	    pt->id, window ? window : "") < 0)
 		sql = NULL;
 	free(match);

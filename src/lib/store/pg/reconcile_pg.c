@@ -56,7 +56,10 @@ pg_tombstones_purge(struct site *s, long long upto, long long *purged,
 	const char *p[1] = { pg_int(n, upto) };
 	PGresult *res;
 
-#define PURGEABLE "deleted <> 0 AND lseq <= $1 AND guid NOT IN (SELECT " \
+/* The tombstone of a merged record stays: versions of it still on their
+ * way are versions of the record it merged into (syncpack(7), Keys). */
+#define PURGEABLE "deleted <> 0 AND merged IS NULL AND lseq <= $1 AND " \
+	"guid NOT IN (SELECT " \
 	"guid FROM syncpack.conflict WHERE resolved IS NULL)"
 	if (pg_exec(s, "INSERT INTO syncpack.purged(guid, tbl, origin, owner, "
 	    "rowversion, hlc, hlc_site, purged) SELECT guid, tbl, origin, owner,"

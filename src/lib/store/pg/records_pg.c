@@ -341,6 +341,7 @@ pg_rec_from_row(struct store_pg *sp, PGresult *res, int row,
 	copy_text(rec->base_site, sizeof(rec->base_site), res, row, 14);
 	rec->values_hlc = atoll(PQgetvalue(res, row, 15));
 	copy_text(rec->values_site, sizeof(rec->values_site), res, row, 16);
+	copy_text(rec->merged, sizeof(rec->merged), res, row, 17);
 }
 
 int

@@ -216,20 +216,6 @@ pg_store_close(struct store *base)
 	free(sp);
 }
 
-/* Identity merge (store_merge) needs the merged mark in syncpack.record
- * and lookups that follow it, not yet ported: the record is rejected with
- * this reason, as every site did before the merge existed. */
-static int
-pg_store_merge(struct store *base, const struct store_record *loser,
-    const char *winner, struct sp_error *err)
-{
-	(void)base;
-	(void)winner;
-	return sp_error_set(err, "%s: another record holds its key here; two "
-	    "records of one natural key are not yet merged on a PostgreSQL "
-	    "site", loser->table);
-}
-
 static const struct store_ops pg_store_ops = {
 	.close = pg_store_close,
 	.begin_apply = pg_store_begin_apply,
@@ -247,7 +233,7 @@ static const struct store_ops pg_store_ops = {
 	.park = pg_rec_park,
 	.parked = pg_rec_parked,
 	.restamp = pg_rec_restamp,
-	.merge = pg_store_merge,
+	.merge = pg_rec_merge,
 	.savepoint = pg_store_savepoint,
 	.release = pg_store_release,
 	.rollback_to = pg_store_rollback_to,

@@ -352,8 +352,9 @@ int pg_value_binary(enum pg_kind k);
 
 #define PG_RECORD_COLUMNS "r.guid, r.tbl, r.rkey, r.origin, r.owner, " \
 	"r.rowversion, r.hlc, r.hlc_site, r.lseq, r.deleted, r.flags, " \
-	"r.src, r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site"
-#define PG_RECORD_NCOLUMNS 17
+	"r.src, r.base, r.base_hlc, r.base_site, r.values_hlc, r.values_site, " \
+	"r.merged"
+#define PG_RECORD_NCOLUMNS 18
 
 int pg_rec_load_tables(struct store_pg *sp, struct sp_error *err);
 void pg_rec_tables_free(struct store_pg *sp);
@@ -434,5 +435,9 @@ int pg_rec_unpark(struct store_pg *sp, const char *guid,
     struct sp_error *err);
 int pg_rec_referenced(struct store *base, const char *guid, char *by,
     size_t bylen, struct sp_error *err);
+
+/* merge_pg.c: store_merge. */
+int pg_rec_merge(struct store *base, const struct store_record *loser,
+    const char *winner, struct sp_error *err);
 
 #endif

@@ -28,9 +28,12 @@ scan_query(const struct tracked_table *t,
 
 	if (sql == NULL)
 		return NULL;
+	/* A merged record's tombstone is no delete and never travels: a
+	 * site holds one only when it met both records (syncpack(7), Keys). */
 	next = sqlite3_mprintf("%s WHERE +r.tbl = %lld AND (?1 IS NULL OR "
 	    "r.owner = ?1) AND (?2 IS NULL OR r.owner <> ?2) AND (?5 = 0 "
-	    "OR NOT r.deleted) AND (?6 = 0 OR NOT (r.flags & 2))", sql, t->id);
+	    "OR NOT r.deleted) AND (?6 = 0 OR NOT (r.flags & 2)) AND "
+	    "r.merged IS NULL", sql, t->id);
 	sqlite3_free(sql);
 	sql = next;
 	if (sql != NULL && window != NULL) {

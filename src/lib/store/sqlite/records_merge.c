@@ -52,6 +52,21 @@ rec_merge(struct store *base, const struct store_record *loser,
 	    run2(ss, "UPDATE syncpack_record SET guid = ?1 WHERE guid = ?2",
 	    winner, loser->guid, err) != 0))
 		return -1;
+	/* A child's checksum names its parent by GUID: those stored for
+	 * the rows of tables referring to this one may name the loser. A
+	 * merge is rare; the next comparison computes them again. */
+	if (live) {
+		st = rec_cached(ss, "UPDATE syncpack_record SET checksum = NULL "
+		    "WHERE checksum IS NOT NULL AND tbl IN (SELECT tbl FROM "
+		    "syncpack_fk WHERE parent = ?1)", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, t->id);
+		found = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (found != SQLITE_DONE)
+			return rec_db_error(ss, err);
+	}
 	/* No lseq: the tombstone is not a delete to send. Each site meeting
 	 * the two records merges them itself, and a delete of the loser
 	 * would remove the row at a site that has not merged yet. */
