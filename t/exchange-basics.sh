@@ -48,6 +48,28 @@ test_expect_success 'pieces go up, come back only to their shop, and freeze afte
 	shop_alike customer piece
 '
 
+test_expect_success 'a change of a piece held at the hub when it acknowledges is applied, not refused as frozen' '
+	make_shop &&
+	sqlite3 b.db "insert into customer(name) values (\"D\");
+		insert into customer(name) values (\"E\");
+		insert into piece(customer_id, piece_date, total) values (1, \"2026-11-01\", 10)" &&
+	syncadm lock -d b.db customer 2 &&
+	send b.db ASOC &&
+	sqlite3 b.db "update piece set customer_id = 2, total = 11" &&
+	send b.db ASOC && recv "$HUB" &&
+	test "$(hub_sql "select count(*) from $(sp held)")" = 1 &&
+	ack "$HUB" BSOC && recv b.db &&
+	test "$(sqlite3 b.db "select flags & 1 from syncpack_record where tbl = (select id from syncpack_table where name = \"piece\")")" = 0 &&
+	syncadm unlock -d b.db customer 2 &&
+	round && round &&
+	test "$(hub_sql "select count(*) from $(sp held)")" = 0 &&
+	test "$(hub_sql "select c.name, p.total from piece p join customer c on c.id = p.customer_id")" = "E|11.0" &&
+	test "$(sqlite3 b.db "select c.name, p.total from piece p join customer c on c.id = p.customer_id")" = "E|11.0" &&
+	! hub_sql "select reason from $(sp protocol)" | grep -q frozen &&
+	test "$(sqlite3 b.db "select flags & 1 from syncpack_record where tbl = (select id from syncpack_table where name = \"piece\")")" = 1 &&
+	shop_alike customer piece
+'
+
 test_expect_success 'a reference the hub changes reaches the shop as its own id of that customer' '
 	make_shop &&
 	hub_sql "insert into customer(name) values ('"'H'"')" &&

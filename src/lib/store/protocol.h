@@ -49,7 +49,7 @@ int store_protocol_save_out(struct site *s, const char *peer, long long f,
     json_t *protocol, struct sp_error *err);
 
 /* Freezes (record flag 1) the live records of --freeze tables that peer
- * created and owns. */
+ * created and owns, except those with a version from peer held here. */
 SP_MUST_CHECK
 int store_freeze_from(struct site *s, const char *peer,
     struct sp_error *err);

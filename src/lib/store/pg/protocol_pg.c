@@ -125,9 +125,12 @@ pg_protocol_save_out(struct site *s, const char *peer, long long f,
 int
 pg_freeze_from(struct site *s, const char *peer, struct sp_error *err)
 {
+	/* Not a record with a version of peer's held here (as
+	 * sqlite_freeze_from). */
 	return pg_exec(s, "UPDATE syncpack.record SET flags = flags | 1 WHERE "
 	    "src = $1 AND owner = $1 AND deleted = 0 AND tbl IN (SELECT id FROM "
-	    "syncpack.tracked_table WHERE \"freeze\" <> 0)", 1, &peer, err);
+	    "syncpack.tracked_table WHERE \"freeze\" <> 0) AND guid NOT IN "
+	    "(SELECT guid FROM syncpack.held WHERE peer = $1)", 1, &peer, err);
 }
 
 int

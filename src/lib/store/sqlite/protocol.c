@@ -152,9 +152,15 @@ sqlite_protocol_save_out(struct site *s, const char *peer, long long f,
 int
 sqlite_freeze_from(struct site *s, const char *peer, struct sp_error *err)
 {
+	/* A record with a version of peer's held here is not frozen yet:
+	 * that version came before this acknowledgement, which tells peer
+	 * it is held, so peer does not freeze it (sqlite_freeze_acked) and
+	 * it is applied once it can be, to freeze with the next one. */
 	return site_exec_owned(s, sqlite3_mprintf("UPDATE syncpack_record SET "
 	    "flags = flags | 1 WHERE src = '%q' AND owner = '%q' AND NOT deleted AND tbl IN "
-	    "(SELECT id FROM syncpack_table WHERE freeze)", peer, peer), err);
+	    "(SELECT id FROM syncpack_table WHERE freeze) AND guid NOT IN "
+	    "(SELECT guid FROM syncpack_held WHERE peer = '%q')", peer, peer,
+	    peer), err);
 }
 
 int
