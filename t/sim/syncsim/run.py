@@ -2,6 +2,7 @@
 drain (every file delivered, no more faults, rounds until nothing moves),
 then the invariants."""
 import glob
+import json
 import os
 import re
 import shutil
@@ -211,10 +212,19 @@ class Runner:
         def hub_stamp(guid):
             # A tombstone the hub purged still counts: it remembers the
             # delete (syncpack_purged) and sends it to the restored site.
+            # So does a version the hub holds (syncpack_held: its parent
+            # has not arrived, say): the hub received it and applies it
+            # when it can, as syncpack(7) says, whatever became of the
+            # site that sent it.
             r = hub.query("select hlc, hlc_site from syncpack_record where"
                           " guid = ? union all select hlc, hlc_site from "
                           "syncpack_purged where guid = ?", (guid, guid))
-            return (r[0][0], r[0][1].decode()) if r else None
+            stamps = [(h, s.decode()) for h, s in r]
+            for (line,) in hub.query("select record from syncpack_held"
+                                     " where guid = ?", (guid,)):
+                rec = json.loads(line)
+                stamps.append((rec["hlc"], rec["hlc_site"]))
+            return max(stamps) if stamps else None
         self.net.drop_from(site)
         faults.restore(site, path)
         self.model.restored(site.id, seq, hub_stamp)
