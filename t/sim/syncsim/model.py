@@ -11,7 +11,10 @@ the rules documented in syncpack(7), syncadm(1) and syncunpack(1):
 - --conflict manual: a conflict keeps both sides until an operator
   resolves it; the resolution is a new version (newest of all);
 - a delete racing a new reference loses: a record some surviving record
-  refers to is kept with its latest values;
+  refers to is kept with its latest values, and so is one that a site
+  kept because a row there referred to it when the delete arrived: the
+  version it kept beats the deletes stamped before it, even once nothing
+  refers to the record any more;
 - a site restored from a backup loses the changes it made after the
   backup that the hub had not received; those the hub had come back;
 - movable records live on exactly one site."""
@@ -49,6 +52,8 @@ class Model:
         self.freeze = {}          # guid -> stamp the hub froze it at
         self.requested = set()    # guids a spoke asked to be moved to it
         self.rival = {}           # guid -> guids created under its key
+        self.kept = {}            # guid -> stamp a site kept it at when
+        #                           it refused its delete
         self.seq = 0
         self.notes = []           # what the model decided, for -v
 
@@ -71,6 +76,15 @@ class Model:
         wrote them exchanged them (syncpack(7), Keys)."""
         self.rival.setdefault(a, set()).add(b)
         self.rival.setdefault(b, set()).add(a)
+
+    def delete_refused(self, guid, stamp):
+        """A site applying the delete of guid found a live row of its own
+        still referring to it: the record was kept, stamped just past the
+        delete (syncpack(7), References between records). That version
+        beats every delete stamped before it, whatever becomes of the
+        row that referred to it afterwards."""
+        if guid not in self.kept or self.kept[guid] < stamp:
+            self.kept[guid] = stamp
 
     def hub_froze(self, guid, stamp):
         self.freeze.setdefault(guid, stamp)
@@ -135,7 +149,8 @@ class Model:
                     final[guid] = None
                     continue
                 w = max(vs, key=Version.stamp)
-                if w.deleted and guid in referenced:
+                if w.deleted and (guid in referenced or (
+                        guid in self.kept and w.stamp() < self.kept[guid])):
                     live = [v for v in vs if not v.deleted]
                     w = max(live, key=Version.stamp) if live else w
                 if w.deleted:

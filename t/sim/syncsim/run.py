@@ -47,6 +47,7 @@ class Runner:
         self.round = 0
         self.stats = {}
         self.backups = {}
+        self.kept_seen = {}
         self.fates = plan.get("fates", {})
         # Whether the drain's packs are heartbeats (no --if-changed), which
         # moves the peers' ack marks past tombstones applied from them.
@@ -77,6 +78,7 @@ class Runner:
                 os.unlink(f)
             site.inbox = []
             self._note_outcomes(err)
+            self._note_kept(site)
         peers = [s for s in net.spokes] if site.hub else [net.hub]
         for p in peers:
             frozen = self._frozen(site, p) if site.hub else None
@@ -107,6 +109,22 @@ class Runner:
         if n:
             self.stats["files superseded"] = self.stats.get(
                 "files superseded", 0) + n
+
+    def _note_kept(self, site):
+        """The deletes this site refused since it was last asked (a live
+        row here still referred to the record), with the stamp of the
+        version it kept, for the model (Model.delete_refused)."""
+        seen = self.kept_seen.setdefault(site.id, set())
+        for peer, flow, guid, hlc, hlc_site in site.query(
+                "select p.peer, p.flow, p.guid, r.hlc, r.hlc_site from"
+                " syncpack_protocol p join syncpack_record r on r.guid ="
+                " p.guid where p.direction = 'in' and p.outcome ="
+                " 'conflict-lost' and p.reason like ? and r.deleted = 0",
+                ("delete lost:%",)):
+            if (peer, flow, guid) not in seen:
+                seen.add((peer, flow, guid))
+                self.model.delete_refused(guid.decode(),
+                                          (hlc, hlc_site.decode()))
 
     def _clean_tmp(self, site):
         for name in os.listdir(site.outdir):
@@ -244,10 +262,12 @@ class Runner:
                   ok=(0,))
         ans = glob.glob(os.path.join(d, "%s_HUB_*_answer.sxf" % site.id))
         hub.tool("syncunpack", "-d", hub.db, ans[0])
+        self._note_kept(hub)
         hub.tool("syncdiff", "-d", hub.db, "--answer", ans[0], "-o", d,
                  ok=(0,))
         ans2 = glob.glob(os.path.join(d, "HUB_%s_*_answer.sxf" % site.id))
         site.tool("syncunpack", "-d", site.db, ans2[0])
+        self._note_kept(site)
         site.tool("syncack", "-d", site.db, "--to", "HUB", "-o", site.outdir)
         self.net.collect(site, None, self.round)
         self._count("reconciliations")
