@@ -288,13 +288,13 @@ store_columns(struct store *st, const char *table, char *const **names,
 	return st->ops->columns(st, table, names, count, err);
 }
 
-/* Batches (a backend whose every statement is a round trip to a server):
- * the next records an apply decides are those of guids (n of them).
- * 1 when the store batches them: their metadata is read at once, and
- * their writes may wait in memory until a later call needs them or
- * store_batch_end, which writes them together; 0 when this backend
- * does not batch (nothing changes); -1 on error. A batch holds no more
- * than one version of a record.
+/* Batches: the next records an apply decides are those of guids (n of
+ * them). 1 when the store batches them: a server's reads their metadata
+ * at once, and their writes may wait in memory until a later call needs
+ * them or store_batch_end, which writes them together; a file's keeps
+ * them under one savepoint, which the records' own savepoints join; 0
+ * when this backend does not batch (nothing changes); -1 on error. A
+ * batch holds no more than one version of a record.
  *
  * A queued write the database refuses can no longer be told apart, so
  * the whole batch is undone: that call, every later call of the batch,

@@ -1,7 +1,8 @@
-/* apply_batch.c: a data file's records in batches, for a store whose
- * every statement is a round trip to a server (store_batch_begin): each
- * record decided as alone, the store reading and writing a batch's
- * records together. A batch the store had to undo is applied again, one
+/* apply_batch.c: a data file's records in batches (store_batch_begin):
+ * each record decided as alone, the store reading and writing a batch's
+ * records together (PostgreSQL, whose every statement is a round trip)
+ * or under one savepoint (SQLite, whose savepoint per record copied the
+ * pages it touched). A batch the store had to undo is applied again, one
  * record at a time, with the same outcomes. */
 #include <stdlib.h>
 #include <string.h>

@@ -17,21 +17,81 @@ run_slot(struct store *st, enum store_sqlite_slot slot, const char *sql,
 	    : 0;
 }
 
+static enum store_sqlite_batch_state *
+batch_of(struct store *st)
+{
+	return &((struct store_sqlite_slots *)st)->batch;
+}
+
+/* The error of every record call of a batch that failed. */
+static int
+batch_failed(struct store *st, struct sp_error *err)
+{
+	return sp_error_setk(err, SP_ERR_BATCH, 0, "%s: the batch was undone",
+	    store_sqlite_site(st)->path);
+}
+
+int
+store_sqlite_batch_begin(struct store *st, const char *const *guids, int n,
+    struct sp_error *err)
+{
+	(void)guids;	/* every lookup is a call, not a round trip */
+	(void)n;
+	if (run_slot(st, SLOT_BATCH_BEGIN, "SAVEPOINT syncpack_batch", err)
+	    != 0)
+		return -1;
+	*batch_of(st) = BATCH_ON;
+	return 1;
+}
+
+int
+store_sqlite_batch_end(struct store *st, int keep, struct sp_error *err)
+{
+	int failed = *batch_of(st) == BATCH_FAILED;
+
+	if (*batch_of(st) == BATCH_OFF)
+		return 0;	/* ended already */
+	*batch_of(st) = BATCH_OFF;
+	if (keep && !failed)
+		return run_slot(st, SLOT_BATCH_RELEASE,
+		    "RELEASE syncpack_batch", err);
+	if (run_slot(st, SLOT_BATCH_UNDO, "ROLLBACK TO syncpack_batch", err)
+	    != 0 || run_slot(st, SLOT_BATCH_RELEASE, "RELEASE syncpack_batch",
+	    err) != 0)
+		return -1;
+	return keep ? batch_failed(st, err) : 0;
+}
+
+/* In a batch, a record's savepoint is the batch's. */
 int
 store_sqlite_savepoint(struct store *st, struct sp_error *err)
 {
+	if (*batch_of(st) != BATCH_OFF)
+		return *batch_of(st) == BATCH_FAILED ? batch_failed(st, err) : 0;
 	return run_slot(st, SLOT_SAVEPOINT, "SAVEPOINT syncpack_record", err);
 }
 
 int
 store_sqlite_release(struct store *st, struct sp_error *err)
 {
+	if (*batch_of(st) != BATCH_OFF)
+		return *batch_of(st) == BATCH_FAILED ? batch_failed(st, err) : 0;
 	return run_slot(st, SLOT_RELEASE, "RELEASE syncpack_record", err);
 }
 
+/* A write refused in a batch cannot be undone alone: the whole batch is,
+ * and its records are applied again one by one (store_batch_begin). */
 int
 store_sqlite_rollback_to(struct store *st, struct sp_error *err)
 {
+	if (*batch_of(st) == BATCH_ON) {
+		if (run_slot(st, SLOT_BATCH_UNDO, "ROLLBACK TO syncpack_batch",
+		    err) != 0)
+			return -1;
+		*batch_of(st) = BATCH_FAILED;
+	}
+	if (*batch_of(st) == BATCH_FAILED)
+		return batch_failed(st, err);
 	return run_slot(st, SLOT_ROLLBACK_TO, "ROLLBACK TO syncpack_record",
 	    err);
 }

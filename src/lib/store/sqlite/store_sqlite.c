@@ -273,6 +273,7 @@ sqlite_rollback(struct store *base)
 		if (ss->cache_stmt[i])
 			sqlite3_reset(ss->cache_stmt[i]);
 	store_sqlite_slots_reset(&ss->h);
+	ss->h.batch = BATCH_OFF;
 	sqlite3_db_config(ss->site->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	ss->clock_loaded = 0;
 	sqlite3_exec(ss->site->db, "ROLLBACK", NULL, NULL, NULL);
@@ -314,6 +315,8 @@ static const struct store_ops sqlite_ops = {
 	.savepoint = store_sqlite_savepoint,
 	.release = store_sqlite_release,
 	.rollback_to = store_sqlite_rollback_to,
+	.batch_begin = store_sqlite_batch_begin,
+	.batch_end = store_sqlite_batch_end,
 	.locked = store_sqlite_locked,
 	.purged_take = store_sqlite_purged_take,
 };

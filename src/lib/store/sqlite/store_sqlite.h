@@ -13,9 +13,12 @@ enum store_sqlite_slot {
 	SLOT_SAVEPOINT, SLOT_RELEASE, SLOT_ROLLBACK_TO, SLOT_LOCKED,
 	SLOT_PURGED_GET, SLOT_PURGED_DROP, SLOT_HELD_PUT, SLOT_HELD_DROP,
 	SLOT_PROTOCOL, SLOT_CONFLICT_PUT, SLOT_CONFLICT_RESOLVE,
-	SLOT_DEFERRED_PUT, SLOT_DEFERRED_DROP,
+	SLOT_DEFERRED_PUT, SLOT_DEFERRED_DROP, SLOT_BATCH_BEGIN,
+	SLOT_BATCH_RELEASE, SLOT_BATCH_UNDO,
 	SLOT_COUNT
 };
+
+enum store_sqlite_batch_state { BATCH_OFF, BATCH_ON, BATCH_FAILED };
 
 /* The start of the backend's store handle (store_sqlite.c keeps the
  * rest): a struct store * of this backend points to one. */
@@ -25,6 +28,11 @@ struct store_sqlite_slots {
 	/* Kept apart from store_sqlite.c's cache of statements by text,
 	 * so that records of many tables cannot push these out. */
 	sqlite3_stmt *stmt[SLOT_COUNT];
+	/* An apply's batch (store_batch_begin): one savepoint around its
+	 * records rather than one each, since SQLite copies every page a
+	 * savepoint's writes touch first into its journal. FAILED: a
+	 * record's write was refused, and all since the start is undone. */
+	enum store_sqlite_batch_state batch;
 };
 
 /* The site st was opened over. */
@@ -52,6 +60,9 @@ void store_sqlite_slots_free(struct store_sqlite_slots *h);
 int store_sqlite_savepoint(struct store *st, struct sp_error *err);
 int store_sqlite_release(struct store *st, struct sp_error *err);
 int store_sqlite_rollback_to(struct store *st, struct sp_error *err);
+int store_sqlite_batch_begin(struct store *st, const char *const *guids,
+    int n, struct sp_error *err);
+int store_sqlite_batch_end(struct store *st, int keep, struct sp_error *err);
 int store_sqlite_locked(struct store *st, const char *table,
     const char *guid, struct sp_error *err);
 int store_sqlite_purged_take(struct store *st, const char *guid,
