@@ -99,6 +99,31 @@ test_expect_success 'a spoke restored from before a delete whose tombstone was p
 	test "$(names c.db)" = "Kept "
 '
 
+# The hub holds a spoke's delete (the record is locked there); the spoke,
+# restored from a backup made before it created the record, gets the
+# hub's live copy in a reconciliation; once the hub applies the held
+# delete, the version goes back to the spoke it came from.
+test_expect_success 'a delete the hub held goes back to its spoke, restored since with the record' '
+	tick && make_shop && tick && round && cp b.db b.bak &&
+	sqlite3 b.db "insert into customer(name) values ('\''Held'\''), ('\''Kept'\'')" &&
+	tick && round && tick && round &&
+	id=$(sqlite3 hub.db "select id from customer where name = '\''Held'\''") &&
+	syncadm lock -d hub.db customer "$id" &&
+	sqlite3 b.db "delete from customer where name = '\''Held'\''" &&
+	tick && send b.db ASOC && recv hub.db &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_held")" -eq 1 &&
+	cp b.bak b.db && mkdir -p usb/done && tick && reconcile b.db BSOC &&
+	for i in 1 2; do tick && round || return 1; done &&
+	test "$(names b.db)" = "Held Kept " &&
+	syncadm unlock -d hub.db customer "$id" &&
+	for i in 1 2 3; do tick && round || return 1; done &&
+	test "$(sqlite3 hub.db "select count(*) from syncpack_held")" -eq 0 &&
+	test "$(names hub.db)" = "Kept " &&
+	test "$(names b.db)" = "Kept " &&
+	test "$(names c.db)" = "Kept " &&
+	syncdiff hub.db b.db
+'
+
 test_expect_success 'a record whose tombstone was purged is deleted again when a restored spoke sends it' '
 	tick && make_shop &&
 	sqlite3 b.db "insert into customer(name) values ('\''Gone'\''), ('\''Kept'\'')" &&

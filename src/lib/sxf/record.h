@@ -29,7 +29,8 @@ struct store_record {
 	 * (syncpack(7), Keys); "" otherwise. Local only: it never travels. */
 	char merged[33];
 	int deleted;
-	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived */
+	int flags;		/* 1 frozen, 2 in transit, 4 held, 8 revived,
+				 * 16 sent back to src too (held first) */
 	int locked;		/* reserved in syncpack_lock (changes only) */
 };
 

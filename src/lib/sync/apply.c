@@ -482,8 +482,12 @@ release_one(void *ctx, const char *guid, const char *peer, long long flow,
 	memcpy(saved_peer, ac->peer, sizeof(saved_peer));
 	snprintf(ac->peer, sizeof(ac->peer), "%s", peer);
 	ac->flow = flow;
-	if (apply_record(ac, line, strlen(line), &o, err) != 0)
+	ac->releasing = 1;
+	if (apply_record(ac, line, strlen(line), &o, err) != 0) {
+		ac->releasing = 0;
 		return -1;
+	}
+	ac->releasing = 0;
 	memcpy(ac->peer, saved_peer, sizeof(saved_peer));
 	ac->flow = saved_flow;
 	ac->n = saved;	/* counted in its own flow already */

@@ -95,6 +95,8 @@ struct apply_ctx {
 	long long ndeferred;	/* deletes set aside (store/deferred.h) */
 	int readdressed;	/* the record at hand is a version of one
 				 * merged into another (sync/apply_merge.c) */
+	int releasing;		/* the record at hand was held here, and its
+				 * sender may hold another version since */
 	struct apply_counts n;
 };
 

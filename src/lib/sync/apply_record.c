@@ -167,7 +167,13 @@ write_incoming(struct apply_ctx *ac, struct wire_record *w,
 	if (ac->readdressed && have_local)
 		readdressed_version(&rec, local);
 	/* A moved record arrives writable: it lives here now. */
-	rec.flags = w->move ? 0 : have_local ? local->flags & ~8 : 0;
+	rec.flags = w->move ? 0 : have_local ? local->flags & ~(8 | 16) : 0;
+	/* Held here for a while, the version may since have been passed at
+	 * its sender by one this site sent it (a spoke restored from a
+	 * backup gets the hub's copy): it goes back to the sender too, which
+	 * skips it when it holds it already. */
+	if (ac->releasing)
+		rec.flags |= 16;
 	if (store_record_savepoint(ac->store, err) != 0)
 		return -1;
 	r = rec.deleted ? store_tombstone(ac->store, &rec, &werr)

@@ -180,7 +180,8 @@ parent_covered(struct pack_state *ps, const struct store_record *p)
 {
 	const struct tracked_table *t = table_named(ps, p->table);
 
-	if (strcmp(p->src, ps->peer) == 0 || p->lseq <= ps->acked)
+	if ((strcmp(p->src, ps->peer) == 0 && !(p->flags & 16)) ||
+	    p->lseq <= ps->acked)
 		return 1;
 	if (t != NULL && routing_sends(ps->site, t, p, ps->peer, ps->acked) &&
 	    p->lseq <= ps->covered && !(p->flags & 2))

@@ -11,9 +11,10 @@ routing_sends(const struct site *s, const struct tracked_table *t,
 		return 0;	/* movable records travel as moves only */
 	/* Never echoed to the site it came from, unless the hub sends a
 	 * spoke everything from 0 (new, or restored from a backup: it may
-	 * lack them). */
+	 * lack them), or the version was held here first (flag 16: the
+	 * sender may have another since). */
 	if (rec->src[0] && strcmp(rec->src, peer) == 0 &&
-	    (acked > 0 || !s->hub))
+	    (acked > 0 || !s->hub) && !(rec->flags & 16))
 		return 0;
 	if (!s->hub)
 		/* A spoke sends central data only to bring back a record

@@ -158,7 +158,8 @@ const char site_schema_sql[] =
     " PRIMARY KEY (tbl, col));"
     /* Per-record metadata. rkey is the row's local key (no declared type
      * so integer and text keys keep their type); a tombstone has rkey NULL.
-     * flags: 1 frozen, 2 in transit, 4 held, 8 revived. src: the peer
+     * flags: 1 frozen, 2 in transit, 4 held, 8 revived, 16 sent back to
+     * src too (applied after it was held). src: the peer
      * the current version came from (NULL: changed here). base,
      * base_hlc, base_site: the version the current one was made against
      * (base_site NULL: not known, as in sites made before it existed;
