@@ -478,16 +478,16 @@ release_one(void *ctx, const char *guid, const char *peer, long long flow,
 	char saved_peer[sizeof(ac->peer)];
 	long long saved_flow = ac->flow;
 	enum apply_outcome o;
+	int r;
 
 	memcpy(saved_peer, ac->peer, sizeof(saved_peer));
 	snprintf(ac->peer, sizeof(ac->peer), "%s", peer);
 	ac->flow = flow;
 	ac->releasing = 1;
-	if (apply_record(ac, line, strlen(line), &o, err) != 0) {
-		ac->releasing = 0;
-		return -1;
-	}
+	r = apply_record(ac, line, strlen(line), &o, err);
 	ac->releasing = 0;
+	if (r != 0)
+		return -1;
 	memcpy(ac->peer, saved_peer, sizeof(saved_peer));
 	ac->flow = saved_flow;
 	ac->n = saved;	/* counted in its own flow already */
