@@ -75,6 +75,23 @@ test_expect_success 'applied changes move the column on both ways, and saves go 
 	syncdiff "$HUB" b.db && syncdiff "$HUB" c.db
 '
 
+# Two spokes change the same customer at the same rowversion: the later
+# wins at the hub, which moves its copy on past both (a rowversion neither
+# spoke wrote), in the batch of a data file.
+test_expect_success 'a concurrent change the hub moves on past both moves the column too' '
+	make_rv &&
+	sqlite3 b.db "insert into customer(name) values (\"A\")" &&
+	round && round &&
+	sqlite3 b.db "update customer set city = \"Lyon\", customer_rowversion = 1" &&
+	sqlite3 c.db "update customer set city = \"Nice\", customer_rowversion = 1" &&
+	send b.db ASOC && recv "$HUB" && send c.db ASOC && recv "$HUB" &&
+	test "$(pg_sql -c "select city from customer")" = Nice &&
+	test "$(rv "$HUB" A)" = "3 3" &&
+	round && round &&
+	test "$(rv b.db A)" = "3 3" && test "$(rv c.db A)" = "3 3" &&
+	syncdiff "$HUB" b.db && syncdiff "$HUB" c.db
+'
+
 test_expect_success 'untrack keeps the column and drops its trigger' '
 	make_rv &&
 	pg_sql -c "insert into customer(name) values ('"'"'A'"'"')" &&

@@ -364,8 +364,10 @@ pg_stage_takes(const struct pg_table *t, json_t *row)
 	int n = 0, exact = t->local_key;
 
 	/* A composite key's rows go one by one (the stage matches rows by
-	 * one column). */
-	if (t->nkeys != 1)
+	 * one column), and so do those of a --rowversion-column table, whose
+	 * column follows the record's rowversion after the row is written
+	 * (writes_pg.c), which the hub may have moved past the row's. */
+	if (t->nkeys != 1 || t->rvcol != NULL)
 		return 0;
 	for (int i = 0; !exact && exact_keys[i] != NULL; i++)
 		exact = strcmp(t->types[t->key_col], exact_keys[i]) == 0;
