@@ -66,15 +66,20 @@ hub_sql() {
 	site_sql "$HUB" "$1"
 }
 
-# sp NAME: the hub's name of the toolkit's table NAME (record, table, ...):
-# syncpack_NAME in SQLite, in the schema syncpack in PostgreSQL.
-sp() {
-	case $HUB in
+# sp_of DB NAME: DB's name of the toolkit's table NAME (record, table,
+# ...): syncpack_NAME in SQLite, in the schema syncpack in PostgreSQL.
+sp_of() {
+	case $1 in
 	postgres://* | postgresql://*)
-		case $1 in table) echo syncpack.tracked_table ;; *) echo "syncpack.$1" ;; esac ;;
+		case $2 in table) echo syncpack.tracked_table ;; *) echo "syncpack.$2" ;; esac ;;
 	*)
-		echo "syncpack_$1" ;;
+		echo "syncpack_$2" ;;
 	esac
+}
+
+# sp NAME: the hub's (sp_of).
+sp() {
+	sp_of "$HUB" "$1"
 }
 
 # make_pg_hub_sites: make_sites with the hub in a fresh database of the

@@ -47,15 +47,6 @@ basket_guid() {
 		and r.deleted = 0"
 }
 
-# sp_of DB NAME: the toolkit's table NAME at DB.
-sp_of() {
-	case $1 in
-	postgres://* | postgresql://*)
-		case $2 in table) echo syncpack.tracked_table ;; *) echo "syncpack.$2" ;; esac ;;
-	*) echo "syncpack_$2" ;;
-	esac
-}
-
 # basket_line DB: the live basket record's GUID and its quantity.
 basket_line() {
 	echo "$(basket_guid "$1")|$(site_sql "$1" "select qty from basket")"
@@ -76,7 +67,8 @@ same_everywhere() {
 
 # rivals: BSOC, then CSOC, each create Dupont's pen in the basket (1,
 # then 2); each packs its file for the hub into its own folder. Sets gb,
-# gc, winner (the GUID that sorts first) and loser.
+# gc, winner (the GUID that sorts first), loser, and l (the site whose
+# GUID lost).
 rivals() {
 	sqlite3 b.db "insert into basket values ($(ids b.db), 1)" &&
 	syncpack -d b.db --to ASOC -o out_b 2>>log &&
@@ -85,7 +77,15 @@ rivals() {
 	gb=$(basket_guid b.db) && gc=$(basket_guid c.db) &&
 	test -n "$gb" && test -n "$gc" && test "$gb" != "$gc" &&
 	winner=$(printf '%s\n%s\n' "$gb" "$gc" | sort | head -1) &&
-	loser=$(printf '%s\n%s\n' "$gb" "$gc" | sort | tail -1)
+	loser=$(printf '%s\n%s\n' "$gb" "$gc" | sort | tail -1) &&
+	if test "$gb" = "$winner"; then l=c.db; else l=b.db; fi
+}
+
+# merged_at_hub: the hub takes both rivals' files, merges, and packs its
+# return for every spoke, which the losing site has not applied yet.
+merged_at_hub() {
+	mv out_b/* out_c/* usb/ && recv "$HUB" &&
+	syncpack -d "$HUB" --all -o usb 2>>log
 }
 
 # merged_mark DB GUID: deleted, merged and lseq of GUID's record at DB.
@@ -114,10 +114,7 @@ for order in "b c" "c b"; do
 done
 
 test_expect_success 'a change made at the losing site before and after it learns of the merge lands' '
-	make_baskets && rivals &&
-	mv out_b/* out_c/* usb/ && recv "$HUB" &&
-	syncpack -d "$HUB" --all -o usb 2>>log &&
-	if test "$gb" = "$winner"; then l=c.db; else l=b.db; fi &&
+	make_baskets && rivals && merged_at_hub &&
 	sqlite3 $l "update basket set qty = 5" &&
 	syncpack -d $l --to ASOC -o usb 2>>log && recv "$HUB" &&
 	test "$(pg_sql -c "select qty from basket")" = 5 &&
@@ -129,10 +126,7 @@ test_expect_success 'a change made at the losing site before and after it learns
 '
 
 test_expect_success 'a delete made at the losing site before it learns of the merge deletes the record' '
-	make_baskets && rivals &&
-	mv out_b/* out_c/* usb/ && recv "$HUB" &&
-	syncpack -d "$HUB" --all -o usb 2>>log &&
-	if test "$gb" = "$winner"; then l=c.db; else l=b.db; fi &&
+	make_baskets && rivals && merged_at_hub &&
 	sqlite3 $l "delete from basket" &&
 	syncpack -d $l --to ASOC -o usb 2>>log && recv "$HUB" &&
 	test "$(pg_sql -c "select count(*) from basket")" = 0 &&
